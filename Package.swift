@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Flywheel",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "flywheel", targets: ["flywheel"]),
+        .library(name: "FlywheelEngine", targets: ["FlywheelEngine"]),
+        .library(name: "FlywheelSignals", targets: ["FlywheelSignals"]),
+        .library(name: "FlywheelConnectors", targets: ["FlywheelConnectors"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "FlywheelEngine",
+            dependencies: [
+                .product(name: "Collections", package: "swift-collections"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FlywheelSignals",
+            dependencies: ["FlywheelEngine", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "FlywheelConnectors",
+            dependencies: ["FlywheelEngine", "FlywheelSignals", "CZlib"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FlywheelTesting",
+            dependencies: ["FlywheelEngine", "FlywheelSignals", "FlywheelConnectors"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "flywheel",
+            dependencies: [
+                "FlywheelConnectors", "FlywheelSignals",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "FlywheelEngineTests", dependencies: ["FlywheelEngine", "FlywheelTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "FlywheelSignalsTests",
+            dependencies: ["FlywheelSignals", "FlywheelTesting"],
+            exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FlywheelConnectorsTests",
+            dependencies: ["FlywheelConnectors", "FlywheelTesting"],
+            exclude: ["Golden"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,106 @@
+import Foundation
+
+/// One line of input as the reader hands it over.
+enum LineContent {
+    /// The line's bytes without "\n"; valid only during the callback.
+    case line(UnsafeRawBufferPointer)
+    /// A line longer than the limit: its first bytes (for the dead letter's raw text) and length.
+    case oversized(prefix: [UInt8], length: Int)
+}
+
+/// Splits an input into lines with `memchr` over 1 MiB reads. Lines end at "\n" only; a last
+/// line without "\n" counts. Lines longer than `maxLineBytes` are never held in memory whole.
+final class LineReader {
+    private let source: ByteSource
+    private let maxLineBytes: Int
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var start = 0
+    private var end = 0
+    private var atEOF = false
+    private var oversized: (prefix: [UInt8], length: Int)?
+    private(set) var lineNumber: Int64 = 0
+
+    init(source: ByteSource, maxLineBytes: Int, chunkBytes: Int = 1 << 20) {
+        self.source = source
+        self.maxLineBytes = maxLineBytes
+        buffer = .allocate(byteCount: max(chunkBytes, 4096), alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    var name: String { source.name }
+
+    /// Calls `body` with up to `maxLines` lines and their 1-based numbers; returns false at the end.
+    func read(maxLines: Int, _ body: (Int64, LineContent) -> Void) throws(ConnectorError) -> Bool {
+        var delivered = 0
+        while delivered < maxLines {
+            if let newline = findNewline() {
+                deliver(upTo: newline, body)
+                start = newline + 1
+                delivered += 1
+                continue
+            }
+            if atEOF {
+                if start < end || oversized != nil {
+                    deliver(upTo: end, body)
+                    start = end
+                    delivered += 1
+                }
+                return delivered > 0
+            }
+            try refill()
+        }
+        return true
+    }
+
+    private func findNewline() -> Int? {
+        guard start < end, let base = buffer.baseAddress else { return nil }
+        guard let hit = memchr(base + start, 0x0A, end - start) else { return nil }
+        return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+    }
+
+    private func deliver(upTo index: Int, _ body: (Int64, LineContent) -> Void) {
+        lineNumber += 1
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer[start..<index])
+        if var big = oversized {
+            big.length += bytes.count
+            oversized = nil
+            body(lineNumber, .oversized(prefix: big.prefix, length: big.length))
+        } else if bytes.count > maxLineBytes {
+            body(lineNumber, .oversized(prefix: Array(bytes.prefix(4096)), length: bytes.count))
+        } else {
+            body(lineNumber, .line(bytes))
+        }
+    }
+
+    /// Moves the partial line to the front and reads more; a partial line past the limit is
+    /// reduced to its prefix and length.
+    private func refill() throws(ConnectorError) {
+        let pending = end - start
+        if pending > maxLineBytes || oversized != nil {
+            let bytes = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
+            if oversized == nil {
+                oversized = (Array(bytes.prefix(4096)), bytes.count)
+            } else {
+                oversized!.length += bytes.count
+            }
+            start = 0
+            end = 0
+        } else if start > 0 {
+            if pending > 0, let base = buffer.baseAddress { memmove(base, base + start, pending) }
+            start = 0
+            end = pending
+        }
+        if end == buffer.count { grow() }
+        let count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+        if count == 0 { atEOF = true }
+        end += count
+    }
+
+    private func grow() {
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
+        bigger.copyMemory(from: UnsafeRawBufferPointer(buffer))
+        buffer.deallocate()
+        buffer = bigger
+    }
+}

@@ -1,0 +1,79 @@
+import FlywheelSignals
+import Foundation
+
+/// The replay output folder of CONTRACT section 6: one JSONL file per record kind (created even
+/// when empty) and `summary.json`, written through 1 MiB buffers.
+final class OutputFolder {
+    let path: String
+    private var files: [Int32]
+    private var buffers: [[UInt8]]
+    private let flushBytes = 1 << 20
+
+    /// Prepares `path`. An existing non-empty folder is refused unless `force`, which removes the
+    /// files a replay writes (and nothing else).
+    init(path: String, force: Bool) throws(ConnectorError) {
+        self.path = path
+        let manager = FileManager.default
+        let existing = (try? manager.contentsOfDirectory(atPath: path)) ?? []
+        if !existing.isEmpty && !force {
+            throw ConnectorError(
+                .outputNotEmpty, "output folder \(path) is not empty: choose another --out or pass --force to overwrite")
+        }
+        do {
+            try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw ConnectorError(.writeFailed, "cannot create output folder \(path): \(error.localizedDescription)")
+        }
+        files = []
+        buffers = Array(repeating: [], count: RecordKind.allCases.count)
+        for kind in RecordKind.allCases {
+            let file = (path as NSString).appendingPathComponent(kind.fileName)
+            let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw ConnectorError(.writeFailed, "cannot create \(file): \(String(cString: strerror(errno)))")
+            }
+            files.append(fd)
+        }
+        try? manager.removeItem(atPath: (path as NSString).appendingPathComponent("summary.json"))
+    }
+
+    deinit { files.forEach { close($0) } }
+
+    func write(_ record: SignalRecord) throws(ConnectorError) {
+        let index = record.kind.rawValue
+        buffers[index].append(contentsOf: record.line)
+        if buffers[index].count >= flushBytes { try flush(index) }
+    }
+
+    /// Flushes every file, writes `summary.json` and syncs the folder's files.
+    func finish(summary: String) throws(ConnectorError) {
+        for index in buffers.indices {
+            try flush(index)
+            fsync(files[index])
+        }
+        let file = (path as NSString).appendingPathComponent("summary.json")
+        guard FileManager.default.createFile(atPath: file, contents: Data(summary.utf8)) else {
+            throw ConnectorError(.writeFailed, "cannot write \(file)")
+        }
+    }
+
+    private func flush(_ index: Int) throws(ConnectorError) {
+        let failure: Int32? = buffers[index].withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Foundation.write(files[index], bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += written
+            }
+            return nil
+        }
+        if let failure {
+            let name = RecordKind.allCases[index].fileName
+            throw ConnectorError(.writeFailed, "cannot write \(name) in \(path): \(String(cString: strerror(failure)))")
+        }
+        buffers[index].removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,119 @@
+import FlywheelEngine
+import FlywheelSignals
+
+/// The producer of a replay: starts a decoder per input, merges their lines, applies the ingest
+/// steps, and sends per-shard batches with the watermark trail.
+struct IngestLoop {
+    typealias Dispatcher = ShardDispatcher<RoutedEvent, SignalRecord, ReplayJob.Side>
+
+    let options: ReplayOptions
+    let dispatcher: Dispatcher
+    let started: ContinuousClock.Instant
+    let progress: (@Sendable (ReplayProgress) -> Void)?
+    var state: IngestState
+    private var sequence: Int64 = 0
+    private var shardRecords: [[RoutedEvent]]
+    private var trail = WatermarkTrail()
+    private var sides: [SignalRecord] = []
+    private var linesInBatch = 0
+    private var lastProgress: ContinuousClock.Instant
+
+    init(
+        options: ReplayOptions, dispatcher: Dispatcher, started: ContinuousClock.Instant,
+        progress: (@Sendable (ReplayProgress) -> Void)?
+    ) {
+        self.options = options
+        self.dispatcher = dispatcher
+        self.started = started
+        self.progress = progress
+        state = IngestState(time: options.config.time, partitions: options.inputs.count)
+        shardRecords = Array(repeating: [], count: dispatcher.shardCount)
+        lastProgress = started
+    }
+
+    mutating func run() async throws {
+        let channels = options.inputs.map { _ in BoundedChannel<Result<[InputLine], ConnectorError>>(capacity: 4) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, path) in options.inputs.enumerated() {
+                let decoder = InputDecoder(
+                    path: path, partition: index, maxEventBytes: options.config.time.maxEventBytes,
+                    batchLines: options.batchLines)
+                group.addTask { await decoder.run(into: channels[index]) }
+            }
+            var merger = InputMerger(channels: channels)
+            if channels.count == 1 {
+                while let batch = try await merger.nextBatch(onFinished: { finish($0) }) {
+                    for line in batch { try await ingest(line, partition: 0) }
+                }
+            } else {
+                while let (line, partition) = try await merger.next(onFinished: { finish($0) }) {
+                    try await ingest(line, partition: partition)
+                }
+            }
+            trail.append(sequence: sequence, watermark: .max)
+            try await flush(isFinal: true)
+            try await group.waitForAll()
+        }
+    }
+
+    private mutating func finish(_ partition: Int) {
+        if state.finish(partition: partition) { trail.append(sequence: sequence, watermark: state.watermark) }
+    }
+
+    private mutating func ingest(_ line: InputLine, partition: Int) async throws {
+        sequence += 1
+        let before = state.watermark
+        switch state.ingest(line.decoded, partition: partition) {
+        case .accepted(let event, let watermarkBefore):
+            route(event, watermarkBefore: watermarkBefore)
+        case .invalid(let failure):
+            sides.append(
+                SideOutputs.deadLetter(
+                    failure, source: options.inputs[partition], position: line.position, raw: line.raw ?? "",
+                    sequence: sequence))
+        case .duplicate:
+            break
+        case .late(let event, let watermark):
+            sides.append(SideOutputs.lateEvent(event, watermark: watermark, source: options.inputs[partition], sequence: sequence))
+        }
+        if state.watermark != before { trail.append(sequence: sequence, watermark: state.watermark) }
+        linesInBatch += 1
+        if linesInBatch >= options.batchLines { try await flush(isFinal: false) }
+    }
+
+    private mutating func route(_ event: ChatEvent, watermarkBefore: EventTime) {
+        let (conversationShard, modelShard) = RoutedEvent.shards(of: event, count: shardRecords.count)
+        if let modelShard, modelShard != conversationShard {
+            shardRecords[modelShard].append(
+                RoutedEvent(event: event, watermarkBefore: watermarkBefore, forConversation: false, forModel: true))
+        }
+        shardRecords[conversationShard].append(
+            RoutedEvent(
+                event: event, watermarkBefore: watermarkBefore, forConversation: true,
+                forModel: modelShard == conversationShard))
+    }
+
+    private mutating func flush(isFinal: Bool) async throws {
+        if !sides.isEmpty {
+            await dispatcher.emit(sides)
+            sides = []
+        }
+        let watermark = isFinal ? EventTime.max : state.watermark
+        let batches = shardRecords.map {
+            ShardBatch(records: $0, watermark: watermark, lastSequence: sequence, trail: trail, isFinal: isFinal)
+        }
+        for index in shardRecords.indices { shardRecords[index] = [] }
+        trail = WatermarkTrail()
+        linesInBatch = 0
+        try await dispatcher.send(batches)
+        reportProgress()
+    }
+
+    private mutating func reportProgress() {
+        guard let progress else { return }
+        let now = ContinuousClock.now
+        guard now - lastProgress >= .milliseconds(500) else { return }
+        lastProgress = now
+        progress(ReplayProgress(eventsIn: state.counters.eventsIn, watermark: state.watermark, elapsedSeconds: (now - started).seconds))
+    }
+}

@@ -1,0 +1,58 @@
+import FlywheelEngine
+import FlywheelSignals
+
+/// A decoded, non-blank input line with its position; invalid lines carry their raw text.
+struct InputLine: Sendable {
+    var position: Int64
+    var decoded: DecodedLine
+    /// The input cut at 1 KiB, only for invalid lines.
+    var raw: String?
+}
+
+/// Reads one input and decodes its lines in batches on its own task.
+struct InputDecoder: Sendable {
+    let path: String
+    let partition: Int
+    let maxEventBytes: Int
+    let batchLines: Int
+
+    /// Sends decoded batches to `channel`, then finishes it. Errors are sent as the last element.
+    func run(into channel: BoundedChannel<Result<[InputLine], ConnectorError>>) async {
+        defer { channel.finish() }
+        do {
+            let reader = LineReader(source: try ByteSource(path: path), maxLineBytes: maxEventBytes)
+            var decoder = EventDecoder(maxEventBytes: maxEventBytes)
+            var more = true
+            while more {
+                var batch: [InputLine] = []
+                batch.reserveCapacity(batchLines)
+                more = try reader.read(maxLines: batchLines) { position, content in
+                    if let line = decode(content, position: position, decoder: &decoder) { batch.append(line) }
+                }
+                if !batch.isEmpty { await channel.send(.success(batch)) }
+            }
+        } catch {
+            await channel.send(.failure(error))
+        }
+    }
+
+    private func decode(_ content: LineContent, position: Int64, decoder: inout EventDecoder) -> InputLine? {
+        switch content {
+        case .oversized(let prefix, _):
+            let raw = prefix.withUnsafeBytes { RawText.cut($0) }
+            let failure = ValidationFailure(.tooLarge, "line exceeds max_event_bytes")
+            return InputLine(position: position, decoded: .invalid(failure, time: .min), raw: raw)
+        case .line(let bytes):
+            if InputDecoder.isBlank(bytes) { return nil }
+            let decoded = decoder.decode(bytes, origin: EventOrigin(partition: partition, position: position))
+            if case .invalid = decoded { return InputLine(position: position, decoded: decoded, raw: RawText.cut(bytes)) }
+            return InputLine(position: position, decoded: decoded, raw: nil)
+        }
+    }
+
+    /// Nothing but spaces, tabs and "\r".
+    static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        for byte in bytes where byte != 0x20 && byte != 0x09 && byte != 0x0D { return false }
+        return true
+    }
+}

@@ -1,0 +1,63 @@
+import FlywheelEngine
+import FlywheelSignals
+
+/// Interleaves several decoded inputs as replay must (CONTRACT section 2): the next line comes
+/// from the input whose next line has the smallest timestamp (a line without a valid timestamp
+/// counts as earliest; ties go to the input named first).
+struct InputMerger {
+    private let channels: [BoundedChannel<Result<[InputLine], ConnectorError>>]
+    private var batches: [[InputLine]]
+    private var cursors: [Int]
+    private var exhausted: [Bool]
+
+    init(channels: [BoundedChannel<Result<[InputLine], ConnectorError>>]) {
+        self.channels = channels
+        batches = Array(repeating: [], count: channels.count)
+        cursors = Array(repeating: 0, count: channels.count)
+        exhausted = Array(repeating: false, count: channels.count)
+    }
+
+    /// The next line and its partition, or nil when every input is exhausted. `onFinished` is called
+    /// once for each input as soon as it is known to have no more lines.
+    mutating func next(onFinished: (Int) -> Void) async throws(ConnectorError) -> (InputLine, Int)? {
+        var best: Int?
+        for index in channels.indices where try await ensureLine(index, onFinished: onFinished) {
+            if let current = best {
+                if batches[index][cursors[index]].decoded.mergeTime < batches[current][cursors[current]].decoded.mergeTime {
+                    best = index
+                }
+            } else {
+                best = index
+            }
+        }
+        guard let chosen = best else { return nil }
+        let line = batches[chosen][cursors[chosen]]
+        cursors[chosen] += 1
+        return (line, chosen)
+    }
+
+    /// For a single input: the rest of the current batch at once (no per-line comparison).
+    mutating func nextBatch(onFinished: (Int) -> Void) async throws(ConnectorError) -> ArraySlice<InputLine>? {
+        guard try await ensureLine(0, onFinished: onFinished) else { return nil }
+        let slice = batches[0][cursors[0]...]
+        cursors[0] = batches[0].count
+        return slice
+    }
+
+    private mutating func ensureLine(_ index: Int, onFinished: (Int) -> Void) async throws(ConnectorError) -> Bool {
+        while !exhausted[index] && cursors[index] >= batches[index].count {
+            switch await channels[index].receive() {
+            case .none:
+                exhausted[index] = true
+                batches[index] = []
+                onFinished(index)
+            case .some(.failure(let error)):
+                throw error
+            case .some(.success(let batch)):
+                batches[index] = batch
+                cursors[index] = 0
+            }
+        }
+        return !exhausted[index]
+    }
+}

@@ -1,0 +1,57 @@
+import Collections
+
+/// Remembers ids for a time-to-live in event time, to drop repeated copies of an event.
+///
+/// An id seen at event time t is forgotten exactly when the watermark W satisfies
+/// `W >= t + ttl`; a copy arriving after that is new again. Only the first copy's time counts.
+/// Memory is reclaimed in buckets of `ttl / 8` as the watermark passes them.
+public struct Deduplicator: Sendable {
+    public let ttlMs: Int64
+    private let bucketMs: Int64
+    private var seen: [String: Int64] = [:]
+    private var buckets: [Int64: [String]] = [:]
+    private var bucketOrder = Heap<Int64>()
+
+    public init(ttlMs: Int64) {
+        self.ttlMs = ttlMs
+        self.bucketMs = Swift.max(1, ttlMs / 8)
+    }
+
+    /// Ids currently remembered.
+    public var count: Int { seen.count }
+
+    /// Returns true when `id` was seen and not yet forgotten at watermark `watermark`; otherwise
+    /// remembers it with time `t` and returns false.
+    @inlinable
+    public mutating func checkAndInsert(_ id: String, at t: EventTime, watermark: EventTime) -> Bool {
+        isDuplicateOrInsert(id, t.millis, watermark.millis)
+    }
+
+    @usableFromInline
+    mutating func isDuplicateOrInsert(_ id: String, _ t: Int64, _ w: Int64) -> Bool {
+        if let first = seen[id], !expired(first, w) { return true }
+        seen[id] = t
+        let bucket = t.floorDivided(by: bucketMs)
+        if buckets[bucket] == nil { bucketOrder.insert(bucket) }
+        buckets[bucket, default: []].append(id)
+        return false
+    }
+
+    /// Forgets ids whose time-to-live has passed at `watermark`.
+    public mutating func expire(watermark: EventTime) {
+        let w = watermark.millis
+        while let bucket = bucketOrder.min {
+            let bucketLast = (bucket + 1) * bucketMs - 1
+            guard expired(bucketLast, w) else { return }
+            _ = bucketOrder.removeMin()
+            for id in buckets.removeValue(forKey: bucket) ?? [] {
+                if let t = seen[id], expired(t, w) { seen[id] = nil }
+            }
+        }
+    }
+
+    private func expired(_ t: Int64, _ w: Int64) -> Bool {
+        let (limit, overflow) = t.addingReportingOverflow(ttlMs)
+        return !overflow && w >= limit
+    }
+}

@@ -1,0 +1,78 @@
+extension EventTime {
+    /// Parses an RFC 3339 timestamp with a required zone (`Z`, `z` or `±hh:mm`) and any number of
+    /// fraction digits, truncated toward the past to milliseconds. Impossible dates, `:60` and
+    /// offsets beyond 23:59 give nil. `T` may be `t`.
+    public static func parseRFC3339(_ bytes: UnsafeRawBufferPointer) -> EventTime? {
+        var p = RFC3339Cursor(bytes: bytes)
+        guard let year = p.digits(4), p.expect(UInt8(ascii: "-")),
+            let month = p.digits(2), p.expect(UInt8(ascii: "-")),
+            let day = p.digits(2), p.expectT(),
+            let hour = p.digits(2), p.expect(UInt8(ascii: ":")),
+            let minute = p.digits(2), p.expect(UInt8(ascii: ":")),
+            let second = p.digits(2)
+        else { return nil }
+        guard (1...12).contains(month), day >= 1, day <= CivilCalendar.daysInMonth(year: year, month: month),
+            hour <= 23, minute <= 59, second <= 59
+        else { return nil }
+        guard let fractionMs = p.fractionMillis(), let offsetMinutes = p.zoneOffsetMinutes(), p.atEnd else {
+            return nil
+        }
+        let days = CivilCalendar.daysFromCivil(year: Int64(year), month: Int64(month), day: Int64(day))
+        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes) * 60
+        return EventTime(millis: seconds * 1000 + fractionMs)
+    }
+
+    /// Parses a timestamp held in a String (convenience for tests and configuration).
+    public static func parseRFC3339(_ text: String) -> EventTime? {
+        var copy = text
+        return copy.withUTF8 { parseRFC3339(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The timestamp as RFC 3339 UTC with milliseconds, e.g. `2026-11-26T10:00:00.000Z`.
+    public var rfc3339: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        appendRFC3339(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the RFC 3339 UTC form to a byte buffer (no allocation beyond the buffer's growth).
+    public func appendRFC3339(to out: inout [UInt8]) {
+        let totalSeconds = millis.floorDivided(by: 1000)
+        let ms = millis - totalSeconds * 1000
+        let days = totalSeconds.floorDivided(by: 86_400)
+        let secOfDay = totalSeconds - days * 86_400
+        let (y, m, d) = CivilCalendar.civilFromDays(days)
+        if y < 0 { out.append(UInt8(ascii: "-")) }
+        appendPadded(abs(y), width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendPadded(m, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendPadded(d, width: 2, to: &out)
+        out.append(UInt8(ascii: "T"))
+        appendPadded(secOfDay / 3600, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendPadded(secOfDay / 60 % 60, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendPadded(secOfDay % 60, width: 2, to: &out)
+        out.append(UInt8(ascii: "."))
+        appendPadded(ms, width: 3, to: &out)
+        out.append(UInt8(ascii: "Z"))
+    }
+}
+
+@inline(__always)
+private func appendPadded(_ value: Int64, width: Int, to out: inout [UInt8]) {
+    var divisor: Int64 = 1
+    var digits = 1
+    while digits < width || value / divisor >= 10 {
+        divisor *= 10
+        digits += 1
+    }
+    var v = value
+    while divisor > 0 {
+        out.append(UInt8(ascii: "0") + UInt8(v / divisor))
+        v %= divisor
+        divisor /= 10
+    }
+}

@@ -1,0 +1,78 @@
+import Collections
+
+/// Aggregates keyed records into tumbling or sliding event-time windows and fires each window
+/// when the watermark reaches `end - 1`.
+///
+/// With an allowed lateness L, a fired window keeps its state until the watermark reaches
+/// `end - 1 + L`; a record added to it in that time fires it again at once with the updated
+/// state (Flink's `EventTimeTrigger` with `allowedLateness`). Owned by one shard; not thread-safe.
+public struct KeyedWindowAggregator<Key: Hashable, Accumulator: WindowAccumulator> {
+    public let assigner: WindowAssigner
+    public let allowedLatenessMs: Int64
+    private var panes: [Window: [Key: Accumulator]] = [:]
+    private var fired: Set<Window> = []
+    private var pending = Heap<WindowTimer>()
+    // Invariant: watermark never regresses.
+    public private(set) var watermark = EventTime.min
+
+    public init(assigner: WindowAssigner, allowedLatenessMs: Int64 = 0) {
+        self.assigner = assigner
+        self.allowedLatenessMs = allowedLatenessMs
+    }
+
+    /// Number of open (window, key) states.
+    public var stateCount: Int { panes.values.reduce(0) { $0 + $1.count } }
+
+    /// Adds a record at event time `t`; `emit` receives windows that fire again because they had
+    /// fired already (only possible with allowed lateness).
+    public mutating func add(
+        _ input: Accumulator.Input, key: Key, at t: EventTime, emit: (Window, Key, Accumulator) -> Void
+    ) {
+        assigner.forEachWindow(containing: t) { window in
+            guard window.maxTimestamp.adding(allowedLatenessMs) > watermark else { return }
+            if panes[window] == nil {
+                panes[window] = [:]
+                pending.insert(WindowTimer(time: window.maxTimestamp, window: window, isCleanup: false))
+            }
+            panes[window]![key, default: Accumulator()].add(input)
+            if fired.contains(window), let acc = panes[window]?[key] { emit(window, key, acc) }
+        }
+    }
+
+    /// Moves the watermark to `newWatermark`, firing (in window order) every window it reaches.
+    public mutating func advance(to newWatermark: EventTime, emit: (Window, Key, Accumulator) -> Void) {
+        guard newWatermark > watermark else { return }
+        watermark = newWatermark
+        while let next = pending.min, next.time <= watermark {
+            _ = pending.removeMin()
+            if next.isCleanup {
+                panes[next.window] = nil
+                fired.remove(next.window)
+                continue
+            }
+            if let keyed = panes[next.window] {
+                for (key, acc) in keyed { emit(next.window, key, acc) }
+            }
+            if allowedLatenessMs == 0 {
+                panes[next.window] = nil
+            } else {
+                fired.insert(next.window)
+                let cleanup = next.window.maxTimestamp.adding(allowedLatenessMs)
+                pending.insert(WindowTimer(time: cleanup, window: next.window, isCleanup: true))
+            }
+        }
+    }
+}
+
+struct WindowTimer: Comparable {
+    var time: EventTime
+    var window: Window
+    var isCleanup: Bool
+
+    static func < (lhs: WindowTimer, rhs: WindowTimer) -> Bool {
+        (lhs.time, lhs.window.start, lhs.isCleanup ? 1 : 0) < (rhs.time, rhs.window.start, rhs.isCleanup ? 1 : 0)
+    }
+}
+
+extension KeyedWindowAggregator: Sendable where Key: Sendable, Accumulator: Sendable {}
+extension WindowTimer: Sendable {}

@@ -1,0 +1,70 @@
+import FlywheelEngine
+
+/// The outcome of decoding one input line.
+public enum DecodedLine: Sendable {
+    case event(ChatEvent)
+    /// Not processed. `time` is the line's timestamp when it has a valid one (used only to merge
+    /// several inputs), else minus infinity.
+    case invalid(ValidationFailure, time: EventTime)
+
+    /// The time used to merge several inputs: the timestamp, or minus infinity when there is none.
+    public var mergeTime: EventTime {
+        switch self {
+        case .event(let event): return event.time
+        case .invalid(_, let time): return time
+        }
+    }
+}
+
+/// Turns one JSON line into a validated `ChatEvent` or the first validation failure, in the
+/// precedence order of CONTRACT section 1. Reusable across lines; owned by one task.
+public struct EventDecoder: Sendable {
+    public let maxEventBytes: Int
+    var scanner = JSONLineScanner(keys: ChatField.allCases.map(\.key))
+
+    public init(maxEventBytes: Int) {
+        self.maxEventBytes = maxEventBytes
+    }
+
+    /// Decodes `line` (without its "\n"). `origin` is stored in the event; its raw text is filled
+    /// for the event types that can later become an unresolved reference.
+    public mutating func decode(_ line: UnsafeRawBufferPointer, origin: EventOrigin) -> DecodedLine {
+        if line.count > maxEventBytes { return .invalid(ValidationFailure(.tooLarge, "line exceeds max_event_bytes"), time: .min) }
+        switch scanner.scan(line) {
+        case .notJSON: return .invalid(ValidationFailure(.malformedJSON, "not valid JSON"), time: .min)
+        case .notObject: return .invalid(ValidationFailure(.malformedJSON, "not a JSON object"), time: .min)
+        case .object: break
+        }
+        let fields = FieldView(values: scanner.values)
+        do {
+            var event = try fields.validatedEvent()
+            event.origin = origin
+            if event.type == .choice || event.type == .feedback || event.type == .regenerate {
+                event.origin.raw = RawText.cut(line)
+            }
+            return .event(event)
+        } catch {
+            return .invalid(error, time: fields.validTimestamp ?? .min)
+        }
+    }
+
+    /// Decodes a line held in a String (tests and tools).
+    public mutating func decode(_ line: String, origin: EventOrigin = EventOrigin()) -> DecodedLine {
+        var copy = line
+        return copy.withUTF8 { decode(UnsafeRawBufferPointer($0), origin: origin) }
+    }
+}
+
+/// The `raw` field of dead letters: the input cut at 1 KiB.
+public enum RawText {
+    /// The first 1024 Unicode scalars of the line; invalid UTF-8 becomes U+FFFD.
+    public static func cut(_ line: UnsafeRawBufferPointer, limit: Int = 1024) -> String {
+        let prefix = UnsafeRawBufferPointer(rebasing: line.prefix(limit * 4))
+        let text = String(decoding: prefix, as: UTF8.self)
+        var scalars = text.unicodeScalars
+        if scalars.count > limit {
+            scalars = String.UnicodeScalarView(scalars.prefix(limit))
+        }
+        return String(scalars)
+    }
+}

@@ -1,0 +1,69 @@
+import FlywheelEngine
+
+/// What happened to one input line in the ingest steps of CONTRACT section 2.
+public enum IngestOutcome: Sendable {
+    case accepted(ChatEvent, watermarkBefore: EventTime)
+    case invalid(ValidationFailure)
+    case duplicate
+    /// Late: the event and the watermark at its arrival.
+    case late(ChatEvent, watermark: EventTime)
+}
+
+/// The sequential front of the pipeline: de-duplication, the late check and the watermark, applied
+/// to decoded lines in arrival order. Counts `events_in`, `invalid_events`, `duplicates_dropped`,
+/// `late_events` and `events_accepted`.
+public struct IngestState: Sendable {
+    public private(set) var counters = SignalCounters()
+    public private(set) var watermarks: WatermarkTracker
+    private var deduplicator: Deduplicator
+    private let allowedLatenessMs: Int64
+    private var acceptedSinceExpiry = 0
+
+    public init(time: PipelineConfig.Time, partitions: Int) {
+        watermarks = WatermarkTracker(partitions: partitions, maxOutOfOrdernessMs: time.maxOutOfOrdernessMs)
+        deduplicator = Deduplicator(ttlMs: time.dedupTTLMs)
+        allowedLatenessMs = time.allowedLatenessMs
+    }
+
+    /// The combined watermark W.
+    public var watermark: EventTime { watermarks.current }
+
+    /// Ids the de-duplicator remembers now.
+    public var rememberedIds: Int { deduplicator.count }
+
+    /// Applies validate (already done by the decoder), de-dup, late check and the watermark update.
+    public mutating func ingest(_ line: DecodedLine, partition: Int) -> IngestOutcome {
+        counters.eventsIn += 1
+        let event: ChatEvent
+        switch line {
+        case .invalid(let failure, _):
+            counters.invalidEvents += 1
+            return .invalid(failure)
+        case .event(let decoded):
+            event = decoded
+        }
+        let w = watermarks.current
+        if deduplicator.checkAndInsert(event.eventId, at: event.time, watermark: w) {
+            counters.duplicatesDropped += 1
+            return .duplicate
+        }
+        if event.time.adding(allowedLatenessMs) <= w {
+            counters.lateEvents += 1
+            return .late(event, watermark: w)
+        }
+        counters.eventsAccepted += 1
+        _ = watermarks.observe(event.time, partition: partition)
+        acceptedSinceExpiry += 1
+        if acceptedSinceExpiry >= 4096 {
+            acceptedSinceExpiry = 0
+            deduplicator.expire(watermark: watermarks.current)
+        }
+        return .accepted(event, watermarkBefore: w)
+    }
+
+    /// Marks a source partition as finished; returns true when the watermark moved.
+    public mutating func finish(partition: Int) -> Bool { watermarks.finish(partition: partition) }
+
+    /// Marks a source partition idle or active (live sources only).
+    public mutating func setIdle(_ idle: Bool, partition: Int) -> Bool { watermarks.setIdle(idle, partition: partition) }
+}

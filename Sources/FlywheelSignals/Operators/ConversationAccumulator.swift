@@ -1,0 +1,94 @@
+import FlywheelEngine
+
+/// A prompt or response kept for `sft_example`.
+public struct ConversationMessage: Sendable {
+    public var time: EventTime
+    public var eventId: String
+    public var isPrompt: Bool
+    public var messageId: String
+    public var parentId: String?
+    public var text: String
+}
+
+/// The state of one conversation session (CONTRACT 3.3-3.5): counters, the earliest user id, the
+/// models, the PII count and, when SFT examples are wanted, the prompts and responses.
+public struct ConversationAccumulator: MergeableAccumulator, Sendable {
+    public struct Input: Sendable {
+        public var event: ChatEvent
+        public var keepMessages: Bool
+        public var piiCount: Int
+    }
+
+    public var prompts: Int64 = 0
+    public var responses: Int64 = 0
+    public var feedbackUp: Int64 = 0
+    public var feedbackDown: Int64 = 0
+    public var regenerations: Int64 = 0
+    public var copies: Int64 = 0
+    public var errors: Int64 = 0
+    public var first = EventTime.max
+    public var last = EventTime.min
+    /// The earliest (time, event id) event with a non-empty user id, and that id.
+    public var user: (time: EventTime, eventId: String, userId: String)?
+    public var models: Set<String> = []
+    public var piiFound: Int64 = 0
+    public var messages: [ConversationMessage] = []
+
+    public init() {}
+
+    public mutating func add(_ input: Input) {
+        let event = input.event
+        first = Swift.min(first, event.time)
+        last = Swift.max(last, event.time)
+        countType(event)
+        if let userId = event.userId, !userId.isEmpty {
+            if user == nil || (event.time, event.eventId) < (user!.time, user!.eventId) {
+                user = (event.time, event.eventId, userId)
+            }
+        }
+        if event.type.countsForModelQuality, let model = event.model { models.insert(model) }
+        piiFound += Int64(input.piiCount)
+        if input.keepMessages, event.type == .prompt || event.type == .response {
+            messages.append(
+                ConversationMessage(
+                    time: event.time, eventId: event.eventId, isPrompt: event.type == .prompt,
+                    messageId: event.messageId ?? "", parentId: event.parentId, text: event.text ?? ""))
+        }
+    }
+
+    private mutating func countType(_ event: ChatEvent) {
+        switch event.type {
+        case .prompt: prompts += 1
+        case .response: responses += 1
+        case .feedback: if event.rating == .up { feedbackUp += 1 } else { feedbackDown += 1 }
+        case .regenerate: regenerations += 1
+        case .copy: copies += 1
+        case .error: errors += 1
+        case .choice: break
+        }
+    }
+
+    public mutating func merge(_ other: ConversationAccumulator) {
+        prompts += other.prompts
+        responses += other.responses
+        feedbackUp += other.feedbackUp
+        feedbackDown += other.feedbackDown
+        regenerations += other.regenerations
+        copies += other.copies
+        errors += other.errors
+        first = Swift.min(first, other.first)
+        last = Swift.max(last, other.last)
+        if let theirs = other.user, user == nil || (theirs.time, theirs.eventId) < (user!.time, user!.eventId) {
+            user = theirs
+        }
+        models.formUnion(other.models)
+        piiFound += other.piiFound
+        messages.append(contentsOf: other.messages)
+    }
+
+    /// `negative` if any thumbs-down or error, else `positive` if any thumbs-up, else `neutral`.
+    public var outcome: String {
+        if feedbackDown > 0 || errors > 0 { return "negative" }
+        return feedbackUp > 0 ? "positive" : "neutral"
+    }
+}

@@ -1,0 +1,57 @@
+import FlywheelEngine
+
+/// What model_quality needs of one event.
+public struct ModelQualityInput: Sendable {
+    public var type: ChatEventType
+    public var rating: Rating?
+    public var latencyMs: Double
+    public var tokensIn: Int64
+    public var tokensOut: Int64
+    /// Catalog prices of the event's model, when a catalog is configured and names it.
+    public var price: ModelInfo?
+}
+
+/// The per-(window, model, variant) state of model_quality (CONTRACT 3.1).
+public struct ModelQualityAccumulator: WindowAccumulator, Sendable {
+    public var responses: Int64 = 0
+    public var feedbackUp: Int64 = 0
+    public var feedbackDown: Int64 = 0
+    public var regenerations: Int64 = 0
+    public var copies: Int64 = 0
+    public var errors: Int64 = 0
+    public var latencies: [Double] = []
+    public var latencySum: Double = 0
+    public var tokensIn: Int64 = 0
+    public var tokensOut: Int64 = 0
+    /// Sum over responses of the catalog cost, in arrival order.
+    public var costUsd: Double = 0
+
+    public init() {}
+
+    public mutating func add(_ input: ModelQualityInput) {
+        switch input.type {
+        case .response:
+            responses += 1
+            latencies.append(input.latencyMs)
+            latencySum += input.latencyMs
+            tokensIn += input.tokensIn
+            tokensOut += input.tokensOut
+            if let price = input.price {
+                costUsd += Double(input.tokensIn) / 1000 * price.inputPer1k + Double(input.tokensOut) / 1000 * price.outputPer1k
+            }
+        case .feedback:
+            if input.rating == .up { feedbackUp += 1 } else { feedbackDown += 1 }
+        case .regenerate: regenerations += 1
+        case .copy: copies += 1
+        case .error: errors += 1
+        case .prompt, .choice: break
+        }
+    }
+
+    /// Nearest-rank percentile of sorted values: the value at 1-based rank ceil(p * n).
+    public static func nearestRank(_ sorted: [Double], _ p: Double) -> Double? {
+        guard !sorted.isEmpty else { return nil }
+        let rank = Int((p * Double(sorted.count)).rounded(.up))
+        return sorted[Swift.min(Swift.max(rank, 1), sorted.count) - 1]
+    }
+}

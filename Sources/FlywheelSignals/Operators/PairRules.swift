@@ -1,0 +1,102 @@
+import FlywheelEngine
+
+/// A pair ready to emit.
+struct CompletedPair {
+    var chosenId: String
+    var rejectedId: String
+    var source: PairSource
+    var prompt: String
+    var chosen: PairConversationState.Response
+    var rejected: PairConversationState.Response
+}
+
+/// Applies one released event to a conversation's pair state: updates what it knows, claims the
+/// pairs whose rule now holds (choice, then feedback, then regenerate), and completes waiting pairs
+/// whose texts are now known.
+struct PairRules {
+    var state: PairConversationState
+    let event: ChatEvent
+    let joinTTLMs: Int64
+    var completed: [CompletedPair] = []
+    var newWaits: [RuleEvent] = []
+
+    init(state: PairConversationState, event: ChatEvent, joinTTLMs: Int64) {
+        self.state = state
+        self.event = event
+        self.joinTTLMs = joinTTLMs
+    }
+
+    mutating func apply() {
+        switch event.type {
+        case .prompt:
+            state.prompts[event.messageId!] = event.text ?? ""
+        case .response:
+            let id = event.messageId!
+            state.recordResponse(id: id, text: event.text ?? "", model: event.model ?? "", promptId: event.parentId!)
+            for other in state.siblings(of: id) {
+                checkFeedbackAndRegenerate(chosen: id, rejected: other)
+                checkFeedbackAndRegenerate(chosen: other, rejected: id)
+            }
+        case .feedback:
+            onFeedback(on: event.parentId!, rating: event.rating!)
+        case .regenerate:
+            let id = event.parentId!
+            state.regenerated.insert(id)
+            for other in state.siblings(of: id) where state.ratings[other] == .up {
+                claim(chosen: other, rejected: id, source: .regenerate)
+            }
+        case .choice:
+            claim(chosen: event.parentId!, rejected: event.rejectedId!, source: .choice)
+        case .copy, .error:
+            break
+        }
+        completeWaiting()
+    }
+
+    private mutating func onFeedback(on id: String, rating: Rating) {
+        state.ratings[id] = rating
+        for other in state.siblings(of: id) {
+            if rating == .up {
+                checkFeedbackAndRegenerate(chosen: id, rejected: other)
+            } else {
+                checkFeedbackAndRegenerate(chosen: other, rejected: id)
+            }
+        }
+    }
+
+    /// The feedback rule, then the regenerate rule, for the ordered pair (chosen, rejected).
+    private mutating func checkFeedbackAndRegenerate(chosen: String, rejected: String) {
+        guard state.ratings[chosen] == .up else { return }
+        if state.ratings[rejected] == .down {
+            claim(chosen: chosen, rejected: rejected, source: .feedback)
+        } else if state.regenerated.contains(rejected) {
+            claim(chosen: chosen, rejected: rejected, source: .regenerate)
+        }
+    }
+
+    private mutating func claim(chosen: String, rejected: String, source: PairSource) {
+        let pairId = "\(chosen):\(rejected)"
+        guard !state.claimed.contains(pairId) else { return }
+        state.claimed.insert(pairId)
+        let rule = RuleEvent(eventId: event.eventId, time: event.time, type: event.type, origin: event.origin)
+        if !state.waiting.contains(where: { $0.rule.eventId == event.eventId }) { newWaits.append(rule) }
+        state.waiting.append(WaitingPair(chosen: chosen, rejected: rejected, source: source, rule: rule))
+    }
+
+    /// Emits every waiting pair whose texts are now all known (in the order they started waiting).
+    private mutating func completeWaiting() {
+        guard !state.waiting.isEmpty else { return }
+        var still: [WaitingPair] = []
+        for pair in state.waiting {
+            if let texts = state.resolve(chosen: pair.chosen, rejected: pair.rejected) {
+                completed.append(
+                    CompletedPair(
+                        chosenId: pair.chosen, rejectedId: pair.rejected, source: pair.source, prompt: texts.prompt,
+                        chosen: texts.chosen, rejected: texts.rejected))
+            } else {
+                still.append(pair)
+            }
+        }
+        state.waiting = still
+    }
+}

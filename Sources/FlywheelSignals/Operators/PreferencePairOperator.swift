@@ -1,0 +1,134 @@
+import Collections
+import FlywheelEngine
+
+/// Emits `preference_pair` records (CONTRACT 3.2): accepted events are released in event-time
+/// order (ties by event id) once the watermark passes them; the choice, feedback and regenerate
+/// rules are applied per conversation; pairs missing texts wait until `join_ttl` after the event
+/// that made their rule hold, then that event becomes an `unresolved_reference` dead letter.
+/// A conversation's state is dropped once the watermark is `join_ttl` past its last event and
+/// nothing waits. Owned by one shard.
+public struct PreferencePairOperator: Sendable {
+    private var buffer = EventTimeOrderedBuffer<ChatEvent>()
+    private var conversations: [String: PairConversationState] = [:]
+    private var deadlines = Heap<PairDeadline>()
+    private var expiries = Heap<PairDeadline>()
+    private let joinTTLMs: Int64
+    private let emitPairs: Bool
+    private let sourceNames: [String]
+    // Invariant: watermark never regresses.
+    private var watermark = EventTime.min
+
+    public init(config: PipelineConfig, sourceNames: [String]) {
+        joinTTLMs = config.signals.joinTTLMs
+        emitPairs = config.signals.enabled.contains(.preferencePair)
+        self.sourceNames = sourceNames
+    }
+
+    public var openConversations: Int { conversations.count }
+    public var bufferedEvents: Int { buffer.count }
+
+    public mutating func add(_ event: ChatEvent) {
+        switch event.type {
+        case .prompt, .response, .feedback, .regenerate, .choice:
+            buffer.insert(event, time: event.time, tieBreak: event.eventId)
+        case .copy, .error:
+            break
+        }
+    }
+
+    /// Releases events up to `newWatermark` and checks deadlines in event-time order. `trail`
+    /// dates dead letters by the input element after which the watermark reached their deadline.
+    public mutating func advance(to newWatermark: EventTime, trail: WatermarkTrail, into out: inout [SignalRecord]) {
+        guard newWatermark >= watermark else { return }
+        watermark = newWatermark
+        while true {
+            let eventTime = buffer.nextTime.flatMap { $0 <= watermark ? $0 : nil }
+            let deadline = deadlines.min.flatMap { $0.time <= watermark ? $0 : nil }
+            if let eventTime, deadline == nil || eventTime <= deadline!.time {
+                let event = buffer.popFirst(notAfter: eventTime)!
+                process(event, into: &out)
+            } else if let deadline {
+                _ = deadlines.removeMin()
+                expire(deadline, trail: trail, into: &out)
+            } else {
+                break
+            }
+        }
+        dropIdleConversations()
+    }
+
+    private mutating func process(_ event: ChatEvent, into out: inout [SignalRecord]) {
+        var state = conversations.removeValue(forKey: event.conversationId) ?? PairConversationState()
+        if state.lastTime == .min { expiries.insert(PairDeadline(time: event.time.adding(joinTTLMs), conversationId: event.conversationId, eventId: "")) }
+        state.lastTime = Swift.max(state.lastTime, event.time)
+        var rules = PairRules(state: state, event: event, joinTTLMs: joinTTLMs)
+        rules.apply()
+        state = rules.state
+        for pair in rules.completed where emitPairs { out.append(pairRecord(pair, event: event)) }
+        for rule in rules.newWaits {
+            deadlines.insert(PairDeadline(time: rule.time.adding(joinTTLMs), conversationId: event.conversationId, eventId: rule.eventId))
+        }
+        conversations[event.conversationId] = state
+    }
+
+    private mutating func expire(_ deadline: PairDeadline, trail: WatermarkTrail, into out: inout [SignalRecord]) {
+        guard var state = conversations[deadline.conversationId] else { return }
+        let expired = state.waiting.filter { $0.rule.eventId == deadline.eventId }
+        guard let first = expired.first else { return }
+        state.waiting.removeAll { $0.rule.eventId == deadline.eventId }
+        conversations[deadline.conversationId] = state
+        let pairs = expired.map { "\($0.chosen):\($0.rejected)" }.joined(separator: ", ")
+        let failure = ValidationFailure(.unresolvedReference, "\(first.source.rawValue) pair \(pairs) misses texts")
+        let origin = first.rule.origin
+        let sequence = trail.firstSequence(reaching: deadline.time) ?? .max
+        out.append(
+            SideOutputs.deadLetter(
+                failure, source: sourceName(origin.partition), position: origin.position, raw: origin.raw ?? "",
+                sequence: sequence, time: first.rule.time, eventId: first.rule.eventId))
+    }
+
+    private mutating func dropIdleConversations() {
+        while let next = expiries.min, next.time <= watermark {
+            _ = expiries.removeMin()
+            guard let state = conversations[next.conversationId] else { continue }
+            let due = state.lastTime.adding(joinTTLMs)
+            if due <= watermark && state.waiting.isEmpty {
+                conversations[next.conversationId] = nil
+            } else {
+                let retry = due > watermark ? due : watermark.adding(joinTTLMs)
+                expiries.insert(PairDeadline(time: retry, conversationId: next.conversationId, eventId: ""))
+            }
+        }
+    }
+
+    private func sourceName(_ partition: Int) -> String {
+        partition < sourceNames.count ? sourceNames[partition] : "partition-\(partition)"
+    }
+
+    private func pairRecord(_ pair: CompletedPair, event: ChatEvent) -> SignalRecord {
+        let pairId = "\(pair.chosenId):\(pair.rejectedId)"
+        var writer = JSONWriter(capacity: 512)
+        writer.field("signal", "preference_pair")
+        writer.field("pair_id", pairId)
+        writer.field("conversation_id", event.conversationId)
+        writer.field("source", pair.source.rawValue)
+        writer.field("prompt", pair.prompt)
+        writer.field("chosen", pair.chosen.text)
+        writer.field("rejected", pair.rejected.text)
+        writer.field("chosen_model", pair.chosen.model)
+        writer.field("rejected_model", pair.rejected.model)
+        writer.field("timestamp", time: event.time)
+        let key = OutputSortKey(event.time.millis, 0, event.eventId, pairId)
+        return SignalRecord(kind: .preferencePair, key: key, line: writer.finishLine())
+    }
+}
+
+struct PairDeadline: Comparable, Sendable {
+    var time: EventTime
+    var conversationId: String
+    var eventId: String
+
+    static func < (lhs: PairDeadline, rhs: PairDeadline) -> Bool {
+        (lhs.time, lhs.conversationId, lhs.eventId) < (rhs.time, rhs.conversationId, rhs.eventId)
+    }
+}

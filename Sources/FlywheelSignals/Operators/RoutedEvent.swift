@@ -1,0 +1,62 @@
+import FlywheelEngine
+
+/// An accepted event on its way to a shard, with the watermark that held when it arrived.
+public struct RoutedEvent: Sendable {
+    public var event: ChatEvent
+    public var watermarkBefore: EventTime
+    /// This shard owns the event's conversation (sessions, SFT, pairs).
+    public var forConversation: Bool
+    /// This shard owns the event's (model, variant) key (model_quality, alerts).
+    public var forModel: Bool
+
+    public init(event: ChatEvent, watermarkBefore: EventTime, forConversation: Bool, forModel: Bool) {
+        self.event = event
+        self.watermarkBefore = watermarkBefore
+        self.forConversation = forConversation
+        self.forModel = forModel
+    }
+
+    /// The shards of an event: by conversation id, and by (model, variant) when model_quality
+    /// counts it.
+    public static func shards(of event: ChatEvent, count: Int) -> (conversation: Int, model: Int?) {
+        let conversation = StableHash.shard(of: event.conversationId, count: count)
+        guard event.type.countsForModelQuality, let model = event.model else { return (conversation, nil) }
+        return (conversation, StableHash.shard(of: model + "\u{1F}" + event.variant, count: count))
+    }
+}
+
+/// Every signal operator of one shard, fed in arrival order with the watermark each event saw.
+public struct SignalShardOperator: ShardOperator {
+    public typealias Input = RoutedEvent
+    public typealias Output = SignalRecord
+
+    private var quality: ModelQualityOperator
+    private var conversations: ConversationOperator
+    private var pairs: PreferencePairOperator
+    private var watermark = EventTime.min
+
+    public init(config: PipelineConfig, catalog: ModelCatalog?, sourceNames: [String]) {
+        quality = ModelQualityOperator(config: config, catalog: catalog)
+        conversations = ConversationOperator(config: config)
+        pairs = PreferencePairOperator(config: config, sourceNames: sourceNames)
+    }
+
+    public mutating func process(_ batch: ShardBatch<RoutedEvent>, into output: inout [SignalRecord]) {
+        for routed in batch.records {
+            if routed.watermarkBefore > watermark { advance(to: routed.watermarkBefore, trail: batch.trail, into: &output) }
+            if routed.forModel { quality.add(routed.event, into: &output) }
+            if routed.forConversation {
+                conversations.add(routed.event, into: &output)
+                pairs.add(routed.event)
+            }
+        }
+        if batch.watermark > watermark { advance(to: batch.watermark, trail: batch.trail, into: &output) }
+    }
+
+    private mutating func advance(to newWatermark: EventTime, trail: WatermarkTrail, into output: inout [SignalRecord]) {
+        watermark = newWatermark
+        quality.advance(to: newWatermark, into: &output)
+        conversations.advance(to: newWatermark, into: &output)
+        pairs.advance(to: newWatermark, trail: trail, into: &output)
+    }
+}

@@ -1,0 +1,82 @@
+import Collections
+import FlywheelEngine
+
+/// Puts records from every shard into the file order of CONTRACT section 6, releasing each
+/// record as soon as no shard can still produce one that sorts before it.
+///
+/// Shards report the watermark and input sequence they have processed; a window or session record
+/// is final once the slowest shard's watermark passes its end (plus the allowed lateness), a pair
+/// once it passes its timestamp, a dead letter once the slowest shard passes its input element.
+public struct OrderedOutput {
+    private struct Pending: Comparable {
+        var record: SignalRecord
+        var arrival: UInt64
+        static func == (lhs: Pending, rhs: Pending) -> Bool { lhs.arrival == rhs.arrival }
+        static func < (lhs: Pending, rhs: Pending) -> Bool {
+            lhs.record.key != rhs.record.key ? lhs.record.key < rhs.record.key : lhs.arrival < rhs.arrival
+        }
+    }
+
+    private var pending: [Heap<Pending>]
+    private var shardWatermarks: [EventTime]
+    private var shardSequences: [Int64]
+    private var arrivals: UInt64 = 0
+    private let allowedLatenessMs: Int64
+
+    public init(shards: Int, allowedLatenessMs: Int64) {
+        pending = Array(repeating: Heap(), count: RecordKind.allCases.count)
+        shardWatermarks = Array(repeating: .min, count: shards)
+        shardSequences = Array(repeating: 0, count: shards)
+        self.allowedLatenessMs = allowedLatenessMs
+    }
+
+    /// Records waiting for their turn.
+    public var pendingCount: Int { pending.reduce(0) { $0 + $1.count } }
+
+    /// Adds records produced by the producer itself (validation dead letters, late events).
+    public mutating func addSide(_ records: [SignalRecord]) {
+        for record in records { insert(record) }
+    }
+
+    /// Adds a shard's records and the progress they stand for.
+    public mutating func add(_ records: [SignalRecord], shard: Int, watermark: EventTime, sequence: Int64) {
+        for record in records { insert(record) }
+        shardWatermarks[shard] = Swift.max(shardWatermarks[shard], watermark)
+        shardSequences[shard] = Swift.max(shardSequences[shard], sequence)
+    }
+
+    /// Hands every record that is final to `write`, in file order per kind.
+    public mutating func drainReady(_ write: (SignalRecord) throws -> Void) rethrows {
+        let watermark = shardWatermarks.min() ?? .min
+        let sequence = shardSequences.min() ?? 0
+        for kind in RecordKind.allCases {
+            let limit = releaseLimit(kind, watermark: watermark, sequence: sequence)
+            while let next = pending[kind.rawValue].min, next.record.key.first <= limit {
+                try write(pending[kind.rawValue].removeMin().record)
+            }
+        }
+    }
+
+    /// Hands every remaining record to `write` (end of input).
+    public mutating func drainAll(_ write: (SignalRecord) throws -> Void) rethrows {
+        for kind in RecordKind.allCases {
+            while !pending[kind.rawValue].isEmpty { try write(pending[kind.rawValue].removeMin().record) }
+        }
+    }
+
+    private mutating func insert(_ record: SignalRecord) {
+        arrivals += 1
+        pending[record.kind.rawValue].insert(Pending(record: record, arrival: arrivals))
+    }
+
+    /// The largest first sort-key component that can be released.
+    private func releaseLimit(_ kind: RecordKind, watermark: EventTime, sequence: Int64) -> Int64 {
+        switch kind {
+        case .lateEvent: return .max
+        case .deadLetter: return sequence
+        case .preferencePair: return watermark == .max ? .max : watermark.adding(-allowedLatenessMs).millis
+        case .modelQuality, .qualityAlert, .conversationSummary, .sftExample:
+            return watermark == .max ? .max : watermark.adding(1 - allowedLatenessMs).millis
+        }
+    }
+}

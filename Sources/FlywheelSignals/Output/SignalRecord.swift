@@ -1,0 +1,63 @@
+import FlywheelEngine
+
+/// The kinds of output records: the five signals and the two side outputs (CONTRACT 3-4).
+public enum RecordKind: Int, CaseIterable, Sendable, Hashable {
+    case modelQuality, preferencePair, conversationSummary, sftExample, qualityAlert, deadLetter, lateEvent
+
+    /// The `signal` value, which is also the output file name without `.jsonl`.
+    public var name: String {
+        switch self {
+        case .modelQuality: return "model_quality"
+        case .preferencePair: return "preference_pair"
+        case .conversationSummary: return "conversation_summary"
+        case .sftExample: return "sft_example"
+        case .qualityAlert: return "quality_alert"
+        case .deadLetter: return "dead_letter"
+        case .lateEvent: return "late_event"
+        }
+    }
+
+    public var fileName: String { name + ".jsonl" }
+
+    /// The signal kind for the five signals; nil for side outputs.
+    public var signalKind: SignalKind? { SignalKind(rawValue: name) }
+}
+
+/// The position of a record in its file (CONTRACT section 6), compared field by field.
+public struct OutputSortKey: Comparable, Sendable {
+    public var first: Int64
+    public var second: Int64
+    public var text1: String
+    public var text2: String
+
+    public init(_ first: Int64, _ second: Int64 = 0, _ text1: String = "", _ text2: String = "") {
+        self.first = first
+        self.second = second
+        self.text1 = text1
+        self.text2 = text2
+    }
+
+    public static func < (lhs: OutputSortKey, rhs: OutputSortKey) -> Bool {
+        if lhs.first != rhs.first { return lhs.first < rhs.first }
+        if lhs.second != rhs.second { return lhs.second < rhs.second }
+        if lhs.text1 != rhs.text1 { return lhs.text1 < rhs.text1 }
+        return lhs.text2 < rhs.text2
+    }
+}
+
+/// One encoded output line with its kind and sort key.
+public struct SignalRecord: Sendable {
+    public var kind: RecordKind
+    public var key: OutputSortKey
+    /// The JSON line, ending in "\n".
+    public var line: [UInt8]
+    /// Counted in `unresolved_references` when written.
+    public var isUnresolvedReference: Bool
+
+    public init(kind: RecordKind, key: OutputSortKey, line: [UInt8], isUnresolvedReference: Bool = false) {
+        self.kind = kind
+        self.key = key
+        self.line = line
+        self.isUnresolvedReference = isUnresolvedReference
+    }
+}

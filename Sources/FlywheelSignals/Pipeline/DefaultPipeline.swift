@@ -1,0 +1,57 @@
+extension PipelineConfig {
+    /// The text of the built-in default pipeline, also committed as `Pipelines/feedback.yaml`.
+    ///
+    /// Every key is written out with its default value and a short comment, so the text doubles as the reference
+    /// of the pipeline file format; parsing it gives `PipelineConfig.default`.
+    public static let defaultPipelineYAML = """
+        # Flywheel pipeline "feedback": the built-in default, with every key at its default value.
+        #
+        # Copy this file to start your own pipeline. Every key is optional: a key you leave out takes the
+        # value shown here. Durations are a whole number with a unit ms, s, m, h or d (250ms, 5s, 30m, 1h);
+        # sizes are a whole number with a unit B, KiB, MiB or GiB (512KiB, 1MiB; 1KiB = 1024 bytes).
+        # An unknown key or a bad value stops the program with an error naming the key and its line.
+
+        # Free text for people; optional. A short label can go in `name:`.
+        description: Training signals from chat feedback, with the contract's default parameters.
+
+        time:
+          # The watermark trails the newest event time seen by this much (minus 1ms); events may arrive
+          # this far out of order and still count. Any duration >= 0.
+          max_out_of_orderness: 5s
+          # Extra grace for stragglers: an event is late when timestamp + allowed_lateness <= watermark.
+          allowed_lateness: 0s
+          # A source partition silent this long (wall-clock time) stops holding the watermark back. > 0.
+          idle_timeout: 30s
+          # How long an event_id is remembered to drop duplicates, in event time.
+          # Must be greater than allowed_lateness.
+          dedup_ttl: 1h
+          # Longest input line accepted, between 1KiB and 64MiB; a longer one is a dead_letter (too_large).
+          max_event_bytes: 1MiB
+
+        # Uncomment the two enrich lines to add model_family and cost_usd to model_quality records.
+        # The path is relative to this file's folder (or absolute). The catalog maps model names to facts:
+        #   models:
+        #     atlas-1-large: { family: atlas, input_per_1k: 0.005, output_per_1k: 0.015 }
+        # enrich:
+        #   model_catalog: models.yaml
+
+        # The signals to compute. Without a `signals` key all five are computed with these defaults;
+        # with one, only the kinds it names are (the others still get an empty output file).
+        # `signals: {}` computes none. Every duration below must be > 0.
+        signals:
+          # Per (model, variant) and tumbling window: responses, ratings, rates, latency, tokens.
+          model_quality: { window: 60s }
+          # Chosen/rejected response pairs for RLHF and DPO. A pair still incomplete join_ttl (event
+          # time) after its triggering event is never emitted; that event becomes a dead_letter.
+          preference_pair: { join_ttl: 30m }
+          # One summary per conversation session; a silence of `gap` ends the session.
+          conversation_summary: { gap: 30m }
+          # Fine-tuning examples from positive sessions, with e-mails and phone numbers redacted.
+          # No parameters; it follows conversation_summary's gap.
+          sft_example: {}
+          # Alert on a model_quality window (the window above) with at least min_feedback ratings
+          # (a whole number >= 1) of which the share of thumbs-down is >= max_down_rate (in (0, 1]).
+          quality_alert: { min_feedback: 20, max_down_rate: 0.5 }
+
+        """
+}

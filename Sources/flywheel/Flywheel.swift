@@ -1,0 +1,20 @@
+import ArgumentParser
+
+@main
+struct Flywheel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flywheel",
+        abstract: "Turn AI-assistant interaction logs into training and evaluation signals.",
+        discussion: """
+            Flywheel replays JSON Lines logs of chat events (prompts, responses, feedback, regenerations,
+            copies, side-by-side choices, errors) through a stream pipeline with event-time semantics and
+            writes per-model quality metrics, preference pairs, conversation summaries, SFT examples and
+            quality alerts, plus dead letters and late events.
+
+            Start with:
+              flywheel generate --conversations 1000 --out events.jsonl
+              flywheel replay events.jsonl --out out/
+            """,
+        subcommands: [ReplayCommand.self, ValidatePipelineCommand.self]
+    )
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import FlywheelConnectors
+import FlywheelSignals
+import Foundation
+
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay JSONL event logs through a pipeline and write the signal files.",
+        discussion: """
+            Each INPUT is one source partition: the watermark is the minimum over them, and lines are taken
+            from the input whose next line has the smallest timestamp. '-' reads standard input; gzip input
+            (.jsonl.gz) is read transparently. The output folder gets one JSONL file per record kind and
+            summary.json with the counters.
+
+            Example:
+              flywheel replay SampleData/conversations.jsonl.gz --out out/
+            """)
+
+    @Argument(help: "Input JSONL files ('-' for standard input; .gz is decompressed).")
+    var inputs: [String]
+
+    @Option(name: .shortAndLong, help: "Output folder (must be empty or missing unless --force).")
+    var out: String
+
+    @Option(help: "Pipeline file (YAML). Default: the built-in pipeline, same as Pipelines/feedback.yaml.")
+    var pipeline: String?
+
+    @Option(help: "Number of shards (operator tasks). Output is identical for every value.")
+    var parallelism: Int = 2
+
+    @Option(help: "Input lines per batch handed between tasks.")
+    var batchSize: Int = 1024
+
+    @Flag(help: "Overwrite the replay files in a non-empty output folder.")
+    var force = false
+
+    @Flag(help: "Print no summary, only errors.")
+    var quiet = false
+
+    func validate() throws {
+        guard parallelism >= 1 && parallelism <= 256 else {
+            throw ValidationError("--parallelism must be between 1 and 256, got \(parallelism)")
+        }
+        guard batchSize >= 1 && batchSize <= 1_000_000 else {
+            throw ValidationError("--batch-size must be between 1 and 1000000, got \(batchSize)")
+        }
+        guard inputs.filter({ $0 == "-" }).count <= 1 else {
+            throw ValidationError("standard input ('-') can be named only once")
+        }
+    }
+
+    func run() async throws {
+        let loaded = try CLIErrors.pipeline { () throws(PipelineError) in try LoadedPipeline.load(path: pipeline) }
+        let options = ReplayOptions(
+            inputs: inputs, outputPath: out, config: loaded.config, catalog: loaded.catalog,
+            parallelism: parallelism, batchLines: batchSize, force: force)
+        let meter = ProgressMeter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+        let result = try await CLIErrors.connector { try await ReplayJob.run(options, progress: meter.report) }
+        meter.clear()
+        if !quiet { print(ReplaySummaryText.render(result, outputPath: out)) }
+    }
+}

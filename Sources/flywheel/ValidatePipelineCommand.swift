@@ -1,0 +1,24 @@
+import ArgumentParser
+import FlywheelSignals
+
+struct ValidatePipelineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate-pipeline",
+        abstract: "Check a pipeline file and print its effective configuration.",
+        discussion: """
+            Every key is checked; an error names the key and its line. The model catalog, when the pipeline
+            names one, is loaded and checked too. Exit code 0 when valid, 2 when not.
+            """)
+
+    @Argument(help: "The pipeline file (YAML).")
+    var file: String
+
+    func run() throws {
+        let loaded = try CLIErrors.pipeline { () throws(PipelineError) in try LoadedPipeline.load(path: file) }
+        print("# \(file) is valid. Effective configuration:")
+        print(loaded.config.effectiveYAML(), terminator: "")
+        if let catalog = loaded.catalog {
+            print("# model catalog: \(catalog.models.count) models")
+        }
+    }
+}
