@@ -1,7 +1,12 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+// Cross-module optimization lets the generic engine specialize for the domain's types in release
+// builds (measured: the unspecialized generics cost about a tenth of replay time).
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
+]
 
 let package = Package(
     name: "Flywheel",
@@ -51,7 +56,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "FlywheelEngineTests", dependencies: ["FlywheelEngine", "FlywheelTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "FlywheelEngineTests", dependencies: ["FlywheelEngine", "FlywheelTesting"], swiftSettings: strict),
         .testTarget(
             name: "FlywheelSignalsTests",
             dependencies: ["FlywheelSignals", "FlywheelTesting"],

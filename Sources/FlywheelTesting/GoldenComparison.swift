@@ -76,11 +76,14 @@ public enum GoldenComparison {
 
     static func fieldDifferences(_ kind: String, _ key: String, got: [String: Any], want: [String: Any]) -> [String] {
         var problems: [String] = []
-        for name in Set(got.keys).union(want.keys) where !freeText.contains(name) || kind == "late_event" && name != "source" {
+        for name in Set(got.keys).union(want.keys)
+        where !freeText.contains(name) || kind == "late_event" && name != "source" {
             if freeText.contains(name) && (kind == "dead_letter" || kind == "late_event") { continue }
             let tolerance = name.hasPrefix("latency_ms_p") ? 0.01 : 1e-9
             if !equal(got[name], want[name], tolerance: tolerance) {
-                problems.append("\(kind) \(key): \(name) is \(canonical(got[name] ?? "absent")), expected \(canonical(want[name] ?? "absent"))")
+                problems.append(
+                    "\(kind) \(key): \(name) is \(canonical(got[name] ?? "absent")), expected \(canonical(want[name] ?? "absent"))"
+                )
             }
         }
         return problems
@@ -103,7 +106,8 @@ public enum GoldenComparison {
         case let number as NSNumber where !(number is Bool):
             return String(number.doubleValue)
         case let dictionary as [String: Any]:
-            return "{" + dictionary.keys.sorted().map { "\($0):\(canonical(dictionary[$0]!))" }.joined(separator: ",") + "}"
+            return "{" + dictionary.keys.sorted().map { "\($0):\(canonical(dictionary[$0]!))" }.joined(separator: ",")
+                + "}"
         case let array as [Any]:
             return "[" + array.map(canonical).joined(separator: ",") + "]"
         case is NSNull:
@@ -120,6 +124,7 @@ public enum GoldenComparison {
         }
         guard let got = read(actual) else { return ["summary.json: missing or not JSON"] }
         guard let want = read(expected) else { return ["summary.json: expected file unreadable"] }
-        return canonical(got) == canonical(want) ? [] : ["summary.json is \(canonical(got)), expected \(canonical(want))"]
+        return canonical(got) == canonical(want)
+            ? [] : ["summary.json is \(canonical(got)), expected \(canonical(want))"]
     }
 }

@@ -5,7 +5,8 @@ public struct TemporaryFolder: Sendable {
     public let path: String
 
     public init(_ label: String = "flywheel-test") throws {
-        path = FileManager.default.temporaryDirectory
+        path =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("\(label)-\(getpid())-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }

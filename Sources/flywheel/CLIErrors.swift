@@ -57,7 +57,8 @@ enum ReplaySummaryText {
             "  signals:",
         ]
         for kind in SignalKind.allCases {
-            lines.append("    \(kind.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)) \(c.signalsOut[kind] ?? 0)")
+            lines.append(
+                "    \(kind.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)) \(c.signalsOut[kind] ?? 0)")
         }
         return lines.joined(separator: "\n")
     }

@@ -15,6 +15,6 @@ struct Flywheel: AsyncParsableCommand {
               flywheel generate --conversations 1000 --out events.jsonl
               flywheel replay events.jsonl --out out/
             """,
-        subcommands: [ReplayCommand.self, ValidatePipelineCommand.self]
+        subcommands: [ReplayCommand.self, GenerateCommand.self, ValidatePipelineCommand.self, BenchCommand.self]
     )
 }

@@ -17,7 +17,8 @@ final class OutputFolder {
         let existing = (try? manager.contentsOfDirectory(atPath: path)) ?? []
         if !existing.isEmpty && !force {
             throw ConnectorError(
-                .outputNotEmpty, "output folder \(path) is not empty: choose another --out or pass --force to overwrite")
+                .outputNotEmpty, "output folder \(path) is not empty: choose another --out or pass --force to overwrite"
+            )
         }
         do {
             try manager.createDirectory(atPath: path, withIntermediateDirectories: true)

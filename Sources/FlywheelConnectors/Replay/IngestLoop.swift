@@ -43,11 +43,11 @@ struct IngestLoop {
             var merger = InputMerger(channels: channels)
             if channels.count == 1 {
                 while let batch = try await merger.nextBatch(onFinished: { finish($0) }) {
-                    for line in batch { try await ingest(line, partition: 0) }
+                    for line in batch where ingest(line, partition: 0) { try await flush(isFinal: false) }
                 }
             } else {
                 while let (line, partition) = try await merger.next(onFinished: { finish($0) }) {
-                    try await ingest(line, partition: partition)
+                    if ingest(line, partition: partition) { try await flush(isFinal: false) }
                 }
             }
             trail.append(sequence: sequence, watermark: .max)
@@ -60,7 +60,8 @@ struct IngestLoop {
         if state.finish(partition: partition) { trail.append(sequence: sequence, watermark: state.watermark) }
     }
 
-    private mutating func ingest(_ line: InputLine, partition: Int) async throws {
+    /// Applies the ingest steps to one line; returns true when the batch is full.
+    private mutating func ingest(_ line: InputLine, partition: Int) -> Bool {
         sequence += 1
         let before = state.watermark
         switch state.ingest(line.decoded, partition: partition) {
@@ -74,11 +75,13 @@ struct IngestLoop {
         case .duplicate:
             break
         case .late(let event, let watermark):
-            sides.append(SideOutputs.lateEvent(event, watermark: watermark, source: options.inputs[partition], sequence: sequence))
+            sides.append(
+                SideOutputs.lateEvent(
+                    event, watermark: watermark, source: options.inputs[partition], sequence: sequence))
         }
         if state.watermark != before { trail.append(sequence: sequence, watermark: state.watermark) }
         linesInBatch += 1
-        if linesInBatch >= options.batchLines { try await flush(isFinal: false) }
+        return linesInBatch >= options.batchLines
     }
 
     private mutating func route(_ event: ChatEvent, watermarkBefore: EventTime) {
@@ -114,6 +117,8 @@ struct IngestLoop {
         let now = ContinuousClock.now
         guard now - lastProgress >= .milliseconds(500) else { return }
         lastProgress = now
-        progress(ReplayProgress(eventsIn: state.counters.eventsIn, watermark: state.watermark, elapsedSeconds: (now - started).seconds))
+        progress(
+            ReplayProgress(
+                eventsIn: state.counters.eventsIn, watermark: state.watermark, elapsedSeconds: (now - started).seconds))
     }
 }

@@ -45,7 +45,9 @@ struct InputDecoder: Sendable {
         case .line(let bytes):
             if InputDecoder.isBlank(bytes) { return nil }
             let decoded = decoder.decode(bytes, origin: EventOrigin(partition: partition, position: position))
-            if case .invalid = decoded { return InputLine(position: position, decoded: decoded, raw: RawText.cut(bytes)) }
+            if case .invalid = decoded {
+                return InputLine(position: position, decoded: decoded, raw: RawText.cut(bytes))
+            }
             return InputLine(position: position, decoded: decoded, raw: nil)
         }
     }

@@ -23,7 +23,9 @@ struct InputMerger {
         var best: Int?
         for index in channels.indices where try await ensureLine(index, onFinished: onFinished) {
             if let current = best {
-                if batches[index][cursors[index]].decoded.mergeTime < batches[current][cursors[current]].decoded.mergeTime {
+                if batches[index][cursors[index]].decoded.mergeTime
+                    < batches[current][cursors[current]].decoded.mergeTime
+                {
                     best = index
                 }
             } else {

@@ -19,7 +19,8 @@ public enum ReplayJob {
             SignalShardOperator(config: options.config, catalog: options.catalog, sourceNames: options.inputs)
         }
         let ingestCounters = Mutex(SignalCounters())
-        var ordered = OrderedOutput(shards: options.parallelism, allowedLatenessMs: options.config.time.allowedLatenessMs)
+        var ordered = OrderedOutput(
+            shards: options.parallelism, allowedLatenessMs: options.config.time.allowedLatenessMs)
         var written = SignalCounters()
         let write: (SignalRecord) throws -> Void = { record in
             try folder.write(record)

@@ -1,12 +1,20 @@
-import Collections
-
 /// Holds records until the watermark passes them, then releases them in event-time order
 /// (ties broken by a string key, then by arrival).
 ///
 /// This is how non-windowed operators see a stream that is independent of arrival order within
-/// the out-of-orderness bound. Owned by one shard; not thread-safe.
+/// the out-of-orderness bound. A binary heap of small fixed-size keys over slot storage, so that
+/// sifting never copies the records. Owned by one shard; not thread-safe.
 public struct EventTimeOrderedBuffer<Element> {
-    private var heap = Heap<Entry>()
+    private struct Key {
+        var time: Int64
+        var arrival: UInt64
+        var slot: Int
+    }
+
+    private var heap: [Key] = []
+    private var elements: [Element?] = []
+    private var ties: [String] = []
+    private var freeSlots: [Int] = []
     private var arrivals: UInt64 = 0
 
     public init() {}
@@ -15,33 +23,71 @@ public struct EventTimeOrderedBuffer<Element> {
     public var isEmpty: Bool { heap.isEmpty }
 
     /// The event time of the next record to release.
-    public var nextTime: EventTime? { heap.min?.time }
+    public var nextTime: EventTime? { heap.first.map { EventTime(millis: $0.time) } }
 
     public mutating func insert(_ element: Element, time: EventTime, tieBreak: String) {
         arrivals += 1
-        heap.insert(Entry(time: time, tieBreak: tieBreak, arrival: arrivals, element: element))
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            elements[slot] = element
+            ties[slot] = tieBreak
+        } else {
+            slot = elements.count
+            elements.append(element)
+            ties.append(tieBreak)
+        }
+        heap.append(Key(time: time.millis, arrival: arrivals, slot: slot))
+        siftUp(heap.count - 1)
     }
 
     /// Removes and returns the earliest record if its time is at most `limit`.
     public mutating func popFirst(notAfter limit: EventTime) -> Element? {
-        guard let first = heap.min, first.time <= limit else { return nil }
-        return heap.removeMin().element
+        guard let first = heap.first, first.time <= limit.millis else { return nil }
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            siftDown(0)
+        }
+        let element = elements[first.slot].take()
+        ties[first.slot] = ""
+        freeSlots.append(first.slot)
+        return element
     }
 
-    struct Entry: Comparable {
-        var time: EventTime
-        var tieBreak: String
-        var arrival: UInt64
-        var element: Element
+    private func less(_ a: Key, _ b: Key) -> Bool {
+        if a.time != b.time { return a.time < b.time }
+        let (ta, tb) = (ties[a.slot], ties[b.slot])
+        if ta != tb { return ta.utf8.lexicographicallyPrecedes(tb.utf8) }
+        return a.arrival < b.arrival
+    }
 
-        static func == (lhs: Entry, rhs: Entry) -> Bool { lhs.arrival == rhs.arrival }
-        static func < (lhs: Entry, rhs: Entry) -> Bool {
-            if lhs.time != rhs.time { return lhs.time < rhs.time }
-            if lhs.tieBreak != rhs.tieBreak { return lhs.tieBreak < rhs.tieBreak }
-            return lhs.arrival < rhs.arrival
+    private mutating func siftUp(_ start: Int) {
+        var child = start
+        let key = heap[child]
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard less(key, heap[parent]) else { break }
+            heap[child] = heap[parent]
+            child = parent
         }
+        heap[child] = key
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        let key = heap[parent]
+        let count = heap.count
+        while true {
+            var child = 2 * parent + 1
+            guard child < count else { break }
+            if child + 1 < count && less(heap[child + 1], heap[child]) { child += 1 }
+            guard less(heap[child], key) else { break }
+            heap[parent] = heap[child]
+            parent = child
+        }
+        heap[parent] = key
     }
 }
 
 extension EventTimeOrderedBuffer: Sendable where Element: Sendable {}
-extension EventTimeOrderedBuffer.Entry: Sendable where Element: Sendable {}

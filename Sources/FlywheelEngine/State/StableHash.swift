@@ -14,6 +14,14 @@ public enum StableHash {
         return h
     }
 
+    /// A stable hash of a two-part key, without building the joined string.
+    @inlinable
+    public static func hash(_ first: String, _ second: String) -> UInt64 {
+        let a = hash(first)
+        let b = hash(second)
+        return a ^ (b &* 0x9e37_79b9_7f4a_7c15 &+ (a << 6) &+ (a >> 2))
+    }
+
     /// The shard (0..<count) that owns `key`.
     @inlinable
     public static func shard(of key: String, count: Int) -> Int {

@@ -5,7 +5,9 @@ import Collections
 /// `end - 1`.
 ///
 /// With an allowed lateness L, a fired session is kept until the watermark reaches `end - 1 + L`;
-/// a record merged into it in that time fires it again at once. Owned by one shard; not thread-safe.
+/// a record merged into it in that time fires it again at once. Records are added to the session's
+/// accumulator in place; each key has at most one live timer (its earliest due time).
+/// Owned by one shard; not thread-safe.
 public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulator> {
     public struct Session {
         public var window: Window
@@ -17,7 +19,8 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
     public let allowedLatenessMs: Int64
     private var sessions: [Key: [Session]] = [:]
     private var timers = Heap<SessionTimer<Key>>()
-    private var timerSequence: UInt64 = 0
+    /// The live timer of each key; heap entries with another time are stale.
+    private var scheduled: [Key: EventTime] = [:]
     // Invariant: watermark never regresses.
     public private(set) var watermark = EventTime.min
 
@@ -34,31 +37,45 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
     public mutating func add(
         _ input: Accumulator.Input, key: Key, at t: EventTime, emit: (Key, Window, Accumulator) -> Void
     ) {
-        var merged = Session(window: Window(start: t, end: t.adding(gapMs)), accumulator: Accumulator(), hasFired: false)
-        merged.accumulator.add(input)
-        var list = sessions[key] ?? []
-        var kept: [Session] = []
-        kept.reserveCapacity(list.count + 1)
-        for session in list {
-            if session.window.overlapsOrTouches(merged.window) {
-                merged.window = merged.window.union(session.window)
-                merged.accumulator.merge(session.accumulator)
-                merged.hasFired = merged.hasFired || session.hasFired
-            } else {
-                kept.append(session)
+        let window = Window(start: t, end: t.adding(gapMs))
+        let index = Self.merge(input, window: window, into: &sessions[key, default: []])
+        let session = sessions[key]![index]
+        if session.window.maxTimestamp <= watermark {
+            emit(key, session.window, session.accumulator)
+            sessions[key]![index].hasFired = true
+        }
+        schedule(key, at: dueTime(of: sessions[key]![index]))
+    }
+
+    /// Adds `input` to the session it falls into (merging every session it bridges) or to a new one;
+    /// returns the index of that session in `list`.
+    private static func merge(_ input: Accumulator.Input, window: Window, into list: inout [Session]) -> Int {
+        var target: Int?
+        var index = 0
+        while index < list.count {
+            guard list[index].window.overlapsOrTouches(window) else {
+                index += 1
+                continue
             }
+            guard let first = target else {
+                target = index
+                index += 1
+                continue
+            }
+            let other = list.remove(at: index)
+            list[first].window = list[first].window.union(other.window)
+            list[first].accumulator.merge(other.accumulator)
+            list[first].hasFired = list[first].hasFired || other.hasFired
         }
-        list = kept
-        if merged.window.maxTimestamp <= watermark {
-            emit(key, merged.window, merged.accumulator)
-            merged.hasFired = true
-            schedule(key, at: merged.window.maxTimestamp.adding(allowedLatenessMs))
-        } else {
-            merged.hasFired = false
-            schedule(key, at: merged.window.maxTimestamp)
+        guard let found = target else {
+            var fresh = Accumulator()
+            fresh.add(input)
+            list.append(Session(window: window, accumulator: fresh, hasFired: false))
+            return list.count - 1
         }
-        list.append(merged)
-        sessions[key] = list
+        list[found].window = list[found].window.union(window)
+        list[found].accumulator.add(input)
+        return found
     }
 
     /// Moves the watermark, firing every session whose end - 1 it reaches and dropping sessions past
@@ -68,19 +85,20 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
         watermark = newWatermark
         while let next = timers.min, next.time <= watermark {
             _ = timers.removeMin()
+            guard scheduled[next.key] == next.time else { continue }
+            scheduled[next.key] = nil
             fireAndClean(next.key, emit: emit)
         }
     }
 
     private mutating func fireAndClean(_ key: Key, emit: (Key, Window, Accumulator) -> Void) {
-        guard var list = sessions[key] else { return }
+        guard var list = sessions.removeValue(forKey: key) else { return }
         var index = 0
         while index < list.count {
             let maxTs = list[index].window.maxTimestamp
             if !list[index].hasFired && maxTs <= watermark {
                 emit(key, list[index].window, list[index].accumulator)
                 list[index].hasFired = true
-                if allowedLatenessMs > 0 { schedule(key, at: maxTs.adding(allowedLatenessMs)) }
             }
             if list[index].hasFired && maxTs.adding(allowedLatenessMs) <= watermark {
                 list.remove(at: index)
@@ -88,22 +106,30 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
                 index += 1
             }
         }
-        sessions[key] = list.isEmpty ? nil : list
+        guard !list.isEmpty else { return }
+        for session in list { schedule(key, at: dueTime(of: session)) }
+        sessions[key] = list
     }
 
+    /// When a session next needs attention: its firing, or its cleanup once fired.
+    private func dueTime(of session: Session) -> EventTime {
+        session.hasFired ? session.window.maxTimestamp.adding(allowedLatenessMs) : session.window.maxTimestamp
+    }
+
+    /// Makes sure the key's timer is no later than `time`.
     private mutating func schedule(_ key: Key, at time: EventTime) {
-        timerSequence += 1
-        timers.insert(SessionTimer(time: time, sequence: timerSequence, key: key))
+        if let current = scheduled[key], current <= time { return }
+        scheduled[key] = time
+        timers.insert(SessionTimer(time: time, key: key))
     }
 }
 
 struct SessionTimer<Key>: Comparable {
     var time: EventTime
-    var sequence: UInt64
     var key: Key
 
-    static func == (lhs: SessionTimer, rhs: SessionTimer) -> Bool { lhs.time == rhs.time && lhs.sequence == rhs.sequence }
-    static func < (lhs: SessionTimer, rhs: SessionTimer) -> Bool { (lhs.time, lhs.sequence) < (rhs.time, rhs.sequence) }
+    static func == (lhs: SessionTimer, rhs: SessionTimer) -> Bool { lhs.time == rhs.time }
+    static func < (lhs: SessionTimer, rhs: SessionTimer) -> Bool { lhs.time < rhs.time }
 }
 
 extension KeyedSessionWindows: Sendable where Key: Sendable, Accumulator: Sendable {}

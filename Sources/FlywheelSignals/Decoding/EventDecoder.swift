@@ -29,7 +29,9 @@ public struct EventDecoder: Sendable {
     /// Decodes `line` (without its "\n"). `origin` is stored in the event; its raw text is filled
     /// for the event types that can later become an unresolved reference.
     public mutating func decode(_ line: UnsafeRawBufferPointer, origin: EventOrigin) -> DecodedLine {
-        if line.count > maxEventBytes { return .invalid(ValidationFailure(.tooLarge, "line exceeds max_event_bytes"), time: .min) }
+        if line.count > maxEventBytes {
+            return .invalid(ValidationFailure(.tooLarge, "line exceeds max_event_bytes"), time: .min)
+        }
         switch scanner.scan(line) {
         case .notJSON: return .invalid(ValidationFailure(.malformedJSON, "not valid JSON"), time: .min)
         case .notObject: return .invalid(ValidationFailure(.malformedJSON, "not a JSON object"), time: .min)
@@ -59,6 +61,7 @@ public struct EventDecoder: Sendable {
 public enum RawText {
     /// The first 1024 Unicode scalars of the line; invalid UTF-8 becomes U+FFFD.
     public static func cut(_ line: UnsafeRawBufferPointer, limit: Int = 1024) -> String {
+        if line.count <= limit { return String(decoding: line, as: UTF8.self) }
         let prefix = UnsafeRawBufferPointer(rebasing: line.prefix(limit * 4))
         let text = String(decoding: prefix, as: UTF8.self)
         var scalars = text.unicodeScalars

@@ -65,5 +65,7 @@ public struct IngestState: Sendable {
     public mutating func finish(partition: Int) -> Bool { watermarks.finish(partition: partition) }
 
     /// Marks a source partition idle or active (live sources only).
-    public mutating func setIdle(_ idle: Bool, partition: Int) -> Bool { watermarks.setIdle(idle, partition: partition) }
+    public mutating func setIdle(_ idle: Bool, partition: Int) -> Bool {
+        watermarks.setIdle(idle, partition: partition)
+    }
 }

@@ -7,7 +7,8 @@ public struct ConversationOperator: Sendable {
     private let records: ConversationRecords
 
     public init(config: PipelineConfig) {
-        sessions = KeyedSessionWindows(gapMs: config.signals.sessionGapMs, allowedLatenessMs: config.time.allowedLatenessMs)
+        sessions = KeyedSessionWindows(
+            gapMs: config.signals.sessionGapMs, allowedLatenessMs: config.time.allowedLatenessMs)
         records = ConversationRecords(
             emitSummaries: config.signals.enabled.contains(.conversationSummary),
             emitExamples: config.signals.enabled.contains(.sftExample))
@@ -93,7 +94,9 @@ enum SFTExample {
         var messages: [UInt8] = [UInt8(ascii: "[")]
         for (index, message) in ordered.enumerated() {
             if index > 0 { messages.append(contentsOf: ", ".utf8) }
-            messages.append(contentsOf: (message.isPrompt ? "{\"role\": \"user\", \"content\": " : "{\"role\": \"assistant\", \"content\": ").utf8)
+            messages.append(
+                contentsOf: (message.isPrompt
+                    ? "{\"role\": \"user\", \"content\": " : "{\"role\": \"assistant\", \"content\": ").utf8)
             JSONWriter.appendEscaped(PIIRedactor.redact(message.text).text, to: &messages)
             messages.append(UInt8(ascii: "}"))
         }
@@ -112,6 +115,8 @@ extension String {
 struct UTF8Ordered: Comparable {
     let value: String
     init(_ value: String) { self.value = value }
-    static func < (lhs: UTF8Ordered, rhs: UTF8Ordered) -> Bool { lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8) }
+    static func < (lhs: UTF8Ordered, rhs: UTF8Ordered) -> Bool {
+        lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8)
+    }
     static func == (lhs: UTF8Ordered, rhs: UTF8Ordered) -> Bool { lhs.value == rhs.value }
 }

@@ -37,7 +37,9 @@ public struct ModelQualityAccumulator: WindowAccumulator, Sendable {
             tokensIn += input.tokensIn
             tokensOut += input.tokensOut
             if let price = input.price {
-                costUsd += Double(input.tokensIn) / 1000 * price.inputPer1k + Double(input.tokensOut) / 1000 * price.outputPer1k
+                costUsd +=
+                    Double(input.tokensIn) / 1000 * price.inputPer1k + Double(input.tokensOut) / 1000
+                    * price.outputPer1k
             }
         case .feedback:
             if input.rating == .up { feedbackUp += 1 } else { feedbackDown += 1 }

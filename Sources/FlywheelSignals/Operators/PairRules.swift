@@ -14,19 +14,17 @@ struct CompletedPair {
 /// pairs whose rule now holds (choice, then feedback, then regenerate), and completes waiting pairs
 /// whose texts are now known.
 struct PairRules {
-    var state: PairConversationState
     let event: ChatEvent
-    let joinTTLMs: Int64
     var completed: [CompletedPair] = []
     var newWaits: [RuleEvent] = []
 
-    init(state: PairConversationState, event: ChatEvent, joinTTLMs: Int64) {
-        self.state = state
+    init(event: ChatEvent) {
         self.event = event
-        self.joinTTLMs = joinTTLMs
     }
 
-    mutating func apply() {
+    /// Applies the event to `state` in place.
+    mutating func apply(to state: inout PairConversationState) {
+        state.lastTime = Swift.max(state.lastTime, event.time)
         switch event.type {
         case .prompt:
             state.prompts[event.messageId!] = event.text ?? ""
@@ -34,47 +32,51 @@ struct PairRules {
             let id = event.messageId!
             state.recordResponse(id: id, text: event.text ?? "", model: event.model ?? "", promptId: event.parentId!)
             for other in state.siblings(of: id) {
-                checkFeedbackAndRegenerate(chosen: id, rejected: other)
-                checkFeedbackAndRegenerate(chosen: other, rejected: id)
+                checkFeedbackAndRegenerate(&state, chosen: id, rejected: other)
+                checkFeedbackAndRegenerate(&state, chosen: other, rejected: id)
             }
         case .feedback:
-            onFeedback(on: event.parentId!, rating: event.rating!)
+            onFeedback(&state, on: event.parentId!, rating: event.rating!)
         case .regenerate:
             let id = event.parentId!
             state.regenerated.insert(id)
             for other in state.siblings(of: id) where state.ratings[other] == .up {
-                claim(chosen: other, rejected: id, source: .regenerate)
+                claim(&state, chosen: other, rejected: id, source: .regenerate)
             }
         case .choice:
-            claim(chosen: event.parentId!, rejected: event.rejectedId!, source: .choice)
+            claim(&state, chosen: event.parentId!, rejected: event.rejectedId!, source: .choice)
         case .copy, .error:
             break
         }
-        completeWaiting()
+        completeWaiting(&state)
     }
 
-    private mutating func onFeedback(on id: String, rating: Rating) {
+    private mutating func onFeedback(_ state: inout PairConversationState, on id: String, rating: Rating) {
         state.ratings[id] = rating
         for other in state.siblings(of: id) {
             if rating == .up {
-                checkFeedbackAndRegenerate(chosen: id, rejected: other)
+                checkFeedbackAndRegenerate(&state, chosen: id, rejected: other)
             } else {
-                checkFeedbackAndRegenerate(chosen: other, rejected: id)
+                checkFeedbackAndRegenerate(&state, chosen: other, rejected: id)
             }
         }
     }
 
     /// The feedback rule, then the regenerate rule, for the ordered pair (chosen, rejected).
-    private mutating func checkFeedbackAndRegenerate(chosen: String, rejected: String) {
+    private mutating func checkFeedbackAndRegenerate(
+        _ state: inout PairConversationState, chosen: String, rejected: String
+    ) {
         guard state.ratings[chosen] == .up else { return }
         if state.ratings[rejected] == .down {
-            claim(chosen: chosen, rejected: rejected, source: .feedback)
+            claim(&state, chosen: chosen, rejected: rejected, source: .feedback)
         } else if state.regenerated.contains(rejected) {
-            claim(chosen: chosen, rejected: rejected, source: .regenerate)
+            claim(&state, chosen: chosen, rejected: rejected, source: .regenerate)
         }
     }
 
-    private mutating func claim(chosen: String, rejected: String, source: PairSource) {
+    private mutating func claim(
+        _ state: inout PairConversationState, chosen: String, rejected: String, source: PairSource
+    ) {
         let pairId = "\(chosen):\(rejected)"
         guard !state.claimed.contains(pairId) else { return }
         state.claimed.insert(pairId)
@@ -84,7 +86,7 @@ struct PairRules {
     }
 
     /// Emits every waiting pair whose texts are now all known (in the order they started waiting).
-    private mutating func completeWaiting() {
+    private mutating func completeWaiting(_ state: inout PairConversationState) {
         guard !state.waiting.isEmpty else { return }
         var still: [WaitingPair] = []
         for pair in state.waiting {

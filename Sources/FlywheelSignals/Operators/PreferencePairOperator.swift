@@ -58,17 +58,16 @@ public struct PreferencePairOperator: Sendable {
     }
 
     private mutating func process(_ event: ChatEvent, into out: inout [SignalRecord]) {
-        var state = conversations.removeValue(forKey: event.conversationId) ?? PairConversationState()
-        if state.lastTime == .min { expiries.insert(PairDeadline(time: event.time.adding(joinTTLMs), conversationId: event.conversationId, eventId: "")) }
-        state.lastTime = Swift.max(state.lastTime, event.time)
-        var rules = PairRules(state: state, event: event, joinTTLMs: joinTTLMs)
-        rules.apply()
-        state = rules.state
+        let id = event.conversationId
+        if conversations[id] == nil {
+            expiries.insert(PairDeadline(time: event.time.adding(joinTTLMs), conversationId: id, eventId: ""))
+        }
+        var rules = PairRules(event: event)
+        rules.apply(to: &conversations[id, default: PairConversationState()])
         for pair in rules.completed where emitPairs { out.append(pairRecord(pair, event: event)) }
         for rule in rules.newWaits {
-            deadlines.insert(PairDeadline(time: rule.time.adding(joinTTLMs), conversationId: event.conversationId, eventId: rule.eventId))
+            deadlines.insert(PairDeadline(time: rule.time.adding(joinTTLMs), conversationId: id, eventId: rule.eventId))
         }
-        conversations[event.conversationId] = state
     }
 
     private mutating func expire(_ deadline: PairDeadline, trail: WatermarkTrail, into out: inout [SignalRecord]) {

@@ -19,9 +19,10 @@ public struct RoutedEvent: Sendable {
     /// The shards of an event: by conversation id, and by (model, variant) when model_quality
     /// counts it.
     public static func shards(of event: ChatEvent, count: Int) -> (conversation: Int, model: Int?) {
+        guard count > 1 else { return (0, event.type.countsForModelQuality && event.model != nil ? 0 : nil) }
         let conversation = StableHash.shard(of: event.conversationId, count: count)
         guard event.type.countsForModelQuality, let model = event.model else { return (conversation, nil) }
-        return (conversation, StableHash.shard(of: model + "\u{1F}" + event.variant, count: count))
+        return (conversation, Int(StableHash.hash(model, event.variant) % UInt64(count)))
     }
 }
 
@@ -33,30 +34,41 @@ public struct SignalShardOperator: ShardOperator {
     private var quality: ModelQualityOperator
     private var conversations: ConversationOperator
     private var pairs: PreferencePairOperator
+    private let runQuality: Bool
+    private let runConversations: Bool
+    private let runPairs: Bool
     private var watermark = EventTime.min
 
+    /// Operators whose outputs the pipeline does not ask for are not run at all.
     public init(config: PipelineConfig, catalog: ModelCatalog?, sourceNames: [String]) {
         quality = ModelQualityOperator(config: config, catalog: catalog)
         conversations = ConversationOperator(config: config)
         pairs = PreferencePairOperator(config: config, sourceNames: sourceNames)
+        let enabled = config.signals.enabled
+        runQuality = enabled.contains(.modelQuality) || enabled.contains(.qualityAlert)
+        runConversations = enabled.contains(.conversationSummary) || enabled.contains(.sftExample)
+        runPairs = enabled.contains(.preferencePair)
     }
 
     public mutating func process(_ batch: ShardBatch<RoutedEvent>, into output: inout [SignalRecord]) {
         for routed in batch.records {
-            if routed.watermarkBefore > watermark { advance(to: routed.watermarkBefore, trail: batch.trail, into: &output) }
-            if routed.forModel { quality.add(routed.event, into: &output) }
+            if routed.watermarkBefore > watermark {
+                advance(to: routed.watermarkBefore, trail: batch.trail, into: &output)
+            }
+            if routed.forModel && runQuality { quality.add(routed.event, into: &output) }
             if routed.forConversation {
-                conversations.add(routed.event, into: &output)
-                pairs.add(routed.event)
+                if runConversations { conversations.add(routed.event, into: &output) }
+                if runPairs { pairs.add(routed.event) }
             }
         }
         if batch.watermark > watermark { advance(to: batch.watermark, trail: batch.trail, into: &output) }
     }
 
-    private mutating func advance(to newWatermark: EventTime, trail: WatermarkTrail, into output: inout [SignalRecord]) {
+    private mutating func advance(to newWatermark: EventTime, trail: WatermarkTrail, into output: inout [SignalRecord])
+    {
         watermark = newWatermark
-        quality.advance(to: newWatermark, into: &output)
-        conversations.advance(to: newWatermark, into: &output)
-        pairs.advance(to: newWatermark, trail: trail, into: &output)
+        if runQuality { quality.advance(to: newWatermark, into: &output) }
+        if runConversations { conversations.advance(to: newWatermark, into: &output) }
+        if runPairs { pairs.advance(to: newWatermark, trail: trail, into: &output) }
     }
 }

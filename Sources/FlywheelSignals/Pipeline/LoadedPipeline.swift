@@ -11,7 +11,9 @@ public struct LoadedPipeline: Sendable {
     /// Loads the pipeline file at `path` (nil: the built-in default pipeline) and its catalog.
     public static func load(path: String?) throws(PipelineError) -> LoadedPipeline {
         let config = try path.map { (p: String) throws(PipelineError) in try PipelineConfig.load(path: p) } ?? .default
-        let catalog = try config.modelCatalogPath.map { (p: String) throws(PipelineError) in try ModelCatalog.load(path: p) }
+        let catalog = try config.modelCatalogPath.map { (p: String) throws(PipelineError) in
+            try ModelCatalog.load(path: p)
+        }
         return LoadedPipeline(config: config, catalog: catalog)
     }
 }

@@ -1,0 +1,72 @@
+import FlywheelEngine
+import FlywheelSignals
+import Foundation
+
+/// The figures of one `flywheel bench` run.
+public struct BenchReport: Sendable {
+    public var events: Int64
+    public var logBytes: Int64
+    public var generateSeconds: Double
+    public var decodeSeconds: Double
+    public var replaySeconds: Double
+    public var peakRSSBytes: Int64
+
+    public var text: String {
+        func rate(_ seconds: Double) -> String { seconds > 0 ? "\(Int(Double(events) / seconds)) events/s" : "-" }
+        let share = replaySeconds > 0 ? Int((decodeSeconds / replaySeconds * 100).rounded()) : 0
+        return """
+            events                \(events) (\(logBytes / 1_048_576) MiB of JSONL)
+            generate              \(String(format: "%.2f", generateSeconds)) s
+            read + decode only    \(String(format: "%.2f", decodeSeconds)) s  \(rate(decodeSeconds))
+            full replay           \(String(format: "%.2f", replaySeconds)) s  \(rate(replaySeconds))
+            read + decode share   \(share) % of the replay's time if run alone (they overlap in the replay)
+            peak RSS              \(peakRSSBytes / 1_048_576) MiB
+            """
+    }
+}
+
+/// Generates a log, then measures decoding alone and the full replay, in the same process.
+public enum BenchJob {
+    public static func run(
+        events: Int, parallelism: Int, keepLogAt: String?, log: (String) -> Void
+    ) async throws -> BenchReport {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flywheel-bench-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let logPath = keepLogAt ?? (folder as NSString).appendingPathComponent("events.jsonl")
+        var options = GeneratorOptions()
+        options.conversations = max(1, events / 10)
+        log("generating about \(events) events...")
+        let generateStart = ContinuousClock.now
+        _ = try ConversationGenerator(options: options).write(toPath: logPath)
+        let generateSeconds = (ContinuousClock.now - generateStart).seconds
+        log("reading and decoding...")
+        let (decodeSeconds, decoded) = try await decodeOnly(path: logPath)
+        log("replaying...")
+        let replay = try await ReplayJob.run(
+            ReplayOptions(
+                inputs: [logPath], outputPath: (folder as NSString).appendingPathComponent("out"),
+                parallelism: parallelism, force: true))
+        let size = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int64) ?? 0
+        return BenchReport(
+            events: max(decoded, replay.counters.eventsIn), logBytes: size, generateSeconds: generateSeconds,
+            decodeSeconds: decodeSeconds, replaySeconds: replay.wallSeconds, peakRSSBytes: peakRSS())
+    }
+
+    static func decodeOnly(path: String) async throws -> (Double, Int64) {
+        let start = ContinuousClock.now
+        let channel = BoundedChannel<Result<[InputLine], ConnectorError>>(capacity: 4)
+        let decoder = InputDecoder(path: path, partition: 0, maxEventBytes: 1 << 20, batchLines: 1024)
+        async let producer: Void = decoder.run(into: channel)
+        var count: Int64 = 0
+        while let batch = await channel.receive() { count += Int64(try batch.get().count) }
+        await producer
+        return ((ContinuousClock.now - start).seconds, count)
+    }
+
+    static func peakRSS() -> Int64 {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int64(usage.ru_maxrss) * 1024
+    }
+}

@@ -1,0 +1,100 @@
+import FlywheelConnectors
+import FlywheelSignals
+import FlywheelTesting
+import Foundation
+import Testing
+
+/// The same input and pipeline give byte-identical output folders whatever the parallelism, the
+/// batch size, the number of input files' compression.
+struct DeterminismTests {
+    static func generatedLog(in folder: TemporaryFolder, conversations: Int = 3000, seed: UInt64 = 7) throws -> String {
+        var options = GeneratorOptions()
+        options.conversations = conversations
+        options.seed = seed
+        options.duplicateRate = 0.03
+        options.lateRate = 0.01
+        options.malformedRate = 0.01
+        options.conversationsPerMinute = 400
+        let path = folder.file("events.jsonl")
+        _ = try ConversationGenerator(options: options).write(toPath: path)
+        return path
+    }
+
+    static func replay(_ inputs: [String], into out: String, parallelism: Int, batch: Int) async throws -> ReplayResult
+    {
+        try await ReplayJob.run(
+            ReplayOptions(inputs: inputs, outputPath: out, parallelism: parallelism, batchLines: batch, force: true))
+    }
+
+    static func folderBytes(_ path: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: path) {
+            files[name] = try Data(contentsOf: URL(fileURLWithPath: (path as NSString).appendingPathComponent(name)))
+        }
+        return files
+    }
+
+    @Test func parallelismAndBatchSizeDoNotChangeTheOutput() async throws {
+        let folder = try TemporaryFolder("determinism")
+        defer { folder.remove() }
+        let log = try Self.generatedLog(in: folder)
+        let baseline = try await Self.replay([log], into: folder.file("p1"), parallelism: 1, batch: 1024)
+        #expect(baseline.counters.isConsistent)
+        #expect(baseline.counters.duplicatesDropped > 0 && baseline.counters.lateEvents > 0)
+        #expect(baseline.counters.invalidEvents > 0 && baseline.counters.unresolvedReferences > 0)
+        for kind in SignalKind.allCases where kind != .qualityAlert {
+            #expect((baseline.counters.signalsOut[kind] ?? 0) > 0, "no \(kind.rawValue) records")
+        }
+        let expected = try Self.folderBytes(folder.file("p1"))
+        for (parallelism, batch) in [(2, 1024), (4, 1024), (2, 7), (3, 100)] {
+            let out = folder.file("p\(parallelism)-b\(batch)")
+            _ = try await Self.replay([log], into: out, parallelism: parallelism, batch: batch)
+            let got = try Self.folderBytes(out)
+            for (name, bytes) in expected {
+                #expect(got[name] == bytes, "\(name) differs at parallelism \(parallelism), batch \(batch)")
+            }
+        }
+    }
+
+    @Test func severalInputsAreMergedDeterministically() async throws {
+        let folder = try TemporaryFolder("determinism-multi")
+        defer { folder.remove() }
+        let log = try Self.generatedLog(in: folder, conversations: 1500, seed: 11)
+        let lines = try Data(contentsOf: URL(fileURLWithPath: log)).split(separator: 0x0A)
+        var parts = [Data(), Data()]
+        for (index, line) in lines.enumerated() {
+            parts[index % 2].append(line)
+            parts[index % 2].append(0x0A)
+        }
+        let a = folder.file("a.jsonl")
+        let b = folder.file("b.jsonl")
+        try parts[0].write(to: URL(fileURLWithPath: a))
+        try parts[1].write(to: URL(fileURLWithPath: b))
+        let first = try await Self.replay([a, b], into: folder.file("m1"), parallelism: 1, batch: 1024)
+        #expect(first.counters.isConsistent)
+        _ = try await Self.replay([a, b], into: folder.file("m4"), parallelism: 4, batch: 13)
+        #expect(try Self.folderBytes(folder.file("m1")) == Self.folderBytes(folder.file("m4")))
+    }
+
+    @Test func gzipInputGivesTheSameOutputAsPlainInput() async throws {
+        let folder = try TemporaryFolder("determinism-gzip")
+        defer { folder.remove() }
+        let log = try Self.generatedLog(in: folder, conversations: 500, seed: 3)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gzip.arguments = ["-k", log]
+        try gzip.run()
+        gzip.waitUntilExit()
+        try #require(gzip.terminationStatus == 0)
+        _ = try await Self.replay([log], into: folder.file("plain"), parallelism: 2, batch: 1024)
+        _ = try await Self.replay([log + ".gz"], into: folder.file("gz"), parallelism: 2, batch: 1024)
+        var plain = try Self.folderBytes(folder.file("plain"))
+        var zipped = try Self.folderBytes(folder.file("gz"))
+        // Side outputs name their source file, which differs by the ".gz" suffix.
+        for name in ["dead_letter.jsonl", "late_event.jsonl"] {
+            plain[name] = nil
+            zipped[name] = nil
+        }
+        #expect(plain == zipped)
+    }
+}

@@ -1,0 +1,107 @@
+import Testing
+
+@testable import FlywheelEngine
+
+struct DeduplicatorTests {
+    static let hour: Int64 = 3_600_000
+
+    @Test func firstCopyIsNewAndSecondIsDuplicate() {
+        var dedup = Deduplicator(ttlMs: Self.hour)
+        #expect(dedup.checkAndInsert("e1", at: at(1000), watermark: .min) == false)
+        #expect(dedup.checkAndInsert("e1", at: at(1000), watermark: .min) == true)
+        #expect(dedup.checkAndInsert("e1", at: at(2000), watermark: at(500)) == true)
+        #expect(dedup.count == 1)
+    }
+
+    @Test func differentIdsAreIndependent() {
+        var dedup = Deduplicator(ttlMs: Self.hour)
+        #expect(dedup.checkAndInsert("e1", at: at(1000), watermark: .min) == false)
+        #expect(dedup.checkAndInsert("e2", at: at(1000), watermark: .min) == false)
+        #expect(dedup.count == 2)
+    }
+
+    @Test(arguments: [(-1, true), (0, false), (1, false)] as [(Int64, Bool)])
+    func idIsForgottenExactlyWhenWatermarkReachesTimePlusTTL(offset: Int64, duplicate: Bool) {
+        var dedup = Deduplicator(ttlMs: Self.hour)
+        _ = dedup.checkAndInsert("e1", at: at(10_000), watermark: .min)
+        let watermark = at(10_000 + Self.hour + offset)
+        #expect(dedup.checkAndInsert("e1", at: at(10_000), watermark: watermark) == duplicate)
+    }
+
+    @Test func firstCopysTimeCounts() {
+        var dedup = Deduplicator(ttlMs: Self.hour)
+        _ = dedup.checkAndInsert("e1", at: at(1000), watermark: .min)
+        #expect(dedup.checkAndInsert("e1", at: at(50_000), watermark: at(1000)) == true)
+        #expect(dedup.checkAndInsert("e1", at: at(50_000), watermark: at(1000 + Self.hour)) == false)
+    }
+
+    @Test func copyAfterForgettingIsRememberedWithItsOwnTime() {
+        var dedup = Deduplicator(ttlMs: 100)
+        _ = dedup.checkAndInsert("e1", at: at(0), watermark: .min)
+        #expect(dedup.checkAndInsert("e1", at: at(500), watermark: at(100)) == false)
+        #expect(dedup.checkAndInsert("e1", at: at(0), watermark: at(599)) == true)
+        #expect(dedup.checkAndInsert("e1", at: at(0), watermark: at(600)) == false)
+    }
+
+    @Test func expireFreesMemoryOfForgottenIds() {
+        var dedup = Deduplicator(ttlMs: 800)
+        for index in 0..<100 { _ = dedup.checkAndInsert("e\(index)", at: at(Int64(index) * 10), watermark: .min) }
+        dedup.expire(watermark: at(799))
+        #expect(dedup.count == 100)
+        dedup.expire(watermark: at(1790))
+        #expect(dedup.count < 100)
+        #expect(dedup.count > 0)
+        dedup.expire(watermark: at(1790))
+        dedup.expire(watermark: at(1800))
+        #expect(dedup.count == 0)
+    }
+
+    @Test func expireKeepsIdsWhoseTTLHasNotPassed() {
+        var dedup = Deduplicator(ttlMs: 800)
+        _ = dedup.checkAndInsert("old", at: at(0), watermark: .min)
+        _ = dedup.checkAndInsert("new", at: at(5000), watermark: .min)
+        dedup.expire(watermark: at(5000))
+        #expect(dedup.count == 1)
+        #expect(dedup.checkAndInsert("new", at: at(5000), watermark: at(5000)) == true)
+    }
+
+    @Test func expireKeepsAnIdRememberedAgainWithALaterTime() {
+        var dedup = Deduplicator(ttlMs: 800)
+        _ = dedup.checkAndInsert("e1", at: at(0), watermark: .min)
+        _ = dedup.checkAndInsert("e1", at: at(1000), watermark: at(900))
+        dedup.expire(watermark: at(1000))
+        #expect(dedup.count == 1)
+        #expect(dedup.checkAndInsert("e1", at: at(0), watermark: at(1799)) == true)
+    }
+
+    @Test func expireDoesNotChangeAnswers() {
+        var generator = SeededGenerator(seed: 99)
+        var expiring = Deduplicator(ttlMs: 1000)
+        var keeping = Deduplicator(ttlMs: 1000)
+        var watermark = EventTime.min
+        var maxCount = 0
+        var duplicates = 0
+        for step in 0..<5000 {
+            let time = Int64(step) * 3 + Int64.random(in: -200...1500, using: &generator)
+            let id = "e\(Int.random(in: 0..<4000, using: &generator))"
+            let answer = expiring.checkAndInsert(id, at: at(time), watermark: watermark)
+            #expect(answer == keeping.checkAndInsert(id, at: at(time), watermark: watermark), "step \(step)")
+            if answer { duplicates += 1 }
+            watermark = Swift.max(watermark, at(time - 300))
+            expiring.expire(watermark: watermark)
+            maxCount = Swift.max(maxCount, expiring.count)
+        }
+        #expect(duplicates > 100)
+        #expect(keeping.count > 2000)
+        #expect(maxCount < 1500)
+    }
+
+    @Test func negativeTimesExpireLikeAnyOther() {
+        var dedup = Deduplicator(ttlMs: 1000)
+        _ = dedup.checkAndInsert("e1", at: at(-5000), watermark: .min)
+        #expect(dedup.checkAndInsert("e1", at: at(-5000), watermark: at(-4001)) == true)
+        dedup.expire(watermark: at(-4000))
+        #expect(dedup.count == 0)
+        #expect(dedup.checkAndInsert("e1", at: at(-5000), watermark: at(-4000)) == false)
+    }
+}

@@ -1,0 +1,71 @@
+import Testing
+
+@testable import FlywheelEngine
+
+private func drain(_ buffer: inout EventTimeOrderedBuffer<String>, notAfter limit: EventTime) -> [String] {
+    var released: [String] = []
+    while let element = buffer.popFirst(notAfter: limit) { released.append(element) }
+    return released
+}
+
+struct EventTimeOrderedBufferTests {
+    @Test func releasesInTimeThenTieBreakThenArrivalOrder() {
+        var buffer = EventTimeOrderedBuffer<String>()
+        buffer.insert("t20-b", time: at(20), tieBreak: "b")
+        buffer.insert("t10-z", time: at(10), tieBreak: "z")
+        buffer.insert("t20-a-first", time: at(20), tieBreak: "a")
+        buffer.insert("t5", time: at(5), tieBreak: "m")
+        buffer.insert("t20-a-second", time: at(20), tieBreak: "a")
+        buffer.insert("t20-a-third", time: at(20), tieBreak: "a")
+        #expect(
+            drain(&buffer, notAfter: .max) == ["t5", "t10-z", "t20-a-first", "t20-a-second", "t20-a-third", "t20-b"])
+        #expect(buffer.isEmpty)
+    }
+
+    @Test func popFirstReleasesOnlyUpToTheLimitInclusive() {
+        var buffer = EventTimeOrderedBuffer<String>()
+        for time: Int64 in [30, 10, 20, 40] { buffer.insert("\(time)", time: at(time), tieBreak: "") }
+        #expect(buffer.popFirst(notAfter: at(9)) == nil)
+        #expect(drain(&buffer, notAfter: at(20)) == ["10", "20"])
+        #expect(buffer.count == 2)
+        #expect(buffer.nextTime == at(30))
+        #expect(buffer.popFirst(notAfter: at(29)) == nil)
+        #expect(drain(&buffer, notAfter: at(40)) == ["30", "40"])
+        #expect(buffer.popFirst(notAfter: .max) == nil)
+    }
+
+    @Test func emptyBufferHasNoNextTime() {
+        var buffer = EventTimeOrderedBuffer<Int>()
+        #expect(buffer.isEmpty)
+        #expect(buffer.count == 0)
+        #expect(buffer.nextTime == nil)
+        #expect(buffer.popFirst(notAfter: .max) == nil)
+    }
+
+    @Test func recordAtMinusInfinityIsReleasedByAnyLimit() {
+        var buffer = EventTimeOrderedBuffer<String>()
+        buffer.insert("first", time: .min, tieBreak: "")
+        #expect(buffer.popFirst(notAfter: .min) == "first")
+    }
+
+    @Test func releaseOrderDoesNotDependOnInterleavedPops() {
+        var generator = SeededGenerator(seed: 5)
+        var buffer = EventTimeOrderedBuffer<Int>()
+        var entries: [(time: Int64, tieBreak: String, arrival: Int)] = []
+        var released: [Int] = []
+        var limit: Int64 = 0
+        for arrival in 0..<3000 {
+            let time = limit + Int64.random(in: 0...200, using: &generator)
+            let tieBreak = "id\(Int.random(in: 0..<5, using: &generator))"
+            entries.append((time, tieBreak, arrival))
+            buffer.insert(arrival, time: at(time), tieBreak: tieBreak)
+            if arrival % 7 == 0 {
+                limit += Int64.random(in: 0...50, using: &generator)
+                while let next = buffer.popFirst(notAfter: at(limit)) { released.append(next) }
+            }
+        }
+        while let next = buffer.popFirst(notAfter: .max) { released.append(next) }
+        let expected = entries.sorted { ($0.time, $0.tieBreak, $0.arrival) < ($1.time, $1.tieBreak, $1.arrival) }
+        #expect(released == expected.map(\.arrival))
+    }
+}

@@ -1,0 +1,166 @@
+import Testing
+
+@testable import FlywheelEngine
+
+/// Drives a `KeyedSessionWindows` and records every firing.
+private struct SessionHarness {
+    var sessions: KeyedSessionWindows<String, SumAccumulator>
+    var firings: [Firing] = []
+
+    init(gapMs: Int64, allowedLatenessMs: Int64 = 0) {
+        sessions = KeyedSessionWindows(gapMs: gapMs, allowedLatenessMs: allowedLatenessMs)
+    }
+
+    mutating func add(_ value: Int = 1, key: String = "k", at millis: Int64) {
+        var fired: [Firing] = []
+        sessions.add(value, key: key, at: at(millis)) { key, w, acc in
+            fired.append(Firing(window: w, key: key, total: acc.total, count: acc.count))
+        }
+        firings += fired
+    }
+
+    /// Advances the watermark and returns what fired, sorted by window then key.
+    @discardableResult
+    mutating func advance(to millis: Int64) -> [Firing] {
+        var fired: [Firing] = []
+        sessions.advance(to: at(millis)) { key, w, acc in
+            fired.append(Firing(window: w, key: key, total: acc.total, count: acc.count))
+        }
+        fired.sort { ($0.window, $0.key) < ($1.window, $1.key) }
+        firings += fired
+        return fired
+    }
+}
+
+private func session(_ start: Int64, _ end: Int64, _ key: String = "k", total: Int, count: Int) -> Firing {
+    Firing(window: window(start, end), key: key, total: total, count: count)
+}
+
+struct KeyedSessionWindowsTests {
+    static let gap: Int64 = 30 * 60_000
+
+    @Test func singleEventSessionSpansOneGap() {
+        var h = SessionHarness(gapMs: Self.gap)
+        h.add(at: 1000)
+        #expect(h.advance(to: 1000 + Self.gap - 2).isEmpty)
+        #expect(h.advance(to: 1000 + Self.gap - 1) == [session(1000, 1000 + Self.gap, total: 1, count: 1)])
+        #expect(h.sessions.openKeys == 0)
+    }
+
+    @Test func eventsExactlyOneGapApartShareASession() {
+        var h = SessionHarness(gapMs: Self.gap)
+        h.add(1, at: 0)
+        h.add(2, at: Self.gap)
+        #expect(h.advance(to: .max) == [session(0, 2 * Self.gap, total: 3, count: 2)])
+    }
+
+    @Test func eventsMoreThanOneGapApartOpenTwoSessions() {
+        var h = SessionHarness(gapMs: Self.gap)
+        h.add(1, at: 0)
+        h.add(2, at: Self.gap + 1)
+        #expect(h.advance(to: Self.gap - 1) == [session(0, Self.gap, total: 1, count: 1)])
+        #expect(h.advance(to: .max) == [session(Self.gap + 1, 2 * Self.gap + 1, total: 2, count: 1)])
+    }
+
+    @Test func outOfOrderEventBridgesTwoSessionsIntoOne() {
+        var h = SessionHarness(gapMs: Self.gap)
+        h.add(1, at: 0)
+        h.add(2, at: 2 * Self.gap)
+        h.add(4, at: Self.gap)
+        let last = 2 * Self.gap
+        #expect(h.advance(to: last + Self.gap - 2).isEmpty)
+        #expect(h.advance(to: last + Self.gap - 1) == [session(0, last + Self.gap, total: 7, count: 3)])
+    }
+
+    @Test func bridgeDoesNotDependOnArrivalOrder() {
+        let times: [Int64] = [0, 10 * 60_000, 35 * 60_000, 60 * 60_000, 200 * 60_000]
+        var expected: [Firing]?
+        var generator = SeededGenerator(seed: 42)
+        for _ in 0..<20 {
+            var h = SessionHarness(gapMs: Self.gap)
+            for time in times.shuffled(using: &generator) { h.add(Int(time / 60_000), at: time) }
+            let fired = h.advance(to: .max)
+            if let expected { #expect(fired == expected) }
+            expected = fired
+        }
+        #expect(
+            expected == [
+                session(0, 90 * 60_000, total: 105, count: 4),
+                session(200 * 60_000, 230 * 60_000, total: 200, count: 1),
+            ])
+    }
+
+    @Test func keysHaveSeparateSessions() {
+        var h = SessionHarness(gapMs: 100)
+        h.add(1, key: "a", at: 0)
+        h.add(10, key: "b", at: 50)
+        #expect(h.sessions.openKeys == 2)
+        #expect(h.advance(to: 99) == [session(0, 100, "a", total: 1, count: 1)])
+        #expect(h.advance(to: 149) == [session(50, 150, "b", total: 10, count: 1)])
+        #expect(h.sessions.openKeys == 0)
+    }
+
+    @Test func extendingEventDelaysTheFiring() {
+        var h = SessionHarness(gapMs: 100)
+        h.add(1, at: 0)
+        h.advance(to: 50)
+        h.add(1, at: 80)
+        #expect(h.advance(to: 99).isEmpty)
+        #expect(h.advance(to: 179) == [session(0, 180, total: 2, count: 2)])
+    }
+
+    @Test func watermarkNeverRegresses() {
+        var h = SessionHarness(gapMs: 100)
+        h.advance(to: 500)
+        h.advance(to: 10)
+        #expect(h.sessions.watermark == at(500))
+    }
+
+    @Test func lateEventMergingIntoAFiredSessionFiresItAgainAtOnce() {
+        var h = SessionHarness(gapMs: 100, allowedLatenessMs: 50)
+        h.add(1, at: 0)
+        #expect(h.advance(to: 99) == [session(0, 100, total: 1, count: 1)])
+        h.add(2, at: 0)
+        #expect(h.firings.last == session(0, 100, total: 3, count: 2))
+        #expect(h.firings.count == 2)
+        #expect(h.sessions.openKeys == 1)
+    }
+
+    @Test func lateEventExtendingAFiredSessionPastTheWatermarkWaitsForTheNewEnd() {
+        var h = SessionHarness(gapMs: 100, allowedLatenessMs: 50)
+        h.add(1, at: 0)
+        h.advance(to: 120)
+        h.add(2, at: 90)
+        #expect(h.firings.count == 1)
+        #expect(h.advance(to: 188).isEmpty)
+        #expect(h.advance(to: 189) == [session(0, 190, total: 3, count: 2)])
+    }
+
+    @Test func firedSessionIsDroppedWhenWatermarkReachesEndMinusOnePlusLateness() {
+        var h = SessionHarness(gapMs: 100, allowedLatenessMs: 50)
+        h.add(1, at: 0)
+        h.advance(to: 148)
+        #expect(h.sessions.openKeys == 1)
+        h.advance(to: 149)
+        #expect(h.sessions.openKeys == 0)
+        h.add(5, at: 60)
+        #expect(h.firings.last == session(60, 160, total: 5, count: 1))
+    }
+
+    @Test func firedSessionIsDroppedAtOnceWithoutLateness() {
+        var h = SessionHarness(gapMs: 100)
+        h.add(1, at: 0)
+        h.advance(to: 99)
+        h.add(1, at: 150)
+        #expect(h.advance(to: .max) == [session(150, 250, total: 1, count: 1)])
+    }
+
+    @Test func sessionIsNotFiredTwiceByLaterWatermarks() {
+        var h = SessionHarness(gapMs: 100, allowedLatenessMs: 50)
+        h.add(1, at: 0)
+        h.advance(to: 99)
+        h.advance(to: 120)
+        h.advance(to: .max)
+        #expect(h.firings.count == 1)
+    }
+}
