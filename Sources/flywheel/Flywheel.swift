@@ -15,6 +15,8 @@ struct Flywheel: AsyncParsableCommand {
               flywheel generate --conversations 1000 --out events.jsonl
               flywheel replay events.jsonl --out out/
             """,
-        subcommands: [ReplayCommand.self, GenerateCommand.self, ValidatePipelineCommand.self, BenchCommand.self]
+        subcommands: [
+            ReplayCommand.self, GenerateCommand.self, ValidatePipelineCommand.self, BenchCommand.self, ExportCommand.self,
+        ]
     )
 }

@@ -100,8 +100,32 @@ struct DeduplicatorTests {
         var dedup = Deduplicator(ttlMs: 1000)
         _ = dedup.checkAndInsert("e1", at: at(-5000), watermark: .min)
         #expect(dedup.checkAndInsert("e1", at: at(-5000), watermark: at(-4001)) == true)
-        dedup.expire(watermark: at(-4000))
+        dedup.expire(watermark: at(-3000))
         #expect(dedup.count == 0)
-        #expect(dedup.checkAndInsert("e1", at: at(-5000), watermark: at(-4000)) == false)
+        #expect(dedup.checkAndInsert("e1", at: at(-5000), watermark: at(-3000)) == false)
+    }
+
+    @Test func expireWaitsForAWholeBucketButAnswersExactly() {
+        // Buckets are ttl / 8 = 125 ms wide; the bucket of t = 0 is [0, 125).
+        var dedup = Deduplicator(ttlMs: 1000)
+        _ = dedup.checkAndInsert("e1", at: at(0), watermark: .min)
+        dedup.expire(watermark: at(1000))
+        #expect(dedup.count == 1)
+        #expect(dedup.checkAndInsert("e1", at: at(0), watermark: at(1000)) == false)
+        dedup.expire(watermark: at(2124))
+        #expect(dedup.count == 0)
+    }
+
+    @Test func manyIdsStayDistinct() {
+        var dedup = Deduplicator(ttlMs: 1000)
+        for index in 0..<5000 {
+            #expect(dedup.checkAndInsert("id-\(index)", at: at(0), watermark: .min) == false)
+        }
+        #expect(dedup.count == 5000)
+        for index in 0..<5000 {
+            #expect(dedup.checkAndInsert("id-\(index)", at: at(0), watermark: .min) == true)
+        }
+        dedup.expire(watermark: at(5000))
+        #expect(dedup.count == 0)
     }
 }

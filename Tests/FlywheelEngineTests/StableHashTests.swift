@@ -45,4 +45,15 @@ struct StableHashTests {
         let shards = Set((0..<64).map { StableHash.shard(of: "user-\($0)", count: 4) })
         #expect(shards == [0, 1, 2, 3])
     }
+
+    @Test(
+        arguments: [
+            ("gpt-4o", "A", 6_057_148_827_341_797_700),
+            ("A", "gpt-4o", 1_090_274_626_355_274_643),
+            ("ab", "c", 754_109_125_870_766_201),
+            ("a", "bc", 5_373_822_194_502_692_629),
+        ] as [(String, String, UInt64)])
+    func twoPartHashHasFixedValuesAndKeepsThePartsApart(first: String, second: String, hash: UInt64) {
+        #expect(StableHash.hash(first, second) == hash)
+    }
 }

@@ -52,7 +52,8 @@ struct WindowAssignerTests {
         #expect(windows == starts.map { window($0, $0 + 50) })
     }
 
-    @Test(arguments: [(0, [0]), (9, [0]), (10, []), (19, []), (20, [20]), (-15, [])] as [(Int64, [Int64])])
+    @Test(
+        arguments: [(0, [0]), (9, [0]), (10, []), (19, []), (20, [20]), (-15, [-20]), (-5, [])] as [(Int64, [Int64])])
     func slidingWithSlideLongerThanSizeLeavesGaps(time: Int64, starts: [Int64]) {
         let windows = WindowAssigner.sliding(sizeMs: 10, slideMs: 20).windows(containing: at(time))
         #expect(windows == starts.map { window($0, $0 + 10) })

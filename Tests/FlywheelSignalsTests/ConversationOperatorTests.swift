@@ -271,8 +271,6 @@ struct ConversationOperatorTests {
     @Test func canonicallyEquivalentConversationIdsAreDifferentConversations() throws {
         let events = positiveTurn(conv: "caf\u{E9}") + positiveTurn(conv: "cafe\u{301}", at: 10)
         let result = try summaries(events)
-        withKnownIssue("Swift String keys merge canonically equivalent conversation ids") {
-            #expect(result.count == 2)
-        }
+        #expect(result.count == 2)
     }
 }

@@ -141,4 +141,15 @@ struct OrderedOutputTests {
         #expect(drain(&once) == written)
         #expect(written == ["10", "20", "30", "40", "50"])
     }
+
+    /// Ids are compared as strings of code points (UTF-8 byte order, as Python sorts them and as
+    /// `ConversationOperator` orders SFT ties): U+00C6 sorts before U+212B (ANGSTROM SIGN).
+    @Test func textKeysSortByCodePointsNotByCanonicalEquivalence() {
+        var output = OrderedOutput(shards: 1, allowedLatenessMs: 0)
+        let angstrom = record(.conversationSummary, OutputSortKey(9, 0, "\u{212B}"), "angstrom")
+        let ae = record(.conversationSummary, OutputSortKey(9, 0, "\u{C6}"), "ae")
+        output.add([angstrom, ae], shard: 0, watermark: .max, sequence: 1)
+        let written = drain(&output)
+        #expect(written == ["ae", "angstrom"])
+    }
 }

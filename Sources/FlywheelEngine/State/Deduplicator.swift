@@ -8,7 +8,7 @@ import Collections
 public struct Deduplicator: Sendable {
     public let ttlMs: Int64
     private let bucketMs: Int64
-    private var seen: [String: Int64] = [:]
+    private var table = IdTable()
     private var buckets: [Int64: [String]] = [:]
     private var bucketOrder = Heap<Int64>()
 
@@ -18,22 +18,21 @@ public struct Deduplicator: Sendable {
     }
 
     /// Ids currently remembered.
-    public var count: Int { seen.count }
+    public var count: Int { table.count }
 
     /// Returns true when `id` was seen and not yet forgotten at watermark `watermark`; otherwise
     /// remembers it with time `t` and returns false.
-    @inlinable
     public mutating func checkAndInsert(_ id: String, at t: EventTime, watermark: EventTime) -> Bool {
-        isDuplicateOrInsert(id, t.millis, watermark.millis)
-    }
-
-    @usableFromInline
-    mutating func isDuplicateOrInsert(_ id: String, _ t: Int64, _ w: Int64) -> Bool {
-        if let first = seen[id], !expired(first, w) { return true }
-        seen[id] = t
-        let bucket = t.floorDivided(by: bucketMs)
-        if buckets[bucket] == nil { bucketOrder.insert(bucket) }
-        buckets[bucket, default: []].append(id)
+        let hash = IdTable.hash(id)
+        if let first = table.time(of: id, hash: hash), !expired(first, watermark.millis) { return true }
+        table.set(id, hash: hash, time: t.millis)
+        let bucket = t.millis.floorDivided(by: bucketMs)
+        if buckets[bucket] == nil {
+            bucketOrder.insert(bucket)
+            buckets[bucket] = [id]
+        } else {
+            buckets[bucket]!.append(id)
+        }
         return false
     }
 
@@ -45,13 +44,16 @@ public struct Deduplicator: Sendable {
             guard expired(bucketLast, w) else { return }
             _ = bucketOrder.removeMin()
             for id in buckets.removeValue(forKey: bucket) ?? [] {
-                if let t = seen[id], expired(t, w) { seen[id] = nil }
+                let ttl = ttlMs
+                table.remove(id, hash: IdTable.hash(id)) { Self.expired($0, w, ttl: ttl) }
             }
         }
     }
 
-    private func expired(_ t: Int64, _ w: Int64) -> Bool {
-        let (limit, overflow) = t.addingReportingOverflow(ttlMs)
+    private func expired(_ t: Int64, _ w: Int64) -> Bool { Self.expired(t, w, ttl: ttlMs) }
+
+    private static func expired(_ t: Int64, _ w: Int64, ttl: Int64) -> Bool {
+        let (limit, overflow) = t.addingReportingOverflow(ttl)
         return !overflow && w >= limit
     }
 }

@@ -39,7 +39,7 @@ extension EventTime {
     /// Appends the RFC 3339 UTC form to a byte buffer (no allocation beyond the buffer's growth).
     public func appendRFC3339(to out: inout [UInt8]) {
         let totalSeconds = millis.floorDivided(by: 1000)
-        let ms = millis - totalSeconds * 1000
+        let ms = (millis % 1000 + 1000) % 1000
         let days = totalSeconds.floorDivided(by: 86_400)
         let secOfDay = totalSeconds - days * 86_400
         let (y, m, d) = CivilCalendar.civilFromDays(days)

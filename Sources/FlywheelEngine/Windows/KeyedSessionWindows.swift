@@ -43,6 +43,10 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
         if session.window.maxTimestamp <= watermark {
             emit(key, session.window, session.accumulator)
             sessions[key]![index].hasFired = true
+        } else if session.hasFired {
+            // Extended past the watermark: it fires again at its new end, as Flink re-registers
+            // the merged window's timer.
+            sessions[key]![index].hasFired = false
         }
         schedule(key, at: dueTime(of: sessions[key]![index]))
     }
@@ -92,23 +96,28 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
     }
 
     private mutating func fireAndClean(_ key: Key, emit: (Key, Window, Accumulator) -> Void) {
-        guard var list = sessions.removeValue(forKey: key) else { return }
+        guard let slot = sessions.index(forKey: key) else { return }
+        var nextDue = EventTime.max
         var index = 0
-        while index < list.count {
-            let maxTs = list[index].window.maxTimestamp
-            if !list[index].hasFired && maxTs <= watermark {
-                emit(key, list[index].window, list[index].accumulator)
-                list[index].hasFired = true
+        while index < sessions.values[slot].count {
+            let session = sessions.values[slot][index]
+            let maxTs = session.window.maxTimestamp
+            if !session.hasFired && maxTs <= watermark {
+                emit(key, session.window, session.accumulator)
+                sessions.values[slot][index].hasFired = true
             }
-            if list[index].hasFired && maxTs.adding(allowedLatenessMs) <= watermark {
-                list.remove(at: index)
+            if sessions.values[slot][index].hasFired && maxTs.adding(allowedLatenessMs) <= watermark {
+                sessions.values[slot].remove(at: index)
             } else {
+                nextDue = Swift.min(nextDue, dueTime(of: sessions.values[slot][index]))
                 index += 1
             }
         }
-        guard !list.isEmpty else { return }
-        for session in list { schedule(key, at: dueTime(of: session)) }
-        sessions[key] = list
+        if sessions.values[slot].isEmpty {
+            sessions.remove(at: slot)
+        } else {
+            schedule(key, at: nextDue)
+        }
     }
 
     /// When a session next needs attention: its firing, or its cleanup once fired.

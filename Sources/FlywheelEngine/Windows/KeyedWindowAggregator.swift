@@ -32,10 +32,20 @@ public struct KeyedWindowAggregator<Key: Hashable, Accumulator: WindowAccumulato
             guard window.maxTimestamp.adding(allowedLatenessMs) > watermark else { return }
             if panes[window] == nil {
                 panes[window] = [:]
-                pending.insert(WindowTimer(time: window.maxTimestamp, window: window, isCleanup: false))
+                if window.maxTimestamp > watermark {
+                    pending.insert(WindowTimer(time: window.maxTimestamp, window: window, isCleanup: false))
+                }
             }
             panes[window]![key, default: Accumulator()].add(input)
-            if fired.contains(window), let acc = panes[window]?[key] { emit(window, key, acc) }
+            // A window whose end - 1 the watermark has passed (possible only with allowed lateness)
+            // fires at once, as Flink's EventTimeTrigger.onElement does.
+            guard window.maxTimestamp <= watermark, let acc = panes[window]?[key] else { return }
+            emit(window, key, acc)
+            if !fired.contains(window) {
+                fired.insert(window)
+                let cleanup = window.maxTimestamp.adding(allowedLatenessMs)
+                pending.insert(WindowTimer(time: cleanup, window: window, isCleanup: true))
+            }
         }
     }
 

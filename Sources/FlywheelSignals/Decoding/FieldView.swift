@@ -18,7 +18,7 @@ struct FieldView {
     }
 
     func validatedEvent() throws(ValidationFailure) -> ChatEvent {
-        for field in [ChatField.eventId, .type, .timestamp, .conversationId] where self[field] == nil {
+        for field in ChatField.alwaysRequired where self[field] == nil {
             throw ValidationFailure(.missingField, field.key)
         }
         guard case .string(let typeName) = self[.type], let type = ChatEventType(rawValue: typeName) else {

@@ -26,15 +26,25 @@ public enum ChatField: Int, CaseIterable, Sendable {
         }
     }
 
+    /// Fields every event requires, in the order validation checks them.
+    public static let alwaysRequired: [ChatField] = [.eventId, .type, .timestamp, .conversationId]
+
+    private static let forPrompt: [ChatField] = [.messageId, .text]
+    private static let forResponse: [ChatField] = [.messageId, .parentId, .model, .text, .latencyMs]
+    private static let forFeedback: [ChatField] = [.parentId, .model, .rating]
+    private static let forReaction: [ChatField] = [.parentId, .model]
+    private static let forChoice: [ChatField] = [.parentId, .rejectedId]
+    private static let forError: [ChatField] = [.model]
+
     /// Fields each type requires, in table order.
     public static func required(by type: ChatEventType) -> [ChatField] {
         switch type {
-        case .prompt: return [.messageId, .text]
-        case .response: return [.messageId, .parentId, .model, .text, .latencyMs]
-        case .feedback: return [.parentId, .model, .rating]
-        case .regenerate, .copy: return [.parentId, .model]
-        case .choice: return [.parentId, .rejectedId]
-        case .error: return [.model]
+        case .prompt: return forPrompt
+        case .response: return forResponse
+        case .feedback: return forFeedback
+        case .regenerate, .copy: return forReaction
+        case .choice: return forChoice
+        case .error: return forError
         }
     }
 }

@@ -30,7 +30,8 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
     public var last = EventTime.min
     /// The earliest (time, event id) event with a non-empty user id, and that id.
     public var user: (time: EventTime, eventId: String, userId: String)?
-    public var models: Set<String> = []
+    /// Distinct models, in first-seen order (few per conversation, so an array beats a set).
+    public var models: [String] = []
     public var piiFound: Int64 = 0
     public var messages: [ConversationMessage] = []
 
@@ -42,11 +43,11 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         last = Swift.max(last, event.time)
         countType(event)
         if let userId = event.userId, !userId.isEmpty {
-            if user == nil || (event.time, event.eventId) < (user!.time, user!.eventId) {
+            if user == nil || (event.time, event.eventId.utf8Ordered) < (user!.time, user!.eventId.utf8Ordered) {
                 user = (event.time, event.eventId, userId)
             }
         }
-        if event.type.countsForModelQuality, let model = event.model { models.insert(model) }
+        if event.type.countsForModelQuality, let model = event.model, !models.contains(model) { models.append(model) }
         piiFound += Int64(input.piiCount)
         if input.keepMessages, event.type == .prompt || event.type == .response {
             messages.append(
@@ -78,10 +79,12 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         errors += other.errors
         first = Swift.min(first, other.first)
         last = Swift.max(last, other.last)
-        if let theirs = other.user, user == nil || (theirs.time, theirs.eventId) < (user!.time, user!.eventId) {
+        if let theirs = other.user,
+            user == nil || (theirs.time, theirs.eventId.utf8Ordered) < (user!.time, user!.eventId.utf8Ordered)
+        {
             user = theirs
         }
-        models.formUnion(other.models)
+        for model in other.models where !models.contains(model) { models.append(model) }
         piiFound += other.piiFound
         messages.append(contentsOf: other.messages)
     }

@@ -3,7 +3,7 @@ import FlywheelEngine
 /// Computes `conversation_summary` per session window of a conversation and the `sft_example`
 /// of each qualifying session (CONTRACT 3.3, 3.4). Owned by one shard.
 public struct ConversationOperator: Sendable {
-    private var sessions: KeyedSessionWindows<String, ConversationAccumulator>
+    private var sessions: KeyedSessionWindows<ExactKey, ConversationAccumulator>
     private let records: ConversationRecords
 
     public init(config: PipelineConfig) {
@@ -21,14 +21,14 @@ public struct ConversationOperator: Sendable {
         if event.type == .prompt || event.type == .response, let text = event.text { pii = PIIRedactor.count(text) }
         let input = ConversationAccumulator.Input(event: event, keepMessages: records.emitExamples, piiCount: pii)
         let records = records
-        sessions.add(input, key: event.conversationId, at: event.time) { key, window, acc in
-            records.emit(key, window, acc, into: &out)
+        sessions.add(input, key: ExactKey(event.conversationId), at: event.time) { key, window, acc in
+            records.emit(key.value, window, acc, into: &out)
         }
     }
 
     public mutating func advance(to watermark: EventTime, into out: inout [SignalRecord]) {
         let records = records
-        sessions.advance(to: watermark) { key, window, acc in records.emit(key, window, acc, into: &out) }
+        sessions.advance(to: watermark) { key, window, acc in records.emit(key.value, window, acc, into: &out) }
     }
 }
 

@@ -4,6 +4,16 @@ import FlywheelEngine
 public struct ModelKey: Hashable, Sendable {
     public var model: String
     public var variant: String
+
+    /// Exact code points, not canonical equivalence (see `ExactKey`).
+    public static func == (lhs: ModelKey, rhs: ModelKey) -> Bool {
+        lhs.model.isExactly(rhs.model) && lhs.variant.isExactly(rhs.variant)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        ExactKey(model).hash(into: &hasher)
+        ExactKey(variant).hash(into: &hasher)
+    }
 }
 
 /// Computes `model_quality` per tumbling window and key, and the `quality_alert` derived from

@@ -24,6 +24,9 @@ struct WaitingPair: Sendable {
 /// What one conversation's pair logic remembers (CONTRACT 3.2): prompt and response texts (the
 /// latest per message id in event-time order), latest ratings, regenerated responses, the pairs
 /// already claimed and the pairs still waiting.
+///
+/// Conversations hold a handful of messages, so messages live in one array searched linearly;
+/// past `indexThreshold` messages an id index keeps lookups constant-time.
 struct PairConversationState: Sendable {
     struct Response: Sendable {
         var text: String
@@ -31,34 +34,73 @@ struct PairConversationState: Sendable {
         var promptId: String
     }
 
-    var prompts: [String: String] = [:]
-    var responses: [String: Response] = [:]
-    /// Response ids per prompt id, in the order they were first seen.
-    var responsesByPrompt: [String: [String]] = [:]
-    var ratings: [String: Rating] = [:]
-    var regenerated: Set<String> = []
-    var claimed: Set<String> = []
+    struct Message: Sendable {
+        var id: String
+        var promptText: String?
+        var response: Response?
+        var rating: Rating?
+        var regenerated = false
+        /// Order in which the response was first seen, for stable sibling order.
+        var responseOrder = 0
+    }
+
+    static let indexThreshold = 24
+
+    private(set) var messages: [Message] = []
+    private var index: [ExactKey: Int]?
+    private var responsesSeen = 0
+    var claimed: [String] = []
     var waiting: [WaitingPair] = []
     var lastTime = EventTime.min
 
-    mutating func recordResponse(id: String, text: String, model: String, promptId: String) {
-        if let previous = responses[id], previous.promptId != promptId {
-            responsesByPrompt[previous.promptId]?.removeAll { $0 == id }
-        }
-        if responses[id]?.promptId != promptId { responsesByPrompt[promptId, default: []].append(id) }
-        responses[id] = Response(text: text, model: model, promptId: promptId)
+    func find(_ id: String) -> Int? {
+        if let index { return index[ExactKey(id)] }
+        return messages.firstIndex { $0.id.isExactly(id) }
     }
 
-    /// Other seen responses to the same prompt as `id`.
+    /// The message with `id`, created empty when unknown.
+    mutating func slot(_ id: String) -> Int {
+        if let existing = find(id) { return existing }
+        messages.append(Message(id: id))
+        if index != nil {
+            index![ExactKey(id)] = messages.count - 1
+        } else if messages.count > Self.indexThreshold {
+            index = Dictionary(messages.enumerated().map { (ExactKey($1.id), $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        return messages.count - 1
+    }
+
+    mutating func recordPrompt(id: String, text: String) { messages[slot(id)].promptText = text }
+
+    mutating func recordResponse(id: String, text: String, model: String, promptId: String) {
+        let at = slot(id)
+        if messages[at].response == nil {
+            responsesSeen += 1
+            messages[at].responseOrder = responsesSeen
+        }
+        messages[at].response = Response(text: text, model: model, promptId: promptId)
+    }
+
+    mutating func setRating(_ rating: Rating, of id: String) { messages[slot(id)].rating = rating }
+
+    mutating func markRegenerated(_ id: String) { messages[slot(id)].regenerated = true }
+
+    func rating(of id: String) -> Rating? { find(id).flatMap { messages[$0].rating } }
+
+    func isRegenerated(_ id: String) -> Bool { find(id).map { messages[$0].regenerated } ?? false }
+
+    /// Other seen responses to the same prompt as `id`, in the order they were first seen.
     func siblings(of id: String) -> [String] {
-        guard let promptId = responses[id]?.promptId else { return [] }
-        return (responsesByPrompt[promptId] ?? []).filter { $0 != id }
+        guard let at = find(id), let promptId = messages[at].response?.promptId else { return [] }
+        return messages.filter { !$0.id.isExactly(id) && $0.response?.promptId.isExactly(promptId) == true }
+            .sorted { $0.responseOrder < $1.responseOrder }.map(\.id)
     }
 
     /// The texts of a pair when all are known and both responses answer the same prompt.
     func resolve(chosen: String, rejected: String) -> (prompt: String, chosen: Response, rejected: Response)? {
-        guard let a = responses[chosen], let b = responses[rejected], a.promptId == b.promptId,
-            let prompt = prompts[a.promptId]
+        guard let a = find(chosen).flatMap({ messages[$0].response }),
+            let b = find(rejected).flatMap({ messages[$0].response }), a.promptId.isExactly(b.promptId),
+            let prompt = find(a.promptId).flatMap({ messages[$0].promptText })
         else { return nil }
         return (prompt, a, b)
     }

@@ -27,7 +27,7 @@ struct PairRules {
         state.lastTime = Swift.max(state.lastTime, event.time)
         switch event.type {
         case .prompt:
-            state.prompts[event.messageId!] = event.text ?? ""
+            state.recordPrompt(id: event.messageId!, text: event.text ?? "")
         case .response:
             let id = event.messageId!
             state.recordResponse(id: id, text: event.text ?? "", model: event.model ?? "", promptId: event.parentId!)
@@ -39,8 +39,8 @@ struct PairRules {
             onFeedback(&state, on: event.parentId!, rating: event.rating!)
         case .regenerate:
             let id = event.parentId!
-            state.regenerated.insert(id)
-            for other in state.siblings(of: id) where state.ratings[other] == .up {
+            state.markRegenerated(id)
+            for other in state.siblings(of: id) where state.rating(of: other) == .up {
                 claim(&state, chosen: other, rejected: id, source: .regenerate)
             }
         case .choice:
@@ -52,7 +52,7 @@ struct PairRules {
     }
 
     private mutating func onFeedback(_ state: inout PairConversationState, on id: String, rating: Rating) {
-        state.ratings[id] = rating
+        state.setRating(rating, of: id)
         for other in state.siblings(of: id) {
             if rating == .up {
                 checkFeedbackAndRegenerate(&state, chosen: id, rejected: other)
@@ -66,10 +66,10 @@ struct PairRules {
     private mutating func checkFeedbackAndRegenerate(
         _ state: inout PairConversationState, chosen: String, rejected: String
     ) {
-        guard state.ratings[chosen] == .up else { return }
-        if state.ratings[rejected] == .down {
+        guard state.rating(of: chosen) == .up else { return }
+        if state.rating(of: rejected) == .down {
             claim(&state, chosen: chosen, rejected: rejected, source: .feedback)
-        } else if state.regenerated.contains(rejected) {
+        } else if state.isRegenerated(rejected) {
             claim(&state, chosen: chosen, rejected: rejected, source: .regenerate)
         }
     }
@@ -78,10 +78,10 @@ struct PairRules {
         _ state: inout PairConversationState, chosen: String, rejected: String, source: PairSource
     ) {
         let pairId = "\(chosen):\(rejected)"
-        guard !state.claimed.contains(pairId) else { return }
-        state.claimed.insert(pairId)
+        guard !state.claimed.contains(where: { $0.isExactly(pairId) }) else { return }
+        state.claimed.append(pairId)
         let rule = RuleEvent(eventId: event.eventId, time: event.time, type: event.type, origin: event.origin)
-        if !state.waiting.contains(where: { $0.rule.eventId == event.eventId }) { newWaits.append(rule) }
+        if !state.waiting.contains(where: { $0.rule.eventId.isExactly(event.eventId) }) { newWaits.append(rule) }
         state.waiting.append(WaitingPair(chosen: chosen, rejected: rejected, source: source, rule: rule))
     }
 

@@ -5,14 +5,20 @@ import FlywheelEngine
 /// order (ties by event id) once the watermark passes them; the choice, feedback and regenerate
 /// rules are applied per conversation; pairs missing texts wait until `join_ttl` after the event
 /// that made their rule hold, then that event becomes an `unresolved_reference` dead letter.
-/// A conversation's state is dropped once the watermark is `join_ttl` past its last event and
-/// nothing waits. Owned by one shard.
+/// A conversation's state is dropped once the watermark is `stateRetentionMs` (or `join_ttl`, if
+/// longer) past its last event and nothing waits. Owned by one shard.
 public struct PreferencePairOperator: Sendable {
+    /// The contract sets no limit on how long texts stay known; a day of event-time silence bounds
+    /// memory while keeping every realistic late rating pairable.
+    public static let stateRetentionMs: Int64 = 24 * 3_600_000
+
     private var buffer = EventTimeOrderedBuffer<ChatEvent>()
-    private var conversations: [String: PairConversationState] = [:]
+    private var conversations: [ExactKey: PairConversationState] = [:]
     private var deadlines = Heap<PairDeadline>()
     private var expiries = Heap<PairDeadline>()
     private let joinTTLMs: Int64
+    /// How long a quiet conversation's texts, ratings and claimed pairs are kept.
+    private let retentionMs: Int64
     private let emitPairs: Bool
     private let sourceNames: [String]
     // Invariant: watermark never regresses.
@@ -20,6 +26,7 @@ public struct PreferencePairOperator: Sendable {
 
     public init(config: PipelineConfig, sourceNames: [String]) {
         joinTTLMs = config.signals.joinTTLMs
+        retentionMs = Swift.max(config.signals.joinTTLMs, Self.stateRetentionMs)
         emitPairs = config.signals.enabled.contains(.preferencePair)
         self.sourceNames = sourceNames
     }
@@ -58,24 +65,25 @@ public struct PreferencePairOperator: Sendable {
     }
 
     private mutating func process(_ event: ChatEvent, into out: inout [SignalRecord]) {
-        let id = event.conversationId
+        let id = ExactKey(event.conversationId)
         if conversations[id] == nil {
-            expiries.insert(PairDeadline(time: event.time.adding(joinTTLMs), conversationId: id, eventId: ""))
+            expiries.insert(PairDeadline(time: event.time.adding(retentionMs), conversationId: id.value, eventId: ""))
         }
         var rules = PairRules(event: event)
         rules.apply(to: &conversations[id, default: PairConversationState()])
         for pair in rules.completed where emitPairs { out.append(pairRecord(pair, event: event)) }
         for rule in rules.newWaits {
-            deadlines.insert(PairDeadline(time: rule.time.adding(joinTTLMs), conversationId: id, eventId: rule.eventId))
+            deadlines.insert(
+                PairDeadline(time: rule.time.adding(joinTTLMs), conversationId: id.value, eventId: rule.eventId))
         }
     }
 
     private mutating func expire(_ deadline: PairDeadline, trail: WatermarkTrail, into out: inout [SignalRecord]) {
-        guard var state = conversations[deadline.conversationId] else { return }
-        let expired = state.waiting.filter { $0.rule.eventId == deadline.eventId }
+        guard var state = conversations[ExactKey(deadline.conversationId)] else { return }
+        let expired = state.waiting.filter { $0.rule.eventId.isExactly(deadline.eventId) }
         guard let first = expired.first else { return }
-        state.waiting.removeAll { $0.rule.eventId == deadline.eventId }
-        conversations[deadline.conversationId] = state
+        state.waiting.removeAll { $0.rule.eventId.isExactly(deadline.eventId) }
+        conversations[ExactKey(deadline.conversationId)] = state
         let pairs = expired.map { "\($0.chosen):\($0.rejected)" }.joined(separator: ", ")
         let failure = ValidationFailure(.unresolvedReference, "\(first.source.rawValue) pair \(pairs) misses texts")
         let origin = first.rule.origin
@@ -89,10 +97,11 @@ public struct PreferencePairOperator: Sendable {
     private mutating func dropIdleConversations() {
         while let next = expiries.min, next.time <= watermark {
             _ = expiries.removeMin()
-            guard let state = conversations[next.conversationId] else { continue }
-            let due = state.lastTime.adding(joinTTLMs)
+            let key = ExactKey(next.conversationId)
+            guard let state = conversations[key] else { continue }
+            let due = state.lastTime.adding(retentionMs)
             if due <= watermark && state.waiting.isEmpty {
-                conversations[next.conversationId] = nil
+                conversations[key] = nil
             } else {
                 let retry = due > watermark ? due : watermark.adding(joinTTLMs)
                 expiries.insert(PairDeadline(time: retry, conversationId: next.conversationId, eventId: ""))

@@ -40,8 +40,10 @@ public struct OutputSortKey: Comparable, Sendable {
     public static func < (lhs: OutputSortKey, rhs: OutputSortKey) -> Bool {
         if lhs.first != rhs.first { return lhs.first < rhs.first }
         if lhs.second != rhs.second { return lhs.second < rhs.second }
-        if lhs.text1 != rhs.text1 { return lhs.text1 < rhs.text1 }
-        return lhs.text2 < rhs.text2
+        // Code-point order (UTF-8 byte order), as Python sorts strings; Swift's `<` would compare
+        // canonically equivalent strings as equal.
+        if !lhs.text1.utf8.elementsEqual(rhs.text1.utf8) { return lhs.text1.utf8.lexicographicallyPrecedes(rhs.text1.utf8) }
+        return lhs.text2.utf8.lexicographicallyPrecedes(rhs.text2.utf8)
     }
 }
 

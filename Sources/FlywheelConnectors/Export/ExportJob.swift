@@ -1,0 +1,324 @@
+import FlywheelSignals
+import Foundation
+
+/// Turns a replay's preference pairs or SFT examples into training files: reads, filters, splits, writes.
+///
+/// One pass in file order, so the output is a pure function of the input bytes and the options. Lines go
+/// to `FILE.tmp` (and `FILE.val.tmp`), renamed into place only after the whole source has been read:
+/// a failed export leaves no half-written file and keeps any previous output.
+public enum ExportJob {
+    /// Longest accepted source line.
+    static let maxLineBytes = 64 << 20
+
+    /// Runs the export and returns its counts. Stops at the first line that is not a JSON object or
+    /// lacks a needed field, with a message naming the file and the line.
+    public static func run(_ options: ExportOptions) throws(ExportError) -> ExportSummary {
+        try options.validate()
+        let input = try inputFile(for: options)
+        try checkOutput(options, input: input)
+        var summary = ExportSummary(
+            format: options.format, inputPath: input, trainPath: options.outputPath,
+            validationPath: options.validationPath)
+        let train = try StagedFile(path: options.outputPath)
+        var validation: StagedFile?
+        do throws(ExportError) {
+            if let path = options.validationPath { validation = try StagedFile(path: path) }
+            var selector = RecordSelector(options: options)
+            try forEachRecord(in: input) { (object) throws(ExportError) in
+                guard let (line, conversationId) = try selector.take(object) else { return }
+                if let validation, let split = options.split, splitPoint(conversationId: conversationId) >= split {
+                    try validation.append(line)
+                } else {
+                    try train.append(line)
+                }
+            }
+            summary.apply(selector.counts)
+            summary.train = train.lines
+            summary.validation = validation?.lines ?? 0
+            try selector.checkSignalFound(in: input)
+            try train.commit()
+            try validation?.commit()
+        } catch {
+            train.discard()
+            validation?.discard()
+            throw error
+        }
+        return summary
+    }
+
+    /// Where a conversation falls in [0, 1) for `--split`: FNV-1a 64 of the id's UTF-8 bytes, mixed by the
+    /// MurmurHash3 `fmix64` finalizer (FNV's high bits barely move for short ids), top 53 bits as a fraction.
+    /// Conversations below the split fraction go to training. Stable across runs, processes and machines
+    /// (unlike `Hasher`, which is seeded per process).
+    public static func splitPoint(conversationId: String) -> Double {
+        var hash = fnv1a64(conversationId)
+        hash ^= hash >> 33
+        hash &*= 0xff51_afd7_ed55_8ccd
+        hash ^= hash >> 33
+        hash &*= 0xc4ce_b9fe_1a85_ec53
+        hash ^= hash >> 33
+        return Double(hash >> 11) * 0x1p-53
+    }
+
+    /// The 64-bit FNV-1a hash of the UTF-8 bytes of `text`.
+    public static func fnv1a64(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
+    /// The signal file to read: SRC itself, or the format's file inside a replay output folder.
+    static func inputFile(for options: ExportOptions) throws(ExportError) -> String {
+        let path = options.sourcePath
+        if path == "-" { return path }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ExportError(
+                .sourceNotFound,
+                "export source not found: \(path) (expected a replay output folder or a signal .jsonl file)")
+        }
+        guard isDirectory.boolValue else { return path }
+        let file = (path as NSString).appendingPathComponent(options.format.inputFileName)
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw ExportError(
+                .notAReplayFolder,
+                "not a replay output folder: no \(options.format.inputFileName) in \(path) "
+                    + "(--format \(options.format.rawValue) reads \(options.format.signal.rawValue) records)")
+        }
+        return file
+    }
+
+    private static func checkOutput(_ options: ExportOptions, input: String) throws(ExportError) {
+        for path in [options.outputPath, options.validationPath].compactMap({ $0 }) {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw ExportError(.writeFailed, "cannot write \(path): it is a folder; --out names a file")
+            }
+            if input != "-" && (path as NSString).standardizingPath == (input as NSString).standardizingPath {
+                throw ExportError(.invalidOption, "--out \(options.outputPath) would overwrite the source \(input)")
+            }
+        }
+    }
+
+    /// Calls `body` with each non-blank line of `path` parsed as a JSON object, in file order.
+    private static func forEachRecord(
+        in path: String, _ body: ([String: Any]) throws(ExportError) -> Void
+    ) throws(ExportError) {
+        let reader: LineReader
+        do throws(ConnectorError) {
+            reader = LineReader(source: try ByteSource(path: path), maxLineBytes: maxLineBytes)
+        } catch {
+            throw ExportError(.readFailed, error.message, cause: error)
+        }
+        var failure: ExportError?
+        var more = true
+        while more && failure == nil {
+            do throws(ConnectorError) {
+                more = try reader.read(maxLines: 1024) { number, content in
+                    guard failure == nil else { return }
+                    do throws(ExportError) {
+                        guard let object = try parse(content) else { return }
+                        try body(object)
+                    } catch {
+                        failure = ExportError(error.code, "\(path):\(number): \(error.message)", cause: error.cause)
+                    }
+                }
+            } catch {
+                throw ExportError(.readFailed, error.message, cause: error)
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// The line as a JSON object; nil for a blank line.
+    private static func parse(_ content: LineContent) throws(ExportError) -> [String: Any]? {
+        guard case .line(let bytes) = content else {
+            throw ExportError(.badRecord, "line longer than \(maxLineBytes >> 20) MiB")
+        }
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(bytes))
+        } catch {
+            throw ExportError(.badRecord, "not valid JSON", cause: error)
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw ExportError(.badRecord, "not a JSON object")
+        }
+        return object
+    }
+}
+
+/// The drop counts of a `RecordSelector`, in the shape of the summary.
+struct SelectionCounts: Sendable {
+    var read = 0
+    var otherSignal = 0
+    var filtered = 0
+    var equalTexts = 0
+    var tooShort = 0
+    var duplicatePrompt = 0
+}
+
+extension ExportSummary {
+    mutating func apply(_ counts: SelectionCounts) {
+        read = counts.read
+        otherSignal = counts.otherSignal
+        filtered = counts.filtered
+        equalTexts = counts.equalTexts
+        tooShort = counts.tooShort
+        duplicatePrompt = counts.duplicatePrompt
+    }
+}
+
+/// Applies the export filters to records in file order. A record is counted under the first reason
+/// that drops it, in this order: other signal, `--source`/`--model`, equal texts, `--min-chars`,
+/// `--dedup-prompt` (last, so a dropped record never hides a later good one with the same prompt).
+struct RecordSelector {
+    let options: ExportOptions
+    private(set) var counts = SelectionCounts()
+    private var seenPrompts: Set<String> = []
+    private var firstOtherSignal: String?
+
+    init(options: ExportOptions) { self.options = options }
+
+    /// The encoded line and conversation id of a kept record; nil for a dropped one.
+    mutating func take(_ object: [String: Any]) throws(ExportError) -> (line: [UInt8], conversationId: String)? {
+        counts.read += 1
+        let format = options.format
+        // A record without "signal" is taken to be of the kind the format reads.
+        if let signal = object["signal"] as? String, signal != format.signal.rawValue {
+            counts.otherSignal += 1
+            if firstOtherSignal == nil { firstOtherSignal = signal }
+            return nil
+        }
+        if format.takesPreferencePairs {
+            let pair = try PreferencePairRecord(json: object)
+            guard keep(pair), let line = format.line(for: pair) else { return nil }
+            return (line, pair.conversationId)
+        }
+        let example = try SFTExampleRecord(json: object)
+        guard keep(example), let line = format.line(for: example, weightLastOnly: options.weightLastOnly) else {
+            return nil
+        }
+        return (line, example.conversationId)
+    }
+
+    /// Refuses a source whose records are all of another signal (most likely the wrong `--format`).
+    func checkSignalFound(in path: String) throws(ExportError) {
+        guard counts.read > 0, counts.otherSignal == counts.read, let found = firstOtherSignal else { return }
+        let format = options.format
+        var hint = ""
+        if let kind = SignalKind(rawValue: found), kind == .preferencePair || kind == .sftExample {
+            let formats = TrainingFormat.allCases.filter { $0.signal == kind }.map(\.rawValue)
+            hint = "; for \(found) use --format " + formats.joined(separator: " or ")
+        }
+        throw ExportError(
+            .wrongSignal,
+            "\(path) has no \(format.signal.rawValue) records (found \(found)): --format \(format.rawValue) "
+                + "reads \(format.signal.rawValue)\(hint)")
+    }
+
+    private mutating func keep(_ pair: PreferencePairRecord) -> Bool {
+        if !options.sources.isEmpty && !options.sources.contains(where: { $0.rawValue == pair.source }) {
+            counts.filtered += 1
+            return false
+        }
+        if !options.models.isEmpty
+            && !options.models.contains(pair.chosenModel ?? "") && !options.models.contains(pair.rejectedModel ?? "")
+        {
+            counts.filtered += 1
+            return false
+        }
+        if options.dropEqual && pair.chosen == pair.rejected {
+            counts.equalTexts += 1
+            return false
+        }
+        guard longEnough([pair.prompt, pair.chosen, pair.rejected]) else { return false }
+        return firstWith(prompt: pair.prompt)
+    }
+
+    private mutating func keep(_ example: SFTExampleRecord) -> Bool {
+        guard longEnough(example.messages.map(\.content)) else { return false }
+        return firstWith(prompt: example.firstPrompt)
+    }
+
+    private mutating func longEnough(_ texts: [String]) -> Bool {
+        guard options.minChars > 0 else { return true }
+        if texts.allSatisfy({ $0.unicodeScalars.count >= options.minChars }) { return true }
+        counts.tooShort += 1
+        return false
+    }
+
+    private mutating func firstWith(prompt: String) -> Bool {
+        guard options.dedupPrompt else { return true }
+        if seenPrompts.insert(prompt).inserted { return true }
+        counts.duplicatePrompt += 1
+        return false
+    }
+}
+
+/// A file written as `path` + ".tmp" through a 1 MiB buffer and renamed to `path` by `commit()`;
+/// `discard()` removes it, leaving any earlier file at `path` as it was.
+private final class StagedFile {
+    let path: String
+    private let temporaryPath: String
+    private var descriptor: Int32
+    private var buffer: [UInt8] = []
+    private(set) var lines = 0
+
+    init(path: String) throws(ExportError) {
+        self.path = path
+        temporaryPath = path + ".tmp"
+        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw ExportError(.writeFailed, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    func append(_ line: [UInt8]) throws(ExportError) {
+        buffer.append(contentsOf: line)
+        lines += 1
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    func commit() throws(ExportError) {
+        try flush()
+        let synced = fsync(descriptor) == 0 ? 0 : errno
+        close(descriptor)
+        descriptor = -1
+        guard synced == 0 else { throw failure("cannot write \(temporaryPath)", synced) }
+        guard rename(temporaryPath, path) == 0 else { throw failure("cannot rename \(temporaryPath) to \(path)", errno) }
+    }
+
+    func discard() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+        unlink(temporaryPath)
+    }
+
+    private func flush() throws(ExportError) {
+        let code: Int32? = buffer.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count, let base = bytes.baseAddress {
+                let written = write(descriptor, base + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += written
+            }
+            return nil
+        }
+        if let code { throw failure("cannot write \(temporaryPath)", code) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func failure(_ what: String, _ code: Int32) -> ExportError {
+        ExportError(.writeFailed, "\(what): \(String(cString: strerror(code)))")
+    }
+}
