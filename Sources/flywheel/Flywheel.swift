@@ -16,7 +16,8 @@ struct Flywheel: AsyncParsableCommand {
               flywheel replay events.jsonl --out out/
             """,
         subcommands: [
-            ReplayCommand.self, GenerateCommand.self, ValidatePipelineCommand.self, BenchCommand.self, ExportCommand.self,
+            ReplayCommand.self, GenerateCommand.self, ValidatePipelineCommand.self, BenchCommand.self,
+            ExportCommand.self,
         ]
     )
 }

@@ -54,7 +54,7 @@ struct ExportTests {
             _ = try ExportJob.run(options)
             return nil
         } catch {
-            return error as? ExportError
+            return error
         }
     }
 
@@ -117,7 +117,8 @@ struct ExportTests {
                 + #""rejected":[{"role":"assistant","content":"no"}]}"# + "\n")
         #expect(TrainingFormat.openAISFT.line(for: record) == nil)
         let example = SFTExampleRecord(
-            conversationId: "c", messages: [.init(role: "user", content: "hi"), .init(role: "assistant", content: "yo")])
+            conversationId: "c",
+            messages: [.init(role: "user", content: "hi"), .init(role: "assistant", content: "yo")])
         let sft = try #require(TrainingFormat.trlSFT.line(for: example))
         #expect(
             String(decoding: sft, as: UTF8.self)
@@ -202,7 +203,8 @@ struct ExportTests {
         #expect(chosen == ["first", "yes"])
 
         let examples = try folder.write(
-            "s.jsonl", [Self.sft("a", ["P", "1"]), Self.sft("b", ["P", "2"]), Self.sft("c", ["Q", "3"])].joined(
+            "s.jsonl",
+            [Self.sft("a", ["P", "1"]), Self.sft("b", ["P", "2"]), Self.sft("c", ["Q", "3"])].joined(
                 separator: "\n"))
         options = ExportOptions(format: .trlSFT, sourcePath: examples, outputPath: folder.file("s.out"))
         options.dedupPrompt = true
@@ -226,7 +228,8 @@ struct ExportTests {
         #expect(summary.tooShort == 1)
         #expect(summary.kept == 1)
         let examples = try folder.write(
-            "s.jsonl", [Self.sft("a", ["long enough", "hi"]), Self.sft("b", ["long enough", "fine"])].joined(
+            "s.jsonl",
+            [Self.sft("a", ["long enough", "hi"]), Self.sft("b", ["long enough", "fine"])].joined(
                 separator: "\n"))
         options = ExportOptions(format: .openAISFT, sourcePath: examples, outputPath: folder.file("s.out"))
         options.minChars = 3

@@ -68,4 +68,19 @@ struct EventTimeOrderedBufferTests {
         let expected = entries.sorted { ($0.time, $0.tieBreak, $0.arrival) < ($1.time, $1.tieBreak, $1.arrival) }
         #expect(released == expected.map(\.arrival))
     }
+
+    @Test func releasedRecordIsNotKeptAlive() {
+        final class Record {}
+        var buffer = EventTimeOrderedBuffer<Record>()
+        weak var released: Record?
+        do {
+            let record = Record()
+            released = record
+            buffer.insert(record, time: at(1), tieBreak: "")
+            buffer.insert(Record(), time: at(2), tieBreak: "")
+            _ = buffer.popFirst(notAfter: at(1))
+        }
+        #expect(released == nil)
+        #expect(buffer.count == 1)
+    }
 }

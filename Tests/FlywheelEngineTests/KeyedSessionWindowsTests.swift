@@ -164,4 +164,57 @@ struct KeyedSessionWindowsTests {
         h.advance(to: .max)
         #expect(h.firings.count == 1)
     }
+
+    @Test func lateEventBridgingTwoFiredSessionsFiresTheMergedSessionOnce() {
+        var h = SessionHarness(gapMs: 100, allowedLatenessMs: 1000)
+        h.add(1, at: 0)
+        h.add(2, at: 150)
+        h.advance(to: 300)
+        #expect(h.firings.count == 2)
+        h.add(4, at: 100)
+        #expect(h.firings.count == 3)
+        #expect(h.firings.last == session(0, 250, total: 7, count: 3))
+        h.advance(to: 1248)
+        #expect(h.sessions.openKeys == 1)
+        h.advance(to: 1249)
+        #expect(h.sessions.openKeys == 0)
+    }
+
+    @Test func sessionsMatchABruteForceModel() {
+        var generator = SeededGenerator(seed: 2024)
+        let gap: Int64 = 300
+        let outOfOrderness: Int64 = 500
+        var h = SessionHarness(gapMs: gap)
+        var accepted: [String: [Int64]] = [:]
+        var maxSeen = Int64.min
+        for step in 0..<3000 {
+            let time = Int64(step) * 40 + Int64.random(in: -600...0, using: &generator)
+            let key = ["a", "b", "c"].randomElement(using: &generator)!
+            let watermark = maxSeen == .min ? Int64.min : maxSeen - outOfOrderness - 1
+            guard time > watermark else { continue }
+            h.add(1, key: key, at: time)
+            accepted[key, default: []].append(time)
+            maxSeen = Swift.max(maxSeen, time)
+            h.advance(to: maxSeen - outOfOrderness - 1)
+        }
+        h.advance(to: .max)
+        var expected: [Firing] = []
+        for (key, times) in accepted {
+            var sorted = times.sorted()[...]
+            while let first = sorted.popFirst() {
+                var last = first
+                var count = 1
+                while let next = sorted.first, next <= last + gap {
+                    last = next
+                    count += 1
+                    sorted.removeFirst()
+                }
+                expected.append(session(first, last + gap, key, total: count, count: count))
+            }
+        }
+        let order: (Firing, Firing) -> Bool = { ($0.key, $0.window) < ($1.key, $1.window) }
+        #expect(h.firings.sorted(by: order) == expected.sorted(by: order))
+        #expect(expected.count > 100)
+        #expect(h.sessions.openKeys == 0)
+    }
 }

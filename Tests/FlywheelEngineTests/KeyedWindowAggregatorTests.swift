@@ -155,4 +155,44 @@ struct KeyedWindowAggregatorTests {
         h.advance(to: .max)
         #expect(h.firings == [firing(0, 60_000, total: 7)])
     }
+
+    @Test func lateRecordSkipsOnlyTheSlidingWindowsPastTheirLateness() {
+        var h = AggregatorHarness(.sliding(sizeMs: 60, slideMs: 20), allowedLatenessMs: 15)
+        h.advance(to: 75)
+        h.add(1, at: 50)
+        // [0, 60) is past 59 + 15 <= 75; [20, 80) and [40, 100) are still open.
+        #expect(h.firings.isEmpty)
+        #expect(h.advance(to: .max) == [firing(20, 80, total: 1), firing(40, 100, total: 1)])
+    }
+
+    @Test func windowsMatchABruteForceModel() {
+        var generator = SeededGenerator(seed: 77)
+        let assigner = WindowAssigner.sliding(sizeMs: 1000, slideMs: 250)
+        var h = AggregatorHarness(assigner)
+        var expected: [Window: [String: Int]] = [:]
+        var maxSeen = Int64.min
+        for step in 0..<3000 {
+            let time = Int64(step) * 25 + Int64.random(in: -400...0, using: &generator)
+            let key = ["a", "b", "c", "d"].randomElement(using: &generator)!
+            let value = Int.random(in: 1...9, using: &generator)
+            if maxSeen != .min, time <= maxSeen - 301 { continue }
+            h.add(value, key: key, at: time)
+            for start in stride(from: time.floorDivided(by: 250) * 250 - 750, through: time, by: 250)
+            where time < start + 1000 {
+                expected[window(start, start + 1000), default: [:]][key, default: 0] += value
+            }
+            maxSeen = Swift.max(maxSeen, time)
+            h.advance(to: maxSeen - 301)
+        }
+        h.advance(to: .max)
+        let firings = expected.flatMap { w, keyed in
+            keyed.map { Firing(window: w, key: $0.key, total: $0.value, count: 0) }
+        }
+        let order: (Firing, Firing) -> Bool = { ($0.window, $0.key) < ($1.window, $1.key) }
+        let actual = h.firings.map { Firing(window: $0.window, key: $0.key, total: $0.total, count: 0) }
+        #expect(actual.sorted(by: order) == firings.sorted(by: order))
+        #expect(firings.count > 1000)
+        #expect(h.firings.map(\.window) == h.firings.map(\.window).sorted())
+        #expect(h.aggregator.stateCount == 0)
+    }
 }

@@ -4,8 +4,8 @@ import Foundation
 /// Turns a replay's preference pairs or SFT examples into training files: reads, filters, splits, writes.
 ///
 /// One pass in file order, so the output is a pure function of the input bytes and the options. Lines go
-/// to `FILE.tmp` (and `FILE.val.tmp`), renamed into place only after the whole source has been read:
-/// a failed export leaves no half-written file and keeps any previous output.
+/// to `FILE.tmp` (and the validation file's `.tmp`), renamed into place only after the whole source has
+/// been read: a failed export leaves no half-written file and keeps any previous output.
 public enum ExportJob {
     /// Longest accepted source line.
     static let maxLineBytes = 64 << 20
@@ -292,7 +292,9 @@ private final class StagedFile {
         close(descriptor)
         descriptor = -1
         guard synced == 0 else { throw failure("cannot write \(temporaryPath)", synced) }
-        guard rename(temporaryPath, path) == 0 else { throw failure("cannot rename \(temporaryPath) to \(path)", errno) }
+        guard rename(temporaryPath, path) == 0 else {
+            throw failure("cannot rename \(temporaryPath) to \(path)", errno)
+        }
     }
 
     func discard() {

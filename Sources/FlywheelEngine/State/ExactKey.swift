@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// A string key compared by its exact UTF-8 bytes (code points), not by Swift's canonical
 /// equivalence: "café" written with U+00E9 and with "e" + U+0301 are two keys, as they are two
 /// different JSON strings.
@@ -8,7 +14,7 @@ public struct ExactKey: Hashable, Sendable, CustomStringConvertible {
     public init(_ value: String) { self.value = value }
 
     @inlinable
-    public static func == (lhs: ExactKey, rhs: ExactKey) -> Bool { lhs.value.utf8.elementsEqual(rhs.value.utf8) }
+    public static func == (lhs: ExactKey, rhs: ExactKey) -> Bool { lhs.value.isExactly(rhs.value) }
 
     @inlinable
     public func hash(into hasher: inout Hasher) {
@@ -21,6 +27,15 @@ public struct ExactKey: Hashable, Sendable, CustomStringConvertible {
 
 extension String {
     /// Equality of code points (UTF-8 bytes), unlike `==`, which is canonical equivalence.
+    /// Compares contiguous storage with `memcmp` (native strings always have it).
     @inlinable
-    public func isExactly(_ other: String) -> Bool { utf8.elementsEqual(other.utf8) }
+    public func isExactly(_ other: String) -> Bool {
+        guard utf8.count == other.utf8.count else { return false }
+        let fast: Bool? = utf8.withContiguousStorageIfAvailable { mine in
+            other.utf8.withContiguousStorageIfAvailable { theirs in
+                mine.count == 0 || memcmp(mine.baseAddress!, theirs.baseAddress!, mine.count) == 0
+            }
+        } ?? nil
+        return fast ?? utf8.elementsEqual(other.utf8)
+    }
 }

@@ -9,7 +9,7 @@ struct IdTable: Sendable {
     private var times: [Int64]
     private var ids: [String]
     private var mask: Int
-    private var overflow: [String: Int64] = [:]
+    private var overflow: [ExactKey: Int64] = [:]
     private(set) var count = 0
 
     init(capacity: Int = 1024) {
@@ -27,10 +27,12 @@ struct IdTable: Sendable {
 
     /// The time stored for `id`, if any.
     func time(of id: String, hash: UInt64) -> Int64? {
+        // Overflow holds ids whose hash collided with another id's; it is almost always empty.
+        if !overflow.isEmpty, let t = overflow[ExactKey(id)] { return t }
         var slot = Int(truncatingIfNeeded: hash) & mask
         while hashes[slot] != 0 {
             if hashes[slot] == hash {
-                return ids[slot] == id ? times[slot] : overflow[id]
+                return ids[slot].isExactly(id) ? times[slot] : nil
             }
             slot = (slot + 1) & mask
         }
@@ -39,14 +41,18 @@ struct IdTable: Sendable {
 
     /// Stores `time` for `id`, replacing any earlier value.
     mutating func set(_ id: String, hash: UInt64, time: Int64) {
+        if !overflow.isEmpty, overflow[ExactKey(id)] != nil {
+            overflow[ExactKey(id)] = time
+            return
+        }
         if (count + 1) * 10 > hashes.count * 7 { grow() }
         var slot = Int(truncatingIfNeeded: hash) & mask
         while hashes[slot] != 0 {
             if hashes[slot] == hash {
-                if ids[slot] == id {
+                if ids[slot].isExactly(id) {
                     times[slot] = time
                 } else {
-                    if overflow.updateValue(time, forKey: id) == nil { count += 1 }
+                    if overflow.updateValue(time, forKey: ExactKey(id)) == nil { count += 1 }
                 }
                 return
             }
@@ -60,15 +66,17 @@ struct IdTable: Sendable {
 
     /// Removes `id` when its stored time satisfies `isExpired`.
     mutating func remove(_ id: String, hash: UInt64, if isExpired: (Int64) -> Bool) {
+        if !overflow.isEmpty, let t = overflow[ExactKey(id)] {
+            if isExpired(t) {
+                overflow[ExactKey(id)] = nil
+                count -= 1
+            }
+            return
+        }
         var slot = Int(truncatingIfNeeded: hash) & mask
         while hashes[slot] != 0 {
             if hashes[slot] == hash {
-                if ids[slot] != id {
-                    if let t = overflow[id], isExpired(t) {
-                        overflow[id] = nil
-                        count -= 1
-                    }
-                } else if isExpired(times[slot]) {
+                if ids[slot].isExactly(id) && isExpired(times[slot]) {
                     removeSlot(slot)
                 }
                 return
