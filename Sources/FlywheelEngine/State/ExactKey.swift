@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #else
-import Darwin
+    import Darwin
 #endif
 
 /// A string key compared by its exact UTF-8 bytes (code points), not by Swift's canonical
@@ -31,11 +31,12 @@ extension String {
     @inlinable
     public func isExactly(_ other: String) -> Bool {
         guard utf8.count == other.utf8.count else { return false }
-        let fast: Bool? = utf8.withContiguousStorageIfAvailable { mine in
-            other.utf8.withContiguousStorageIfAvailable { theirs in
-                mine.count == 0 || memcmp(mine.baseAddress!, theirs.baseAddress!, mine.count) == 0
-            }
-        } ?? nil
+        let fast: Bool? =
+            utf8.withContiguousStorageIfAvailable { mine in
+                other.utf8.withContiguousStorageIfAvailable { theirs in
+                    mine.count == 0 || memcmp(mine.baseAddress!, theirs.baseAddress!, mine.count) == 0
+                }
+            } ?? nil
         return fast ?? utf8.elementsEqual(other.utf8)
     }
 }

@@ -65,7 +65,8 @@ struct PairConversationState: Sendable {
         if index != nil {
             index![ExactKey(id)] = messages.count - 1
         } else if messages.count > Self.indexThreshold {
-            index = Dictionary(messages.enumerated().map { (ExactKey($1.id), $0) }, uniquingKeysWith: { first, _ in first })
+            index = Dictionary(
+                messages.enumerated().map { (ExactKey($1.id), $0) }, uniquingKeysWith: { first, _ in first })
         }
         return messages.count - 1
     }

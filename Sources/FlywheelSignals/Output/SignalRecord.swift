@@ -42,7 +42,9 @@ public struct OutputSortKey: Comparable, Sendable {
         if lhs.second != rhs.second { return lhs.second < rhs.second }
         // Code-point order (UTF-8 byte order), as Python sorts strings; Swift's `<` would compare
         // canonically equivalent strings as equal.
-        if !lhs.text1.utf8.elementsEqual(rhs.text1.utf8) { return lhs.text1.utf8.lexicographicallyPrecedes(rhs.text1.utf8) }
+        if !lhs.text1.utf8.elementsEqual(rhs.text1.utf8) {
+            return lhs.text1.utf8.lexicographicallyPrecedes(rhs.text1.utf8)
+        }
         return lhs.text2.utf8.lexicographicallyPrecedes(rhs.text2.utf8)
     }
 }
