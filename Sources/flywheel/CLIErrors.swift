@@ -49,7 +49,9 @@ final class ProgressMeter: Sendable {
 enum ReplaySummaryText {
     static func render(_ result: ReplayResult, outputPath: String) -> String {
         let c = result.counters
-        var lines = [
+        var lines: [String] = []
+        if let resumed = result.resumedFrom { lines.append("resumed from checkpoint \(resumed)") }
+        lines += [
             "replayed \(c.eventsIn) events in \(String(format: "%.2f", result.wallSeconds)) s "
                 + "(\(Int(result.eventsPerSecond)) events/s) into \(outputPath)",
             "  accepted \(c.eventsAccepted)  duplicates \(c.duplicatesDropped)  invalid \(c.invalidEvents)  "
@@ -59,6 +61,11 @@ enum ReplaySummaryText {
         for kind in SignalKind.allCases {
             lines.append(
                 "    \(kind.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)) \(c.signalsOut[kind] ?? 0)")
+        }
+        if result.checkpoints.count > 0 {
+            lines.append(
+                "  checkpoints: \(result.checkpoints.count), last \(result.checkpoints.lastBytes / 1024) KiB, "
+                    + String(format: "%.3f s in all", result.checkpoints.totalSeconds))
         }
         return lines.joined(separator: "\n")
     }

@@ -35,6 +35,16 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Overwrite the replay files in a non-empty output folder.")
     var force = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Checkpoint folder: take checkpoints while replaying; run the same command again after a crash to resume.",
+            discussion:
+                "Output is then written exactly once: the finished folder is byte-identical to an uninterrupted run."))
+    var checkpointDir: String?
+
+    @Option(help: "Checkpoint interval: a duration (5s, 250ms) or a number of input lines (100000events).")
+    var checkpointInterval: String = "5s"
+
     @Flag(help: "Print no summary, only errors.")
     var quiet = false
 
@@ -48,16 +58,28 @@ struct ReplayCommand: AsyncParsableCommand {
         guard inputs.filter({ $0 == "-" }).count <= 1 else {
             throw ValidationError("standard input ('-') can be named only once")
         }
+        guard CheckpointInterval.parse(checkpointInterval) != nil else {
+            throw ValidationError(
+                "--checkpoint-interval must be a duration such as 5s or 250ms, or a line count such as 100000events; "
+                    + "got '\(checkpointInterval)'")
+        }
     }
 
     func run() async throws {
         let loaded = try CLIErrors.pipeline { () throws(PipelineError) in try LoadedPipeline.load(path: pipeline) }
-        let options = ReplayOptions(
+        var options = ReplayOptions(
             inputs: inputs, outputPath: out, config: loaded.config, catalog: loaded.catalog,
             parallelism: parallelism, batchLines: batchSize, force: force)
+        options.checkpointDir = checkpointDir
+        options.checkpointInterval = CheckpointInterval.parse(checkpointInterval) ?? .seconds(5)
+        options.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
         let meter = ProgressMeter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let result = try await CLIErrors.connector { try await ReplayJob.run(options, progress: meter.report) }
         meter.clear()
+        if result.alreadyFinished {
+            print("replay already finished (checkpoint folder \(checkpointDir ?? "")); \(out) is left as it is")
+            return
+        }
         if !quiet { print(ReplaySummaryText.render(result, outputPath: out)) }
     }
 }

@@ -61,7 +61,7 @@ private struct Collected {
             for record in records where record < 0 { finalTotals[shard, default: 0] -= record }
         case .side(let side):
             sides.append(side)
-        case .closed:
+        case .closed, .snapshot:
             break
         }
     }
@@ -117,6 +117,8 @@ struct ShardedStageTests {
                 #expect(lastSequence <= announced)
             case .closed:
                 Issue.record("closed events are not handed to the collector")
+            case .snapshot:
+                Issue.record("no barrier was sent, so no snapshot may arrive")
             }
         }
         #expect(announced == 60)

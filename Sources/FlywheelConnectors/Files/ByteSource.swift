@@ -33,6 +33,15 @@ final class ByteSource {
 
     deinit { gzclose(handle) }
 
+    /// Moves to byte `offset` of the (decompressed) input. Standard input cannot seek.
+    func seek(to offset: Int64) throws(ConnectorError) {
+        guard offset > 0 else { return }
+        guard name != "-" else { throw ConnectorError(.readFailed, "standard input cannot be resumed at an offset") }
+        if gzseek(handle, Int(offset), SEEK_SET) < 0 {
+            throw ConnectorError(.readFailed, "cannot seek to byte \(offset) of \(name)")
+        }
+    }
+
     /// Reads up to `buffer.count` bytes; 0 at the end of the input.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(ConnectorError) -> Int {
         let count = gzread(handle, buffer.baseAddress, UInt32(min(buffer.count, Int(Int32.max))))

@@ -19,6 +19,10 @@ final class LineReader {
     private var atEOF = false
     private var oversized: (prefix: [UInt8], length: Int)?
     private(set) var lineNumber: Int64 = 0
+    /// Absolute byte offset (in the decompressed input) of `buffer[0]`.
+    private var bufferOffset: Int64 = 0
+    /// Absolute byte offset just past the last delivered line (where reading would resume).
+    private(set) var endOffset: Int64 = 0
 
     init(source: ByteSource, maxLineBytes: Int, chunkBytes: Int = 1 << 20) {
         self.source = source
@@ -26,15 +30,31 @@ final class LineReader {
         buffer = .allocate(byteCount: max(chunkBytes, 4096), alignment: 16)
     }
 
+    /// Continues reading at byte `offset`, numbering lines after `lineNumber` (resuming a checkpoint).
+    /// Call before the first read.
+    func resume(at offset: Int64, lineNumber: Int64) throws(ConnectorError) {
+        try source.seek(to: offset)
+        self.lineNumber = lineNumber
+        bufferOffset = offset
+        endOffset = offset
+    }
+
+    /// Calls `body` with up to `maxLines` lines and their 1-based numbers; returns false at the end.
+    func read(maxLines: Int, _ body: (Int64, LineContent) -> Void) throws(ConnectorError) -> Bool {
+        try read(maxLines: maxLines) { number, _, content in body(number, content) }
+    }
+
     deinit { buffer.deallocate() }
 
     var name: String { source.name }
 
-    /// Calls `body` with up to `maxLines` lines and their 1-based numbers; returns false at the end.
-    func read(maxLines: Int, _ body: (Int64, LineContent) -> Void) throws(ConnectorError) -> Bool {
+    /// Calls `body` with up to `maxLines` lines, their 1-based numbers and the byte offset just past
+    /// each; returns false at the end.
+    func read(maxLines: Int, _ body: (Int64, Int64, LineContent) -> Void) throws(ConnectorError) -> Bool {
         var delivered = 0
         while delivered < maxLines {
             if let newline = findNewline() {
+                endOffset = bufferOffset + Int64(newline + 1)
                 deliver(upTo: newline, body)
                 start = newline + 1
                 delivered += 1
@@ -42,6 +62,7 @@ final class LineReader {
             }
             if atEOF {
                 if start < end || oversized != nil {
+                    endOffset = bufferOffset + Int64(end)
                     deliver(upTo: end, body)
                     start = end
                     delivered += 1
@@ -59,17 +80,17 @@ final class LineReader {
         return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
     }
 
-    private func deliver(upTo index: Int, _ body: (Int64, LineContent) -> Void) {
+    private func deliver(upTo index: Int, _ body: (Int64, Int64, LineContent) -> Void) {
         lineNumber += 1
         let bytes = UnsafeRawBufferPointer(rebasing: buffer[start..<index])
         if var big = oversized {
             big.length += bytes.count
             oversized = nil
-            body(lineNumber, .oversized(prefix: big.prefix, length: big.length))
+            body(lineNumber, endOffset, .oversized(prefix: big.prefix, length: big.length))
         } else if bytes.count > maxLineBytes {
-            body(lineNumber, .oversized(prefix: Array(bytes.prefix(4096)), length: bytes.count))
+            body(lineNumber, endOffset, .oversized(prefix: Array(bytes.prefix(4096)), length: bytes.count))
         } else {
-            body(lineNumber, .line(bytes))
+            body(lineNumber, endOffset, .line(bytes))
         }
     }
 
@@ -84,10 +105,12 @@ final class LineReader {
             } else {
                 oversized!.length += bytes.count
             }
+            bufferOffset += Int64(end)
             start = 0
             end = 0
         } else if start > 0 {
             if pending > 0, let base = buffer.baseAddress { memmove(base, base + start, pending) }
+            bufferOffset += Int64(start)
             start = 0
             end = pending
         }

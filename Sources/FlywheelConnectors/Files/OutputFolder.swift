@@ -3,19 +3,27 @@ import Foundation
 
 /// The replay output folder of CONTRACT section 6: one JSONL file per record kind (created even
 /// when empty) and `summary.json`, written through 1 MiB buffers.
+///
+/// In staged mode (checkpointed replays) records stay in memory until `commit()`, which a
+/// completed checkpoint calls: a crash loses only uncommitted records, which the resumed replay
+/// produces again, so every record reaches the files exactly once.
 final class OutputFolder {
     let path: String
     private var files: [Int32]
     private var buffers: [[UInt8]]
-    private let flushBytes = 1 << 20
+    private var lengths: [Int64]
+    private let flushBytes: Int
 
     /// Prepares `path`. An existing non-empty folder is refused unless `force`, which removes the
-    /// files a replay writes (and nothing else).
-    init(path: String, force: Bool) throws(ConnectorError) {
+    /// files a replay writes (and nothing else). `resumeLengths` (staged mode) keeps the files and
+    /// cuts each back to its committed length.
+    init(path: String, force: Bool, resumeLengths: [Int64]? = nil) throws(ConnectorError) {
         self.path = path
+        flushBytes = resumeLengths == nil ? 1 << 20 : .max
+        lengths = resumeLengths ?? Array(repeating: 0, count: RecordKind.allCases.count)
         let manager = FileManager.default
         let existing = (try? manager.contentsOfDirectory(atPath: path)) ?? []
-        if !existing.isEmpty && !force {
+        if !existing.isEmpty && !force && resumeLengths == nil {
             throw ConnectorError(
                 .outputNotEmpty, "output folder \(path) is not empty: choose another --out or pass --force to overwrite"
             )
@@ -29,8 +37,8 @@ final class OutputFolder {
         buffers = Array(repeating: [], count: RecordKind.allCases.count)
         for kind in RecordKind.allCases {
             let file = (path as NSString).appendingPathComponent(kind.fileName)
-            let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
+            let fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0, ftruncate(fd, off_t(lengths[kind.rawValue])) == 0, lseek(fd, 0, SEEK_END) >= 0 else {
                 throw ConnectorError(.writeFailed, "cannot create \(file): \(String(cString: strerror(errno)))")
             }
             files.append(fd)
@@ -46,12 +54,18 @@ final class OutputFolder {
         if buffers[index].count >= flushBytes { try flush(index) }
     }
 
-    /// Flushes every file, writes `summary.json` and syncs the folder's files.
-    func finish(summary: String) throws(ConnectorError) {
+    /// Writes every staged record to the files and syncs them; returns each file's length.
+    func commit() throws(ConnectorError) -> [Int64] {
         for index in buffers.indices {
             try flush(index)
             fsync(files[index])
         }
+        return lengths
+    }
+
+    /// Flushes every file, writes `summary.json` and syncs the folder's files.
+    func finish(summary: String) throws(ConnectorError) {
+        _ = try commit()
         let file = (path as NSString).appendingPathComponent("summary.json")
         guard FileManager.default.createFile(atPath: file, contents: Data(summary.utf8)) else {
             throw ConnectorError(.writeFailed, "cannot write \(file)")
@@ -75,6 +89,7 @@ final class OutputFolder {
             let name = RecordKind.allCases[index].fileName
             throw ConnectorError(.writeFailed, "cannot write \(name) in \(path): \(String(cString: strerror(failure)))")
         }
+        lengths[index] += Int64(buffers[index].count)
         buffers[index].removeAll(keepingCapacity: true)
     }
 }

@@ -8,18 +8,22 @@ public struct BenchReport: Sendable {
     public var logBytes: Int64
     public var generateSeconds: Double
     public var decodeSeconds: Double
+    /// Ingest steps and every operator in one shard, on one core, on pre-decoded lines.
+    public var processSeconds: Double
     public var replaySeconds: Double
     public var peakRSSBytes: Int64
 
     public var text: String {
         func rate(_ seconds: Double) -> String { seconds > 0 ? "\(Int(Double(events) / seconds)) events/s" : "-" }
-        let share = replaySeconds > 0 ? Int((decodeSeconds / replaySeconds * 100).rounded()) : 0
+        let total = decodeSeconds + processSeconds
+        let share = total > 0 ? Int((decodeSeconds / total * 100).rounded()) : 0
         return """
             events                \(events) (\(logBytes / 1_048_576) MiB of JSONL)
             generate              \(String(format: "%.2f", generateSeconds)) s
-            read + decode only    \(String(format: "%.2f", decodeSeconds)) s  \(rate(decodeSeconds))
+            read + decode only    \(String(format: "%.2f", decodeSeconds)) s  \(rate(decodeSeconds))  (one core)
+            processing only       \(String(format: "%.2f", processSeconds)) s  \(rate(processSeconds))  (one core)
             full replay           \(String(format: "%.2f", replaySeconds)) s  \(rate(replaySeconds))
-            read + decode share   \(share) % of the replay's time if run alone (they overlap in the replay)
+            decode : processing   \(share) : \(100 - share) of the single-core work
             peak RSS              \(peakRSSBytes / 1_048_576) MiB
             """
     }
@@ -42,6 +46,8 @@ public enum BenchJob {
         let generateSeconds = (ContinuousClock.now - generateStart).seconds
         log("reading and decoding...")
         let (decodeSeconds, decoded) = try await decodeOnly(path: logPath)
+        log("processing pre-decoded events on one core...")
+        let processing = try await ProcessingBench.run(path: logPath)
         log("replaying...")
         let replay = try await ReplayJob.run(
             ReplayOptions(
@@ -50,7 +56,8 @@ public enum BenchJob {
         let size = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int64) ?? 0
         return BenchReport(
             events: max(decoded, replay.counters.eventsIn), logBytes: size, generateSeconds: generateSeconds,
-            decodeSeconds: decodeSeconds, replaySeconds: replay.wallSeconds, peakRSSBytes: peakRSS())
+            decodeSeconds: decodeSeconds, processSeconds: processing.seconds, replaySeconds: replay.wallSeconds,
+            peakRSSBytes: peakRSS())
     }
 
     static func decodeOnly(path: String) async throws -> (Double, Int64) {

@@ -17,18 +17,34 @@ struct IngestLoop {
     private var sides: [SignalRecord] = []
     private var linesInBatch = 0
     private var lastProgress: ContinuousClock.Instant
+    /// Where each input resumes: just past the last line this loop consumed from it.
+    private var positions: [InputPosition]
+    private var checkpointId: Int64
+    private var linesSinceCheckpoint: Int64 = 0
+    private var lastCheckpoint: ContinuousClock.Instant
 
     init(
         options: ReplayOptions, dispatcher: Dispatcher, started: ContinuousClock.Instant,
-        progress: (@Sendable (ReplayProgress) -> Void)?
-    ) {
+        progress: (@Sendable (ReplayProgress) -> Void)?, resume: CheckpointData? = nil
+    ) throws {
         self.options = options
         self.dispatcher = dispatcher
         self.started = started
         self.progress = progress
-        state = IngestState(time: options.config.time, partitions: options.inputs.count)
         shardRecords = Array(repeating: [], count: dispatcher.shardCount)
         lastProgress = started
+        lastCheckpoint = started
+        if let resume {
+            var reader = StateReader(resume.ingest)
+            state = try IngestState(from: &reader)
+            sequence = resume.sequence
+            positions = resume.positions
+            checkpointId = resume.id
+        } else {
+            state = IngestState(time: options.config.time, partitions: options.inputs.count)
+            positions = options.inputs.map { _ in InputPosition() }
+            checkpointId = 0
+        }
     }
 
     mutating func run() async throws {
@@ -37,7 +53,8 @@ struct IngestLoop {
             for (index, path) in options.inputs.enumerated() {
                 let decoder = InputDecoder(
                     path: path, partition: index, maxEventBytes: options.config.time.maxEventBytes,
-                    batchLines: options.batchLines)
+                    batchLines: options.batchLines, startOffset: positions[index].offset,
+                    startLine: positions[index].line)
                 group.addTask { await decoder.run(into: channels[index]) }
             }
             var merger = InputMerger(channels: channels)
@@ -63,6 +80,7 @@ struct IngestLoop {
     /// Applies the ingest steps to one line; returns true when the batch is full.
     private mutating func ingest(_ line: InputLine, partition: Int) -> Bool {
         sequence += 1
+        positions[partition] = InputPosition(offset: line.endOffset, line: line.position)
         let before = state.watermark
         switch state.ingest(line.decoded, partition: partition) {
         case .accepted(let event, let watermarkBefore):
@@ -81,6 +99,7 @@ struct IngestLoop {
         }
         if state.watermark != before { trail.append(sequence: sequence, watermark: state.watermark) }
         linesInBatch += 1
+        linesSinceCheckpoint += 1
         return linesInBatch >= options.batchLines
     }
 
@@ -98,7 +117,7 @@ struct IngestLoop {
 
     private mutating func flush(isFinal: Bool) async throws {
         if !sides.isEmpty {
-            await dispatcher.emit(sides)
+            await dispatcher.emit(.records(sides))
             sides = []
         }
         let watermark = isFinal ? EventTime.max : state.watermark
@@ -110,6 +129,36 @@ struct IngestLoop {
         linesInBatch = 0
         try await dispatcher.send(batches)
         reportProgress()
+        if !isFinal && options.checkpointDir != nil && checkpointDue() { try await sendBarrier() }
+    }
+
+    private mutating func checkpointDue() -> Bool {
+        switch options.checkpointInterval {
+        case .events(let count):
+            return linesSinceCheckpoint >= count
+        case .seconds(let seconds):
+            return ContinuousClock.now - lastCheckpoint >= .milliseconds(Int64(seconds * 1000))
+        }
+    }
+
+    /// Sends the ingest's state to the collector, then a barrier to every shard.
+    private mutating func sendBarrier() async throws {
+        checkpointId += 1
+        linesSinceCheckpoint = 0
+        lastCheckpoint = ContinuousClock.now
+        var writer = StateWriter()
+        writer.write(state)
+        let barrier = ReplayJob.Barrier(
+            id: checkpointId, sequence: sequence, watermark: state.watermark, positions: positions, ingest: writer.bytes
+        )
+        await dispatcher.emit(.barrier(barrier))
+        let batches = shardRecords.map { _ in
+            ShardBatch<RoutedEvent>(
+                records: [], watermark: state.watermark, lastSequence: sequence, trail: WatermarkTrail(),
+                isFinal: false,
+                barrier: checkpointId)
+        }
+        try await dispatcher.send(batches)
     }
 
     private mutating func reportProgress() {

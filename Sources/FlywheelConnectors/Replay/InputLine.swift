@@ -4,6 +4,8 @@ import FlywheelSignals
 /// A decoded, non-blank input line with its position; invalid lines carry their raw text.
 struct InputLine: Sendable {
     var position: Int64
+    /// Byte offset just past this line: where a resumed replay reads next.
+    var endOffset: Int64
     var decoded: DecodedLine
     /// The input cut at 1 KiB, only for invalid lines.
     var raw: String?
@@ -15,19 +17,25 @@ struct InputDecoder: Sendable {
     let partition: Int
     let maxEventBytes: Int
     let batchLines: Int
+    /// Where to start: byte offset and the number of lines before it (0, 0 for a fresh replay).
+    var startOffset: Int64 = 0
+    var startLine: Int64 = 0
 
     /// Sends decoded batches to `channel`, then finishes it. Errors are sent as the last element.
     func run(into channel: BoundedChannel<Result<[InputLine], ConnectorError>>) async {
         defer { channel.finish() }
         do {
             let reader = LineReader(source: try ByteSource(path: path), maxLineBytes: maxEventBytes)
+            try reader.resume(at: startOffset, lineNumber: startLine)
             var decoder = EventDecoder(maxEventBytes: maxEventBytes)
             var more = true
             while more {
                 var batch: [InputLine] = []
                 batch.reserveCapacity(batchLines)
-                more = try reader.read(maxLines: batchLines) { position, content in
-                    if let line = decode(content, position: position, decoder: &decoder) { batch.append(line) }
+                more = try reader.read(maxLines: batchLines) { position, endOffset, content in
+                    if let line = decode(content, position: position, endOffset: endOffset, decoder: &decoder) {
+                        batch.append(line)
+                    }
                 }
                 if !batch.isEmpty { await channel.send(.success(batch)) }
             }
@@ -36,19 +44,21 @@ struct InputDecoder: Sendable {
         }
     }
 
-    private func decode(_ content: LineContent, position: Int64, decoder: inout EventDecoder) -> InputLine? {
+    private func decode(
+        _ content: LineContent, position: Int64, endOffset: Int64, decoder: inout EventDecoder
+    ) -> InputLine? {
         switch content {
         case .oversized(let prefix, _):
             let raw = prefix.withUnsafeBytes { RawText.cut($0) }
             let failure = ValidationFailure(.tooLarge, "line exceeds max_event_bytes")
-            return InputLine(position: position, decoded: .invalid(failure, time: .min), raw: raw)
+            return InputLine(position: position, endOffset: endOffset, decoded: .invalid(failure, time: .min), raw: raw)
         case .line(let bytes):
             if InputDecoder.isBlank(bytes) { return nil }
             let decoded = decoder.decode(bytes, origin: EventOrigin(partition: partition, position: position))
             if case .invalid = decoded {
-                return InputLine(position: position, decoded: decoded, raw: RawText.cut(bytes))
+                return InputLine(position: position, endOffset: endOffset, decoded: decoded, raw: RawText.cut(bytes))
             }
-            return InputLine(position: position, decoded: decoded, raw: nil)
+            return InputLine(position: position, endOffset: endOffset, decoded: decoded, raw: nil)
         }
     }
 

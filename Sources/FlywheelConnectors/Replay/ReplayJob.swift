@@ -1,54 +1,82 @@
 import FlywheelEngine
 import FlywheelSignals
+import Foundation
 import Synchronization
 
 /// Replays finite inputs through the signal pipeline into an output folder.
 ///
 /// Tasks: one reader-decoder per input; the ingest (merge, de-dup, late check, watermark,
 /// routing by key); one task per shard running every signal operator; the collector that orders
-/// records and writes files. Every hand-off is a batch on a bounded channel.
+/// records, writes files and completes checkpoints. Every hand-off is a batch on a bounded channel.
 public enum ReplayJob {
-    public typealias Side = [SignalRecord]
+    /// What the ingest sends the collector besides shard outputs.
+    public enum Side: Sendable {
+        case records([SignalRecord])
+        case barrier(Barrier)
+    }
+
+    /// The ingest's part of a checkpoint: its state right after the batch the barrier follows.
+    public struct Barrier: Sendable {
+        var id: Int64
+        var sequence: Int64
+        var watermark: EventTime
+        var positions: [InputPosition]
+        var ingest: [UInt8]
+    }
 
     public static func run(
         _ options: ReplayOptions, progress: (@Sendable (ReplayProgress) -> Void)? = nil
     ) async throws -> ReplayResult {
         let started = ContinuousClock.now
-        let folder = try OutputFolder(path: options.outputPath, force: options.force)
-        let operators = (0..<options.parallelism).map { _ in
-            SignalShardOperator(config: options.config, catalog: options.catalog, sourceNames: options.inputs)
+        let recovery = try ReplayRecovery(options: options)
+        if let summary = recovery.finishedSummary {
+            return ReplayResult(counters: summary, wallSeconds: 0, alreadyFinished: true)
         }
+        let resume = recovery.checkpoint
+        let folder = try OutputFolder(
+            path: options.outputPath, force: options.force,
+            resumeLengths: recovery.store == nil ? nil : resume?.fileLengths ?? RecordKind.allCases.map { _ in 0 })
+        let operators = try makeOperators(options, resume: resume)
         let ingestCounters = Mutex(SignalCounters())
-        var ordered = OrderedOutput(
-            shards: options.parallelism, allowedLatenessMs: options.config.time.allowedLatenessMs)
-        var written = SignalCounters()
-        let write: (SignalRecord) throws -> Void = { record in
-            try folder.write(record)
-            if let kind = record.kind.signalKind { written.signalsOut[kind, default: 0] += 1 }
-            if record.isUnresolvedReference { written.unresolvedReferences += 1 }
-        }
+        var collector = ReplayCollector(
+            ordered: OrderedOutput(
+                shards: options.parallelism, allowedLatenessMs: options.config.time.allowedLatenessMs,
+                resumingAt: resume?.watermark ?? .min, sequence: resume?.sequence ?? 0, records: resume?.pending ?? []),
+            written: resume?.written ?? SignalCounters(), folder: folder, store: recovery.store,
+            parallelism: options.parallelism)
         try await ShardedStage.run(operators: operators, sideType: Side.self) { dispatcher in
-            var ingest = IngestLoop(options: options, dispatcher: dispatcher, started: started, progress: progress)
+            var ingest = try IngestLoop(
+                options: options, dispatcher: dispatcher, started: started, progress: progress, resume: resume)
             try await ingest.run()
             ingestCounters.withLock { $0 = ingest.state.counters }
         } collect: { event in
-            switch event {
-            case .side(let records):
-                ordered.addSide(records)
-            case .shardOutput(let shard, let records, let watermark, let sequence):
-                ordered.add(records, shard: shard, watermark: watermark, sequence: sequence)
-                try ordered.drainReady(write)
-            case .closed:
-                break
-            }
+            try collector.handle(event)
         }
-        try ordered.drainAll(write)
+        precondition(collector.isDrained, "a checkpoint barrier was left incomplete")
+        var rest: [SignalRecord] = []
+        collector.ordered.drainAll { rest.append($0) }
+        for record in rest { try collector.write(record) }
         var counters = ingestCounters.withLock { $0 }
-        counters.signalsOut = written.signalsOut
-        counters.unresolvedReferences = written.unresolvedReferences
+        counters.signalsOut = collector.written.signalsOut
+        counters.unresolvedReferences = collector.written.unresolvedReferences
         try folder.finish(summary: counters.summaryJSON())
-        let elapsed = ContinuousClock.now - started
-        return ReplayResult(counters: counters, wallSeconds: elapsed.seconds)
+        try recovery.store?.markFinished(summary: counters.summaryJSON())
+        var result = ReplayResult(counters: counters, wallSeconds: (ContinuousClock.now - started).seconds)
+        result.resumedFrom = resume?.id
+        result.checkpoints = collector.stats
+        return result
+    }
+
+    private static func makeOperators(_ options: ReplayOptions, resume: CheckpointData?) throws -> [SignalShardOperator]
+    {
+        try (0..<options.parallelism).map { shard in
+            var op = SignalShardOperator(config: options.config, catalog: options.catalog, sourceNames: options.inputs)
+            if let resume {
+                let owned = KeyGroups.groups(ofShard: shard, parallelism: options.parallelism).map { resume.groups[$0] }
+                try op.restore(groups: owned, watermark: resume.watermark)
+            }
+            return op
+        }
     }
 }
 

@@ -13,6 +13,12 @@ public struct ReplayOptions: Sendable {
     public var batchLines: Int
     /// Overwrite the replay files of a non-empty output folder.
     public var force: Bool
+    /// Folder for checkpoints; when set, the replay resumes from its latest checkpoint and writes
+    /// output exactly once.
+    public var checkpointDir: String?
+    public var checkpointInterval: CheckpointInterval
+    /// Receives warnings (e.g. a damaged checkpoint skipped).
+    public var warn: @Sendable (String) -> Void = { _ in }
 
     public init(
         inputs: [String], outputPath: String, config: PipelineConfig = .default, catalog: ModelCatalog? = nil,
@@ -25,6 +31,23 @@ public struct ReplayOptions: Sendable {
         self.parallelism = max(1, parallelism)
         self.batchLines = max(1, batchLines)
         self.force = force
+        self.checkpointDir = nil
+        self.checkpointInterval = .seconds(5)
+    }
+}
+
+/// How often a checkpointed replay takes a checkpoint.
+public enum CheckpointInterval: Sendable, Equatable {
+    case events(Int64)
+    case seconds(Double)
+
+    /// Parses `5s`, `250ms`, `2m` (time) or `100000events` (input lines).
+    public static func parse(_ text: String) -> CheckpointInterval? {
+        if text.hasSuffix("events"), let count = Int64(text.dropLast("events".count)), count > 0 {
+            return .events(count)
+        }
+        guard let millis = parseDuration(text), millis > 0 else { return nil }
+        return .seconds(Double(millis) / 1000)
     }
 }
 
@@ -39,5 +62,17 @@ public struct ReplayProgress: Sendable {
 public struct ReplayResult: Sendable {
     public var counters: SignalCounters
     public var wallSeconds: Double
+    /// The checkpoint the replay resumed from, if any.
+    public var resumedFrom: Int64?
+    /// True when the checkpoint folder said the replay had finished already (nothing was run).
+    public var alreadyFinished = false
+    public var checkpoints = CheckpointStats()
     public var eventsPerSecond: Double { wallSeconds > 0 ? Double(counters.eventsIn) / wallSeconds : 0 }
+}
+
+/// What checkpointing cost in a replay.
+public struct CheckpointStats: Sendable {
+    public var count = 0
+    public var lastBytes = 0
+    public var totalSeconds = 0.0
 }

@@ -12,13 +12,19 @@ public struct ShardBatch<Record: Sendable>: Sendable {
     public var trail: WatermarkTrail
     /// The end of the input: the watermark is +infinity and the shard must flush everything.
     public var isFinal: Bool
+    /// A checkpoint barrier after this batch: the shard snapshots its state once it has processed it.
+    public var barrier: Int64?
 
-    public init(records: [Record], watermark: EventTime, lastSequence: Int64, trail: WatermarkTrail, isFinal: Bool) {
+    public init(
+        records: [Record], watermark: EventTime, lastSequence: Int64, trail: WatermarkTrail, isFinal: Bool,
+        barrier: Int64? = nil
+    ) {
         self.records = records
         self.watermark = watermark
         self.lastSequence = lastSequence
         self.trail = trail
         self.isFinal = isFinal
+        self.barrier = barrier
     }
 }
 
@@ -58,4 +64,11 @@ public protocol ShardOperator: Sendable {
     associatedtype Input: Sendable
     associatedtype Output: Sendable
     mutating func process(_ batch: ShardBatch<Input>, into output: inout [Output])
+    /// The operator's state at a checkpoint barrier, by key group.
+    func snapshot() -> ShardSnapshot
+}
+
+extension ShardOperator {
+    /// Stateless operators have nothing to snapshot.
+    public func snapshot() -> ShardSnapshot { ShardSnapshot(groups: [:], watermark: .min) }
 }

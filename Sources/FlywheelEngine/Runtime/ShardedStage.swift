@@ -5,6 +5,9 @@ public enum CollectorEvent<Output: Sendable, Side: Sendable>: Sendable {
     /// watermark `watermark`.
     case shardOutput(shard: Int, records: [Output], watermark: EventTime, lastSequence: Int64)
     case side(Side)
+    /// A shard's state at checkpoint barrier `checkpoint`, sent right after the outputs of the
+    /// batch that carried the barrier.
+    case snapshot(shard: Int, checkpoint: Int64, state: ShardSnapshot)
     /// A shard's input ended; it sends nothing more.
     case closed(shard: Int)
 }
@@ -80,6 +83,9 @@ public enum ShardedStage {
             op.process(batch, into: &out)
             await collector.send(
                 .shardOutput(shard: index, records: out, watermark: batch.watermark, lastSequence: batch.lastSequence))
+            if let barrier = batch.barrier {
+                await collector.send(.snapshot(shard: index, checkpoint: barrier, state: op.snapshot()))
+            }
         }
         await collector.send(.closed(shard: index))
     }

@@ -56,4 +56,33 @@ public struct Deduplicator: Sendable {
         let (limit, overflow) = t.addingReportingOverflow(ttl)
         return !overflow && w >= limit
     }
+
+    /// Every remembered (id, first time), sorted by time then id, for checkpoints.
+    public func entries() -> [(id: String, time: Int64)] {
+        var all: [(id: String, time: Int64)] = []
+        all.reserveCapacity(table.count)
+        table.forEach { all.append(($0, $1)) }
+        return all.sorted { $0.time != $1.time ? $0.time < $1.time : $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+    }
+
+    /// Remembers a restored id with its first time.
+    public mutating func restore(id: String, time: Int64) {
+        _ = checkAndInsert(id, at: EventTime(millis: time), watermark: .min)
+    }
+}
+
+extension Deduplicator: StateCodable {
+    public func encode(to writer: inout StateWriter) {
+        writer.write(ttlMs)
+        writer.write(entries()) { writer, entry in
+            writer.write(entry.id)
+            writer.write(entry.time)
+        }
+    }
+
+    public init(from reader: inout StateReader) throws(CheckpointError) {
+        self.init(ttlMs: try reader.readInt64())
+        let count = try reader.readCount()
+        for _ in 0..<count { restore(id: try reader.readString(), time: try reader.readInt64()) }
+    }
 }

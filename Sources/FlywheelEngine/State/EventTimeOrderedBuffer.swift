@@ -55,6 +55,13 @@ public struct EventTimeOrderedBuffer<Element> {
         return element
     }
 
+    /// Every held record with its time and tie-break, in release order (for checkpoints).
+    public func elementsInOrder() -> [(time: EventTime, tieBreak: String, element: Element)] {
+        heap.sorted { less($0, $1) }.compactMap { key in
+            elements[key.slot].map { (EventTime(millis: key.time), ties[key.slot], $0) }
+        }
+    }
+
     private func less(_ a: Key, _ b: Key) -> Bool {
         if a.time != b.time { return a.time < b.time }
         let (ta, tb) = (ties[a.slot], ties[b.slot])

@@ -85,6 +85,12 @@ struct IdTable: Sendable {
         }
     }
 
+    /// Every (id, time) entry, in no particular order.
+    func forEach(_ body: (String, Int64) -> Void) {
+        for index in hashes.indices where hashes[index] != 0 { body(ids[index], times[index]) }
+        for (key, time) in overflow { body(key.value, time) }
+    }
+
     /// Backward-shift deletion: later entries of the probe run move into the hole.
     private mutating func removeSlot(_ removed: Int) {
         count -= 1

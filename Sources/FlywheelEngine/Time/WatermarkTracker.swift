@@ -60,3 +60,26 @@ public struct WatermarkTracker: Sendable {
         return true
     }
 }
+
+extension WatermarkTracker: StateCodable {
+    public func encode(to writer: inout StateWriter) {
+        writer.write(maxOutOfOrdernessMs)
+        writer.write(current)
+        writer.write(partitions) { writer, partition in
+            writer.write(partition.maxTime)
+            writer.write(partition.finished)
+            writer.write(partition.idle)
+        }
+    }
+
+    public init(from reader: inout StateReader) throws(CheckpointError) {
+        let ooo = try reader.readInt64()
+        let current = try reader.readTime()
+        let partitions = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
+            Partition(maxTime: try reader.readTime(), finished: try reader.readBool(), idle: try reader.readBool())
+        }
+        self.init(partitions: partitions.count, maxOutOfOrdernessMs: ooo)
+        self.partitions = partitions
+        self.current = current
+    }
+}

@@ -15,12 +15,16 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
         public var hasFired: Bool
     }
 
+    /// A key's open sessions and its live timer (heap entries with another time are stale).
+    struct KeyState {
+        var sessions: [Session] = []
+        var timer: EventTime?
+    }
+
     public let gapMs: Int64
     public let allowedLatenessMs: Int64
-    private var sessions: [Key: [Session]] = [:]
+    private var keys: [Key: KeyState] = [:]
     private var timers = Heap<SessionTimer<Key>>()
-    /// The live timer of each key; heap entries with another time are stale.
-    private var scheduled: [Key: EventTime] = [:]
     // Invariant: watermark never regresses.
     public private(set) var watermark = EventTime.min
 
@@ -30,7 +34,7 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
     }
 
     /// Number of keys with at least one open session.
-    public var openKeys: Int { sessions.count }
+    public var openKeys: Int { keys.count }
 
     /// Adds a record; sessions it bridges merge. `emit` receives a merged session that had fired
     /// already (only possible with allowed lateness).
@@ -38,17 +42,27 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
         _ input: Accumulator.Input, key: Key, at t: EventTime, emit: (Key, Window, Accumulator) -> Void
     ) {
         let window = Window(start: t, end: t.adding(gapMs))
-        let index = Self.merge(input, window: window, into: &sessions[key, default: []])
-        let session = sessions[key]![index]
+        let slot: Dictionary<Key, KeyState>.Index
+        if let found = keys.index(forKey: key) {
+            slot = found
+        } else {
+            keys[key] = KeyState()
+            slot = keys.index(forKey: key)!
+        }
+        let index = Self.merge(input, window: window, into: &keys.values[slot].sessions)
+        let session = keys.values[slot].sessions[index]
         if session.window.maxTimestamp <= watermark {
             emit(key, session.window, session.accumulator)
-            sessions[key]![index].hasFired = true
+            keys.values[slot].sessions[index].hasFired = true
         } else if session.hasFired {
             // Extended past the watermark: it fires again at its new end, as Flink re-registers
             // the merged window's timer.
-            sessions[key]![index].hasFired = false
+            keys.values[slot].sessions[index].hasFired = false
         }
-        schedule(key, at: dueTime(of: sessions[key]![index]))
+        let due = dueTime(of: keys.values[slot].sessions[index])
+        if let current = keys.values[slot].timer, current <= due { return }
+        keys.values[slot].timer = due
+        timers.insert(SessionTimer(time: due, key: key))
     }
 
     /// Adds `input` to the session it falls into (merging every session it bridges) or to a new one;
@@ -82,6 +96,18 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
         return found
     }
 
+    var keysForSnapshot: [Key: KeyState] { keys }
+
+    /// Sets the watermark of a restored instance (before `restore` adds state).
+    public mutating func restoreWatermark(_ value: EventTime) { watermark = value }
+
+    /// Adds a restored key's sessions and schedules its timer.
+    mutating func restoreKey(_ key: Key, sessions: [Session]) {
+        guard let due = sessions.map({ dueTime(of: $0) }).min() else { return }
+        keys[key] = KeyState(sessions: sessions, timer: due)
+        timers.insert(SessionTimer(time: due, key: key))
+    }
+
     /// Moves the watermark, firing every session whose end - 1 it reaches and dropping sessions past
     /// their allowed lateness. Keys fire in timer order.
     public mutating func advance(to newWatermark: EventTime, emit: (Key, Window, Accumulator) -> Void) {
@@ -89,34 +115,38 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
         watermark = newWatermark
         while let next = timers.min, next.time <= watermark {
             _ = timers.removeMin()
-            guard scheduled[next.key] == next.time else { continue }
-            scheduled[next.key] = nil
-            fireAndClean(next.key, emit: emit)
+            guard let slot = keys.index(forKey: next.key), keys.values[slot].timer == next.time else { continue }
+            keys.values[slot].timer = nil
+            fireAndClean(next.key, slot: slot, emit: emit)
         }
     }
 
-    private mutating func fireAndClean(_ key: Key, emit: (Key, Window, Accumulator) -> Void) {
-        guard let slot = sessions.index(forKey: key) else { return }
+    private mutating func fireAndClean(
+        _ key: Key, slot: Dictionary<Key, KeyState>.Index, emit: (Key, Window, Accumulator) -> Void
+    ) {
         var nextDue = EventTime.max
         var index = 0
-        while index < sessions.values[slot].count {
-            let session = sessions.values[slot][index]
+        while index < keys.values[slot].sessions.count {
+            let session = keys.values[slot].sessions[index]
             let maxTs = session.window.maxTimestamp
-            if !session.hasFired && maxTs <= watermark {
+            var hasFired = session.hasFired
+            if !hasFired && maxTs <= watermark {
                 emit(key, session.window, session.accumulator)
-                sessions.values[slot][index].hasFired = true
+                keys.values[slot].sessions[index].hasFired = true
+                hasFired = true
             }
-            if sessions.values[slot][index].hasFired && maxTs.adding(allowedLatenessMs) <= watermark {
-                sessions.values[slot].remove(at: index)
+            if hasFired && maxTs.adding(allowedLatenessMs) <= watermark {
+                keys.values[slot].sessions.remove(at: index)
             } else {
-                nextDue = Swift.min(nextDue, dueTime(of: sessions.values[slot][index]))
+                nextDue = Swift.min(nextDue, dueTime(of: keys.values[slot].sessions[index]))
                 index += 1
             }
         }
-        if sessions.values[slot].isEmpty {
-            sessions.remove(at: slot)
+        if keys.values[slot].sessions.isEmpty {
+            keys.remove(at: slot)
         } else {
-            schedule(key, at: nextDue)
+            keys.values[slot].timer = nextDue
+            timers.insert(SessionTimer(time: nextDue, key: key))
         }
     }
 
@@ -125,12 +155,6 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
         session.hasFired ? session.window.maxTimestamp.adding(allowedLatenessMs) : session.window.maxTimestamp
     }
 
-    /// Makes sure the key's timer is no later than `time`.
-    private mutating func schedule(_ key: Key, at time: EventTime) {
-        if let current = scheduled[key], current <= time { return }
-        scheduled[key] = time
-        timers.insert(SessionTimer(time: time, key: key))
-    }
 }
 
 struct SessionTimer<Key>: Comparable {
@@ -143,4 +167,5 @@ struct SessionTimer<Key>: Comparable {
 
 extension KeyedSessionWindows: Sendable where Key: Sendable, Accumulator: Sendable {}
 extension KeyedSessionWindows.Session: Sendable where Accumulator: Sendable {}
+extension KeyedSessionWindows.KeyState: Sendable where Accumulator: Sendable {}
 extension SessionTimer: Sendable where Key: Sendable {}

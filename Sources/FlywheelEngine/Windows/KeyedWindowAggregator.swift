@@ -49,6 +49,27 @@ public struct KeyedWindowAggregator<Key: Hashable, Accumulator: WindowAccumulato
         }
     }
 
+    var panesForSnapshot: [Window: [Key: Accumulator]] { panes }
+    var firedForSnapshot: Set<Window> { fired }
+
+    /// Sets the watermark of a restored instance (before `restore` adds state).
+    public mutating func restoreWatermark(_ value: EventTime) { watermark = value }
+
+    /// Adds one restored (window, key) state, scheduling the window's firing or clean-up.
+    mutating func restoreEntry(window: Window, hasFired: Bool, key: Key, accumulator: Accumulator) {
+        if panes[window] == nil {
+            panes[window] = [:]
+            if hasFired {
+                fired.insert(window)
+                pending.insert(
+                    WindowTimer(time: window.maxTimestamp.adding(allowedLatenessMs), window: window, isCleanup: true))
+            } else {
+                pending.insert(WindowTimer(time: window.maxTimestamp, window: window, isCleanup: false))
+            }
+        }
+        panes[window]![key] = accumulator
+    }
+
     /// Moves the watermark to `newWatermark`, firing (in window order) every window it reaches.
     public mutating func advance(to newWatermark: EventTime, emit: (Window, Key, Accumulator) -> Void) {
         guard newWatermark > watermark else { return }

@@ -18,25 +18,135 @@ public enum Rating: String, Sendable, Codable {
 }
 
 /// One validated interaction event. Optional fields are nil when absent or null.
+///
+/// A value type with copy-on-write storage: events are copied many times on their way through the
+/// pipeline (batches, routing, buffers), and a copy costs one reference count, not sixteen fields.
 public struct ChatEvent: Sendable, Equatable {
-    public var eventId: String
-    public var type: ChatEventType
-    public var time: EventTime
-    public var conversationId: String
-    public var userId: String?
-    public var messageId: String?
-    public var parentId: String?
-    public var rejectedId: String?
-    public var model: String?
+    // Mutated only through `mutableStorage()`, which copies it first unless uniquely referenced,
+    // so no two events ever share a storage that changes.
+    final class Storage: @unchecked Sendable {
+        var eventId: String
+        var type: ChatEventType
+        var time: EventTime
+        var conversationId: String
+        var userId: String?
+        var messageId: String?
+        var parentId: String?
+        var rejectedId: String?
+        var model: String?
+        var variant: String
+        var text: String?
+        var latencyMs: Double?
+        var tokensIn: Int64
+        var tokensOut: Int64
+        var rating: Rating?
+        var origin: EventOrigin
+
+        init(
+            eventId: String, type: ChatEventType, time: EventTime, conversationId: String, userId: String?,
+            messageId: String?, parentId: String?, rejectedId: String?, model: String?, variant: String, text: String?,
+            latencyMs: Double?, tokensIn: Int64, tokensOut: Int64, rating: Rating?, origin: EventOrigin
+        ) {
+            self.eventId = eventId
+            self.type = type
+            self.time = time
+            self.conversationId = conversationId
+            self.userId = userId
+            self.messageId = messageId
+            self.parentId = parentId
+            self.rejectedId = rejectedId
+            self.model = model
+            self.variant = variant
+            self.text = text
+            self.latencyMs = latencyMs
+            self.tokensIn = tokensIn
+            self.tokensOut = tokensOut
+            self.rating = rating
+            self.origin = origin
+        }
+
+        func copy() -> Storage {
+            Storage(
+                eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
+                messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model, variant: variant,
+                text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating,
+                origin: origin)
+        }
+    }
+
+    private var storage: Storage
+
+    private mutating func mutableStorage() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    public var eventId: String {
+        get { storage.eventId }
+        set { mutableStorage().eventId = newValue }
+    }
+    public var type: ChatEventType {
+        get { storage.type }
+        set { mutableStorage().type = newValue }
+    }
+    public var time: EventTime {
+        get { storage.time }
+        set { mutableStorage().time = newValue }
+    }
+    public var conversationId: String {
+        get { storage.conversationId }
+        set { mutableStorage().conversationId = newValue }
+    }
+    public var userId: String? {
+        get { storage.userId }
+        set { mutableStorage().userId = newValue }
+    }
+    public var messageId: String? {
+        get { storage.messageId }
+        set { mutableStorage().messageId = newValue }
+    }
+    public var parentId: String? {
+        get { storage.parentId }
+        set { mutableStorage().parentId = newValue }
+    }
+    public var rejectedId: String? {
+        get { storage.rejectedId }
+        set { mutableStorage().rejectedId = newValue }
+    }
+    public var model: String? {
+        get { storage.model }
+        set { mutableStorage().model = newValue }
+    }
     /// The experiment arm; "default" when absent or empty.
-    public var variant: String
-    public var text: String?
-    public var latencyMs: Double?
-    public var tokensIn: Int64
-    public var tokensOut: Int64
-    public var rating: Rating?
+    public var variant: String {
+        get { storage.variant }
+        set { mutableStorage().variant = newValue }
+    }
+    public var text: String? {
+        get { storage.text }
+        set { mutableStorage().text = newValue }
+    }
+    public var latencyMs: Double? {
+        get { storage.latencyMs }
+        set { mutableStorage().latencyMs = newValue }
+    }
+    public var tokensIn: Int64 {
+        get { storage.tokensIn }
+        set { mutableStorage().tokensIn = newValue }
+    }
+    public var tokensOut: Int64 {
+        get { storage.tokensOut }
+        set { mutableStorage().tokensOut = newValue }
+    }
+    public var rating: Rating? {
+        get { storage.rating }
+        set { mutableStorage().rating = newValue }
+    }
     /// Where the event came from, for dead letters raised after acceptance.
-    public var origin: EventOrigin
+    public var origin: EventOrigin {
+        get { storage.origin }
+        set { mutableStorage().origin = newValue }
+    }
 
     public init(
         eventId: String, type: ChatEventType, time: EventTime, conversationId: String, userId: String? = nil,
@@ -44,22 +154,30 @@ public struct ChatEvent: Sendable, Equatable {
         variant: String = "default", text: String? = nil, latencyMs: Double? = nil, tokensIn: Int64 = 0,
         tokensOut: Int64 = 0, rating: Rating? = nil, origin: EventOrigin = EventOrigin()
     ) {
-        self.eventId = eventId
-        self.type = type
-        self.time = time
-        self.conversationId = conversationId
-        self.userId = userId
-        self.messageId = messageId
-        self.parentId = parentId
-        self.rejectedId = rejectedId
-        self.model = model
-        self.variant = variant
-        self.text = text
-        self.latencyMs = latencyMs
-        self.tokensIn = tokensIn
-        self.tokensOut = tokensOut
-        self.rating = rating
-        self.origin = origin
+        storage = Storage(
+            eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
+            messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model, variant: variant,
+            text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
+    }
+
+    public static func == (lhs: ChatEvent, rhs: ChatEvent) -> Bool {
+        if lhs.storage === rhs.storage { return true }
+        return lhs.eventId == rhs.eventId
+            && lhs.type == rhs.type
+            && lhs.time == rhs.time
+            && lhs.conversationId == rhs.conversationId
+            && lhs.userId == rhs.userId
+            && lhs.messageId == rhs.messageId
+            && lhs.parentId == rhs.parentId
+            && lhs.rejectedId == rhs.rejectedId
+            && lhs.model == rhs.model
+            && lhs.variant == rhs.variant
+            && lhs.text == rhs.text
+            && lhs.latencyMs == rhs.latencyMs
+            && lhs.tokensIn == rhs.tokensIn
+            && lhs.tokensOut == rhs.tokensOut
+            && lhs.rating == rhs.rating
+            && lhs.origin == rhs.origin
     }
 }
 

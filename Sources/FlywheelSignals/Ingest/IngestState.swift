@@ -15,14 +15,24 @@ public enum IngestOutcome: Sendable {
 public struct IngestState: Sendable {
     public private(set) var counters = SignalCounters()
     public private(set) var watermarks: WatermarkTracker
-    private var deduplicator: Deduplicator
-    private let allowedLatenessMs: Int64
+    var deduplicator: Deduplicator
+    let allowedLatenessMs: Int64
     private var acceptedSinceExpiry = 0
 
     public init(time: PipelineConfig.Time, partitions: Int) {
         watermarks = WatermarkTracker(partitions: partitions, maxOutOfOrdernessMs: time.maxOutOfOrdernessMs)
         deduplicator = Deduplicator(ttlMs: time.dedupTTLMs)
         allowedLatenessMs = time.allowedLatenessMs
+    }
+
+    init(
+        restoring counters: SignalCounters, watermarks: WatermarkTracker, deduplicator: Deduplicator,
+        allowedLatenessMs: Int64
+    ) {
+        self.counters = counters
+        self.watermarks = watermarks
+        self.deduplicator = deduplicator
+        self.allowedLatenessMs = allowedLatenessMs
     }
 
     /// The combined watermark W.

@@ -3,7 +3,7 @@ import FlywheelEngine
 /// Computes `conversation_summary` per session window of a conversation and the `sft_example`
 /// of each qualifying session (CONTRACT 3.3, 3.4). Owned by one shard.
 public struct ConversationOperator: Sendable {
-    private var sessions: KeyedSessionWindows<ExactKey, ConversationAccumulator>
+    var sessions: KeyedSessionWindows<ExactKey, ConversationAccumulator>
     private let records: ConversationRecords
 
     public init(config: PipelineConfig) {

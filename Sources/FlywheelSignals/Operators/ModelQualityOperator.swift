@@ -19,7 +19,7 @@ public struct ModelKey: Hashable, Sendable {
 /// Computes `model_quality` per tumbling window and key, and the `quality_alert` derived from
 /// each record (CONTRACT 3.1, 3.5, 3.6). Owned by one shard.
 public struct ModelQualityOperator: Sendable {
-    private var windows: KeyedWindowAggregator<ModelKey, ModelQualityAccumulator>
+    var windows: KeyedWindowAggregator<ModelKey, ModelQualityAccumulator>
     private let records: ModelQualityRecords
     private let catalog: ModelCatalog?
 

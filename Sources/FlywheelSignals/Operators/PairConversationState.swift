@@ -53,6 +53,17 @@ struct PairConversationState: Sendable {
     var waiting: [WaitingPair] = []
     var lastTime = EventTime.min
 
+    /// Replaces the messages with restored ones (checkpoint restore).
+    mutating func restoreMessages(_ restored: [Message]) {
+        messages = restored
+        responsesSeen = restored.map(\.responseOrder).max() ?? 0
+        index = nil
+        if messages.count > Self.indexThreshold {
+            index = Dictionary(
+                messages.enumerated().map { (ExactKey($1.id), $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
     func find(_ id: String) -> Int? {
         if let index { return index[ExactKey(id)] }
         return messages.firstIndex { $0.id.isExactly(id) }

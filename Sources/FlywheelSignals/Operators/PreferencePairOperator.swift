@@ -12,17 +12,17 @@ public struct PreferencePairOperator: Sendable {
     /// memory while keeping every realistic late rating pairable.
     public static let stateRetentionMs: Int64 = 24 * 3_600_000
 
-    private var buffer = EventTimeOrderedBuffer<ChatEvent>()
-    private var conversations: [ExactKey: PairConversationState] = [:]
-    private var deadlines = Heap<PairDeadline>()
-    private var expiries = Heap<PairDeadline>()
-    private let joinTTLMs: Int64
+    var buffer = EventTimeOrderedBuffer<ChatEvent>()
+    var conversations: [ExactKey: PairConversationState] = [:]
+    var deadlines = Heap<PairDeadline>()
+    var expiries = Heap<PairDeadline>()
+    let joinTTLMs: Int64
     /// How long a quiet conversation's texts, ratings and claimed pairs are kept.
-    private let retentionMs: Int64
+    let retentionMs: Int64
     private let emitPairs: Bool
     private let sourceNames: [String]
     // Invariant: watermark never regresses.
-    private var watermark = EventTime.min
+    var watermark = EventTime.min
 
     public init(config: PipelineConfig, sourceNames: [String]) {
         joinTTLMs = config.signals.joinTTLMs
@@ -66,11 +66,16 @@ public struct PreferencePairOperator: Sendable {
 
     private mutating func process(_ event: ChatEvent, into out: inout [SignalRecord]) {
         let id = ExactKey(event.conversationId)
-        if conversations[id] == nil {
+        let slot: Dictionary<ExactKey, PairConversationState>.Index
+        if let found = conversations.index(forKey: id) {
+            slot = found
+        } else {
             expiries.insert(PairDeadline(time: event.time.adding(retentionMs), conversationId: id.value, eventId: ""))
+            conversations[id] = PairConversationState()
+            slot = conversations.index(forKey: id)!
         }
         var rules = PairRules(event: event)
-        rules.apply(to: &conversations[id, default: PairConversationState()])
+        rules.apply(to: &conversations.values[slot])
         for pair in rules.completed where emitPairs { out.append(pairRecord(pair, event: event)) }
         for rule in rules.newWaits {
             deadlines.insert(

@@ -18,11 +18,18 @@ public struct RoutedEvent: Sendable {
 
     /// The shards of an event: by conversation id, and by (model, variant) when model_quality
     /// counts it.
+    /// Keys go to key groups by stable hash, and key groups to shards in contiguous ranges, so state
+    /// checkpointed at one parallelism restores at another.
     public static func shards(of event: ChatEvent, count: Int) -> (conversation: Int, model: Int?) {
         guard count > 1 else { return (0, event.type.countsForModelQuality && event.model != nil ? 0 : nil) }
-        let conversation = StableHash.shard(of: event.conversationId, count: count)
+        let conversation = shard(ofHash: StableHash.hash(event.conversationId), count: count)
         guard event.type.countsForModelQuality, let model = event.model else { return (conversation, nil) }
-        return (conversation, Int(StableHash.hash(model, event.variant) % UInt64(count)))
+        return (conversation, shard(ofHash: StableHash.hash(model, event.variant), count: count))
+    }
+
+    @inline(__always)
+    static func shard(ofHash hash: UInt64, count: Int) -> Int {
+        KeyGroups.shard(ofGroup: KeyGroups.group(ofHash: hash), parallelism: count)
     }
 }
 
@@ -31,13 +38,13 @@ public struct SignalShardOperator: ShardOperator {
     public typealias Input = RoutedEvent
     public typealias Output = SignalRecord
 
-    private var quality: ModelQualityOperator
-    private var conversations: ConversationOperator
-    private var pairs: PreferencePairOperator
+    var quality: ModelQualityOperator
+    var conversations: ConversationOperator
+    var pairs: PreferencePairOperator
     private let runQuality: Bool
     private let runConversations: Bool
     private let runPairs: Bool
-    private var watermark = EventTime.min
+    var watermark = EventTime.min
 
     /// Operators whose outputs the pipeline does not ask for are not run at all.
     public init(config: PipelineConfig, catalog: ModelCatalog?, sourceNames: [String]) {

@@ -8,7 +8,7 @@ import FlywheelEngine
 /// is final once the slowest shard's watermark passes its end (plus the allowed lateness), a pair
 /// once it passes its timestamp, a dead letter once the slowest shard passes its input element.
 public struct OrderedOutput {
-    private struct Pending: Comparable {
+    struct Pending: Comparable {
         var record: SignalRecord
         var arrival: UInt64
         static func == (lhs: Pending, rhs: Pending) -> Bool { lhs.arrival == rhs.arrival }
@@ -17,7 +17,7 @@ public struct OrderedOutput {
         }
     }
 
-    private var pending: [Heap<Pending>]
+    var pending: [Heap<Pending>]
     private var shardWatermarks: [EventTime]
     private var shardSequences: [Int64]
     private var arrivals: UInt64 = 0

@@ -1,0 +1,123 @@
+import Foundation
+
+/// A data folder of named topics on one machine, without a broker.
+///
+/// Layout: `DIR/<topic>/topic.json` (the `Topic` settings) and `DIR/<topic>/<partition>/` with the segments
+/// `<20-digit base offset>.log` + `.index` and a `.lock` file held by the writing process. The value is a path
+/// only; every call goes to the file system, so several processes can share a data folder.
+public struct EmbeddedLog: Sendable {
+    /// The data folder.
+    public let directory: String
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    static let metadataFile = "topic.json"
+
+    func folder(of name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+
+    /// Creates a topic with its partition folders (atomically: a half-created topic is never visible) and returns
+    /// it with its creation time set. Creates the data folder if needed.
+    @discardableResult
+    public func createTopic(_ topic: Topic) throws(LogError) -> Topic {
+        try topic.validate()
+        var topic = topic
+        if topic.createdMillis == 0 { topic.createdMillis = LogFile.wallClockMillis() }
+        let target = folder(of: topic.name)
+        guard !LogFile.fileExists(target) else {
+            throw LogError(.topicExists, "topic '\(topic.name)' already exists in \(directory)")
+        }
+        let staging = folder(of: ".creating-\(topic.name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        do {
+            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            for partition in 0..<topic.partitions {
+                let path = (staging as NSString).appendingPathComponent(String(partition))
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let metadata = (staging as NSString).appendingPathComponent(Self.metadataFile)
+            try encoder.encode(topic).write(to: URL(fileURLWithPath: metadata))
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw LogError(.writeFailed, "cannot create topic '\(topic.name)' in \(directory): \(error)", cause: error)
+        }
+        guard rename(staging, target) == 0 else {
+            let reason = LogFile.errnoText()
+            try? FileManager.default.removeItem(atPath: staging)
+            if LogFile.fileExists(target) {
+                throw LogError(.topicExists, "topic '\(topic.name)' already exists in \(directory)")
+            }
+            throw LogError(.writeFailed, "cannot create topic '\(topic.name)' in \(directory): \(reason)")
+        }
+        LogFile.syncDirectory(directory)
+        return topic
+    }
+
+    /// The topics of the data folder, by name. A missing data folder has none.
+    public func topics() throws(LogError) -> [Topic] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var topics: [Topic] = []
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let metadata = (folder(of: name) as NSString).appendingPathComponent(Self.metadataFile)
+            if LogFile.fileExists(metadata) { topics.append(try topic(named: name)) }
+        }
+        return topics
+    }
+
+    /// The settings of topic `name`.
+    public func topic(named name: String) throws(LogError) -> Topic {
+        try Topic.validate(name: name)
+        let metadata = (folder(of: name) as NSString).appendingPathComponent(Self.metadataFile)
+        guard let data = FileManager.default.contents(atPath: metadata) else {
+            throw LogError(.topicNotFound, "topic '\(name)' not found in \(directory)")
+        }
+        let topic: Topic
+        do {
+            topic = try JSONDecoder().decode(Topic.self, from: data)
+        } catch {
+            throw LogError(.corrupt, "\(metadata) is not a valid topic file: \(error)", cause: error)
+        }
+        guard topic.formatVersion == Topic.formatVersion, topic.name == name else {
+            throw LogError(
+                .corrupt,
+                "\(metadata): format version \(topic.formatVersion) and name '\(topic.name)' where "
+                    + "version \(Topic.formatVersion) and '\(name)' were expected")
+        }
+        return topic
+    }
+
+    /// Opens every partition of topic `name` with the durability and access settings of `access` (segment size
+    /// and retention come from the topic). A writable open takes each partition's writer lock and repairs torn
+    /// tails; see `PartitionLog.init(directory:options:)`.
+    public func open(_ name: String, access: PartitionLogOptions = PartitionLogOptions()) throws(LogError)
+        -> TopicLog
+    {
+        let topic = try topic(named: name)
+        return try TopicLog(topic: topic, directory: folder(of: name), access: access)
+    }
+
+    /// Deletes topic `name` and all its data. Refused while a process writes to one of its partitions.
+    public func deleteTopic(named name: String) throws(LogError) {
+        let topic = try topic(named: name)
+        let target = folder(of: name)
+        var locks: [Int32] = []
+        defer { for fd in locks { close(fd) } }
+        for partition in 0..<topic.partitions {
+            let lock = (target as NSString).appendingPathComponent("\(partition)/.lock")
+            guard let fd = try? LogFile.tryLock(lock) else {
+                throw LogError(
+                    .partitionLocked,
+                    "topic '\(name)' is being written by another process (partition \(partition)); stop it first")
+            }
+            locks.append(fd)
+        }
+        let doomed = folder(of: ".deleting-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        guard rename(target, doomed) == 0 else {
+            throw LogError(.writeFailed, "cannot delete topic '\(name)' in \(directory): \(LogFile.errnoText())")
+        }
+        LogFile.syncDirectory(directory)
+        try? FileManager.default.removeItem(atPath: doomed)
+    }
+}

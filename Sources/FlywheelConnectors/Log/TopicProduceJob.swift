@@ -1,0 +1,158 @@
+import FlywheelSignals
+import Foundation
+
+/// What `flywheel topic produce` does: read lines, key and route them, append them in batches.
+public struct TopicProduceOptions: Sendable {
+    public var dataDirectory: String
+    public var topic: String
+    /// A JSONL file or "-" for standard input (gzip is read transparently).
+    public var inputPath = "-"
+    /// The top-level JSON field whose value is the key; lines without it (or not JSON) have no key.
+    public var keyField: String?
+    /// A partition's batch is appended once it holds this many bytes (and at the end of the input).
+    public var batchBytes = 1 << 20
+    public var fsync = FsyncPolicy.everyBatch
+    /// Longer lines are skipped and counted.
+    public var maxRecordBytes = 16 << 20
+
+    public init(dataDirectory: String, topic: String) {
+        self.dataDirectory = dataDirectory
+        self.topic = topic
+    }
+}
+
+/// The counts of a produce run.
+public struct TopicProduceSummary: Sendable {
+    public var records: Int64 = 0
+    public var bytes: Int64 = 0
+    public var keyless: Int64 = 0
+    public var emptyLinesSkipped: Int64 = 0
+    public var oversizedLinesSkipped: Int64 = 0
+    /// Records appended to each partition.
+    public var perPartition: [Int64] = []
+    public var seconds = 0.0
+
+    /// Two or three lines for the terminal.
+    public func text(topic: String) -> String {
+        var lines = [
+            "produced \(records) records (\(bytes) bytes on disk) to '\(topic)' in \(String(format: "%.2f", seconds)) s; "
+                + "\(keyless) without key",
+            "  per partition: "
+                + perPartition.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: "  "),
+        ]
+        if emptyLinesSkipped + oversizedLinesSkipped > 0 {
+            lines.append(
+                "  skipped \(emptyLinesSkipped) empty lines and \(oversizedLinesSkipped) lines over the size limit")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Appends every line of an input to a topic: the key from a JSON field, the partition from the key's hash
+/// (keyless lines round robin), the timestamp from the wall clock, batches of about 1 MiB per partition.
+public enum TopicProduceJob {
+    /// Runs the job. `onAck(partition, highWatermark)` is called after each append returns, i.e. when the records
+    /// before `highWatermark` are acknowledged (durable under `FsyncPolicy.everyBatch`).
+    public static func run(
+        _ options: TopicProduceOptions, onAck: ((Int, Int64) -> Void)? = nil
+    ) throws(LogError) -> TopicProduceSummary {
+        let started = ContinuousClock.now
+        var access = PartitionLogOptions()
+        access.fsync = options.fsync
+        let log = try EmbeddedLog(directory: options.dataDirectory).open(options.topic, access: access)
+        let reader: LineReader
+        do {
+            reader = LineReader(
+                source: try ByteSource(path: options.inputPath), maxLineBytes: options.maxRecordBytes)
+        } catch {
+            throw LogError(.readFailed, error.message, cause: error)
+        }
+        var state = ProduceState(log: log, options: options)
+        var more = true
+        while more {
+            do {
+                more = try reader.read(maxLines: 256) { _, content in state.add(content) }
+            } catch {
+                throw LogError(.readFailed, error.message, cause: error)
+            }
+            try state.flush(final: !more, onAck: onAck)
+        }
+        try log.close()
+        state.summary.seconds = (ContinuousClock.now - started) / .seconds(1)
+        return state.summary
+    }
+}
+
+/// The batches being filled and the counts so far.
+private struct ProduceState {
+    let log: TopicLog
+    let options: TopicProduceOptions
+    var batches: [LogBatch]
+    var scanner: JSONLineScanner?
+    var nextKeyless = 0
+    var timestamp = LogFile.wallClockMillis()
+    var summary = TopicProduceSummary()
+
+    init(log: TopicLog, options: TopicProduceOptions) {
+        self.log = log
+        self.options = options
+        batches = Array(repeating: LogBatch(capacity: options.batchBytes + 64 * 1024), count: log.partitions.count)
+        scanner = options.keyField.map { JSONLineScanner(keys: [$0]) }
+        summary.perPartition = Array(repeating: 0, count: log.partitions.count)
+    }
+
+    mutating func add(_ content: LineContent) {
+        guard case .line(let line) = content else {
+            summary.oversizedLinesSkipped += 1
+            return
+        }
+        guard !line.isEmpty else {
+            summary.emptyLinesSkipped += 1
+            return
+        }
+        let key = self.key(of: line)
+        let partition: Int
+        if let key {
+            partition = log.partition(forKey: key)
+        } else {
+            partition = nextKeyless % batches.count
+            nextKeyless += 1
+            summary.keyless += 1
+        }
+        if var key {
+            key.withUTF8 {
+                batches[partition].append(key: UnsafeRawBufferPointer($0), value: line, timestamp: timestamp)
+            }
+        } else {
+            batches[partition].append(key: nil, value: line, timestamp: timestamp)
+        }
+    }
+
+    private mutating func key(of line: UnsafeRawBufferPointer) -> String? {
+        guard var scanner else { return nil }
+        defer { self.scanner = scanner }
+        guard scanner.scan(line) == .object, let value = scanner.values[0] else { return nil }
+        switch value {
+        case .string(let text): return text
+        case .number(_, let exactInteger?): return String(exactInteger)
+        case .bool(let flag): return flag ? "true" : "false"
+        default: return nil
+        }
+    }
+
+    /// Appends the batches that are full, or all of them at the end of the input.
+    mutating func flush(final: Bool, onAck: ((Int, Int64) -> Void)?) throws(LogError) {
+        for partition in batches.indices {
+            let due = final ? !batches[partition].isEmpty : batches[partition].byteCount >= options.batchBytes
+            guard due else { continue }
+            let count = batches[partition].count
+            let bytes = batches[partition].byteCount
+            try log.partitions[partition].append(&batches[partition])
+            summary.records += Int64(count)
+            summary.bytes += Int64(bytes)
+            summary.perPartition[partition] += Int64(count)
+            onAck?(partition, log.partitions[partition].highWatermark)
+        }
+        timestamp = LogFile.wallClockMillis()
+    }
+}

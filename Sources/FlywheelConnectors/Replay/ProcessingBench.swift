@@ -1,0 +1,66 @@
+import FlywheelEngine
+import FlywheelSignals
+
+/// Times the processing half of a replay alone, on one core: the ingest steps (de-dup, late check,
+/// watermark) and every signal operator in one shard, on lines decoded into memory beforehand.
+public enum ProcessingBench {
+    /// Decodes `path` into memory (not timed), then processes it `rounds` times; returns the best
+    /// seconds per round and the number of lines.
+    public static func run(path: String, config: PipelineConfig = .default, rounds: Int = 1) async throws -> (
+        seconds: Double, lines: Int
+    ) {
+        let lines = try await decodeAll(path: path, maxEventBytes: config.time.maxEventBytes)
+        var best = Double.infinity
+        for _ in 0..<max(1, rounds) {
+            let start = ContinuousClock.now
+            process(lines, config: config)
+            best = min(best, (ContinuousClock.now - start).seconds)
+        }
+        return (best, lines.count)
+    }
+
+    static func decodeAll(path: String, maxEventBytes: Int) async throws -> [InputLine] {
+        let channel = BoundedChannel<Result<[InputLine], ConnectorError>>(capacity: 4)
+        let decoder = InputDecoder(path: path, partition: 0, maxEventBytes: maxEventBytes, batchLines: 4096)
+        async let producer: Void = decoder.run(into: channel)
+        var all: [InputLine] = []
+        while let batch = await channel.receive() { all += try batch.get() }
+        await producer
+        return all
+    }
+
+    /// The single-threaded equivalent of the replay's ingest, shard and ordering work.
+    static func process(_ lines: [InputLine], config: PipelineConfig) {
+        var state = IngestState(time: config.time, partitions: 1)
+        var shard = SignalShardOperator(config: config, catalog: nil, sourceNames: ["bench"])
+        var ordered = OrderedOutput(shards: 1, allowedLatenessMs: config.time.allowedLatenessMs)
+        var batch: [RoutedEvent] = []
+        var trail = WatermarkTrail()
+        var sequence: Int64 = 0
+        var written = 0
+        for line in lines {
+            sequence += 1
+            let before = state.watermark
+            if case .accepted(let event, let watermarkBefore) = state.ingest(line.decoded, partition: 0) {
+                batch.append(
+                    RoutedEvent(event: event, watermarkBefore: watermarkBefore, forConversation: true, forModel: true))
+            }
+            if state.watermark != before { trail.append(sequence: sequence, watermark: state.watermark) }
+            if batch.count == 1024 || sequence == Int64(lines.count) {
+                let isFinal = sequence == Int64(lines.count)
+                if isFinal { trail.append(sequence: sequence, watermark: .max) }
+                let watermark = isFinal ? EventTime.max : state.watermark
+                var out: [SignalRecord] = []
+                shard.process(
+                    ShardBatch(
+                        records: batch, watermark: watermark, lastSequence: sequence, trail: trail, isFinal: isFinal),
+                    into: &out)
+                ordered.add(out, shard: 0, watermark: watermark, sequence: sequence)
+                ordered.drainReady { written += $0.line.count }
+                batch.removeAll(keepingCapacity: true)
+                trail = WatermarkTrail()
+            }
+        }
+        precondition(written >= 0)
+    }
+}

@@ -1,0 +1,100 @@
+import FlywheelEngine
+import FlywheelSignals
+import Foundation
+
+/// The collector of a replay: puts records in file order, writes them, and completes checkpoints.
+///
+/// Checkpoints are aligned as in Chandy-Lamport / Flink: once a source (the ingest, or a shard)
+/// has delivered its part of barrier k, whatever it sends next is held back until every part of k
+/// has arrived, so the checkpoint holds exactly the records produced before the barrier.
+struct ReplayCollector {
+    typealias Event = CollectorEvent<SignalRecord, ReplayJob.Side>
+
+    var ordered: OrderedOutput
+    var written: SignalCounters
+    let folder: OutputFolder
+    let store: CheckpointStore?
+    let parallelism: Int
+    var stats = CheckpointStats()
+    private var barrier: ReplayJob.Barrier?
+    private var snapshots: [Int: ShardSnapshot] = [:]
+    private var ingestBlocked = false
+    private var held: [Event] = []
+
+    init(
+        ordered: OrderedOutput, written: SignalCounters, folder: OutputFolder, store: CheckpointStore?, parallelism: Int
+    ) {
+        self.ordered = ordered
+        self.written = written
+        self.folder = folder
+        self.store = store
+        self.parallelism = parallelism
+    }
+
+    mutating func handle(_ event: Event) throws {
+        if isBlocked(event) {
+            held.append(event)
+            return
+        }
+        switch event {
+        case .side(.records(let records)):
+            ordered.addSide(records)
+        case .side(.barrier(let next)):
+            barrier = next
+            ingestBlocked = true
+        case .shardOutput(let shard, let records, let watermark, let sequence):
+            ordered.add(records, shard: shard, watermark: watermark, sequence: sequence)
+            var ready: [SignalRecord] = []
+            ordered.drainReady { ready.append($0) }
+            for record in ready { try write(record) }
+        case .snapshot(let shard, _, let state):
+            snapshots[shard] = state
+        case .closed:
+            break
+        }
+        if let current = barrier, ingestBlocked, snapshots.count == parallelism {
+            try complete(current)
+        }
+    }
+
+    private func isBlocked(_ event: Event) -> Bool {
+        switch event {
+        case .side: return ingestBlocked
+        case .shardOutput(let shard, _, _, _), .snapshot(let shard, _, _), .closed(let shard):
+            return snapshots[shard] != nil
+        }
+    }
+
+    mutating func write(_ record: SignalRecord) throws {
+        try folder.write(record)
+        if let kind = record.kind.signalKind { written.signalsOut[kind, default: 0] += 1 }
+        if record.isUnresolvedReference { written.unresolvedReferences += 1 }
+    }
+
+    /// Commits the staged output, writes the checkpoint, and replays what was held back.
+    private mutating func complete(_ current: ReplayJob.Barrier) throws {
+        let started = ContinuousClock.now
+        let lengths = try folder.commit()
+        var groups = Array(repeating: SignalShardOperator.emptyGroup, count: KeyGroups.count)
+        for snapshot in snapshots.values {
+            for (group, bytes) in snapshot.groups { groups[group] = bytes }
+        }
+        let data = CheckpointData(
+            id: current.id, createdMillis: Int64(Date().timeIntervalSince1970 * 1000), parallelism: parallelism,
+            sequence: current.sequence, watermark: current.watermark, positions: current.positions,
+            ingest: current.ingest, groups: groups, pending: ordered.pendingRecords(), written: written,
+            fileLengths: lengths)
+        if let store { stats.lastBytes = try store.write(data) }
+        stats.count += 1
+        stats.totalSeconds += (ContinuousClock.now - started).seconds
+        barrier = nil
+        snapshots = [:]
+        ingestBlocked = false
+        let replay = held
+        held = []
+        for event in replay { try handle(event) }
+    }
+
+    /// Every event was handled: nothing may be held back at the end.
+    var isDrained: Bool { held.isEmpty && barrier == nil }
+}

@@ -1,0 +1,38 @@
+extension KeyedSessionWindows: KeyGroupedState where Key: StateCodable & KeyGroupHashable, Accumulator: StateCodable {
+    public func snapshot(into writers: inout [StateWriter]) {
+        var entries = Array(repeating: [(Key, [Session])](), count: writers.count)
+        for (key, state) in keysForSnapshot {
+            entries[KeyGroups.group(ofHash: key.stableHash)].append((key, state.sessions))
+        }
+        for group in writers.indices {
+            writers[group].write(entries[group]) { writer, entry in
+                writer.write(entry.0)
+                writer.write(entry.1) { writer, session in
+                    writer.write(session.window)
+                    writer.write(session.hasFired)
+                    writer.write(session.accumulator)
+                }
+            }
+        }
+    }
+
+    public mutating func restore(from reader: inout StateReader) throws(CheckpointError) {
+        let count = try reader.readCount()
+        for _ in 0..<count {
+            let key = try reader.read(Key.self)
+            let sessions = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
+                Session(window: try reader.readWindow(), accumulator: Accumulator(), hasFired: try reader.readBool())
+                    .with(accumulator: try reader.read(Accumulator.self))
+            }
+            restoreKey(key, sessions: sessions)
+        }
+    }
+}
+
+extension KeyedSessionWindows.Session {
+    func with(accumulator: Accumulator) -> Self {
+        var copy = self
+        copy.accumulator = accumulator
+        return copy
+    }
+}

@@ -1,0 +1,83 @@
+import FlywheelSignals
+import Foundation
+
+/// Reads a replay output folder or a signal file into an ``InspectData``.
+public enum InspectLoader {
+    /// What SRC is.
+    public enum SourceShape: Equatable, Sendable {
+        /// A replay output folder (it has `summary.json`).
+        case folder(String)
+        /// One signal JSONL file.
+        case file(String)
+    }
+
+    /// Classifies SRC, with a message saying what was expected when it is neither.
+    public static func shape(of path: String) throws(InspectError) -> SourceShape {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw InspectError(
+                .sourceNotFound, "not found: \(path) (expected a replay output folder or a signal .jsonl file)")
+        }
+        guard isDirectory.boolValue else { return .file(path) }
+        let summary = (path as NSString).appendingPathComponent("summary.json")
+        guard FileManager.default.fileExists(atPath: summary) else {
+            throw InspectError(
+                .notAReplayFolder,
+                "not a replay output folder: no summary.json in \(path) "
+                    + "(expected the --out folder of flywheel replay, or a signal .jsonl file)")
+        }
+        return .folder(path)
+    }
+
+    /// Reads the source with the options' filters.
+    public static func load(_ options: InspectOptions) throws(InspectError) -> InspectData {
+        try options.validate()
+        var collector = RecordCollector(options: options)
+        switch try shape(of: options.sourcePath) {
+        case .folder(let folder):
+            collector.data.counters = try readSummary((folder as NSString).appendingPathComponent("summary.json"))
+            for kind in RecordKind.allCases where options.wants(kind) {
+                let path = (folder as NSString).appendingPathComponent(kind.fileName)
+                guard FileManager.default.fileExists(atPath: path) else { continue }
+                try read(path, into: &collector, expected: kind)
+                collector.noteRead(kind)
+            }
+        case .file(let path):
+            try read(path, into: &collector, expected: nil)
+        }
+        return collector.finished()
+    }
+
+    static func read(_ path: String, into collector: inout RecordCollector, expected: RecordKind?) throws(InspectError)
+    {
+        let outcome = try LineFile.forEachLine(path: path) { line, _ in collector.take(line, expected: expected) }
+        if let line = outcome.truncatedLine {
+            collector.data.warnings.append(
+                "\(path): the last line (\(line)) is cut short and was skipped: the file is truncated "
+                    + "or still being written")
+        }
+    }
+
+    /// Parses `summary.json` into the counters of CONTRACT section 5.
+    static func readSummary(_ path: String) throws(InspectError) -> SignalCounters {
+        guard let data = FileManager.default.contents(atPath: path),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
+            throw InspectError(
+                .badRecord, "\(path) is not a JSON object; expected the counters written by flywheel replay")
+        }
+        func number(_ key: String) -> Int64 { (object[key] as? NSNumber)?.int64Value ?? 0 }
+        var counters = SignalCounters()
+        counters.eventsIn = number("events_in")
+        counters.invalidEvents = number("invalid_events")
+        counters.duplicatesDropped = number("duplicates_dropped")
+        counters.lateEvents = number("late_events")
+        counters.eventsAccepted = number("events_accepted")
+        counters.unresolvedReferences = number("unresolved_references")
+        let signals = object["signals_out"] as? [String: Any] ?? [:]
+        for kind in SignalKind.allCases {
+            counters.signalsOut[kind] = (signals[kind.rawValue] as? NSNumber)?.int64Value ?? 0
+        }
+        return counters
+    }
+}

@@ -1,0 +1,66 @@
+import FlywheelEngine
+import FlywheelSignals
+
+/// What `flywheel inspect` and `flywheel report` select from a replay output folder or a signal file.
+public struct InspectOptions: Sendable {
+    /// A replay output folder or one signal JSONL file.
+    public var sourcePath: String
+    /// Record kinds to show; empty means all.
+    public var kinds: Set<RecordKind> = []
+    /// Keep only these models (quality records, alerts, pairs by chosen or rejected model); empty means all.
+    public var models: Set<String> = []
+    /// Keep only these variants (quality records, alerts); empty means all.
+    public var variants: Set<String> = []
+    /// Keep windows starting at or after this time, and point records (pairs, sessions, late events) at or after.
+    public var since: EventTime?
+    /// Keep windows ending at or before this time, and point records before it.
+    public var until: EventTime?
+    /// Rows per list (alerts, samples, reasons); the model table is never cut.
+    public var limit = 5
+
+    public init(sourcePath: String) { self.sourcePath = sourcePath }
+
+    /// Parses a `--kind` value.
+    public static func kind(_ text: String) throws(InspectError) -> RecordKind {
+        guard let kind = RecordKind(signalName: text) else {
+            let names = RecordKind.allCases.map(\.name).joined(separator: ", ")
+            throw InspectError(.invalidOption, "--kind \(text): unknown record kind; expected one of \(names)")
+        }
+        return kind
+    }
+
+    /// Parses a `--since` or `--until` value (RFC 3339 with a zone).
+    public static func time(_ text: String, flag: String) throws(InspectError) -> EventTime {
+        guard let time = EventTime.parseRFC3339(text) else {
+            throw InspectError(
+                .invalidOption,
+                "\(flag) \(text): expected an RFC 3339 time with a zone, e.g. 2026-11-18T11:00:00Z")
+        }
+        return time
+    }
+
+    /// Checks the combination of options.
+    public func validate() throws(InspectError) {
+        if let since, let until, until <= since {
+            throw InspectError(.invalidOption, "--until must be after --since")
+        }
+        guard limit >= 0 else { throw InspectError(.invalidOption, "--limit must be >= 0, got \(limit)") }
+    }
+
+    func wants(_ kind: RecordKind) -> Bool { kinds.isEmpty || kinds.contains(kind) }
+
+    func keeps(model: String, variant: String) -> Bool {
+        (models.isEmpty || models.contains(model)) && (variants.isEmpty || variants.contains(variant))
+    }
+
+    func keeps(windowStart: EventTime, windowEnd: EventTime) -> Bool {
+        (since.map { windowStart >= $0 } ?? true) && (until.map { windowEnd <= $0 } ?? true)
+    }
+
+    func keeps(time: EventTime) -> Bool {
+        (since.map { time >= $0 } ?? true) && (until.map { time < $0 } ?? true)
+    }
+
+    /// Whether any filter that point records without a model (sessions, SFT examples) cannot honour is set.
+    var filtersByModel: Bool { !models.isEmpty || !variants.isEmpty }
+}

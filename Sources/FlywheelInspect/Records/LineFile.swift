@@ -1,0 +1,76 @@
+import Foundation
+
+/// Reads a JSON Lines file whole and hands out its lines.
+///
+/// A final line without "\n" is handed out too; when it is not JSON the file was cut short (or is still
+/// being written) and ``forEachLine(path:_:)`` reports it instead of failing, so the rest can be shown.
+enum LineFile {
+    /// What a read found besides the lines it handed out.
+    struct Outcome: Equatable {
+        var lines = 0
+        /// The 1-based number of a last line that was cut short, if any.
+        var truncatedLine: Int?
+    }
+
+    /// Calls `body` with each non-blank line and its 1-based number. `body` returns false for a line it
+    /// could not read, which is an error unless it is the last line and has no "\n" (then truncated).
+    static func forEachLine(
+        path: String, _ body: (UnsafeRawBufferPointer, Int) throws(InspectError) -> Bool
+    ) throws(InspectError) -> Outcome {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            throw InspectError(.readFailed, "cannot read \(path): \(error.localizedDescription)", cause: error)
+        }
+        if data.starts(with: [0x1F, 0x8B]) {
+            throw InspectError(
+                .badRecord, "\(path) is gzip-compressed; inspect reads plain JSONL (gunzip it first)")
+        }
+        var outcome = Outcome()
+        var failure: InspectError?
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            do throws(InspectError) {
+                outcome = try scan(bytes, path: path, body)
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return outcome
+    }
+
+    private static func scan(
+        _ bytes: UnsafeRawBufferPointer, path: String,
+        _ body: (UnsafeRawBufferPointer, Int) throws(InspectError) -> Bool
+    ) throws(InspectError) -> Outcome {
+        var outcome = Outcome()
+        var start = 0
+        var number = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            number += 1
+            let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+            if !isBlank(line) {
+                outcome.lines += 1
+                if try !body(line, number) {
+                    guard end == bytes.count else {
+                        throw InspectError(
+                            .badRecord,
+                            "\(path):\(number): not a signal record; expected one JSON object per line with a "
+                                + "\"signal\" field, as flywheel replay writes them")
+                    }
+                    outcome.lines -= 1
+                    outcome.truncatedLine = number
+                }
+            }
+            start = end + 1
+        }
+        return outcome
+    }
+
+    static func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+    }
+}

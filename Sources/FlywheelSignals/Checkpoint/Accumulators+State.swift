@@ -1,0 +1,121 @@
+import FlywheelEngine
+
+extension ConversationAccumulator: StateCodable {
+    public func encode(to writer: inout StateWriter) {
+        for value in [prompts, responses, feedbackUp, feedbackDown, regenerations, copies, errors, piiFound] {
+            writer.write(value)
+        }
+        writer.write(first)
+        writer.write(last)
+        writer.write(user != nil)
+        if let user {
+            writer.write(user.time)
+            writer.write(user.eventId)
+            writer.write(user.userId)
+        }
+        writer.write(models) { $0.write($1) }
+        writer.write(messages) { writer, message in
+            writer.write(message.time)
+            writer.write(message.eventId)
+            writer.write(message.isPrompt)
+            writer.write(message.messageId)
+            writer.write(message.parentId)
+            writer.write(message.text)
+        }
+    }
+
+    public init(from reader: inout StateReader) throws(CheckpointError) {
+        self.init()
+        prompts = try reader.readInt64()
+        responses = try reader.readInt64()
+        feedbackUp = try reader.readInt64()
+        feedbackDown = try reader.readInt64()
+        regenerations = try reader.readInt64()
+        copies = try reader.readInt64()
+        errors = try reader.readInt64()
+        piiFound = try reader.readInt64()
+        first = try reader.readTime()
+        last = try reader.readTime()
+        if try reader.readBool() {
+            user = (try reader.readTime(), try reader.readString(), try reader.readString())
+        }
+        models = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in try reader.readString() }
+        messages = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
+            ConversationMessage(
+                time: try reader.readTime(), eventId: try reader.readString(), isPrompt: try reader.readBool(),
+                messageId: try reader.readString(), parentId: try reader.readOptionalString(),
+                text: try reader.readString())
+        }
+    }
+}
+
+extension PairConversationState: StateCodable {
+    func encode(to writer: inout StateWriter) {
+        writer.write(lastTime)
+        writer.write(messages) { writer, message in
+            writer.write(message.id)
+            writer.write(message.promptText)
+            writer.write(message.response != nil)
+            if let response = message.response {
+                writer.write(response.text)
+                writer.write(response.model)
+                writer.write(response.promptId)
+            }
+            writer.write(UInt8(message.rating == nil ? 0 : message.rating == .up ? 1 : 2))
+            writer.write(message.regenerated)
+            writer.write(message.responseOrder)
+        }
+        writer.write(claimed) { $0.write($1) }
+        writer.write(waiting) { writer, pair in
+            writer.write(pair.chosen)
+            writer.write(pair.rejected)
+            writer.write(pair.source.rawValue)
+            writer.write(pair.rule.eventId)
+            writer.write(pair.rule.time)
+            writer.write(UInt8(ChatEventType.allCases.firstIndex(of: pair.rule.type)!))
+            writer.write(pair.rule.origin.partition)
+            writer.write(pair.rule.origin.position)
+            writer.write(pair.rule.origin.raw)
+        }
+    }
+
+    init(from reader: inout StateReader) throws(CheckpointError) {
+        self.init()
+        lastTime = try reader.readTime()
+        let messages = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
+            try Self.readMessage(&reader)
+        }
+        restoreMessages(messages)
+        claimed = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in try reader.readString()
+        }
+        waiting = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
+            let chosen = try reader.readString()
+            let rejected = try reader.readString()
+            guard let source = PairSource(rawValue: try reader.readString()) else {
+                throw CheckpointError(.corrupt, "bad pair source")
+            }
+            let eventId = try reader.readString()
+            let time = try reader.readTime()
+            let typeIndex = Int(try reader.readByte())
+            guard typeIndex < ChatEventType.allCases.count else { throw CheckpointError(.corrupt, "bad event type") }
+            let origin = EventOrigin(
+                partition: try reader.readInt(), position: try reader.readInt64(), raw: try reader.readOptionalString())
+            let rule = RuleEvent(eventId: eventId, time: time, type: ChatEventType.allCases[typeIndex], origin: origin)
+            return WaitingPair(chosen: chosen, rejected: rejected, source: source, rule: rule)
+        }
+    }
+
+    private static func readMessage(_ reader: inout StateReader) throws(CheckpointError) -> Message {
+        var message = Message(id: try reader.readString())
+        message.promptText = try reader.readOptionalString()
+        if try reader.readBool() {
+            message.response = Response(
+                text: try reader.readString(), model: try reader.readString(), promptId: try reader.readString())
+        }
+        let rating = try reader.readByte()
+        message.rating = rating == 0 ? nil : rating == 1 ? .up : .down
+        message.regenerated = try reader.readBool()
+        message.responseOrder = try reader.readInt()
+        return message
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import FlywheelConnectors
+import FlywheelEngine
+import Foundation
+
+struct CheckpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint",
+        abstract: "Look into a replay's checkpoint folder.",
+        subcommands: [List.self, Show.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the checkpoints of a folder, oldest first.")
+
+        @Argument(help: "The checkpoint folder (--checkpoint-dir of a replay).")
+        var folder: String
+
+        func run() throws {
+            let store = try CheckpointStore(path: folder)
+            if let job = store.readJob() { print("job: \(job.inputs.joined(separator: " ")) -> \(job.output)") }
+            if store.finishedSummary() != nil { print("finished") }
+            for id in store.ids() {
+                do {
+                    let data = try store.read(id)
+                    print(
+                        "\(id)  \(CheckpointText.when(data))  line \(data.sequence)  watermark \(CheckpointText.watermark(data))"
+                    )
+                } catch {
+                    print("\(id)  unusable: \(error)")
+                }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what one checkpoint holds (the latest by default).")
+
+        @Argument(help: "The checkpoint folder.")
+        var folder: String
+
+        @Option(help: "Checkpoint id (see `checkpoint list`).")
+        var id: Int64?
+
+        func run() throws {
+            let store = try CheckpointStore(path: folder)
+            guard let id = id ?? store.ids().last else { throw ValidationError("no checkpoint in \(folder)") }
+            let data = try store.read(id)
+            print(CheckpointText.describe(data))
+        }
+    }
+}
+
+enum CheckpointText {
+    static func when(_ data: CheckpointData) -> String {
+        Date(timeIntervalSince1970: Double(data.createdMillis) / 1000).description
+    }
+
+    static func watermark(_ data: CheckpointData) -> String {
+        data.watermark == .min ? "-inf" : data.watermark.rfc3339
+    }
+
+    static func describe(_ data: CheckpointData) -> String {
+        let keyed = data.groups.reduce(0) { $0 + $1.count }
+        let pending = data.pending.reduce(0) { $0 + $1.line.count }
+        var lines = [
+            "checkpoint \(data.id), taken \(when(data)) at parallelism \(data.parallelism)",
+            "  input lines consumed   \(data.sequence)",
+            "  watermark              \(watermark(data))",
+        ]
+        for (index, position) in data.positions.enumerated() {
+            lines.append("  input \(index) position   line \(position.line), byte \(position.offset)")
+        }
+        lines += [
+            "  ingest state           \(data.ingest.count) bytes (counters, watermarks, de-dup ids)",
+            "  operator state         \(keyed) bytes in \(data.groups.filter { !$0.isEmpty }.count) key groups",
+            "  records waiting        \(data.pending.count) (\(pending) bytes)",
+            "  committed output       \(data.fileLengths.reduce(0, +)) bytes",
+        ]
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import FlywheelInspect
+import Foundation
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show what a replay emitted: counters, per-model quality and latency, alerts, samples.",
+        discussion: """
+            SRC is a replay output folder (it must hold summary.json) or one signal JSONL file. The read-out: \
+            the counters, records per kind, a table per model and variant over the selected range (responses, \
+            up-rate with its 95 % Wilson interval, regenerate and error rates, latency, tokens), the alerts, \
+            dead letters and late events by reason, and sample preference pairs and SFT examples cut to the \
+            terminal width.
+
+            Rates are pooled over windows (total up / total rated). The latency mean is exact. p50/p95/p99 \
+            cannot be merged exactly from per-window percentiles: each window's nearest-rank percentiles \
+            bound how many of its responses lie below any value, which brackets the pooled percentile \
+            between guaranteed bounds (shown by --format json and csv; equal for one window). The figure \
+            shown is the percentile of the response-weighted mixture of piecewise-linear distributions \
+            through each window's 0 ms, p50, p95 and p99, clamped into the bounds. The table shows the p95 \
+            bounds; a window's own percentiles only tell so much, so with few responses per window they are wide.
+
+            --compare A B reads out variant B against variant A per metric: both values, B - A with its 95 % \
+            interval and p-value. Rates: pooled two-proportion z-test, Newcombe (Wilson) interval. Latency: \
+            the raw latencies are not in the records, so windows are the units: Mann-Whitney rank test on \
+            the per-window values of the metric, interval from a seeded bootstrap that resamples windows.
+
+            Colours only on a terminal and never with NO_COLOR set.
+
+            Examples:
+              flywheel inspect out/
+              flywheel inspect out/ --model atlas-1-large --since 2026-11-18T11:00:00Z --format csv
+              flywheel inspect out/ --compare control treatment --model atlas-1-large
+              flywheel inspect out/model_quality.jsonl --follow
+            """)
+
+    @Argument(help: "A replay output folder or one signal JSONL file.")
+    var src: String
+
+    @Option(help: "Show only this record kind (repeatable): model_quality, preference_pair, ..., late_event.")
+    var kind: [String] = []
+
+    @Option(help: "Keep only this model (repeatable).")
+    var model: [String] = []
+
+    @Option(help: "Keep only this variant (repeatable).")
+    var variant: [String] = []
+
+    @Option(help: "Keep windows starting at or after this RFC 3339 time.")
+    var since: String?
+
+    @Option(help: "Keep windows ending at or before this RFC 3339 time.")
+    var until: String?
+
+    @Option(help: "Output format: table, json or csv (csv: the table of the first --kind, default model_quality).")
+    var format: InspectFormat = .table
+
+    @Option(help: "Rows per list (alerts, reasons, samples).")
+    var limit: Int = 5
+
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp("Compare two variants: A B.", valueName: "variant"))
+    var compare: [String] = []
+
+    @Flag(help: "Keep reading a growing signal file and print records as they are appended (Ctrl-C stops).")
+    var follow = false
+
+    func options() throws -> InspectOptions {
+        try CLIInspect.run {
+            () throws(InspectError) in
+            var options = InspectOptions(sourcePath: src)
+            options.kinds = Set(try kind.map { (text) throws(InspectError) in try InspectOptions.kind(text) })
+            options.models = Set(model)
+            options.variants = Set(variant)
+            if let since { options.since = try InspectOptions.time(since, flag: "--since") }
+            if let until { options.until = try InspectOptions.time(until, flag: "--until") }
+            options.limit = limit
+            try options.validate()
+            return options
+        }
+    }
+
+    func validate() throws {
+        guard compare.isEmpty || compare.count == 2 else {
+            throw ValidationError("--compare takes two variants, e.g. --compare control treatment")
+        }
+        guard !(follow && !compare.isEmpty) else { throw ValidationError("--follow cannot be combined with --compare") }
+    }
+
+    func run() throws {
+        let options = try options()
+        let terminal = Terminal.standardOutput()
+        if follow {
+            try CLIInspect.run { () throws(InspectError) in
+                var follower = try InspectFollower(options: options, terminal: terminal)
+                try follower.run { print($0, terminator: "") }
+            }
+            return
+        }
+        let output = try CLIInspect.run { () throws(InspectError) -> String in
+            let data = try InspectLoader.load(options)
+            if compare.count == 2 {
+                let comparison = try VariantComparison.make(data, a: compare[0], b: compare[1])
+                return format == .table
+                    ? comparison.text(terminal) : format == .json ? comparison.json() : comparison.csv()
+            }
+            switch format {
+            case .table: return InspectTextRenderer(terminal: terminal, options: options).render(data)
+            case .json: return data.json(limit: limit)
+            case .csv:
+                return data.csv(
+                    kind: try kind.first.map { (text) throws(InspectError) in try InspectOptions.kind(text) },
+                    limit: limit)
+            }
+        }
+        print(output, terminator: "")
+    }
+}
+
+enum InspectFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv
+}
+
+/// Maps inspect errors to a message on stderr and an exit code (64 for a bad flag, 1 otherwise).
+enum CLIInspect {
+    static func run<T>(_ body: () throws(InspectError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            throw ExitCode(error.code == .invalidOption ? 64 : 1)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import FlywheelInspect
+import Foundation
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a self-contained HTML report of a replay's signals.",
+        discussion: """
+            One HTML file with inline SVG charts and no scripts or network fetches: per model, up-rate, \
+            regenerate rate, latency p50/p95/p99 and volume over time for each variant, with alert markers; \
+            the A/B read-out of each model's variants against its first variant (control, else default, \
+            else the first by name); dead letters by reason and late events by type. Long runs are drawn in \
+            at most 120 time buckets (windows merged as inspect merges them; see flywheel inspect --help).
+
+            Example:
+              flywheel report out/ -o report.html
+            """)
+
+    @Argument(help: "A replay output folder or one signal JSONL file.")
+    var src: String
+
+    @Option(name: .shortAndLong, help: "The HTML file to write (replaced if it exists).")
+    var out: String
+
+    @Option(help: "Keep only this model (repeatable).")
+    var model: [String] = []
+
+    @Option(help: "Keep only this variant (repeatable).")
+    var variant: [String] = []
+
+    @Option(help: "Keep windows starting at or after this RFC 3339 time.")
+    var since: String?
+
+    @Option(help: "Keep windows ending at or before this RFC 3339 time.")
+    var until: String?
+
+    @Option(help: "Report title.")
+    var title: String = "Flywheel report"
+
+    func run() throws {
+        try CLIInspect.run { () throws(InspectError) in
+            var options = InspectOptions(sourcePath: src)
+            options.models = Set(model)
+            options.variants = Set(variant)
+            if let since { options.since = try InspectOptions.time(since, flag: "--since") }
+            if let until { options.until = try InspectOptions.time(until, flag: "--until") }
+            let data = try InspectLoader.load(options)
+            try HTMLReport(data: data, title: title).write(to: out)
+            print("wrote \(out): \(data.groups.count) model/variant series, \(data.alerts.count) alerts")
+        }
+    }
+}

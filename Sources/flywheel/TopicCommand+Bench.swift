@@ -1,0 +1,48 @@
+import ArgumentParser
+import FlywheelConnectors
+import FlywheelSignals
+import Foundation
+
+struct TopicBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure append and read throughput of the embedded log.",
+        discussion: """
+            Appends N records (16-byte key, SIZE-byte value) to one partition in a temporary folder, in batches of \
+            about 1 MiB with an fsync per batch, then reads them all back twice: without copying, and as record \
+            values. Reports records/s and MB/s (of frames on disk) for each. The reads come from the page cache. \
+            Build in release mode for meaningful figures:
+              swift run -c release flywheel topic bench --records 2000000 --size 500
+            """)
+
+    @Option(help: "Number of records.")
+    var records: Int = 1_000_000
+
+    @Option(help: "Value bytes per record.")
+    var size: Int = 500
+
+    @Option(help: ArgumentHelp("Batch size of the appends.", valueName: "size"))
+    var batchBytes: String = "1MiB"
+
+    @Option(help: ArgumentHelp("every-batch, a duration such as 1s, or never.", valueName: "policy"))
+    var fsync: String = "every-batch"
+
+    @Option(help: "Run in this folder (removed afterwards) instead of a temporary one, e.g. on another disk.")
+    var dir: String?
+
+    func validate() throws {
+        guard records >= 1 else { throw ValidationError("--records must be at least 1") }
+        guard size >= 1 && size <= 1 << 24 else { throw ValidationError("--size must be between 1 and 16777216") }
+    }
+
+    func run() async throws {
+        guard let batch = parseSize(batchBytes), batch >= 1 else {
+            throw ValidationError("--batch-bytes: bad size '\(batchBytes)': use e.g. 256KiB, 1MiB")
+        }
+        let policy = try FsyncArgument.parse(fsync)
+        let result = try await TopicErrors.run(data: dir ?? "-") { () throws(LogError) in
+            try TopicBenchJob.run(records: records, size: size, batchBytes: batch, fsync: policy, directory: dir)
+        }
+        print(result.text)
+    }
+}
