@@ -140,7 +140,7 @@ struct PipelineConfigTests {
               max_event_bytes: 1MiB
             signals:
               model_quality: { window: 1m }
-              preference_pair: { join_ttl: 30m }
+              preference_pair: { join_ttl: 30m, state_ttl: 2h }
               conversation_summary: { gap: 30m }
               sft_example: {}
               quality_alert: { min_feedback: 20, max_down_rate: 0.5 }

@@ -344,25 +344,39 @@ struct PreferencePairTests {
             ])
     }
 
-    /// CONTRACT 3.2 gives no time limit to what a conversation knows: texts seen earlier stay known,
-    /// and join_ttl only bounds how long a pair waits for texts it does not know yet.
+    /// CONTRACT 3.2 gives no time limit to what a conversation knows: texts seen earlier stay known
+    /// (for `state_ttl`, 2 h by default), and join_ttl only bounds how long a pair waits for texts it
+    /// does not know yet.
     @Test func feedbackLongAfterTheResponsesStillPairs() throws {
         let events =
             promptAndTwoAnswers + [
-                E.feedback("e-up", at: 4 * halfHour, on: "a", .up),
-                E.feedback("e-down", at: 4 * halfHour + 1_000, on: "b", .down),
+                E.feedback("e-up", at: 3 * halfHour, on: "a", .up),
+                E.feedback("e-down", at: 3 * halfHour + 1_000, on: "b", .down),
             ]
         let harness = SignalsShardHarness.run(events)
         let found = try pairs(events)
-        #expect(found == ["a:b feedback \(signalsStamp(4 * halfHour + 1_000))"])
+        #expect(found == ["a:b feedback \(signalsStamp(3 * halfHour + 1_000))"])
         #expect(try unresolved(harness).isEmpty)
+    }
+
+    /// Past `state_ttl` of silence a conversation's texts are forgotten (bounded memory): a later
+    /// choice waits for texts that never come.
+    @Test func choiceAfterStateTTLIsUnresolved() throws {
+        let events =
+            promptAndTwoAnswers + [
+                E.choice("e-late-choice", at: 5 * halfHour, chosen: "a", rejected: "b"),
+                E.feedback("e-after", at: 7 * halfHour, on: "a", .up),
+            ]
+        let harness = SignalsShardHarness.run(events)
+        #expect(try harness.objects(.preferencePair).isEmpty)
+        #expect(try unresolved(harness).count == 1)
     }
 
     @Test func repeatedChoiceLongAfterTheFirstIsNeitherAPairNorADeadLetter() throws {
         let events =
             promptAndTwoAnswers + [
                 E.choice("e-choice", at: 1_000, chosen: "a", rejected: "b"),
-                E.choice("e-choice-again", at: 4 * halfHour, chosen: "a", rejected: "b"),
+                E.choice("e-choice-again", at: 3 * halfHour, chosen: "a", rejected: "b"),
             ]
         let harness = SignalsShardHarness.run(events)
         #expect(try harness.objects(.preferencePair).count == 1)

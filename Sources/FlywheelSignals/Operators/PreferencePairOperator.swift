@@ -5,12 +5,9 @@ import FlywheelEngine
 /// order (ties by event id) once the watermark passes them; the choice, feedback and regenerate
 /// rules are applied per conversation; pairs missing texts wait until `join_ttl` after the event
 /// that made their rule hold, then that event becomes an `unresolved_reference` dead letter.
-/// A conversation's state is dropped once the watermark is `stateRetentionMs` (or `join_ttl`, if
-/// longer) past its last event and nothing waits. Owned by one shard.
+/// A conversation's state is dropped once the watermark is `state_ttl` (or `join_ttl`, if longer)
+/// past its last event and nothing waits. Owned by one shard.
 public struct PreferencePairOperator: Sendable {
-    /// The contract sets no limit on how long texts stay known; a day of event-time silence bounds
-    /// memory while keeping every realistic late rating pairable.
-    public static let stateRetentionMs: Int64 = 24 * 3_600_000
 
     var buffer = EventTimeOrderedBuffer<ChatEvent>()
     var conversations: [ExactKey: PairConversationState] = [:]
@@ -26,7 +23,7 @@ public struct PreferencePairOperator: Sendable {
 
     public init(config: PipelineConfig, sourceNames: [String]) {
         joinTTLMs = config.signals.joinTTLMs
-        retentionMs = Swift.max(config.signals.joinTTLMs, Self.stateRetentionMs)
+        retentionMs = Swift.max(config.signals.joinTTLMs, config.signals.pairStateTTLMs)
         emitPairs = config.signals.enabled.contains(.preferencePair)
         self.sourceNames = sourceNames
     }

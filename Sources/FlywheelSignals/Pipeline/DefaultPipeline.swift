@@ -43,7 +43,8 @@ extension PipelineConfig {
           model_quality: { window: 60s }
           # Chosen/rejected response pairs for RLHF and DPO. A pair still incomplete join_ttl (event
           # time) after its triggering event is never emitted; that event becomes a dead_letter.
-          preference_pair: { join_ttl: 30m }
+          # state_ttl: how long a quiet conversation's texts and ratings stay known for later pairs.
+          preference_pair: { join_ttl: 30m, state_ttl: 2h }
           # One summary per conversation session; a silence of `gap` ends the session.
           conversation_summary: { gap: 30m }
           # Fine-tuning examples from positive sessions, with e-mails and phone numbers redacted.

@@ -34,7 +34,8 @@ extension PipelineConfig {
     private func renderedParameters(of kind: SignalKind) -> String {
         switch kind {
         case .modelQuality: "{ window: \(formatDuration(signals.modelQualityWindowMs)) }"
-        case .preferencePair: "{ join_ttl: \(formatDuration(signals.joinTTLMs)) }"
+        case .preferencePair:
+            "{ join_ttl: \(formatDuration(signals.joinTTLMs)), state_ttl: \(formatDuration(signals.pairStateTTLMs)) }"
         case .conversationSummary: "{ gap: \(formatDuration(signals.sessionGapMs)) }"
         case .sftExample: "{}"
         case .qualityAlert:

@@ -104,7 +104,7 @@ extension PipelineConfig {
     static func parameterKeys(of kind: SignalKind) -> [String] {
         switch kind {
         case .modelQuality: ["window"]
-        case .preferencePair: ["join_ttl"]
+        case .preferencePair: ["join_ttl", "state_ttl"]
         case .conversationSummary: ["gap"]
         case .sftExample: []
         case .qualityAlert: ["min_feedback", "max_down_rate"]
@@ -138,6 +138,7 @@ extension PipelineConfig {
         switch entry.key {
         case "window": signals.modelQualityWindowMs = try reader.positiveDuration(entry)
         case "join_ttl": signals.joinTTLMs = try reader.positiveDuration(entry)
+        case "state_ttl": signals.pairStateTTLMs = try reader.positiveDuration(entry)
         case "gap": signals.sessionGapMs = try reader.positiveDuration(entry)
         case "min_feedback":
             let value = try reader.integer(entry)

@@ -43,6 +43,10 @@ public struct PipelineConfig: Sendable, Equatable {
         public var modelQualityWindowMs: Int64 = 60_000
         /// How long an incomplete preference pair waits, in event time.
         public var joinTTLMs: Int64 = 1_800_000
+        /// How long a quiet conversation's texts, ratings and claimed pairs are kept for pairing, in
+        /// event time after its last event (Flywheel's own key: the contract sets no limit; this
+        /// bounds memory and checkpoint size). Never shorter than `joinTTLMs`.
+        public var pairStateTTLMs: Int64 = 7_200_000
         /// Session gap of `conversation_summary` (and so of `sft_example`).
         public var sessionGapMs: Int64 = 1_800_000
         /// Least `feedback_up + feedback_down` of a window that can raise a `quality_alert`.
