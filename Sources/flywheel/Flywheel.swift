@@ -16,7 +16,8 @@ struct Flywheel: AsyncParsableCommand {
               flywheel replay events.jsonl --out out/
             """,
         subcommands: [
-            ReplayCommand.self, GenerateCommand.self, ValidatePipelineCommand.self, BenchCommand.self, ProfileCommand.self,
+            ReplayCommand.self, GenerateCommand.self, ValidatePipelineCommand.self, BenchCommand.self,
+            ProfileCommand.self,
             CheckpointCommand.self,
             ExportCommand.self, TopicCommand.self, InspectCommand.self, ReportCommand.self,
         ]
