@@ -106,7 +106,8 @@ extension PairConversationState: StateCodable {
     }
 
     private static func readMessage(_ reader: inout StateReader) throws(CheckpointError) -> Message {
-        var message = Message(id: try reader.readString())
+        let id = try reader.readString()
+        var message = Message(id: id, idHash: StableHash.hash(id))
         message.promptText = try reader.readOptionalString()
         if try reader.readBool() {
             message.response = Response(

@@ -34,6 +34,9 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
     public var models: [String] = []
     public var piiFound: Int64 = 0
     public var messages: [ConversationMessage] = []
+    /// Whether the session can no longer give an SFT example (a thumbs-down, an error or a
+    /// regeneration is final): its messages are then dropped and no more are kept.
+    public var cannotBeExample: Bool { feedbackDown > 0 || errors > 0 || regenerations > 0 }
 
     public init() {}
 
@@ -49,7 +52,9 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         }
         if event.type.countsForModelQuality, let model = event.model, !models.contains(model) { models.append(model) }
         piiFound += Int64(input.piiCount)
-        if input.keepMessages, event.type == .prompt || event.type == .response {
+        if cannotBeExample {
+            if !messages.isEmpty { messages = [] }
+        } else if input.keepMessages, event.type == .prompt || event.type == .response {
             messages.append(
                 ConversationMessage(
                     time: event.time, eventId: event.eventId, isPrompt: event.type == .prompt,
@@ -86,7 +91,11 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         }
         for model in other.models where !models.contains(model) { models.append(model) }
         piiFound += other.piiFound
-        messages.append(contentsOf: other.messages)
+        if cannotBeExample {
+            messages = []
+        } else {
+            messages.append(contentsOf: other.messages)
+        }
     }
 
     /// `negative` if any thumbs-down or error, else `positive` if any thumbs-up, else `neutral`.

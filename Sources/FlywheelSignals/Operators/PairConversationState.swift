@@ -32,10 +32,21 @@ struct PairConversationState: Sendable {
         var text: String
         var model: String
         var promptId: String
+        /// Stable hash of `promptId`, compared before the string.
+        var promptHash: UInt64 = 0
+
+        init(text: String, model: String, promptId: String) {
+            self.text = text
+            self.model = model
+            self.promptId = promptId
+            promptHash = StableHash.hash(promptId)
+        }
     }
 
     struct Message: Sendable {
         var id: String
+        /// Stable hash of `id`, compared before the string (most comparisons fail on it).
+        var idHash: UInt64 = 0
         var promptText: String?
         var response: Response?
         var rating: Rating?
@@ -66,13 +77,14 @@ struct PairConversationState: Sendable {
 
     func find(_ id: String) -> Int? {
         if let index { return index[ExactKey(id)] }
-        return messages.firstIndex { $0.id.isExactly(id) }
+        let hash = StableHash.hash(id)
+        return messages.firstIndex { $0.idHash == hash && $0.id.isExactly(id) }
     }
 
     /// The message with `id`, created empty when unknown.
     mutating func slot(_ id: String) -> Int {
         if let existing = find(id) { return existing }
-        messages.append(Message(id: id))
+        messages.append(Message(id: id, idHash: StableHash.hash(id)))
         if index != nil {
             index![ExactKey(id)] = messages.count - 1
         } else if messages.count > Self.indexThreshold {
@@ -103,15 +115,23 @@ struct PairConversationState: Sendable {
 
     /// Other seen responses to the same prompt as `id`, in the order they were first seen.
     func siblings(of id: String) -> [String] {
-        guard let at = find(id), let promptId = messages[at].response?.promptId else { return [] }
-        return messages.filter { !$0.id.isExactly(id) && $0.response?.promptId.isExactly(promptId) == true }
-            .sorted { $0.responseOrder < $1.responseOrder }.map(\.id)
+        guard let at = find(id), let response = messages[at].response else { return [] }
+        var result: [(order: Int, id: String)] = []
+        for (index, message) in messages.enumerated() where index != at {
+            guard let other = message.response, other.promptHash == response.promptHash,
+                other.promptId.isExactly(response.promptId)
+            else { continue }
+            result.append((message.responseOrder, message.id))
+        }
+        if result.count > 1 { result.sort { $0.order < $1.order } }
+        return result.map(\.id)
     }
 
     /// The texts of a pair when all are known and both responses answer the same prompt.
     func resolve(chosen: String, rejected: String) -> (prompt: String, chosen: Response, rejected: Response)? {
         guard let a = find(chosen).flatMap({ messages[$0].response }),
-            let b = find(rejected).flatMap({ messages[$0].response }), a.promptId.isExactly(b.promptId),
+            let b = find(rejected).flatMap({ messages[$0].response }), a.promptHash == b.promptHash,
+            a.promptId.isExactly(b.promptId),
             let prompt = find(a.promptId).flatMap({ messages[$0].promptText })
         else { return nil }
         return (prompt, a, b)
