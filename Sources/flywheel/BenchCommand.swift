@@ -17,7 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
     var events: Int = 1_000_000
 
     @Option(help: "Number of shards for the replay.")
-    var parallelism: Int = 2
+    var parallelism: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
 
     @Option(help: "Keep the generated log at this path instead of a temporary file.")
     var keep: String?

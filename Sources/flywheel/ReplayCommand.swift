@@ -26,8 +26,12 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Pipeline file (YAML). Default: the built-in pipeline, same as Pipelines/feedback.yaml.")
     var pipeline: String?
 
-    @Option(help: "Number of shards (operator tasks). Output is identical for every value.")
-    var parallelism: Int = 2
+    @Option(
+        help: ArgumentHelp(
+            "Number of shards (operator tasks). Output is identical for every value.",
+            discussion:
+                "Default: one less than the number of cores (at least 1); the reader and the ingest use the rest."))
+    var parallelism: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
 
     @Option(help: "Input lines per batch handed between tasks.")
     var batchSize: Int = 1024

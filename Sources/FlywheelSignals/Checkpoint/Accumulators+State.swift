@@ -21,6 +21,7 @@ extension ConversationAccumulator: StateCodable {
             writer.write(message.messageId)
             writer.write(message.parentId)
             writer.write(message.text)
+            writer.write(message.hasPII)
         }
     }
 
@@ -44,7 +45,7 @@ extension ConversationAccumulator: StateCodable {
             ConversationMessage(
                 time: try reader.readTime(), eventId: try reader.readString(), isPrompt: try reader.readBool(),
                 messageId: try reader.readString(), parentId: try reader.readOptionalString(),
-                text: try reader.readString())
+                text: try reader.readString(), hasPII: try reader.readBool())
         }
     }
 }

@@ -8,6 +8,8 @@ public struct ConversationMessage: Sendable {
     public var messageId: String
     public var parentId: String?
     public var text: String
+    /// Whether the text holds an e-mail address or phone number (so needs redaction).
+    public var hasPII = false
 }
 
 /// The state of one conversation session (CONTRACT 3.3-3.5): counters, the earliest user id, the
@@ -58,7 +60,8 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
             messages.append(
                 ConversationMessage(
                     time: event.time, eventId: event.eventId, isPrompt: event.type == .prompt,
-                    messageId: event.messageId ?? "", parentId: event.parentId, text: event.text ?? ""))
+                    messageId: event.messageId ?? "", parentId: event.parentId, text: event.text ?? "",
+                    hasPII: input.piiCount > 0))
         }
     }
 

@@ -97,7 +97,8 @@ enum SFTExample {
             messages.append(
                 contentsOf: (message.isPrompt
                     ? "{\"role\": \"user\", \"content\": " : "{\"role\": \"assistant\", \"content\": ").utf8)
-            JSONWriter.appendEscaped(PIIRedactor.redact(message.text).text, to: &messages)
+            JSONWriter.appendEscaped(
+                message.hasPII ? PIIRedactor.redact(message.text).text : message.text, to: &messages)
             messages.append(UInt8(ascii: "}"))
         }
         messages.append(UInt8(ascii: "]"))
