@@ -52,7 +52,7 @@ let package = Package(
         ),
         .target(
             name: "FlywheelInspect",
-            dependencies: ["FlywheelEngine", "FlywheelSignals"],
+            dependencies: ["FlywheelEngine", "FlywheelSignals", "FlywheelConnectors"],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -7,8 +7,10 @@ public struct InspectError: Error, Sendable, CustomStringConvertible {
         let raw: String
         /// A flag value or combination of flags that cannot work (exit code 64 at the command line).
         public static let invalidOption = Code(raw: "invalid_option")
-        /// The source file or folder does not exist.
+        /// The source file, folder or topic does not exist.
         public static let sourceNotFound = Code(raw: "source_not_found")
+        /// The source topic exists but holds no records (yet).
+        public static let emptyTopic = Code(raw: "empty_topic")
         /// The source is a folder without `summary.json`.
         public static let notAReplayFolder = Code(raw: "not_a_replay_folder")
         /// A line is not a JSON object, or lacks a field its signal needs.

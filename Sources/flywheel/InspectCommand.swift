@@ -7,7 +7,10 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Show what a replay emitted: counters, per-model quality and latency, alerts, samples.",
         discussion: """
-            SRC is a replay output folder (it must hold summary.json) or one signal JSONL file. The read-out: \
+            SRC is a replay output folder (it must hold summary.json), one signal JSONL file, or topic:NAME \
+            with --data DIR: every partition of an embedded-log topic of signal records, read from the log \
+            start to the high watermark without taking a lock, merged by record timestamp (a topic has no \
+            summary.json, so there are no counters: records per kind give the counts). The read-out: \
             the counters, records per kind, a table per model and variant over the selected range (responses, \
             up-rate with its 95 % Wilson interval, regenerate and error rates, latency, tokens), the alerts, \
             dead letters and late events by reason, and sample preference pairs and SFT examples cut to the \
@@ -33,10 +36,14 @@ struct InspectCommand: ParsableCommand {
               flywheel inspect out/ --model atlas-1-large --since 2026-11-18T11:00:00Z --format csv
               flywheel inspect out/ --compare control treatment --model atlas-1-large
               flywheel inspect out/model_quality.jsonl --follow
+              flywheel inspect topic:signals --data data/ --follow
             """)
 
-    @Argument(help: "A replay output folder or one signal JSONL file.")
+    @Argument(help: "A replay output folder, one signal JSONL file, or topic:NAME (with --data).")
     var src: String
+
+    @Option(help: "The embedded-log data folder holding the topic of SRC topic:NAME.")
+    var data: String?
 
     @Option(help: "Show only this record kind (repeatable): model_quality, preference_pair, ..., late_event.")
     var kind: [String] = []
@@ -64,13 +71,14 @@ struct InspectCommand: ParsableCommand {
         help: ArgumentHelp("Compare two variants: A B.", valueName: "variant"))
     var compare: [String] = []
 
-    @Flag(help: "Keep reading a growing signal file and print records as they are appended (Ctrl-C stops).")
+    @Flag(help: "Keep reading a growing signal file or topic and print records as they come (Ctrl-C stops).")
     var follow = false
 
     func options() throws -> InspectOptions {
         try CLIInspect.run {
             () throws(InspectError) in
             var options = InspectOptions(sourcePath: src)
+            options.dataDirectory = data
             options.kinds = Set(try kind.map { (text) throws(InspectError) in try InspectOptions.kind(text) })
             options.models = Set(model)
             options.variants = Set(variant)

@@ -10,7 +10,8 @@ struct ReplayCommand: AsyncParsableCommand {
         discussion: """
             Each INPUT is one source partition: the watermark is the minimum over them, and lines are taken
             from the input whose next line has the smallest timestamp. '-' reads standard input; gzip input
-            (.jsonl.gz) is read transparently. The output folder gets one JSONL file per record kind and
+            (.jsonl.gz) is read transparently; topic:NAME reads every partition of an embedded-log topic
+            (one source partition each) from the folder given with --data. The output folder gets one JSONL file per record kind and
             summary.json with the counters.
 
             Example:
@@ -49,6 +50,13 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Checkpoint interval: a duration (5s, 250ms) or a number of input lines (100000events).")
     var checkpointInterval: String = "5s"
 
+    @Option(help: "Embedded-log folder, for topic:NAME inputs and --out-topic.")
+    var data: String?
+
+    @Option(
+        help: "Also write every output record to this topic of --data (keyed by kind; exactly once with checkpoints).")
+    var outTopic: String?
+
     @Flag(help: "Print no summary, only errors.")
     var quiet = false
 
@@ -61,6 +69,9 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         guard inputs.filter({ $0 == "-" }).count <= 1 else {
             throw ValidationError("standard input ('-') can be named only once")
+        }
+        if (inputs.contains { $0.hasPrefix("topic:") } || outTopic != nil) && data == nil {
+            throw ValidationError("topic:NAME inputs and --out-topic need the embedded-log folder: pass --data DIR")
         }
         guard CheckpointInterval.parse(checkpointInterval) != nil else {
             throw ValidationError(
@@ -75,6 +86,8 @@ struct ReplayCommand: AsyncParsableCommand {
             inputs: inputs, outputPath: out, config: loaded.config, catalog: loaded.catalog,
             parallelism: parallelism, batchLines: batchSize, force: force)
         options.checkpointDir = checkpointDir
+        options.dataDir = data
+        options.outputTopic = outTopic
         options.checkpointInterval = CheckpointInterval.parse(checkpointInterval) ?? .seconds(5)
         options.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
         let meter = ProgressMeter(enabled: !quiet && isatty(STDERR_FILENO) == 1)

@@ -13,12 +13,19 @@ struct ReportCommand: ParsableCommand {
             else the first by name); dead letters by reason and late events by type. Long runs are drawn in \
             at most 120 time buckets (windows merged as inspect merges them; see flywheel inspect --help).
 
-            Example:
+            SRC is a replay output folder, one signal JSONL file, or topic:NAME with --data DIR (an \
+            embedded-log topic of signal records, read as flywheel inspect reads it).
+
+            Examples:
               flywheel report out/ -o report.html
+              flywheel report topic:signals --data data/ -o report.html
             """)
 
-    @Argument(help: "A replay output folder or one signal JSONL file.")
+    @Argument(help: "A replay output folder, one signal JSONL file, or topic:NAME (with --data).")
     var src: String
+
+    @Option(help: "The embedded-log data folder holding the topic of SRC topic:NAME.")
+    var data: String?
 
     @Option(name: .shortAndLong, help: "The HTML file to write (replaced if it exists).")
     var out: String
@@ -41,6 +48,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         try CLIInspect.run { () throws(InspectError) in
             var options = InspectOptions(sourcePath: src)
+            options.dataDirectory = data
             options.models = Set(model)
             options.variants = Set(variant)
             if let since { options.since = try InspectOptions.time(since, flag: "--since") }

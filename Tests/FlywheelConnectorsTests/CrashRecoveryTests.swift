@@ -89,6 +89,42 @@ struct CrashRecoveryTests {
         for (name, bytes) in expected { #expect(got[name] == bytes, "\(name) differs after \(kills) kills") }
     }
 
+    @Test func outputTopicGetsEveryRecordExactlyOnceAcrossKills() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the CLI first: swift build")
+        let folder = try TemporaryFolder("crash-topic")
+        defer { folder.remove() }
+        let log = try Self.makeLog(in: folder, conversations: 1500)
+        let data = folder.file("data")
+        try EmbeddedLog(directory: data).createTopic(Topic(name: "signals", partitions: 3))
+        _ = try await ReplayJob.run(ReplayOptions(inputs: [log], outputPath: folder.file("expected"), parallelism: 2))
+        let arguments = [
+            "replay", log, "--out", folder.file("out"), "--checkpoint-dir", folder.file("checkpoints"),
+            "--checkpoint-interval", "600events", "--batch-size", "256", "--data", data, "--out-topic", "signals",
+        ]
+        var kills = 0
+        for attempt in 0..<30 where kills < 6 {
+            if try !Self.run(arguments, killAfter: 0.1 + Double(attempt % 5) * 0.08) { kills += 1 } else { break }
+        }
+        #expect(kills >= 1)
+        #expect(try Self.run(arguments, killAfter: nil))
+        var options = PartitionLogOptions()
+        options.readOnly = true
+        let topic = try EmbeddedLog(directory: data).open("signals", access: options)
+        defer { try? topic.close() }
+        var byKind: [String: [String]] = [:]
+        for partition in topic.partitions {
+            for record in try partition.read(from: 0, maxBytes: 1 << 30) {
+                byKind[record.keyText ?? "", default: []].append(record.valueText)
+            }
+        }
+        for kind in RecordKind.allCases {
+            let file = try String(contentsOfFile: folder.file("expected/\(kind.fileName)"), encoding: .utf8)
+            #expect(
+                byKind[kind.name] ?? [] == file.split(separator: "\n").map(String.init),
+                "\(kind.name) after \(kills) kills")
+        }
+    }
+
     @Test func damagedLatestCheckpointFallsBackToThePreviousOne() async throws {
         let folder = try TemporaryFolder("damaged")
         defer { folder.remove() }

@@ -19,7 +19,7 @@ public struct InputPosition: Sendable, Equatable {
 /// and how far each output file had been committed.
 public struct CheckpointData: Sendable {
     public static let magic: [UInt8] = Array("FLYWCKPT".utf8)
-    public static let formatVersion: UInt64 = 1
+    public static let formatVersion: UInt64 = 2
 
     public var id: Int64
     public var createdMillis: Int64
@@ -35,6 +35,8 @@ public struct CheckpointData: Sendable {
     public var written: SignalCounters
     /// Committed length of each output file, by `RecordKind`.
     public var fileLengths: [Int64]
+    /// Committed high watermark of each partition of the output topic (empty without one).
+    public var topicOffsets: [Int64] = []
 
     /// The checkpoint file's bytes: magic, format version, payload, and a CRC-32 of all before it.
     public func encoded() -> [UInt8] {
@@ -55,6 +57,7 @@ public struct CheckpointData: Sendable {
         writer.write(pending) { $0.write($1) }
         writer.write(written)
         writer.write(fileLengths) { $0.write($1) }
+        writer.write(topicOffsets) { $0.write($1) }
         var bytes = writer.bytes
         let checksum = UInt64(Self.crc32(bytes))
         withUnsafeBytes(of: checksum.littleEndian) { bytes.append(contentsOf: $0) }
@@ -94,6 +97,9 @@ public struct CheckpointData: Sendable {
         fileLengths = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
             try reader.readInt64()
         }
+        topicOffsets = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
+            try reader.readInt64()
+        }
         guard groups.count == KeyGroups.count, fileLengths.count == RecordKind.allCases.count else {
             throw CheckpointError(
                 .incompatible, "checkpoint has \(groups.count) key groups, expected \(KeyGroups.count)")
@@ -103,7 +109,7 @@ public struct CheckpointData: Sendable {
     public init(
         id: Int64, createdMillis: Int64, parallelism: Int, sequence: Int64, watermark: EventTime,
         positions: [InputPosition], ingest: [UInt8], groups: [[UInt8]], pending: [SignalRecord],
-        written: SignalCounters, fileLengths: [Int64]
+        written: SignalCounters, fileLengths: [Int64], topicOffsets: [Int64] = []
     ) {
         self.id = id
         self.createdMillis = createdMillis
@@ -116,6 +122,7 @@ public struct CheckpointData: Sendable {
         self.pending = pending
         self.written = written
         self.fileLengths = fileLengths
+        self.topicOffsets = topicOffsets
     }
 
     static func crc32(_ bytes: [UInt8]) -> UInt32 {

@@ -78,6 +78,19 @@ public struct CheckpointStore: Sendable {
         try AtomicFile.write([UInt8](data), to: file("job.json"))
     }
 
+    /// A small named list of offsets kept beside the checkpoints (e.g. where an output topic started).
+    public func readOffsets(_ name: String) -> [Int64]? {
+        guard let data = FileManager.default.contents(atPath: file(name + ".json")) else { return nil }
+        return try? JSONDecoder().decode([Int64].self, from: data)
+    }
+
+    public func writeOffsets(_ name: String, _ offsets: [Int64]) throws(ConnectorError) {
+        guard let data = try? JSONEncoder().encode(offsets) else {
+            throw ConnectorError(.writeFailed, "cannot encode offsets")
+        }
+        try AtomicFile.write([UInt8](data), to: file(name + ".json"))
+    }
+
     /// The summary written when the replay completed, if it did.
     public func finishedSummary() -> String? {
         FileManager.default.contents(atPath: file("finished.json")).map { String(decoding: $0, as: UTF8.self) }

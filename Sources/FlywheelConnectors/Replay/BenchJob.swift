@@ -24,7 +24,7 @@ public struct BenchReport: Sendable {
             processing only       \(String(format: "%.2f", processSeconds)) s  \(rate(processSeconds))  (one core)
             full replay           \(String(format: "%.2f", replaySeconds)) s  \(rate(replaySeconds))
             decode : processing   \(share) : \(100 - share) of the single-core work
-            peak RSS              \(peakRSSBytes / 1_048_576) MiB
+            peak RSS (replay)     \(peakRSSBytes / 1_048_576) MiB
             """
     }
 }
@@ -44,20 +44,22 @@ public enum BenchJob {
         let generateStart = ContinuousClock.now
         _ = try ConversationGenerator(options: options).write(toPath: logPath)
         let generateSeconds = (ContinuousClock.now - generateStart).seconds
-        log("reading and decoding...")
-        let (decodeSeconds, decoded) = try await decodeOnly(path: logPath)
-        log("processing pre-decoded events on one core...")
-        let processing = try await ProcessingBench.run(path: logPath)
         log("replaying...")
         let replay = try await ReplayJob.run(
             ReplayOptions(
                 inputs: [logPath], outputPath: (folder as NSString).appendingPathComponent("out"),
                 parallelism: parallelism, force: true))
+        // Taken before the phases below, which hold the whole decoded log in memory.
+        let replayRSS = peakRSS()
+        log("reading and decoding...")
+        let (decodeSeconds, decoded) = try await decodeOnly(path: logPath)
+        log("processing pre-decoded events on one core...")
+        let processing = try await ProcessingBench.run(path: logPath)
         let size = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int64) ?? 0
         return BenchReport(
             events: max(decoded, replay.counters.eventsIn), logBytes: size, generateSeconds: generateSeconds,
             decodeSeconds: decodeSeconds, processSeconds: processing.seconds, replaySeconds: replay.wallSeconds,
-            peakRSSBytes: peakRSS())
+            peakRSSBytes: replayRSS)
     }
 
     static func decodeOnly(path: String) async throws -> (Double, Int64) {

@@ -7,6 +7,7 @@ struct IngestLoop {
     typealias Dispatcher = ShardDispatcher<RoutedEvent, SignalRecord, ReplayJob.Side>
 
     let options: ReplayOptions
+    let sources: [ReplaySource]
     let dispatcher: Dispatcher
     let started: ContinuousClock.Instant
     let progress: (@Sendable (ReplayProgress) -> Void)?
@@ -24,10 +25,11 @@ struct IngestLoop {
     private var lastCheckpoint: ContinuousClock.Instant
 
     init(
-        options: ReplayOptions, dispatcher: Dispatcher, started: ContinuousClock.Instant,
+        options: ReplayOptions, sources: [ReplaySource], dispatcher: Dispatcher, started: ContinuousClock.Instant,
         progress: (@Sendable (ReplayProgress) -> Void)?, resume: CheckpointData? = nil
     ) throws {
         self.options = options
+        self.sources = sources
         self.dispatcher = dispatcher
         self.started = started
         self.progress = progress
@@ -41,21 +43,29 @@ struct IngestLoop {
             positions = resume.positions
             checkpointId = resume.id
         } else {
-            state = IngestState(time: options.config.time, partitions: options.inputs.count)
-            positions = options.inputs.map { _ in InputPosition() }
+            state = IngestState(time: options.config.time, partitions: sources.count)
+            positions = sources.map { _ in InputPosition() }
             checkpointId = 0
         }
     }
 
     mutating func run() async throws {
-        let channels = options.inputs.map { _ in BoundedChannel<Result<[InputLine], ConnectorError>>(capacity: 4) }
+        let channels = sources.map { _ in BoundedChannel<Result<[InputLine], ConnectorError>>(capacity: 4) }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (index, path) in options.inputs.enumerated() {
-                let decoder = InputDecoder(
-                    path: path, partition: index, maxEventBytes: options.config.time.maxEventBytes,
-                    batchLines: options.batchLines, startOffset: positions[index].offset,
-                    startLine: positions[index].line)
-                group.addTask { await decoder.run(into: channels[index]) }
+            for (index, source) in sources.enumerated() {
+                let maxBytes = options.config.time.maxEventBytes
+                switch source {
+                case .file(let path):
+                    let decoder = InputDecoder(
+                        path: path, partition: index, maxEventBytes: maxBytes, batchLines: options.batchLines,
+                        startOffset: positions[index].offset, startLine: positions[index].line)
+                    group.addTask { await decoder.run(into: channels[index]) }
+                case .topicPartition(_, _, let directory):
+                    let decoder = TopicInputDecoder(
+                        directory: directory, partition: index, maxEventBytes: maxBytes, batchLines: options.batchLines,
+                        startOffset: positions[index].offset)
+                    group.addTask { await decoder.run(into: channels[index]) }
+                }
             }
             var merger = InputMerger(channels: channels)
             if channels.count == 1 {
@@ -88,14 +98,14 @@ struct IngestLoop {
         case .invalid(let failure):
             sides.append(
                 SideOutputs.deadLetter(
-                    failure, source: options.inputs[partition], position: line.position, raw: line.raw ?? "",
+                    failure, source: sources[partition].name, position: line.position, raw: line.raw ?? "",
                     sequence: sequence))
         case .duplicate:
             break
         case .late(let event, let watermark):
             sides.append(
                 SideOutputs.lateEvent(
-                    event, watermark: watermark, source: options.inputs[partition], sequence: sequence))
+                    event, watermark: watermark, source: sources[partition].name, sequence: sequence))
         }
         if state.watermark != before { trail.append(sequence: sequence, watermark: state.watermark) }
         linesInBatch += 1

@@ -13,6 +13,7 @@ struct ReplayCollector {
     var ordered: OrderedOutput
     var written: SignalCounters
     let folder: OutputFolder
+    let sink: TopicSink?
     let store: CheckpointStore?
     let parallelism: Int
     var stats = CheckpointStats()
@@ -22,11 +23,14 @@ struct ReplayCollector {
     private var held: [Event] = []
 
     init(
-        ordered: OrderedOutput, written: SignalCounters, folder: OutputFolder, store: CheckpointStore?, parallelism: Int
+        ordered: OrderedOutput, written: SignalCounters, folder: OutputFolder, sink: TopicSink?,
+        store: CheckpointStore?,
+        parallelism: Int
     ) {
         self.ordered = ordered
         self.written = written
         self.folder = folder
+        self.sink = sink
         self.store = store
         self.parallelism = parallelism
     }
@@ -67,6 +71,7 @@ struct ReplayCollector {
 
     mutating func write(_ record: SignalRecord) throws {
         try folder.write(record)
+        sink?.write(record)
         if let kind = record.kind.signalKind { written.signalsOut[kind, default: 0] += 1 }
         if record.isUnresolvedReference { written.unresolvedReferences += 1 }
     }
@@ -75,6 +80,7 @@ struct ReplayCollector {
     private mutating func complete(_ current: ReplayJob.Barrier) throws {
         let started = ContinuousClock.now
         let lengths = try folder.commit()
+        let topicOffsets = try sink?.commit() ?? []
         var groups = Array(repeating: SignalShardOperator.emptyGroup, count: KeyGroups.count)
         for snapshot in snapshots.values {
             for (group, bytes) in snapshot.groups { groups[group] = bytes }
@@ -83,7 +89,7 @@ struct ReplayCollector {
             id: current.id, createdMillis: Int64(Date().timeIntervalSince1970 * 1000), parallelism: parallelism,
             sequence: current.sequence, watermark: current.watermark, positions: current.positions,
             ingest: current.ingest, groups: groups, pending: ordered.pendingRecords(), written: written,
-            fileLengths: lengths)
+            fileLengths: lengths, topicOffsets: topicOffsets)
         if let store { stats.lastBytes = try store.write(data) }
         stats.count += 1
         stats.totalSeconds += (ContinuousClock.now - started).seconds

@@ -33,20 +33,29 @@ public enum ReplayJob {
             return ReplayResult(counters: summary, wallSeconds: 0, alreadyFinished: true)
         }
         let resume = recovery.checkpoint
+        let sources = try ReplaySource.resolve(inputs: options.inputs, dataDir: options.dataDir)
+        let sink = try options.outputTopic.map { (name: String) throws(ConnectorError) in
+            guard let dataDir = options.dataDir else {
+                throw ConnectorError(.writeFailed, "--out-topic needs the log folder: pass --data DIR")
+            }
+            return try TopicSink(dataDir: dataDir, name: name, store: recovery.store, resume: resume)
+        }
+        defer { sink?.close() }
         let folder = try OutputFolder(
             path: options.outputPath, force: options.force,
             resumeLengths: recovery.store == nil ? nil : resume?.fileLengths ?? RecordKind.allCases.map { _ in 0 })
-        let operators = try makeOperators(options, resume: resume)
+        let operators = try makeOperators(options, sources: sources, resume: resume)
         let ingestCounters = Mutex(SignalCounters())
         var collector = ReplayCollector(
             ordered: OrderedOutput(
                 shards: options.parallelism, allowedLatenessMs: options.config.time.allowedLatenessMs,
                 resumingAt: resume?.watermark ?? .min, sequence: resume?.sequence ?? 0, records: resume?.pending ?? []),
-            written: resume?.written ?? SignalCounters(), folder: folder, store: recovery.store,
+            written: resume?.written ?? SignalCounters(), folder: folder, sink: sink, store: recovery.store,
             parallelism: options.parallelism)
         try await ShardedStage.run(operators: operators, sideType: Side.self) { dispatcher in
             var ingest = try IngestLoop(
-                options: options, dispatcher: dispatcher, started: started, progress: progress, resume: resume)
+                options: options, sources: sources, dispatcher: dispatcher, started: started, progress: progress,
+                resume: resume)
             try await ingest.run()
             ingestCounters.withLock { $0 = ingest.state.counters }
         } collect: { event in
@@ -59,6 +68,7 @@ public enum ReplayJob {
         var counters = ingestCounters.withLock { $0 }
         counters.signalsOut = collector.written.signalsOut
         counters.unresolvedReferences = collector.written.unresolvedReferences
+        _ = try sink?.commit()
         try folder.finish(summary: counters.summaryJSON())
         try recovery.store?.markFinished(summary: counters.summaryJSON())
         var result = ReplayResult(counters: counters, wallSeconds: (ContinuousClock.now - started).seconds)
@@ -67,10 +77,12 @@ public enum ReplayJob {
         return result
     }
 
-    private static func makeOperators(_ options: ReplayOptions, resume: CheckpointData?) throws -> [SignalShardOperator]
-    {
+    private static func makeOperators(
+        _ options: ReplayOptions, sources: [ReplaySource], resume: CheckpointData?
+    ) throws -> [SignalShardOperator] {
         try (0..<options.parallelism).map { shard in
-            var op = SignalShardOperator(config: options.config, catalog: options.catalog, sourceNames: options.inputs)
+            var op = SignalShardOperator(
+                config: options.config, catalog: options.catalog, sourceNames: sources.map(\.name))
             if let resume {
                 let owned = KeyGroups.groups(ofShard: shard, parallelism: options.parallelism).map { resume.groups[$0] }
                 try op.restore(groups: owned, watermark: resume.watermark)

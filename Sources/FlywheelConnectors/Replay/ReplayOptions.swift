@@ -17,6 +17,10 @@ public struct ReplayOptions: Sendable {
     /// output exactly once.
     public var checkpointDir: String?
     public var checkpointInterval: CheckpointInterval
+    /// The embedded-log folder for `topic:NAME` inputs and `outputTopic`.
+    public var dataDir: String?
+    /// A topic that also receives every output record (keyed by kind), exactly once with checkpoints.
+    public var outputTopic: String?
     /// Receives warnings (e.g. a damaged checkpoint skipped).
     public var warn: @Sendable (String) -> Void = { _ in }
 
@@ -33,6 +37,8 @@ public struct ReplayOptions: Sendable {
         self.force = force
         self.checkpointDir = nil
         self.checkpointInterval = .seconds(5)
+        self.dataDir = nil
+        self.outputTopic = nil
     }
 }
 

@@ -1,34 +1,49 @@
 import FlywheelSignals
 import Foundation
 
-/// `inspect --follow`: prints the records appended to a growing signal file, one line each, as they come.
+/// `inspect --follow`: prints the records appended to a growing signal file, or produced to a signal topic, one
+/// line each, as they come.
 ///
-/// Reads from where it last stopped; a partial last line waits for its "\n". When the file shrinks
-/// (rotated or rewritten) it starts again from the beginning. Filters apply as for a one-shot read.
+/// A file is read from where it last stopped; a partial last line waits for its "\n". When the file shrinks
+/// (rotated or rewritten) it starts again from the beginning. A topic is read through a read-only view from
+/// each partition's log start, picking up new records with `refresh()`; records of one poll come in the
+/// loader's merged order. Filters apply as for a one-shot read.
 public struct InspectFollower {
     public let options: InspectOptions
     public let terminal: Terminal
-    /// The file being followed.
+    /// The file being followed, or the folder of the topic being followed.
     public let path: String
+    /// The topic being followed, if SRC names one.
+    private let topic: TopicRecords?
     private var offset: UInt64 = 0
     private var pending: [UInt8] = []
     private var scanner = RecordScanner()
 
-    /// Follows SRC itself, or in a replay output folder the file of the first `--kind` (default model_quality).
+    /// Follows SRC itself (a file or a topic), or in a replay output folder the file of the first `--kind`
+    /// (default model_quality). A topic that does not exist is an error; an empty one is not.
     public init(options: InspectOptions, terminal: Terminal) throws(InspectError) {
         self.options = options
         self.terminal = terminal
-        switch try InspectLoader.shape(of: options.sourcePath) {
-        case .file(let file): path = file
+        switch try InspectLoader.shape(of: options) {
+        case .file(let file):
+            path = file
+            topic = nil
         case .folder(let folder):
             let kind = options.kinds.sorted { $0.rawValue < $1.rawValue }.first ?? .modelQuality
             path = (folder as NSString).appendingPathComponent(kind.fileName)
+            topic = nil
+        case .topic(let name, let dataDirectory):
+            let topic = try TopicRecords(name: name, dataDirectory: dataDirectory)
+            self.topic = topic
+            path = topic.directory
         }
     }
 
     /// Prints what is there, then polls every `interval` seconds until the process is stopped.
     public mutating func run(interval: Double = 0.5, output: (String) -> Void) throws(InspectError) {
-        output(terminal.paint("following \(path) (Ctrl-C to stop)", .dim) + "\n")
+        let name = topic?.label ?? path
+        output(terminal.paint("following \(name) (Ctrl-C to stop)", .dim) + "\n")
+        for warning in topic?.takeWarnings() ?? [] { output(terminal.paint("warning: \(warning)", .yellow) + "\n") }
         while true {
             let lines = try poll()
             if !lines.isEmpty { output(lines.joined(separator: "\n") + "\n") }
@@ -38,6 +53,7 @@ public struct InspectFollower {
 
     /// Reads what was appended since the last call and returns one formatted line per complete record.
     public mutating func poll() throws(InspectError) -> [String] {
+        if let topic { return try poll(topic) }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw InspectError(.readFailed, "cannot read \(path) (expected a signal .jsonl file)")
         }
@@ -58,6 +74,16 @@ public struct InspectFollower {
         for line in complete.split(separator: 0x0A, omittingEmptySubsequences: true) {
             let text = Array(line).withUnsafeBytes { format($0) }
             if let text { lines.append(text) }
+        }
+        return lines
+    }
+
+    /// The records produced to `topic` since the last call, formatted; records that are not signals are skipped.
+    private mutating func poll(_ topic: TopicRecords) throws(InspectError) -> [String] {
+        try topic.refresh()
+        var lines: [String] = []
+        try topic.readNew { value, _ in
+            if let text = format(value) { lines.append(text) }
         }
         return lines
     }

@@ -1,7 +1,7 @@
 import FlywheelSignals
 import Foundation
 
-/// Reads a replay output folder or a signal file into an ``InspectData``.
+/// Reads a replay output folder, a signal file or a signal topic into an ``InspectData``.
 public enum InspectLoader {
     /// What SRC is.
     public enum SourceShape: Equatable, Sendable {
@@ -9,6 +9,18 @@ public enum InspectLoader {
         case folder(String)
         /// One signal JSONL file.
         case file(String)
+        /// A topic of an embedded log's data folder (`topic:NAME --data DIR`).
+        case topic(name: String, dataDirectory: String)
+    }
+
+    /// Classifies the options' source (checking them first): a topic when it is `topic:NAME` (with `--data`),
+    /// else a folder or file as for a path. Whether the topic exists is checked when it is read.
+    public static func shape(of options: InspectOptions) throws(InspectError) -> SourceShape {
+        try options.validate()
+        if let name = options.topicName, let dataDirectory = options.dataDirectory {
+            return .topic(name: name, dataDirectory: dataDirectory)
+        }
+        return try shape(of: options.sourcePath)
     }
 
     /// Classifies SRC, with a message saying what was expected when it is neither.
@@ -30,10 +42,12 @@ public enum InspectLoader {
     }
 
     /// Reads the source with the options' filters.
+    ///
+    /// A topic has no `summary.json`: its data has no counters (as for a single file) and counts every wanted
+    /// kind, 0 when it has no records of it. An empty topic is an error (``InspectError/Code/emptyTopic``).
     public static func load(_ options: InspectOptions) throws(InspectError) -> InspectData {
-        try options.validate()
         var collector = RecordCollector(options: options)
-        switch try shape(of: options.sourcePath) {
+        switch try shape(of: options) {
         case .folder(let folder):
             collector.data.counters = try readSummary((folder as NSString).appendingPathComponent("summary.json"))
             for kind in RecordKind.allCases where options.wants(kind) {
@@ -44,8 +58,31 @@ public enum InspectLoader {
             }
         case .file(let path):
             try read(path, into: &collector, expected: nil)
+        case .topic(let name, let dataDirectory):
+            try readTopic(TopicRecords(name: name, dataDirectory: dataDirectory), into: &collector)
         }
         return collector.finished()
+    }
+
+    /// Reads every partition of `topic` from its log start to its high watermark, merged.
+    static func readTopic(_ topic: TopicRecords, into collector: inout RecordCollector) throws(InspectError) {
+        let label = topic.label
+        let count = try topic.readNew { (value, position) throws(InspectError) in
+            guard LineFile.isBlank(value) || collector.take(value) else {
+                throw InspectError(
+                    .badRecord,
+                    "\(label), partition \(position.partition), offset \(position.offset): not a signal record; "
+                        + "expected one JSON object per record with a \"signal\" field, as flywheel replay writes them")
+            }
+        }
+        guard count > 0 else {
+            throw InspectError(
+                .emptyTopic,
+                "topic '\(topic.name)' has no records yet (data folder \(topic.dataDirectory); "
+                    + "write signals to it with flywheel replay --out-topic or flywheel topic produce)")
+        }
+        for kind in RecordKind.allCases where collector.options.wants(kind) { collector.noteRead(kind) }
+        collector.data.warnings += topic.takeWarnings()
     }
 
     static func read(_ path: String, into collector: inout RecordCollector, expected: RecordKind?) throws(InspectError)

@@ -3,8 +3,11 @@ import FlywheelSignals
 
 /// What `flywheel inspect` and `flywheel report` select from a replay output folder or a signal file.
 public struct InspectOptions: Sendable {
-    /// A replay output folder or one signal JSONL file.
+    /// A replay output folder, one signal JSONL file, or `topic:NAME`: a topic of the data folder
+    /// ``dataDirectory``.
     public var sourcePath: String
+    /// The embedded log's data folder (`--data`); set exactly when ``sourcePath`` names a topic.
+    public var dataDirectory: String?
     /// Record kinds to show; empty means all.
     public var kinds: Set<RecordKind> = []
     /// Keep only these models (quality records, alerts, pairs by chosen or rejected model); empty means all.
@@ -19,6 +22,11 @@ public struct InspectOptions: Sendable {
     public var limit = 5
 
     public init(sourcePath: String) { self.sourcePath = sourcePath }
+
+    /// The topic NAME when ``sourcePath`` is `topic:NAME`, else nil.
+    public var topicName: String? {
+        sourcePath.hasPrefix(TopicRecords.prefix) ? String(sourcePath.dropFirst(TopicRecords.prefix.count)) : nil
+    }
 
     /// Parses a `--kind` value.
     public static func kind(_ text: String) throws(InspectError) -> RecordKind {
@@ -45,6 +53,26 @@ public struct InspectOptions: Sendable {
             throw InspectError(.invalidOption, "--until must be after --since")
         }
         guard limit >= 0 else { throw InspectError(.invalidOption, "--limit must be >= 0, got \(limit)") }
+        try validateTopic()
+    }
+
+    /// A topic source needs the data folder, and the data folder a topic source.
+    private func validateTopic() throws(InspectError) {
+        switch (topicName, dataDirectory) {
+        case (let name?, nil):
+            throw InspectError(
+                .invalidOption,
+                "\(sourcePath) names a topic: pass its data folder with --data DIR, "
+                    + "e.g. flywheel inspect topic:\(name.isEmpty ? "signals" : name) --data data/")
+        case (nil, let folder?):
+            throw InspectError(
+                .invalidOption,
+                "--data \(folder) applies only to a topic source: name it topic:NAME (SRC is \(sourcePath))")
+        case (let name?, _?) where name.isEmpty:
+            throw InspectError(.invalidOption, "topic: needs a topic name, e.g. topic:signals")
+        default:
+            return
+        }
     }
 
     func wants(_ kind: RecordKind) -> Bool { kinds.isEmpty || kinds.contains(kind) }
