@@ -62,6 +62,9 @@ enum ReplaySummaryText {
             lines.append(
                 "    \(kind.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)) \(c.signalsOut[kind] ?? 0)")
         }
+        for export in result.exports {
+            lines.append("  export \(export.format.rawValue): \(export.train) records to \(export.trainPath)")
+        }
         if result.checkpoints.count > 0 {
             lines.append(
                 "  checkpoints: \(result.checkpoints.count), last \(result.checkpoints.lastBytes / 1024) KiB, "

@@ -103,7 +103,8 @@ struct InspectCommand: ParsableCommand {
         if follow {
             try CLIInspect.run { () throws(InspectError) in
                 var follower = try InspectFollower(options: options, terminal: terminal)
-                try follower.run { print($0, terminator: "") }
+                // Unbuffered, so each poll's lines show at once also when stdout is a pipe or a file.
+                try follower.run { FileHandle.standardOutput.write(Data($0.utf8)) }
             }
             return
         }

@@ -157,7 +157,7 @@ struct PipelineErrorTests {
         let error = try #require(Self.error(["signals:", "  model_quality: { windw: 5s }"]))
         #expect(error.message == "unknown key \"windw\"; valid keys here: window")
         let top = try #require(Self.error(["sources: []"]))
-        #expect(top.message.hasSuffix("name, description, time, enrich, signals"))
+        #expect(top.message.hasSuffix("name, description, time, enrich, signals, exports"))
     }
 
     @Test func eventBytesRangeIsStated() throws {

@@ -73,6 +73,8 @@ public struct ReplayResult: Sendable {
     /// True when the checkpoint folder said the replay had finished already (nothing was run).
     public var alreadyFinished = false
     public var checkpoints = CheckpointStats()
+    /// The training-ready files written after the replay (pipeline `exports:`).
+    public var exports: [ExportSummary] = []
     public var eventsPerSecond: Double { wallSeconds > 0 ? Double(counters.eventsIn) / wallSeconds : 0 }
 }
 

@@ -63,7 +63,7 @@ public struct InspectOptions: Sendable {
             throw InspectError(
                 .invalidOption,
                 "\(sourcePath) names a topic: pass its data folder with --data DIR, "
-                    + "e.g. flywheel inspect topic:\(name.isEmpty ? "signals" : name) --data data/")
+                    + "e.g. topic:\(name.isEmpty ? "signals" : name) --data data/")
         case (nil, let folder?):
             throw InspectError(
                 .invalidOption,

@@ -54,5 +54,11 @@ extension PipelineConfig {
           # (a whole number >= 1) of which the share of thumbs-down is >= max_down_rate (in (0, 1]).
           quality_alert: { min_feedback: 20, max_down_rate: 0.5 }
 
+        # Training-ready files written into the output folder after a replay (see `flywheel export`):
+        # format openai-dpo, trl-dpo, openai-sft or trl-sft; optional split (0-1), min_chars, keep_equal,
+        # dedup_prompt. For example:
+        #   - { format: trl-dpo, file: dpo.jsonl, split: 0.9 }
+        exports: []
+
         """
 }

@@ -27,6 +27,7 @@ extension PipelineConfig {
             lines.append("signals:")
             lines += kinds.map { "  \($0.rawValue): \(renderedParameters(of: $0))" }
         }
+        lines += renderedExports()
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -2,7 +2,7 @@ import Yams
 
 extension PipelineConfig {
     /// Keys accepted at the top of a pipeline file.
-    static let topLevelKeys = ["name", "description", "time", "enrich", "signals"]
+    static let topLevelKeys = ["name", "description", "time", "enrich", "signals", "exports"]
     /// Keys accepted under `time`.
     static let timeKeys = ["max_out_of_orderness", "allowed_lateness", "idle_timeout", "dedup_ttl", "max_event_bytes"]
     /// Keys accepted under `enrich`.
@@ -32,6 +32,7 @@ extension PipelineConfig {
             case "time": config.time = try parseTime(entry, reader: reader)
             case "enrich": config.modelCatalogPath = try parseEnrich(entry, reader: reader, pipelinePath: path)
             case "signals": config.signals = try parseSignals(entry, reader: reader)
+            case "exports": config.exports = try parseExports(entry, reader: reader)
             default: break  // entries(of:) admits only topLevelKeys
             }
         }

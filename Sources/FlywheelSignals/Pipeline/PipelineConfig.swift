@@ -69,6 +69,9 @@ public struct PipelineConfig: Sendable, Equatable {
     public var modelCatalogPath: String?
 
     /// The built-in pipeline: every parameter at its contract default, all signals, no catalog.
+    /// Training-ready files written after a replay (`exports:`).
+    public var exports: [ExportSpec] = []
+
     public static let `default` = PipelineConfig()
 
     /// Every parameter at its default.
