@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlywheelConnectors
+import FlywheelSignals
 import Foundation
 
 struct BenchCommand: AsyncParsableCommand {
@@ -19,8 +20,17 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Number of shards for the replay.")
     var parallelism: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
 
+    @Option(help: "Pipeline file for the replay (default: the built-in pipeline, every signal).")
+    var pipeline: String?
+
     @Option(help: "Keep the generated log at this path instead of a temporary file.")
     var keep: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Also run this Python baseline on the same log and print the ratio (e.g. Tests/Baselines/model_quality.py).",
+            discussion: "Needs python3 with orjson. The baseline computes model_quality alone, single-threaded."))
+    var pythonBaseline: String?
 
     func validate() throws {
         guard events >= 1000 else { throw ValidationError("--events must be at least 1000") }
@@ -28,9 +38,35 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let report = try await BenchJob.run(events: events, parallelism: parallelism, keepLogAt: keep) { line in
+        let log =
+            keep
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("flywheel-bench-\(getpid()).jsonl").path
+        defer { if keep == nil { try? FileManager.default.removeItem(atPath: log) } }
+        let loaded = try CLIErrors.pipeline { () throws(PipelineError) in try LoadedPipeline.load(path: pipeline) }
+        let report = try await BenchJob.run(
+            events: events, parallelism: parallelism, keepLogAt: log, config: loaded.config
+        ) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         print(report.text)
+        if let pythonBaseline { try runBaseline(pythonBaseline, log: log, report: report) }
+    }
+
+    private func runBaseline(_ script: String, log: String, report: BenchReport) throws {
+        FileHandle.standardError.write(Data("running the Python baseline...\n".utf8))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, log]
+        process.standardOutput = FileHandle.nullDevice
+        let start = Date()
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ValidationError("the Python baseline failed (is orjson installed? pip install orjson)")
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let rate = Double(report.events) / seconds
+        print(String(format: "python baseline       %.2f s  %d events/s  (model_quality alone)", seconds, Int(rate)))
+        print(String(format: "full replay / python  %.2fx", (Double(report.events) / report.replaySeconds) / rate))
     }
 }

@@ -32,7 +32,7 @@ public struct BenchReport: Sendable {
 /// Generates a log, then measures decoding alone and the full replay, in the same process.
 public enum BenchJob {
     public static func run(
-        events: Int, parallelism: Int, keepLogAt: String?, log: (String) -> Void
+        events: Int, parallelism: Int, keepLogAt: String?, config: PipelineConfig = .default, log: (String) -> Void
     ) async throws -> BenchReport {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flywheel-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -47,14 +47,14 @@ public enum BenchJob {
         log("replaying...")
         let replay = try await ReplayJob.run(
             ReplayOptions(
-                inputs: [logPath], outputPath: (folder as NSString).appendingPathComponent("out"),
+                inputs: [logPath], outputPath: (folder as NSString).appendingPathComponent("out"), config: config,
                 parallelism: parallelism, force: true))
         // Taken before the phases below, which hold the whole decoded log in memory.
         let replayRSS = peakRSS()
         log("reading and decoding...")
         let (decodeSeconds, decoded) = try await decodeOnly(path: logPath)
         log("processing pre-decoded events on one core...")
-        let processing = try await ProcessingBench.run(path: logPath)
+        let processing = try await ProcessingBench.run(path: logPath, config: config)
         let size = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int64) ?? 0
         return BenchReport(
             events: max(decoded, replay.counters.eventsIn), logBytes: size, generateSeconds: generateSeconds,
