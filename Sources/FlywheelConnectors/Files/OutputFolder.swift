@@ -4,9 +4,11 @@ import Foundation
 /// The replay output folder of CONTRACT section 6: one JSONL file per record kind (created even
 /// when empty) and `summary.json`, written through 1 MiB buffers.
 ///
-/// In staged mode (checkpointed replays) records stay in memory until `commit()`, which a
-/// completed checkpoint calls: a crash loses only uncommitted records, which the resumed replay
-/// produces again, so every record reaches the files exactly once.
+/// In checkpointed replays `commit()` (called as a checkpoint completes) flushes and fsyncs the
+/// files and returns their lengths, which the checkpoint records as committed. Bytes past those
+/// lengths are in progress: a resumed replay cuts every file back to its committed length and
+/// produces the same records again (replay is deterministic), so each record is in the finished
+/// files exactly once. Records are not held in memory between checkpoints.
 final class OutputFolder {
     let path: String
     private var files: [Int32]
@@ -19,7 +21,7 @@ final class OutputFolder {
     /// cuts each back to its committed length.
     init(path: String, force: Bool, resumeLengths: [Int64]? = nil) throws(ConnectorError) {
         self.path = path
-        flushBytes = resumeLengths == nil ? 1 << 20 : .max
+        flushBytes = 1 << 20
         lengths = resumeLengths ?? Array(repeating: 0, count: RecordKind.allCases.count)
         let manager = FileManager.default
         let existing = (try? manager.contentsOfDirectory(atPath: path)) ?? []
