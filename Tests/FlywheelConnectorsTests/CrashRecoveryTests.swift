@@ -107,22 +107,10 @@ struct CrashRecoveryTests {
         }
         #expect(kills >= 1)
         #expect(try Self.run(arguments, killAfter: nil))
-        var options = PartitionLogOptions()
-        options.readOnly = true
-        let topic = try EmbeddedLog(directory: data).open("signals", access: options)
-        defer { try? topic.close() }
-        var byKind: [String: [String]] = [:]
-        for partition in topic.partitions {
-            for record in try partition.read(from: 0, maxBytes: 1 << 30) {
-                byKind[record.keyText ?? "", default: []].append(record.valueText)
-            }
-        }
-        for kind in RecordKind.allCases {
-            let file = try String(contentsOfFile: folder.file("expected/\(kind.fileName)"), encoding: .utf8)
-            #expect(
-                byKind[kind.name] ?? [] == file.split(separator: "\n").map(String.init),
-                "\(kind.name) after \(kills) kills")
-        }
+        let byKind = try OutputTopic.recordsByKind(data: data, topic: "signals")
+        #expect(
+            try OutputTopic.kindsDifferingFromFiles(byKind, folder: folder.file("expected")).isEmpty,
+            "after \(kills) kills")
     }
 
     @Test func damagedLatestCheckpointFallsBackToThePreviousOne() async throws {

@@ -85,24 +85,7 @@ struct TopicReplayTests {
         options.checkpointDir = folder.file("checkpoints")
         options.checkpointInterval = .events(700)
         _ = try await ReplayJob.run(options)
-        let topic = try EmbeddedLog(directory: data).open("signals", access: Self.readOnly)
-        defer { try? topic.close() }
-        var byKind: [String: [String]] = [:]
-        for partition in topic.partitions {
-            for record in try partition.read(from: 0, maxBytes: 1 << 30) {
-                byKind[record.keyText ?? "", default: []].append(record.valueText)
-            }
-        }
-        for kind in RecordKind.allCases {
-            let file = try String(contentsOfFile: folder.file("out/\(kind.fileName)"), encoding: .utf8)
-            let lines = file.split(separator: "\n").map(String.init)
-            #expect(byKind[kind.name] ?? [] == lines, "\(kind.name) in the topic differs from its file")
-        }
-    }
-
-    static var readOnly: PartitionLogOptions {
-        var options = PartitionLogOptions()
-        options.readOnly = true
-        return options
+        let byKind = try OutputTopic.recordsByKind(data: data, topic: "signals")
+        #expect(try OutputTopic.kindsDifferingFromFiles(byKind, folder: folder.file("out")).isEmpty)
     }
 }
