@@ -15,17 +15,20 @@ final class OutputFolder {
     private var buffers: [[UInt8]]
     private var lengths: [Int64]
     private let flushBytes: Int
+    /// ".inprogress" while a checkpointed replay runs: the files get their final names when it ends.
+    private let suffix: String
 
-    /// Prepares `path`. An existing non-empty folder is refused unless `force`, which removes the
-    /// files a replay writes (and nothing else). `resumeLengths` (staged mode) keeps the files and
-    /// cuts each back to its committed length.
+    /// Prepares `path`. An existing non-empty folder is refused unless `force`, which truncates the
+    /// files a replay writes (and touches nothing else). `resumeLengths` (checkpointed replays) writes
+    /// `NAME.jsonl.inprogress` files, cut back to those committed lengths, renamed at `finish`.
     init(path: String, force: Bool, resumeLengths: [Int64]? = nil) throws(ConnectorError) {
         self.path = path
         flushBytes = 1 << 20
+        suffix = resumeLengths == nil ? "" : ".inprogress"
         lengths = resumeLengths ?? Array(repeating: 0, count: RecordKind.allCases.count)
         let manager = FileManager.default
         let existing = (try? manager.contentsOfDirectory(atPath: path)) ?? []
-        if !existing.isEmpty && !force && resumeLengths == nil {
+        if !existing.isEmpty && !force {
             throw ConnectorError(
                 .outputNotEmpty, "output folder \(path) is not empty: choose another --out or pass --force to overwrite"
             )
@@ -38,7 +41,9 @@ final class OutputFolder {
         files = []
         buffers = Array(repeating: [], count: RecordKind.allCases.count)
         for kind in RecordKind.allCases {
-            let file = (path as NSString).appendingPathComponent(kind.fileName)
+            let file = (path as NSString).appendingPathComponent(kind.fileName + suffix)
+            try Self.reclaim(
+                file, from: (path as NSString).appendingPathComponent(kind.fileName), committed: lengths[kind.rawValue])
             let fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0, ftruncate(fd, off_t(lengths[kind.rawValue])) == 0, lseek(fd, 0, SEEK_END) >= 0 else {
                 throw ConnectorError(.writeFailed, "cannot create \(file): \(String(cString: strerror(errno)))")
@@ -46,6 +51,25 @@ final class OutputFolder {
             files.append(fd)
         }
         try? manager.removeItem(atPath: (path as NSString).appendingPathComponent("summary.json"))
+    }
+
+    /// Before resuming into `file`: a crash after the final rename left the data under `final`, so
+    /// move it back; a file shorter than its committed length cannot be resumed.
+    private static func reclaim(_ file: String, from final: String, committed: Int64) throws(ConnectorError) {
+        let manager = FileManager.default
+        if file != final, !manager.fileExists(atPath: file), manager.fileExists(atPath: final) {
+            guard rename(final, file) == 0 else {
+                throw ConnectorError(
+                    .writeFailed, "cannot move \(final) back for resuming: \(String(cString: strerror(errno)))")
+            }
+        }
+        let size = (try? manager.attributesOfItem(atPath: file)[.size] as? Int64) ?? 0
+        if size < committed {
+            throw ConnectorError(
+                .writeFailed,
+                "\(file) has \(size) bytes but its checkpoint committed \(committed): the output was changed; "
+                    + "delete the checkpoint folder and the output folder, then replay again")
+        }
     }
 
     deinit { files.forEach { close($0) } }
@@ -68,6 +92,15 @@ final class OutputFolder {
     /// Flushes every file, writes `summary.json` and syncs the folder's files.
     func finish(summary: String) throws(ConnectorError) {
         _ = try commit()
+        if !suffix.isEmpty {
+            for kind in RecordKind.allCases {
+                let final = (path as NSString).appendingPathComponent(kind.fileName)
+                guard rename(final + suffix, final) == 0 else {
+                    throw ConnectorError(
+                        .writeFailed, "cannot rename \(final + suffix): \(String(cString: strerror(errno)))")
+                }
+            }
+        }
         let file = (path as NSString).appendingPathComponent("summary.json")
         guard FileManager.default.createFile(atPath: file, contents: Data(summary.utf8)) else {
             throw ConnectorError(.writeFailed, "cannot write \(file)")

@@ -42,7 +42,7 @@ public enum ReplayJob {
         }
         defer { sink?.close() }
         let folder = try OutputFolder(
-            path: options.outputPath, force: options.force,
+            path: options.outputPath, force: options.force || recovery.isResume,
             resumeLengths: recovery.store == nil ? nil : resume?.fileLengths ?? RecordKind.allCases.map { _ in 0 })
         let operators = try makeOperators(options, sources: sources, resume: resume)
         let ingestCounters = Mutex(SignalCounters())

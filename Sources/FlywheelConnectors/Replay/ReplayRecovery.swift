@@ -7,6 +7,8 @@ struct ReplayRecovery {
     var checkpoint: CheckpointData?
     /// The counters of a replay that had already finished.
     var finishedSummary: SignalCounters?
+    /// The checkpoint folder already belonged to this replay (a resume), so its output folder is ours.
+    var isResume = false
 
     init(options: ReplayOptions) throws {
         guard let dir = options.checkpointDir else { return }
@@ -19,6 +21,7 @@ struct ReplayRecovery {
         let job = CheckpointJob(
             inputs: options.inputs, output: options.outputPath, pipeline: options.config.effectiveYAML())
         if let existing = store.readJob() {
+            isResume = true
             guard existing == job else {
                 throw ConnectorError(
                     .outputNotEmpty,
