@@ -61,7 +61,9 @@ public enum ReplayJob {
         } collect: { event in
             try collector.handle(event)
         }
-        precondition(collector.isDrained, "a checkpoint barrier was left incomplete")
+        guard collector.isDrained else {
+            throw ConnectorError(.writeFailed, "internal error: a checkpoint barrier was left incomplete")
+        }
         var rest: [SignalRecord] = []
         collector.ordered.drainAll { rest.append($0) }
         for record in rest { try collector.write(record) }
