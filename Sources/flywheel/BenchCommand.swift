@@ -8,10 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure replay throughput and memory on a generated log.",
         discussion: """
-            Generates about N events (deterministic), then measures in one run: reading + decoding alone,
-            and the full replay with the default pipeline. Reports events/s for each, the share of time
-            spent reading and decoding, and the peak resident memory of the process.
-            Build in release mode for meaningful figures: swift run -c release flywheel bench
+            Generates about N events (deterministic), then measures in one run: reading + decoding alone, and the full replay with the default pipeline. Reports events/s for each, the share of time spent reading and decoding, and the peak resident memory of the process. Build in release mode for meaningful figures: swift run -c release flywheel bench
             """)
 
     @Option(help: "Approximate number of events to generate.")

@@ -6,10 +6,7 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Write a realistic, deterministic synthetic chat-event log (JSONL).",
         discussion: """
-            Multi-turn conversations over several models and A/B variants, with feedback, regenerations,
-            side-by-side choices, copies, errors, PII in some prompts and bounded disorder; plus the messy
-            parts a real log has, at the given rates: duplicates, late events, malformed lines and
-            timestamps with UTC offsets. The same options and seed always give the same bytes.
+            Multi-turn conversations over several models and A/B variants, with feedback, regenerations, side-by-side choices, copies, errors, PII in some prompts and bounded disorder; plus the messy parts a real log has, at the given rates: duplicates, late events, malformed lines and timestamps with UTC offsets. The same options and seed always give the same bytes.
 
             Example:
               flywheel generate --conversations 2000 --seed 7 --out events.jsonl

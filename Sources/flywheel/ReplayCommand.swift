@@ -8,14 +8,10 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Replay JSONL event logs through a pipeline and write the signal files.",
         discussion: """
-            Each INPUT is one source partition: the watermark is the minimum over them, and lines are taken
-            from the input whose next line has the smallest timestamp. '-' reads standard input; gzip input
-            (.jsonl.gz) is read transparently; topic:NAME reads every partition of an embedded-log topic
-            (one source partition each) from the folder given with --data. The output folder gets one JSONL file per record kind and
-            summary.json with the counters.
+            Each INPUT is one source partition: the watermark is the minimum over them, and lines are taken from the input whose next line has the smallest timestamp. '-' reads standard input; gzip input (.jsonl.gz) is read transparently; topic:NAME reads every partition of an embedded-log topic (one source partition each) from the folder given with --data. The output folder gets one JSONL file per record kind and summary.json with the counters.
 
             Example:
-              flywheel replay SampleData/conversations.jsonl.gz --out out/
+              flywheel replay SampleData/conversations.jsonl --out out/
             """)
 
     @Argument(help: "Input JSONL files ('-' for standard input; .gz is decompressed).")

@@ -6,8 +6,7 @@ struct ValidatePipelineCommand: ParsableCommand {
         commandName: "validate-pipeline",
         abstract: "Check a pipeline file and print its effective configuration.",
         discussion: """
-            Every key is checked; an error names the key and its line. The model catalog, when the pipeline
-            names one, is loaded and checked too. Exit code 0 when valid, 2 when not.
+            Every key is checked; an error names the key and its line. The model catalog, when the pipeline names one, is loaded and checked too. Exit code 0 when valid, 2 when not.
             """)
 
     @Argument(help: "The pipeline file (YAML).")
