@@ -70,7 +70,10 @@ struct IngestLoop {
             var merger = InputMerger(channels: channels)
             if channels.count == 1 {
                 while let batch = try await merger.nextBatch(onFinished: { finish($0) }) {
-                    for line in batch where ingest(line, partition: 0) { try await flush(isFinal: false) }
+                    // Indexing borrows each line; `for line in batch` would copy it (a retain per field).
+                    for index in batch.indices where ingest(batch[index], partition: 0) {
+                        try await flush(isFinal: false)
+                    }
                 }
             } else {
                 while let (line, partition) = try await merger.next(onFinished: { finish($0) }) {

@@ -38,7 +38,8 @@ public enum ProcessingBench {
         var trail = WatermarkTrail()
         var sequence: Int64 = 0
         var written = 0
-        for line in lines {
+        for index in lines.indices {
+            let line = lines[index]
             sequence += 1
             let before = state.watermark
             if case .accepted(let event, let watermarkBefore) = state.ingest(line.decoded, partition: 0) {

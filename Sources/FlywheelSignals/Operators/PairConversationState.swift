@@ -58,6 +58,10 @@ struct PairConversationState: Sendable {
     static let indexThreshold = 24
 
     private(set) var messages: [Message] = []
+    /// `messages[i].idHash` and the prompt hash of its response (0 when none), kept apart so that
+    /// searches scan plain integers instead of copying messages (and retaining their strings).
+    private var idHashes: [UInt64] = []
+    private var promptHashes: [UInt64] = []
     private var index: [ExactKey: Int]?
     private var responsesSeen = 0
     var claimed: [String] = []
@@ -67,6 +71,8 @@ struct PairConversationState: Sendable {
     /// Replaces the messages with restored ones (checkpoint restore).
     mutating func restoreMessages(_ restored: [Message]) {
         messages = restored
+        idHashes = restored.map(\.idHash)
+        promptHashes = restored.map { $0.response?.promptHash ?? 0 }
         responsesSeen = restored.map(\.responseOrder).max() ?? 0
         index = nil
         if messages.count > Self.indexThreshold {
@@ -78,13 +84,21 @@ struct PairConversationState: Sendable {
     func find(_ id: String) -> Int? {
         if let index { return index[ExactKey(id)] }
         let hash = StableHash.hash(id)
-        return messages.firstIndex { $0.idHash == hash && $0.id.isExactly(id) }
+        var index = 0
+        while index < idHashes.count {
+            if idHashes[index] == hash && messages[index].id.isExactly(id) { return index }
+            index += 1
+        }
+        return nil
     }
 
     /// The message with `id`, created empty when unknown.
     mutating func slot(_ id: String) -> Int {
         if let existing = find(id) { return existing }
-        messages.append(Message(id: id, idHash: StableHash.hash(id)))
+        let hash = StableHash.hash(id)
+        messages.append(Message(id: id, idHash: hash))
+        idHashes.append(hash)
+        promptHashes.append(0)
         if index != nil {
             index![ExactKey(id)] = messages.count - 1
         } else if messages.count > Self.indexThreshold {
@@ -103,6 +117,7 @@ struct PairConversationState: Sendable {
             messages[at].responseOrder = responsesSeen
         }
         messages[at].response = Response(text: text, model: model, promptId: promptId)
+        promptHashes[at] = messages[at].response!.promptHash
     }
 
     mutating func setRating(_ rating: Rating, of id: String) { messages[slot(id)].rating = rating }
@@ -115,13 +130,13 @@ struct PairConversationState: Sendable {
 
     /// Other seen responses to the same prompt as `id`, in the order they were first seen.
     func siblings(of id: String) -> [String] {
-        guard let at = find(id), let response = messages[at].response else { return [] }
+        guard let at = find(id), messages[at].response != nil else { return [] }
+        let promptHash = promptHashes[at]
         var result: [(order: Int, id: String)] = []
-        for (index, message) in messages.enumerated() where index != at {
-            guard let other = message.response, other.promptHash == response.promptHash,
-                other.promptId.isExactly(response.promptId)
+        for index in promptHashes.indices where index != at && promptHashes[index] == promptHash {
+            guard let other = messages[index].response, other.promptId.isExactly(messages[at].response!.promptId)
             else { continue }
-            result.append((message.responseOrder, message.id))
+            result.append((messages[index].responseOrder, messages[index].id))
         }
         if result.count > 1 { result.sort { $0.order < $1.order } }
         return result.map(\.id)
