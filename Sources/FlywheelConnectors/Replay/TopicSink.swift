@@ -17,7 +17,7 @@ final class TopicSink {
     convenience init(dataDir: String, name: String, store: CheckpointStore?, resume: CheckpointData?)
         throws(ConnectorError)
     {
-        try self.init(dataDir: dataDir, name: name, committed: nil)
+        try self.init(dataDir: dataDir, name: name)
         guard let store else { return }
         if let resume, !resume.topicOffsets.isEmpty {
             try cut(to: resume.topicOffsets)
@@ -40,23 +40,11 @@ final class TopicSink {
         }
     }
 
-    init(dataDir: String, name: String, committed: [Int64]?) throws(ConnectorError) {
+    init(dataDir: String, name: String) throws(ConnectorError) {
         do {
             log = try EmbeddedLog(directory: dataDir).open(name)
-            if let committed {
-                guard committed.count == log.partitions.count else {
-                    throw ConnectorError(
-                        .writeFailed,
-                        "topic \(name) has \(log.partitions.count) partitions, the checkpoint \(committed.count)")
-                }
-                for (partition, offset) in zip(log.partitions, committed) { try partition.truncate(after: offset - 1) }
-            }
-        } catch let error as LogError {
-            throw ConnectorError(.writeFailed, "output topic: \(error.message)", cause: error)
-        } catch let error as ConnectorError {
-            throw error
         } catch {
-            throw ConnectorError(.writeFailed, "output topic \(name): \(error)", cause: error)
+            throw ConnectorError(error.code, "output topic: \(error.message)", cause: error)
         }
         staged = log.partitions.map { _ in LogBatch() }
     }
