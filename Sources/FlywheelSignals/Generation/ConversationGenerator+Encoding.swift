@@ -1,3 +1,5 @@
+import FlywheelEngine
+
 /// A growable byte buffer that JSON lines are encoded into, without Foundation formatters.
 struct GeneratorLineBuffer {
     var bytes: [UInt8] = []
@@ -85,7 +87,7 @@ extension GeneratorLineBuffer {
         let local = epochMs + Int64(offsetMinutes) * 60_000
         let days = local >= 0 ? local / 86_400_000 : (local - 86_399_999) / 86_400_000
         let msOfDay = local - days * 86_400_000
-        var (year, month, day) = Self.civil(fromDays: days)
+        var (year, month, day) = CivilCalendar.civilFromDays(days)
         var seconds = msOfDay / 1000 % 60
         if mutation == .impossibleTimestamp {
             switch salt % 3 {
@@ -128,18 +130,5 @@ extension GeneratorLineBuffer {
         padded(Int64(abs(offsetMinutes) / 60), width: 2)
         byte(UInt8(ascii: ":"))
         padded(Int64(abs(offsetMinutes) % 60), width: 2)
-    }
-
-    /// Proleptic Gregorian (year, month, day) of a day count since 1970-01-01 (H. Hinnant's algorithm).
-    static func civil(fromDays dayCount: Int64) -> (Int64, Int64, Int64) {
-        let shifted = dayCount + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
