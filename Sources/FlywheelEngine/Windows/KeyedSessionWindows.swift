@@ -50,11 +50,12 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
             slot = keys.index(forKey: key)!
         }
         let index = Self.merge(input, window: window, into: &keys.values[slot].sessions)
-        let session = keys.values[slot].sessions[index]
-        if session.window.maxTimestamp <= watermark {
-            emit(key, session.window, session.accumulator)
+        // Read fields, not the whole session: a copy would retain the accumulator's storage.
+        let merged = keys.values[slot].sessions[index].window
+        if merged.maxTimestamp <= watermark {
+            emit(key, merged, keys.values[slot].sessions[index].accumulator)
             keys.values[slot].sessions[index].hasFired = true
-        } else if session.hasFired {
+        } else if keys.values[slot].sessions[index].hasFired {
             // Extended past the watermark: it fires again at its new end, as Flink re-registers
             // the merged window's timer.
             keys.values[slot].sessions[index].hasFired = false
@@ -127,11 +128,11 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
         var nextDue = EventTime.max
         var index = 0
         while index < keys.values[slot].sessions.count {
-            let session = keys.values[slot].sessions[index]
-            let maxTs = session.window.maxTimestamp
-            var hasFired = session.hasFired
+            let window = keys.values[slot].sessions[index].window
+            let maxTs = window.maxTimestamp
+            var hasFired = keys.values[slot].sessions[index].hasFired
             if !hasFired && maxTs <= watermark {
-                emit(key, session.window, session.accumulator)
+                emit(key, window, keys.values[slot].sessions[index].accumulator)
                 keys.values[slot].sessions[index].hasFired = true
                 hasFired = true
             }

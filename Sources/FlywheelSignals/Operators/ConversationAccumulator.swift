@@ -47,10 +47,8 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         first = Swift.min(first, event.time)
         last = Swift.max(last, event.time)
         countType(event)
-        if let userId = event.userId, !userId.isEmpty {
-            if user == nil || (event.time, event.eventId.utf8Ordered) < (user!.time, user!.eventId.utf8Ordered) {
-                user = (event.time, event.eventId, userId)
-            }
+        if let userId = event.userId, !userId.isEmpty, Self.isEarlier(event.time, event.eventId, than: user) {
+            user = (event.time, event.eventId, userId)
         }
         if event.type.countsForModelQuality, let model = event.model, !models.contains(model) { models.append(model) }
         piiFound += Int64(input.piiCount)
@@ -87,11 +85,7 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         errors += other.errors
         first = Swift.min(first, other.first)
         last = Swift.max(last, other.last)
-        if let theirs = other.user,
-            user == nil || (theirs.time, theirs.eventId.utf8Ordered) < (user!.time, user!.eventId.utf8Ordered)
-        {
-            user = theirs
-        }
+        if let theirs = other.user, Self.isEarlier(theirs.time, theirs.eventId, than: user) { user = theirs }
         for model in other.models where !models.contains(model) { models.append(model) }
         piiFound += other.piiFound
         if cannotBeExample {
@@ -99,6 +93,15 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         } else {
             messages.append(contentsOf: other.messages)
         }
+    }
+
+    /// Event-time order, ties by event id in code-point order; compares ids only on a time tie.
+    private static func isEarlier(
+        _ time: EventTime, _ eventId: String, than current: (time: EventTime, eventId: String, userId: String)?
+    ) -> Bool {
+        guard let current else { return true }
+        if time != current.time { return time < current.time }
+        return eventId.utf8.lexicographicallyPrecedes(current.eventId.utf8)
     }
 
     /// `negative` if any thumbs-down or error, else `positive` if any thumbs-up, else `neutral`.
