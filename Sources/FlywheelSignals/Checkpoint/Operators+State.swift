@@ -41,12 +41,12 @@ extension PreferencePairOperator {
             let key = try reader.read(ExactKey.self)
             let state = try reader.read(PairConversationState.self)
             conversations[key] = state
-            expiries.insert(
+            insertExpiry(
                 PairDeadline(time: state.lastTime.adding(retentionMs), conversationId: key.value, eventId: ""))
             var seen: [String] = []
             for pair in state.waiting where !seen.contains(pair.rule.eventId) {
                 seen.append(pair.rule.eventId)
-                deadlines.insert(
+                insertDeadline(
                     PairDeadline(
                         time: pair.rule.time.adding(joinTTLMs), conversationId: key.value, eventId: pair.rule.eventId))
             }

@@ -12,6 +12,10 @@ public struct PreferencePairOperator: Sendable {
     var buffer = EventTimeOrderedBuffer<ChatEvent>()
     var conversations: [ExactKey: PairConversationState] = [:]
     var deadlines = Heap<PairDeadline>()
+    /// `deadlines.min?.time` and `expiries.min?.time`, cached: reading a heap's minimum copies it
+    /// (and retains its strings), and the loops below look at them for every event.
+    var nextDeadline = EventTime.max
+    var nextExpiry = EventTime.max
     var expiries = Heap<PairDeadline>()
     let joinTTLMs: Int64
     /// How long a quiet conversation's texts, ratings and claimed pairs are kept.
@@ -47,12 +51,13 @@ public struct PreferencePairOperator: Sendable {
         watermark = newWatermark
         while true {
             let eventTime = buffer.nextTime.flatMap { $0 <= watermark ? $0 : nil }
-            let deadline = deadlines.min.flatMap { $0.time <= watermark ? $0 : nil }
-            if let eventTime, deadline == nil || eventTime <= deadline!.time {
+            let deadlineDue = !deadlines.isEmpty && nextDeadline <= watermark
+            if let eventTime, !deadlineDue || eventTime <= nextDeadline {
                 let event = buffer.popFirst(notAfter: eventTime)!
                 process(event, into: &out)
-            } else if let deadline {
-                _ = deadlines.removeMin()
+            } else if deadlineDue {
+                let deadline = deadlines.removeMin()
+                nextDeadline = deadlines.min?.time ?? .max
                 expire(deadline, trail: trail, into: &out)
             } else {
                 break
@@ -67,7 +72,7 @@ public struct PreferencePairOperator: Sendable {
         if let found = conversations.index(forKey: id) {
             slot = found
         } else {
-            expiries.insert(PairDeadline(time: event.time.adding(retentionMs), conversationId: id.value, eventId: ""))
+            insertExpiry(PairDeadline(time: event.time.adding(retentionMs), conversationId: id.value, eventId: ""))
             conversations[id] = PairConversationState()
             slot = conversations.index(forKey: id)!
         }
@@ -75,7 +80,7 @@ public struct PreferencePairOperator: Sendable {
         rules.apply(to: &conversations.values[slot])
         for pair in rules.completed where emitPairs { out.append(pairRecord(pair, event: event)) }
         for rule in rules.newWaits {
-            deadlines.insert(
+            insertDeadline(
                 PairDeadline(time: rule.time.adding(joinTTLMs), conversationId: id.value, eventId: rule.eventId))
         }
     }
@@ -96,9 +101,20 @@ public struct PreferencePairOperator: Sendable {
                 sequence: sequence, time: first.rule.time, eventId: first.rule.eventId))
     }
 
+    mutating func insertDeadline(_ deadline: PairDeadline) {
+        deadlines.insert(deadline)
+        nextDeadline = Swift.min(nextDeadline, deadline.time)
+    }
+
+    mutating func insertExpiry(_ expiry: PairDeadline) {
+        expiries.insert(expiry)
+        nextExpiry = Swift.min(nextExpiry, expiry.time)
+    }
+
     private mutating func dropIdleConversations() {
-        while let next = expiries.min, next.time <= watermark {
-            _ = expiries.removeMin()
+        while !expiries.isEmpty && nextExpiry <= watermark {
+            let next = expiries.removeMin()
+            nextExpiry = expiries.min?.time ?? .max
             let key = ExactKey(next.conversationId)
             guard let state = conversations[key] else { continue }
             let due = state.lastTime.adding(retentionMs)
@@ -106,7 +122,7 @@ public struct PreferencePairOperator: Sendable {
                 conversations[key] = nil
             } else {
                 let retry = due > watermark ? due : watermark.adding(joinTTLMs)
-                expiries.insert(PairDeadline(time: retry, conversationId: next.conversationId, eventId: ""))
+                insertExpiry(PairDeadline(time: retry, conversationId: next.conversationId, eventId: ""))
             }
         }
     }
