@@ -8,6 +8,7 @@ import Testing
 
 /// Operator harness: process half a log, snapshot, restore into fresh instances (at the same and at
 /// another parallelism), process the rest; the records must be exactly those of a straight run.
+@Suite(.serialized)
 struct OperatorSnapshotTests {
     struct Run {
         var ingest: IngestState
