@@ -120,12 +120,14 @@ struct IngestLoop {
         let (conversationShard, modelShard) = RoutedEvent.shards(of: event, count: shardRecords.count)
         if let modelShard, modelShard != conversationShard {
             shardRecords[modelShard].append(
-                RoutedEvent(event: event, watermarkBefore: watermarkBefore, forConversation: false, forModel: true))
+                RoutedEvent(
+                    event: event, watermarkBefore: watermarkBefore, forConversation: false, forModel: true,
+                    sequence: sequence))
         }
         shardRecords[conversationShard].append(
             RoutedEvent(
                 event: event, watermarkBefore: watermarkBefore, forConversation: true,
-                forModel: modelShard == conversationShard))
+                forModel: modelShard == conversationShard, sequence: sequence))
     }
 
     private mutating func flush(isFinal: Bool) async throws {

@@ -77,6 +77,7 @@ extension PairConversationState: StateCodable {
             writer.write(pair.rule.origin.partition)
             writer.write(pair.rule.origin.position)
             writer.write(pair.rule.origin.raw)
+            writer.write(pair.rule.sequence)
         }
     }
 
@@ -101,7 +102,9 @@ extension PairConversationState: StateCodable {
             guard typeIndex < ChatEventType.allCases.count else { throw CheckpointError(.corrupt, "bad event type") }
             let origin = EventOrigin(
                 partition: try reader.readInt(), position: try reader.readInt64(), raw: try reader.readOptionalString())
-            let rule = RuleEvent(eventId: eventId, time: time, type: ChatEventType.allCases[typeIndex], origin: origin)
+            let rule = RuleEvent(
+                eventId: eventId, time: time, type: ChatEventType.allCases[typeIndex], origin: origin,
+                sequence: try reader.readInt64())
             return WaitingPair(chosen: chosen, rejected: rejected, source: source, rule: rule)
         }
     }

@@ -67,8 +67,10 @@ extension ModelKey: StateCodable, KeyGroupHashable {
 
 extension ModelQualityAccumulator: StateCodable {
     public func encode(to writer: inout StateWriter) {
-        for value in [responses, feedbackUp, feedbackDown, regenerations, copies, errors, tokensIn, tokensOut] {
-            writer.write(value)
+        for value in [responses, feedbackUp, feedbackDown, regenerations, copies, errors] { writer.write(value) }
+        for value in [tokensIn, tokensOut] {
+            writer.write(UInt64(truncatingIfNeeded: value >> 64))
+            writer.write(UInt64(truncatingIfNeeded: value))
         }
         writer.write(latencySum)
         writer.write(costUsd)
@@ -83,8 +85,8 @@ extension ModelQualityAccumulator: StateCodable {
         regenerations = try reader.readInt64()
         copies = try reader.readInt64()
         errors = try reader.readInt64()
-        tokensIn = try reader.readInt64()
-        tokensOut = try reader.readInt64()
+        tokensIn = Int128(Int64(bitPattern: try reader.readUInt64())) << 64 | Int128(try reader.readUInt64())
+        tokensOut = Int128(Int64(bitPattern: try reader.readUInt64())) << 64 | Int128(try reader.readUInt64())
         latencySum = try reader.readDouble()
         costUsd = try reader.readDouble()
         latencies = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in

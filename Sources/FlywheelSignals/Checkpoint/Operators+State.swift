@@ -22,16 +22,19 @@ extension PreferencePairOperator {
     func snapshot(into writers: inout [StateWriter]) {
         var states = Array(repeating: [(ExactKey, PairConversationState)](), count: writers.count)
         for (key, state) in conversations { states[KeyGroups.group(ofHash: key.stableHash)].append((key, state)) }
-        var events = Array(repeating: [ChatEvent](), count: writers.count)
+        var events = Array(repeating: [SequencedEvent](), count: writers.count)
         for entry in buffer.elementsInOrder() {
-            events[KeyGroups.group(ofHash: StableHash.hash(entry.element.conversationId))].append(entry.element)
+            events[KeyGroups.group(ofHash: StableHash.hash(entry.element.event.conversationId))].append(entry.element)
         }
         for group in writers.indices {
             writers[group].write(states[group]) { writer, entry in
                 writer.write(entry.0)
                 writer.write(entry.1)
             }
-            writers[group].write(events[group]) { $0.write($1) }
+            writers[group].write(events[group]) { writer, pending in
+                writer.write(pending.event)
+                writer.write(pending.sequence)
+            }
         }
     }
 
@@ -52,9 +55,9 @@ extension PreferencePairOperator {
             }
         }
         let events = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
-            try reader.read(ChatEvent.self)
+            SequencedEvent(event: try reader.read(ChatEvent.self), sequence: try reader.readInt64())
         }
-        for event in events { add(event) }
+        for pending in events { add(pending.event, sequence: pending.sequence) }
     }
 
     mutating func restoreWatermark(_ value: EventTime) { watermark = value }

@@ -59,15 +59,17 @@ public struct EventDecoder: Sendable {
 
 /// The `raw` field of dead letters: the input cut at 1 KiB.
 public enum RawText {
-    /// The first 1024 Unicode scalars of the line; invalid UTF-8 becomes U+FFFD.
+    /// The first `limit` bytes of the line (1 KiB), cut back so as not to split a UTF-8 character;
+    /// invalid UTF-8 becomes U+FFFD.
     public static func cut(_ line: UnsafeRawBufferPointer, limit: Int = 1024) -> String {
-        if line.count <= limit { return String(decoding: line, as: UTF8.self) }
-        let prefix = UnsafeRawBufferPointer(rebasing: line.prefix(limit * 4))
-        let text = String(decoding: prefix, as: UTF8.self)
-        var scalars = text.unicodeScalars
-        if scalars.count > limit {
-            scalars = String.UnicodeScalarView(scalars.prefix(limit))
+        var end = Swift.min(line.count, limit)
+        if end < line.count {
+            // Back off over continuation bytes (10xxxxxx) so the cut falls on a character boundary.
+            var back = end
+            while back > 0 && back > end - 4 && line[back] & 0xC0 == 0x80 { back -= 1 }
+            if line[back] & 0xC0 == 0x80 { back = end }
+            end = back
         }
-        return String(scalars)
+        return String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<end]), as: UTF8.self)
     }
 }

@@ -10,7 +10,7 @@ extension JSONLineScanner.Cursor {
 
     /// Validates the string whose opening quote is under the cursor and moves past its closing quote.
     ///
-    /// Rejects raw control characters, unknown escapes, lone surrogate escapes and ill-formed UTF-8.
+    /// Rejects raw control characters, unknown escapes and ill-formed UTF-8 (lone surrogate escapes become U+FFFD).
     mutating func scanString() -> StringSpan? {
         let start = index &+ 1
         var position = start
@@ -123,7 +123,7 @@ extension JSONLineScanner.Cursor {
     }
 
     /// The code point of the escape whose backslash is at `position` and the escape's length in bytes, or nil
-    /// when it is invalid. A surrogate pair is one 12-byte escape; a lone surrogate is invalid.
+    /// when it is invalid. A surrogate pair is one 12-byte escape; a lone surrogate becomes U+FFFD.
     private func escape(at position: Int) -> (scalar: UInt32, length: Int)? {
         guard end &- position >= 2 else { return nil }
         let simple: UInt32
@@ -140,13 +140,15 @@ extension JSONLineScanner.Cursor {
         return (simple, 2)
     }
 
+    /// A lone surrogate escape is valid JSON (Python's `json` and Jackson accept it) but cannot live in a
+    /// Swift `String`: it becomes U+FFFD, so the line is still processed.
     private func unicodeEscape(at position: Int) -> (scalar: UInt32, length: Int)? {
         guard let unit = hexQuad(at: position &+ 2) else { return nil }
         guard (0xD800...0xDFFF).contains(unit) else { return (unit, 6) }
         guard unit < 0xDC00, end &- position >= 12, bytes[position &+ 6] == ASCII.backslash,
             bytes[position &+ 7] == UInt8(ascii: "u"), let low = hexQuad(at: position &+ 8),
             (0xDC00...0xDFFF).contains(low)
-        else { return nil }
+        else { return (0xFFFD, 6) }
         return (0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00), 12)
     }
 

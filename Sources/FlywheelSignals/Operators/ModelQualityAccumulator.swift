@@ -21,8 +21,9 @@ public struct ModelQualityAccumulator: WindowAccumulator, Sendable {
     public var errors: Int64 = 0
     public var latencies: [Double] = []
     public var latencySum: Double = 0
-    public var tokensIn: Int64 = 0
-    public var tokensOut: Int64 = 0
+    /// Token sums: 128 bits, since valid inputs (each up to 2^53) can overflow 64 bits in a window.
+    public var tokensIn: Int128 = 0
+    public var tokensOut: Int128 = 0
     /// Sum over responses of the catalog cost, in arrival order.
     public var costUsd: Double = 0
 
@@ -34,8 +35,8 @@ public struct ModelQualityAccumulator: WindowAccumulator, Sendable {
             responses += 1
             latencies.append(input.latencyMs)
             latencySum += input.latencyMs
-            tokensIn += input.tokensIn
-            tokensOut += input.tokensOut
+            tokensIn += Int128(input.tokensIn)
+            tokensOut += Int128(input.tokensOut)
             if let price = input.price {
                 costUsd +=
                     Double(input.tokensIn) / 1000 * price.inputPer1k + Double(input.tokensOut) / 1000
@@ -48,6 +49,15 @@ public struct ModelQualityAccumulator: WindowAccumulator, Sendable {
         case .error: errors += 1
         case .prompt, .choice: break
         }
+    }
+
+    /// The mean latency: the plain sum divided by the count, or, when that sum overflowed to
+    /// infinity, the sum of each value divided by the count.
+    public func latencyMean() -> Double? {
+        guard !latencies.isEmpty else { return nil }
+        let count = Double(latencies.count)
+        if latencySum.isFinite { return latencySum / count }
+        return latencies.reduce(0) { $0 + $1 / count }
     }
 
     /// Nearest-rank percentile of sorted values: the value at 1-based rank ceil(p * n).

@@ -100,7 +100,7 @@ struct ModelQualityRecords: Sendable {
         let attempts = acc.responses + acc.errors
         writer.field("error_rate", attempts > 0 ? Double(acc.errors) / Double(attempts) : nil)
         let sorted = acc.latencies.sorted()
-        writer.field("latency_ms_mean", sorted.isEmpty ? nil : acc.latencySum / Double(sorted.count))
+        writer.field("latency_ms_mean", acc.latencyMean())
         writer.field("latency_ms_p50", ModelQualityAccumulator.nearestRank(sorted, 0.50))
         writer.field("latency_ms_p95", ModelQualityAccumulator.nearestRank(sorted, 0.95))
         writer.field("latency_ms_p99", ModelQualityAccumulator.nearestRank(sorted, 0.99))

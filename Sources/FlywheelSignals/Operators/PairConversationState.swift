@@ -11,6 +11,8 @@ struct RuleEvent: Sendable {
     var time: EventTime
     var type: ChatEventType
     var origin: EventOrigin
+    /// Arrival number of the event, so its dead letter never sorts before its own arrival.
+    var sequence: Int64
 }
 
 /// A pair whose rule holds but whose texts are not all known yet.

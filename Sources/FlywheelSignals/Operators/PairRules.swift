@@ -15,11 +15,13 @@ struct CompletedPair {
 /// whose texts are now known.
 struct PairRules {
     let event: ChatEvent
+    let sequence: Int64
     var completed: [CompletedPair] = []
     var newWaits: [RuleEvent] = []
 
-    init(event: ChatEvent) {
+    init(event: ChatEvent, sequence: Int64) {
         self.event = event
+        self.sequence = sequence
     }
 
     /// Applies the event to `state` in place.
@@ -80,7 +82,8 @@ struct PairRules {
         let pairId = "\(chosen):\(rejected)"
         guard !state.claimed.contains(where: { $0.isExactly(pairId) }) else { return }
         state.claimed.append(pairId)
-        let rule = RuleEvent(eventId: event.eventId, time: event.time, type: event.type, origin: event.origin)
+        let rule = RuleEvent(
+            eventId: event.eventId, time: event.time, type: event.type, origin: event.origin, sequence: sequence)
         if !state.waiting.contains(where: { $0.rule.eventId.isExactly(event.eventId) }) { newWaits.append(rule) }
         state.waiting.append(WaitingPair(chosen: chosen, rejected: rejected, source: source, rule: rule))
     }

@@ -9,7 +9,7 @@ import FlywheelEngine
 /// past its last event and nothing waits. Owned by one shard.
 public struct PreferencePairOperator: Sendable {
 
-    var buffer = EventTimeOrderedBuffer<ChatEvent>()
+    var buffer = EventTimeOrderedBuffer<SequencedEvent>()
     var conversations: [ExactKey: PairConversationState] = [:]
     var deadlines = Heap<PairDeadline>()
     /// `deadlines.min?.time` and `expiries.min?.time`, cached: reading a heap's minimum copies it
@@ -35,10 +35,11 @@ public struct PreferencePairOperator: Sendable {
     public var openConversations: Int { conversations.count }
     public var bufferedEvents: Int { buffer.count }
 
-    public mutating func add(_ event: ChatEvent) {
+    /// Buffers an accepted event until the watermark passes it; `sequence` is its arrival number.
+    public mutating func add(_ event: ChatEvent, sequence: Int64 = 0) {
         switch event.type {
         case .prompt, .response, .feedback, .regenerate, .choice:
-            buffer.insert(event, time: event.time, tieBreak: event.eventId)
+            buffer.insert(SequencedEvent(event: event, sequence: sequence), time: event.time, tieBreak: event.eventId)
         case .copy, .error:
             break
         }
@@ -53,8 +54,8 @@ public struct PreferencePairOperator: Sendable {
             let eventTime = buffer.nextTime.flatMap { $0 <= watermark ? $0 : nil }
             let deadlineDue = !deadlines.isEmpty && nextDeadline <= watermark
             if let eventTime, !deadlineDue || eventTime <= nextDeadline {
-                let event = buffer.popFirst(notAfter: eventTime)!
-                process(event, into: &out)
+                let next = buffer.popFirst(notAfter: eventTime)!
+                process(next.event, sequence: next.sequence, into: &out)
             } else if deadlineDue {
                 let deadline = deadlines.removeMin()
                 nextDeadline = deadlines.min?.time ?? .max
@@ -66,7 +67,7 @@ public struct PreferencePairOperator: Sendable {
         dropIdleConversations()
     }
 
-    private mutating func process(_ event: ChatEvent, into out: inout [SignalRecord]) {
+    private mutating func process(_ event: ChatEvent, sequence: Int64, into out: inout [SignalRecord]) {
         let id = ExactKey(event.conversationId)
         let slot: Dictionary<ExactKey, PairConversationState>.Index
         if let found = conversations.index(forKey: id) {
@@ -76,7 +77,7 @@ public struct PreferencePairOperator: Sendable {
             conversations[id] = PairConversationState()
             slot = conversations.index(forKey: id)!
         }
-        var rules = PairRules(event: event)
+        var rules = PairRules(event: event, sequence: sequence)
         rules.apply(to: &conversations.values[slot])
         for pair in rules.completed where emitPairs { out.append(pairRecord(pair, event: event)) }
         for rule in rules.newWaits {
@@ -94,7 +95,10 @@ public struct PreferencePairOperator: Sendable {
         let pairs = expired.map { "\($0.chosen):\($0.rejected)" }.joined(separator: ", ")
         let failure = ValidationFailure(.unresolvedReference, "\(first.source.rawValue) pair \(pairs) misses texts")
         let origin = first.rule.origin
-        let sequence = trail.firstSequence(reaching: deadline.time) ?? .max
+        // The deadline passes after the input element that moved W to it, but never before the rule
+        // event itself arrived (with allowed lateness it can arrive with its deadline already passed).
+        let reached = trail.firstSequence(reaching: deadline.time) ?? first.rule.sequence
+        let sequence = Swift.max(reached, first.rule.sequence)
         out.append(
             SideOutputs.deadLetter(
                 failure, source: sourceName(origin.partition), position: origin.position, raw: origin.raw ?? "",
@@ -157,4 +161,10 @@ struct PairDeadline: Comparable, Sendable {
     static func < (lhs: PairDeadline, rhs: PairDeadline) -> Bool {
         (lhs.time, lhs.conversationId, lhs.eventId) < (rhs.time, rhs.conversationId, rhs.eventId)
     }
+}
+
+/// An event waiting for the watermark, with its arrival number.
+struct SequencedEvent: Sendable {
+    var event: ChatEvent
+    var sequence: Int64
 }

@@ -8,12 +8,17 @@ public struct RoutedEvent: Sendable {
     public var forConversation: Bool
     /// This shard owns the event's (model, variant) key (model_quality, alerts).
     public var forModel: Bool
+    /// The event's arrival sequence number (dates the dead letters it may cause).
+    public var sequence: Int64
 
-    public init(event: ChatEvent, watermarkBefore: EventTime, forConversation: Bool, forModel: Bool) {
+    public init(
+        event: ChatEvent, watermarkBefore: EventTime, forConversation: Bool, forModel: Bool, sequence: Int64 = 0
+    ) {
         self.event = event
         self.watermarkBefore = watermarkBefore
         self.forConversation = forConversation
         self.forModel = forModel
+        self.sequence = sequence
     }
 
     /// The shards of an event: by conversation id, and by (model, variant) when model_quality
@@ -65,7 +70,11 @@ public struct SignalShardOperator: ShardOperator {
             if routed.forModel && runQuality { quality.add(routed.event, into: &output) }
             if routed.forConversation {
                 if runConversations { conversations.add(routed.event, into: &output) }
-                if runPairs { pairs.add(routed.event) }
+                if runPairs {
+                    pairs.add(routed.event, sequence: routed.sequence)
+                    // Accepted at or behind the watermark (allowed lateness): released at once.
+                    if routed.event.time <= watermark { pairs.advance(to: watermark, trail: batch.trail, into: &output) }
+                }
             }
         }
         if batch.watermark > watermark { advance(to: batch.watermark, trail: batch.trail, into: &output) }

@@ -39,6 +39,11 @@ public struct JSONWriter {
         appendInteger(value)
     }
 
+    public mutating func field(_ name: StaticString, _ value: Int128) {
+        key(name)
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
     public mutating func field(_ name: StaticString, _ value: Double?) {
         key(name)
         guard let value, value.isFinite else { return appendNull() }

@@ -1,0 +1,69 @@
+import FlywheelConnectors
+import FlywheelSignals
+import FlywheelTesting
+import Foundation
+import Testing
+
+/// Cases where an independent implementation of the contract and Flywheel once differed.
+struct ReferenceCaseTests {
+    func replay(_ lines: [String], pipeline: String = "", batch: Int = 1024) async throws -> (
+        TemporaryFolder, ReplayResult
+    ) {
+        let folder = try TemporaryFolder("reference-case")
+        let input = try folder.write("in.jsonl", lines.joined(separator: "\n") + "\n")
+        let config = try PipelineConfig.parse(yaml: pipeline, path: nil)
+        let result = try await ReplayJob.run(
+            ReplayOptions(inputs: [input], outputPath: folder.file("out"), config: config, batchLines: batch))
+        return (folder, result)
+    }
+
+    /// With allowed lateness a choice can arrive after its deadline has passed; its dead letter arises on
+    /// its arrival, after the dead letters of earlier lines, whatever the batch size.
+    @Test(arguments: [1, 2, 1024])
+    func deadLetterOfAChoicePastItsDeadlineFollowsEarlierLines(batch: Int) async throws {
+        let lines = [
+            #"{"event_id":"x1","type":"prompt","timestamp":"2026-11-26T10:00:00.000Z","conversation_id":"cx","message_id":"q1","text":"q"}"#,
+            #"{"event_id":"x2","type":"prompt","timestamp":"2026-11-26T10:01:00.000Z","conversation_id":"cx","message_id":"q2","text":"w"}"#,
+            #"{"event_id":"bad1","type":"prompt","timestamp":"2026-11-26T10:01:01.000Z","conversation_id":"cx","message_id":"q3"}"#,
+            #"{"event_id":"c1","type":"choice","timestamp":"2026-11-26T10:00:00.000Z","conversation_id":"c","parent_id":"a","rejected_id":"b"}"#,
+        ]
+        let pipeline = "time:\n  allowed_lateness: 2m\nsignals:\n  preference_pair: { join_ttl: 10s }\n"
+        let (folder, _) = try await replay(lines, pipeline: pipeline, batch: batch)
+        defer { folder.remove() }
+        let letters = try GoldenComparison.records(at: folder.file("out/dead_letter.jsonl"))
+        #expect(letters.map { $0["reason"] as? String } == ["missing_field", "unresolved_reference"])
+    }
+
+    /// Valid token counts reach 2^53 each, so a window's sums can pass 2^63.
+    @Test func tokenSumsPastSixtyFourBitsAreExact() async throws {
+        let lines = (0..<1024).map { index in
+            #"{"event_id":"t\#(index)","type":"response","timestamp":"2026-11-26T10:00:00.000Z","conversation_id":"c","message_id":"m\#(index)","parent_id":"p","model":"m1","text":"x","latency_ms":1,"tokens_in":9007199254740992}"#
+        }
+        let (folder, _) = try await replay(lines)
+        defer { folder.remove() }
+        let text = try String(contentsOfFile: folder.file("out/model_quality.jsonl"), encoding: .utf8)
+        #expect(text.contains(#""tokens_in": 9223372036854775808"#))
+    }
+
+    /// A latency sum that overflows a double still has a finite mean.
+    @Test func latencyMeanSurvivesAnOverflowingSum() async throws {
+        let lines = (0..<2).map { index in
+            #"{"event_id":"l\#(index)","type":"response","timestamp":"2026-11-26T10:00:00.000Z","conversation_id":"c","message_id":"m\#(index)","parent_id":"p","model":"m1","text":"x","latency_ms":1.7e308}"#
+        }
+        let (folder, _) = try await replay(lines)
+        defer { folder.remove() }
+        let record = try #require(try GoldenComparison.records(at: folder.file("out/model_quality.jsonl")).first)
+        #expect((record["latency_ms_mean"] as? Double) == 1.7e308)
+    }
+
+    /// A lone surrogate escape is valid JSON: the event is processed, the surrogate becomes U+FFFD.
+    @Test func loneSurrogateEscapeIsAcceptedAsReplacementCharacter() async throws {
+        let lines = [
+            #"{"event_id":"s1","type":"prompt","timestamp":"2026-11-26T10:00:00.000Z","conversation_id":"c","message_id":"m","text":"lone \ud800"}"#
+        ]
+        let (folder, result) = try await replay(lines)
+        defer { folder.remove() }
+        #expect(result.counters.eventsAccepted == 1)
+        #expect(result.counters.invalidEvents == 0)
+    }
+}
