@@ -44,7 +44,9 @@ public enum ProcessingBench {
             let before = state.watermark
             if case .accepted(let event, let watermarkBefore) = state.ingest(line.decoded, partition: 0) {
                 batch.append(
-                    RoutedEvent(event: event, watermarkBefore: watermarkBefore, forConversation: true, forModel: true, sequence: sequence))
+                    RoutedEvent(
+                        event: event, watermarkBefore: watermarkBefore, forConversation: true, forModel: true,
+                        sequence: sequence))
             }
             if state.watermark != before { trail.append(sequence: sequence, watermark: state.watermark) }
             if batch.count == 1024 || sequence == Int64(lines.count) {
