@@ -73,7 +73,9 @@ public struct SignalShardOperator: ShardOperator {
                 if runPairs {
                     pairs.add(routed.event, sequence: routed.sequence)
                     // Accepted at or behind the watermark (allowed lateness): released at once.
-                    if routed.event.time <= watermark { pairs.advance(to: watermark, trail: batch.trail, into: &output) }
+                    if routed.event.time <= watermark {
+                        pairs.advance(to: watermark, trail: batch.trail, into: &output)
+                    }
                 }
             }
         }
