@@ -42,23 +42,10 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: "A replay output folder, one signal JSONL file, or topic:NAME (with --data).")
     var src: String
 
-    @Option(help: "The embedded-log data folder holding the topic of SRC topic:NAME.")
-    var data: String?
+    @OptionGroup var filters: RecordFilterOptions
 
     @Option(help: "Show only this record kind (repeatable): model_quality, preference_pair, ..., late_event.")
     var kind: [String] = []
-
-    @Option(help: "Keep only this model (repeatable).")
-    var model: [String] = []
-
-    @Option(help: "Keep only this variant (repeatable).")
-    var variant: [String] = []
-
-    @Option(help: "Keep windows starting at or after this RFC 3339 time.")
-    var since: String?
-
-    @Option(help: "Keep windows ending at or before this RFC 3339 time.")
-    var until: String?
 
     @Option(help: "Output format: table, json or csv (csv: the table of the first --kind, default model_quality).")
     var format: InspectFormat = .table
@@ -78,12 +65,8 @@ struct InspectCommand: ParsableCommand {
         try CLIInspect.run {
             () throws(InspectError) in
             var options = InspectOptions(sourcePath: src)
-            options.dataDirectory = data
+            try filters.apply(to: &options)
             options.kinds = Set(try kind.map { (text) throws(InspectError) in try InspectOptions.kind(text) })
-            options.models = Set(model)
-            options.variants = Set(variant)
-            if let since { options.since = try InspectOptions.time(since, flag: "--since") }
-            if let until { options.until = try InspectOptions.time(until, flag: "--until") }
             options.limit = limit
             try options.validate()
             return options

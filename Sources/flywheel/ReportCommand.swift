@@ -24,23 +24,10 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "A replay output folder, one signal JSONL file, or topic:NAME (with --data).")
     var src: String
 
-    @Option(help: "The embedded-log data folder holding the topic of SRC topic:NAME.")
-    var data: String?
+    @OptionGroup var filters: RecordFilterOptions
 
     @Option(name: .shortAndLong, help: "The HTML file to write (replaced if it exists).")
     var out: String
-
-    @Option(help: "Keep only this model (repeatable).")
-    var model: [String] = []
-
-    @Option(help: "Keep only this variant (repeatable).")
-    var variant: [String] = []
-
-    @Option(help: "Keep windows starting at or after this RFC 3339 time.")
-    var since: String?
-
-    @Option(help: "Keep windows ending at or before this RFC 3339 time.")
-    var until: String?
 
     @Option(help: "Report title.")
     var title: String = "Flywheel report"
@@ -48,11 +35,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         try CLIInspect.run { () throws(InspectError) in
             var options = InspectOptions(sourcePath: src)
-            options.dataDirectory = data
-            options.models = Set(model)
-            options.variants = Set(variant)
-            if let since { options.since = try InspectOptions.time(since, flag: "--since") }
-            if let until { options.until = try InspectOptions.time(until, flag: "--until") }
+            try filters.apply(to: &options)
             let data = try InspectLoader.load(options)
             try HTMLReport(data: data, title: title).write(to: out)
             print("wrote \(out): \(data.groups.count) model/variant series, \(data.alerts.count) alerts")
