@@ -110,8 +110,7 @@ extension PairConversationState: StateCodable {
     }
 
     private static func readMessage(_ reader: inout StateReader) throws(CheckpointError) -> Message {
-        let id = try reader.readString()
-        var message = Message(id: id, idHash: StableHash.hash(id))
+        var message = Message(id: try reader.readString())
         message.promptText = try reader.readOptionalString()
         if try reader.readBool() {
             message.response = Response(

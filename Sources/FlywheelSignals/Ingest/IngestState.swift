@@ -38,9 +38,6 @@ public struct IngestState: Sendable {
     /// The combined watermark W.
     public var watermark: EventTime { watermarks.current }
 
-    /// Ids the de-duplicator remembers now.
-    public var rememberedIds: Int { deduplicator.count }
-
     /// Applies validate (already done by the decoder), de-dup, late check and the watermark update.
     public mutating func ingest(_ line: DecodedLine, partition: Int) -> IngestOutcome {
         counters.eventsIn += 1

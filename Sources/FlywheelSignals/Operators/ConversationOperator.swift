@@ -14,8 +14,6 @@ public struct ConversationOperator: Sendable {
             emitExamples: config.signals.enabled.contains(.sftExample))
     }
 
-    public var openConversations: Int { sessions.openKeys }
-
     public mutating func add(_ event: ChatEvent, into out: inout [SignalRecord]) {
         var pii = 0
         if event.type == .prompt || event.type == .response, let text = event.text { pii = PIIRedactor.count(text) }

@@ -34,8 +34,6 @@ public struct ModelQualityOperator: Sendable {
             minFeedback: Int64(config.signals.alertMinFeedback), maxDownRate: config.signals.alertMaxDownRate)
     }
 
-    public var openStates: Int { windows.stateCount }
-
     public mutating func add(_ event: ChatEvent, into out: inout [SignalRecord]) {
         guard let model = event.model else { return }
         var input = ModelQualityInput(

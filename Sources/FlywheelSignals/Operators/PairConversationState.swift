@@ -34,21 +34,10 @@ struct PairConversationState: Sendable {
         var text: String
         var model: String
         var promptId: String
-        /// Stable hash of `promptId`, compared before the string.
-        var promptHash: UInt64 = 0
-
-        init(text: String, model: String, promptId: String) {
-            self.text = text
-            self.model = model
-            self.promptId = promptId
-            promptHash = StableHash.hash(promptId)
-        }
     }
 
     struct Message: Sendable {
         var id: String
-        /// Stable hash of `id`, compared before the string (most comparisons fail on it).
-        var idHash: UInt64 = 0
         var promptText: String?
         var response: Response?
         var rating: Rating?
@@ -60,8 +49,8 @@ struct PairConversationState: Sendable {
     static let indexThreshold = 24
 
     private(set) var messages: [Message] = []
-    /// `messages[i].idHash` and the prompt hash of its response (0 when none), kept apart so that
-    /// searches scan plain integers instead of copying messages (and retaining their strings).
+    /// Stable hashes of `messages[i].id` and of its response's prompt id (0 when none), kept apart so
+    /// that searches compare plain integers first instead of copying messages (and their strings).
     private var idHashes: [UInt64] = []
     private var promptHashes: [UInt64] = []
     private var index: [ExactKey: Int]?
@@ -73,8 +62,8 @@ struct PairConversationState: Sendable {
     /// Replaces the messages with restored ones (checkpoint restore).
     mutating func restoreMessages(_ restored: [Message]) {
         messages = restored
-        idHashes = restored.map(\.idHash)
-        promptHashes = restored.map { $0.response?.promptHash ?? 0 }
+        idHashes = restored.map { StableHash.hash($0.id) }
+        promptHashes = restored.map { $0.response.map { StableHash.hash($0.promptId) } ?? 0 }
         responsesSeen = restored.map(\.responseOrder).max() ?? 0
         index = nil
         if messages.count > Self.indexThreshold {
@@ -98,7 +87,7 @@ struct PairConversationState: Sendable {
     mutating func slot(_ id: String) -> Int {
         if let existing = find(id) { return existing }
         let hash = StableHash.hash(id)
-        messages.append(Message(id: id, idHash: hash))
+        messages.append(Message(id: id))
         idHashes.append(hash)
         promptHashes.append(0)
         if index != nil {
@@ -119,7 +108,7 @@ struct PairConversationState: Sendable {
             messages[at].responseOrder = responsesSeen
         }
         messages[at].response = Response(text: text, model: model, promptId: promptId)
-        promptHashes[at] = messages[at].response!.promptHash
+        promptHashes[at] = StableHash.hash(promptId)
     }
 
     mutating func setRating(_ rating: Rating, of id: String) { messages[slot(id)].rating = rating }
@@ -146,8 +135,9 @@ struct PairConversationState: Sendable {
 
     /// The texts of a pair when all are known and both responses answer the same prompt.
     func resolve(chosen: String, rejected: String) -> (prompt: String, chosen: Response, rejected: Response)? {
-        guard let a = find(chosen).flatMap({ messages[$0].response }),
-            let b = find(rejected).flatMap({ messages[$0].response }), a.promptHash == b.promptHash,
+        guard let chosenAt = find(chosen), let rejectedAt = find(rejected),
+            promptHashes[chosenAt] == promptHashes[rejectedAt],
+            let a = messages[chosenAt].response, let b = messages[rejectedAt].response,
             a.promptId.isExactly(b.promptId),
             let prompt = find(a.promptId).flatMap({ messages[$0].promptText })
         else { return nil }

@@ -32,9 +32,6 @@ public struct PreferencePairOperator: Sendable {
         self.sourceNames = sourceNames
     }
 
-    public var openConversations: Int { conversations.count }
-    public var bufferedEvents: Int { buffer.count }
-
     /// Buffers an accepted event until the watermark passes it; `sequence` is its arrival number.
     public mutating func add(_ event: ChatEvent, sequence: Int64 = 0) {
         switch event.type {
