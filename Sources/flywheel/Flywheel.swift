@@ -19,4 +19,19 @@ struct Flywheel: AsyncParsableCommand {
             ExportCommand.self, TopicCommand.self, InspectCommand.self, ReportCommand.self,
         ]
     )
+
+    /// ArgumentParser's own entry point, after tuning the allocator (which must precede any thread).
+    static func main() async {
+        AllocatorTuning.apply()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -21,9 +21,9 @@ struct IdTableTests {
     @Test func removeOnlyTakesExpiredEntries() {
         var table = IdTable(capacity: 4)
         table.set("a", hash: IdTable.hash("a"), time: 10)
-        table.remove("a", hash: IdTable.hash("a"), if: isExpired(before: 10))
+        table.removeEntry(hash: IdTable.hash("a"), if: isExpired(before: 10))
         #expect(table.time(of: "a", hash: IdTable.hash("a")) == 10)
-        table.remove("a", hash: IdTable.hash("a"), if: isExpired(before: 11))
+        table.removeEntry(hash: IdTable.hash("a"), if: isExpired(before: 11))
         #expect(table.time(of: "a", hash: IdTable.hash("a")) == nil)
         #expect(table.count == 0)
     }
@@ -36,14 +36,15 @@ struct IdTableTests {
     }
 
     @Test func removalKeepsTheRestOfAProbeRunReachable() {
-        // Hashes chosen to share home slots, so entries form one probe run that wraps around the end.
+        // Hashes chosen to share home slots (of 16), so entries form one probe run that wraps around
+        // the end.
         var table = IdTable(capacity: 4)
-        let hashes: [UInt64] = [15, 15, 31, 1, 17, 3, 14]
+        let hashes: [UInt64] = [15, 47, 31, 1, 17, 3, 14]
         for (index, hash) in hashes.enumerated() { table.set("id\(index)", hash: hash, time: Int64(index)) }
         var generator = SeededGenerator(seed: 11)
         var remaining = Array(hashes.enumerated())
         while let (index, hash) = remaining.randomElement(using: &generator) {
-            table.remove("id\(index)", hash: hash, if: isExpired(before: .max))
+            table.removeEntry(hash: hash, if: isExpired(before: .max))
             remaining.removeAll { $0.offset == index }
             for (other, otherHash) in remaining {
                 #expect(table.time(of: "id\(other)", hash: otherHash) == Int64(other), "after removing id\(index)")
@@ -67,12 +68,25 @@ struct IdTableTests {
         var table = IdTable(capacity: 4)
         table.set("first", hash: 99, time: 1)
         table.set("second", hash: 99, time: 2)
-        table.remove("first", hash: 99, if: isExpired(before: 2))
+        table.removeEntry(hash: 99, if: isExpired(before: 2))
         #expect(table.time(of: "first", hash: 99) == nil)
         #expect(table.count == 1)
+        #expect(table.time(of: "second", hash: 99) == 2)
+        // Removing by hash never takes an entry whose own time has not expired.
+        table.removeEntry(hash: 99, if: isExpired(before: 2))
         #expect(table.time(of: "second", hash: 99) == 2)
         table.set("second", hash: 99, time: 3)
         #expect(table.count == 1)
         #expect(table.time(of: "second", hash: 99) == 3)
+    }
+
+    @Test func expiredOverflowEntryIsRemovedWhileTheOtherStays() {
+        var table = IdTable(capacity: 4)
+        table.set("first", hash: 99, time: 5)
+        table.set("second", hash: 99, time: 1)
+        table.removeEntry(hash: 99, if: isExpired(before: 2))
+        #expect(table.time(of: "first", hash: 99) == 5)
+        #expect(table.time(of: "second", hash: 99) == nil)
+        #expect(table.count == 1)
     }
 }

@@ -70,9 +70,18 @@ struct IngestLoop {
             var merger = InputMerger(channels: channels)
             if channels.count == 1 {
                 while let batch = try await merger.nextBatch(onFinished: { finish($0) }) {
-                    // Indexing borrows each line; `for line in batch` would copy it (a retain per field).
-                    for index in batch.indices where ingest(batch[index], partition: 0) {
-                        try await flush(isFinal: false)
+                    // Lines are borrowed through the buffer: `for line in batch` or `batch[index]` would
+                    // copy each one (a retain of its event, on memory the decoding core wrote).
+                    var next = 0
+                    while next < batch.count {
+                        var full = false
+                        batch.withUnsafeBufferPointer { lines in
+                            while next < lines.count && !full {
+                                full = ingest(lines[next], partition: 0)
+                                next += 1
+                            }
+                        }
+                        if full { try await flush(isFinal: false) }
                     }
                 }
             } else {

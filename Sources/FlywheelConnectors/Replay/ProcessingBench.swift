@@ -40,30 +40,33 @@ public enum ProcessingBench {
         var trail = WatermarkTrail()
         var sequence: Int64 = 0
         var written = 0
-        for index in lines.indices {
-            let line = lines[index]
-            sequence += 1
-            let before = state.watermark
-            if case .accepted(let event, let watermarkBefore) = state.ingest(line.decoded, partition: 0) {
-                batch.append(
-                    RoutedEvent(
-                        event: event, watermarkBefore: watermarkBefore, forConversation: true, forModel: true,
-                        sequence: sequence))
-            }
-            if state.watermark != before { trail.append(sequence: sequence, watermark: state.watermark) }
-            if batch.count == 1024 || sequence == Int64(lines.count) {
-                let isFinal = sequence == Int64(lines.count)
-                if isFinal { trail.append(sequence: sequence, watermark: .max) }
-                let watermark = isFinal ? EventTime.max : state.watermark
-                var out: [SignalRecord] = []
-                shard.process(
-                    ShardBatch(
-                        records: batch, watermark: watermark, lastSequence: sequence, trail: trail, isFinal: isFinal),
-                    into: &out)
-                ordered.add(out, shard: 0, watermark: watermark, sequence: sequence)
-                ordered.drainReady { written += $0.line.count }
-                batch.removeAll(keepingCapacity: true)
-                trail = WatermarkTrail()
+        // Lines are borrowed through the buffer, as the replay's ingest does (a copy is a retain each).
+        lines.withUnsafeBufferPointer { lines in
+            for index in lines.indices {
+                sequence += 1
+                let before = state.watermark
+                if case .accepted(let event, let watermarkBefore) = state.ingest(lines[index].decoded, partition: 0) {
+                    batch.append(
+                        RoutedEvent(
+                            event: event, watermarkBefore: watermarkBefore, forConversation: true, forModel: true,
+                            sequence: sequence))
+                }
+                if state.watermark != before { trail.append(sequence: sequence, watermark: state.watermark) }
+                if batch.count == 1024 || sequence == Int64(lines.count) {
+                    let isFinal = sequence == Int64(lines.count)
+                    if isFinal { trail.append(sequence: sequence, watermark: .max) }
+                    let watermark = isFinal ? EventTime.max : state.watermark
+                    var out: [SignalRecord] = []
+                    shard.process(
+                        ShardBatch(
+                            records: batch, watermark: watermark, lastSequence: sequence, trail: trail, isFinal: isFinal
+                        ),
+                        into: &out)
+                    ordered.add(out, shard: 0, watermark: watermark, sequence: sequence)
+                    ordered.drainReady { written += $0.line.count }
+                    batch.removeAll(keepingCapacity: true)
+                    trail = WatermarkTrail()
+                }
             }
         }
         return written

@@ -9,7 +9,9 @@ public struct Deduplicator: Sendable {
     public let ttlMs: Int64
     private let bucketMs: Int64
     private var table = IdTable()
-    private var buckets: [Int64: [String]] = [:]
+    /// The hashes of the ids first seen in each bucket of `ttl / 8` (hashes, not ids: expiring
+    /// then needs neither the strings nor hashing them again).
+    private var buckets: [Int64: [UInt64]] = [:]
     private var bucketOrder = Heap<Int64>()
 
     public init(ttlMs: Int64) {
@@ -29,9 +31,9 @@ public struct Deduplicator: Sendable {
         let bucket = t.millis.floorDivided(by: bucketMs)
         if buckets[bucket] == nil {
             bucketOrder.insert(bucket)
-            buckets[bucket] = [id]
+            buckets[bucket] = [hash]
         } else {
-            buckets[bucket]!.append(id)
+            buckets[bucket]!.append(hash)
         }
         return false
     }
@@ -43,9 +45,9 @@ public struct Deduplicator: Sendable {
             let bucketLast = (bucket + 1) * bucketMs - 1
             guard expired(bucketLast, w) else { return }
             _ = bucketOrder.removeMin()
-            for id in buckets.removeValue(forKey: bucket) ?? [] {
-                let ttl = ttlMs
-                table.remove(id, hash: IdTable.hash(id)) { Self.expired($0, w, ttl: ttl) }
+            let ttl = ttlMs
+            for hash in buckets.removeValue(forKey: bucket) ?? [] {
+                table.removeEntry(hash: hash) { Self.expired($0, w, ttl: ttl) }
             }
         }
     }

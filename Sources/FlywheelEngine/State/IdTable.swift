@@ -4,10 +4,20 @@
 /// compared only when the hashes match, so a hash collision never merges two ids (the second id
 /// goes to a small overflow dictionary). Deletion shifts entries back (no tombstones). Measured:
 /// about four times faster than `Dictionary<String, Int64>` for short ids, whose SipHash dominates.
+///
+/// Hash, time and id of a slot sit side by side in one 32-byte entry: the table outgrows the CPU
+/// caches (an hour of ids), and a lookup then costs one cache miss instead of one per array.
 struct IdTable: Sendable {
-    private var hashes: [UInt64]
-    private var times: [Int64]
-    private var ids: [String]
+    private struct Entry {
+        /// 0 marks an empty slot.
+        var hash: UInt64
+        var time: Int64
+        var id: String
+
+        static let empty = Entry(hash: 0, time: 0, id: "")
+    }
+
+    private var entries: [Entry]
     private var mask: Int
     private var overflow: [ExactKey: Int64] = [:]
     private(set) var count = 0
@@ -15,9 +25,7 @@ struct IdTable: Sendable {
     init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        hashes = Array(repeating: 0, count: size)
-        times = Array(repeating: 0, count: size)
-        ids = Array(repeating: "", count: size)
+        entries = Array(repeating: .empty, count: size)
         mask = size - 1
     }
 
@@ -29,14 +37,16 @@ struct IdTable: Sendable {
     func time(of id: String, hash: UInt64) -> Int64? {
         // Overflow holds ids whose hash collided with another id's; it is almost always empty.
         if !overflow.isEmpty, let t = overflow[ExactKey(id)] { return t }
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while hashes[slot] != 0 {
-            if hashes[slot] == hash {
-                return ids[slot].isExactly(id) ? times[slot] : nil
+        return entries.withUnsafeBufferPointer { entries in
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while entries[slot].hash != 0 {
+                if entries[slot].hash == hash {
+                    return entries[slot].id.isExactly(id) ? entries[slot].time : nil
+                }
+                slot = (slot + 1) & mask
             }
-            slot = (slot + 1) & mask
+            return nil
         }
-        return nil
     }
 
     /// Stores `time` for `id`, replacing any earlier value.
@@ -45,12 +55,12 @@ struct IdTable: Sendable {
             overflow[ExactKey(id)] = time
             return
         }
-        if (count + 1) * 10 > hashes.count * 7 { grow() }
+        if (count + 1) * 10 > entries.count * 7 { grow() }
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while hashes[slot] != 0 {
-            if hashes[slot] == hash {
-                if ids[slot].isExactly(id) {
-                    times[slot] = time
+        while entries[slot].hash != 0 {
+            if entries[slot].hash == hash {
+                if entries[slot].id.isExactly(id) {
+                    entries[slot].time = time
                 } else {
                     if overflow.updateValue(time, forKey: ExactKey(id)) == nil { count += 1 }
                 }
@@ -58,27 +68,26 @@ struct IdTable: Sendable {
             }
             slot = (slot + 1) & mask
         }
-        hashes[slot] = hash
-        times[slot] = time
-        ids[slot] = id
+        entries[slot] = Entry(hash: hash, time: time, id: id)
         count += 1
     }
 
-    /// Removes `id` when its stored time satisfies `isExpired`.
-    mutating func remove(_ id: String, hash: UInt64, if isExpired: (Int64) -> Bool) {
-        if !overflow.isEmpty, let t = overflow[ExactKey(id)] {
-            if isExpired(t) {
-                overflow[ExactKey(id)] = nil
+    /// Removes the entry stored under `hash` when its own time satisfies `isExpired`, and every
+    /// overflow entry that does.
+    ///
+    /// Removing by hash alone is safe: an entry is removed only when its own time has expired, so
+    /// when two ids share a hash (the second one in the overflow) neither is forgotten early.
+    mutating func removeEntry(hash: UInt64, if isExpired: (Int64) -> Bool) {
+        if !overflow.isEmpty {
+            for (key, time) in overflow where isExpired(time) {
+                overflow[key] = nil
                 count -= 1
             }
-            return
         }
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while hashes[slot] != 0 {
-            if hashes[slot] == hash {
-                if ids[slot].isExactly(id) && isExpired(times[slot]) {
-                    removeSlot(slot)
-                }
+        while entries[slot].hash != 0 {
+            if entries[slot].hash == hash {
+                if isExpired(entries[slot].time) { removeSlot(slot) }
                 return
             }
             slot = (slot + 1) & mask
@@ -87,7 +96,7 @@ struct IdTable: Sendable {
 
     /// Every (id, time) entry, in no particular order.
     func forEach(_ body: (String, Int64) -> Void) {
-        for index in hashes.indices where hashes[index] != 0 { body(ids[index], times[index]) }
+        for entry in entries where entry.hash != 0 { body(entry.id, entry.time) }
         for (key, time) in overflow { body(key.value, time) }
     }
 
@@ -96,40 +105,29 @@ struct IdTable: Sendable {
         count -= 1
         var hole = removed
         var next = (hole + 1) & mask
-        while hashes[next] != 0 {
-            let home = Int(truncatingIfNeeded: hashes[next]) & mask
+        while entries[next].hash != 0 {
+            let home = Int(truncatingIfNeeded: entries[next].hash) & mask
             // The entry at `next` may move into `hole` when its home is not strictly inside (hole, next].
             let distanceToHole = (hole - home) & mask
             let distanceToNext = (next - home) & mask
             if distanceToHole < distanceToNext {
-                hashes[hole] = hashes[next]
-                times[hole] = times[next]
-                ids[hole] = ids[next]
+                entries.swapAt(hole, next)
                 hole = next
             }
             next = (next + 1) & mask
         }
-        hashes[hole] = 0
-        ids[hole] = ""
+        entries[hole] = .empty
     }
 
     private mutating func grow() {
-        let oldHashes = hashes
-        let oldTimes = times
-        let oldIds = ids
-        let size = hashes.count * 2
-        hashes = Array(repeating: 0, count: size)
-        times = Array(repeating: 0, count: size)
-        ids = Array(repeating: "", count: size)
-        mask = size - 1
-        let overflowCount = overflow.count
-        count = overflowCount
-        for index in oldHashes.indices where oldHashes[index] != 0 {
-            var slot = Int(truncatingIfNeeded: oldHashes[index]) & mask
-            while hashes[slot] != 0 { slot = (slot + 1) & mask }
-            hashes[slot] = oldHashes[index]
-            times[slot] = oldTimes[index]
-            ids[slot] = oldIds[index]
+        let old = entries
+        entries = Array(repeating: .empty, count: old.count * 2)
+        mask = entries.count - 1
+        count = overflow.count
+        for entry in old where entry.hash != 0 {
+            var slot = Int(truncatingIfNeeded: entry.hash) & mask
+            while entries[slot].hash != 0 { slot = (slot + 1) & mask }
+            entries[slot] = entry
             count += 1
         }
     }

@@ -30,13 +30,17 @@ public struct KeyedWindowAggregator<Key: Hashable, Accumulator: WindowAccumulato
     ) {
         assigner.forEachWindow(containing: t) { window in
             guard window.maxTimestamp.adding(allowedLatenessMs) > watermark else { return }
-            if panes[window] == nil {
-                panes[window] = [:]
+            // One lookup of the window per record: it is open in all but its first record.
+            if let pane = panes.index(forKey: window) {
+                panes.values[pane][key, default: Accumulator()].add(input)
+            } else {
+                var first = Accumulator()
+                first.add(input)
+                panes[window] = [key: first]
                 if window.maxTimestamp > watermark {
                     pending.insert(WindowTimer(time: window.maxTimestamp, window: window, isCleanup: false))
                 }
             }
-            panes[window]![key, default: Accumulator()].add(input)
             // A window whose end - 1 the watermark has passed (possible only with allowed lateness)
             // fires at once, as Flink's EventTimeTrigger.onElement does.
             guard window.maxTimestamp <= watermark, let acc = panes[window]?[key] else { return }

@@ -21,7 +21,10 @@ extension ConversationOperator {
 extension PreferencePairOperator {
     func snapshot(into writers: inout [StateWriter]) {
         var states = Array(repeating: [(ExactKey, PairConversationState)](), count: writers.count)
-        for (key, state) in conversations { states[KeyGroups.group(ofHash: key.stableHash)].append((key, state)) }
+        conversations.forEach { id, state in
+            let key = ExactKey(id)
+            states[KeyGroups.group(ofHash: key.stableHash)].append((key, state))
+        }
         var events = Array(repeating: [SequencedEvent](), count: writers.count)
         for entry in buffer.elementsInOrder() {
             events[KeyGroups.group(ofHash: StableHash.hash(entry.element.event.conversationId))].append(entry.element)
@@ -43,9 +46,8 @@ extension PreferencePairOperator {
         for _ in 0..<count {
             let key = try reader.read(ExactKey.self)
             let state = try reader.read(PairConversationState.self)
-            conversations[key] = state
-            insertExpiry(
-                PairDeadline(time: state.lastTime.adding(retentionMs), conversationId: key.value, eventId: ""))
+            conversations.insert(key.value, hash: StableHash.hash(key.value), value: state)
+            insertExpiry(PairExpiry(time: state.lastTime.adding(retentionMs), conversationId: key.value))
             var seen: [String] = []
             for pair in state.waiting where !seen.contains(pair.rule.eventId) {
                 seen.append(pair.rule.eventId)

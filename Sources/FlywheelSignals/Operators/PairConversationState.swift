@@ -53,6 +53,13 @@ struct PairConversationState: Sendable {
     /// that searches compare plain integers first instead of copying messages (and their strings).
     private var idHashes: [UInt64] = []
     private var promptHashes: [UInt64] = []
+
+    /// Room for a typical conversation's messages, so the arrays are not regrown message by message.
+    init() {
+        messages.reserveCapacity(8)
+        idHashes.reserveCapacity(8)
+        promptHashes.reserveCapacity(8)
+    }
     private var index: [ExactKey: Int]?
     private var responsesSeen = 0
     var claimed: [String] = []

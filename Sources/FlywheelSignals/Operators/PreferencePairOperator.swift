@@ -10,13 +10,13 @@ import FlywheelEngine
 public struct PreferencePairOperator: Sendable {
 
     var buffer = EventTimeOrderedBuffer<SequencedEvent>()
-    var conversations: [ExactKey: PairConversationState] = [:]
+    var conversations = StringKeyedTable<PairConversationState>()
     var deadlines = Heap<PairDeadline>()
     /// `deadlines.min?.time` and `expiries.min?.time`, cached: reading a heap's minimum copies it
     /// (and retains its strings), and the loops below look at them for every event.
     var nextDeadline = EventTime.max
     var nextExpiry = EventTime.max
-    var expiries = Heap<PairDeadline>()
+    var expiries = Heap<PairExpiry>()
     let joinTTLMs: Int64
     /// How long a quiet conversation's texts, ratings and claimed pairs are kept.
     let retentionMs: Int64
@@ -65,30 +65,30 @@ public struct PreferencePairOperator: Sendable {
     }
 
     private mutating func process(_ event: ChatEvent, sequence: Int64, into out: inout [SignalRecord]) {
-        let id = ExactKey(event.conversationId)
-        let slot: Dictionary<ExactKey, PairConversationState>.Index
-        if let found = conversations.index(forKey: id) {
+        let id = event.conversationId
+        let hash = StableHash.hash(id)
+        let slot: Int
+        if let found = conversations.find(id, hash: hash) {
             slot = found
         } else {
-            insertExpiry(PairDeadline(time: event.time.adding(retentionMs), conversationId: id.value, eventId: ""))
-            conversations[id] = PairConversationState()
-            slot = conversations.index(forKey: id)!
+            insertExpiry(PairExpiry(time: event.time.adding(retentionMs), conversationId: id))
+            slot = conversations.insert(id, hash: hash, value: PairConversationState())
         }
         var rules = PairRules(event: event, sequence: sequence)
-        rules.apply(to: &conversations.values[slot])
+        rules.apply(to: &conversations[slot])
         for pair in rules.completed where emitPairs { out.append(pairRecord(pair, event: event)) }
         for rule in rules.newWaits {
             insertDeadline(
-                PairDeadline(time: rule.time.adding(joinTTLMs), conversationId: id.value, eventId: rule.eventId))
+                PairDeadline(time: rule.time.adding(joinTTLMs), conversationId: id, eventId: rule.eventId))
         }
     }
 
     private mutating func expire(_ deadline: PairDeadline, trail: WatermarkTrail, into out: inout [SignalRecord]) {
-        guard var state = conversations[ExactKey(deadline.conversationId)] else { return }
-        let expired = state.waiting.filter { $0.rule.eventId.isExactly(deadline.eventId) }
+        let id = deadline.conversationId
+        guard let slot = conversations.find(id, hash: StableHash.hash(id)) else { return }
+        let expired = conversations[slot].waiting.filter { $0.rule.eventId.isExactly(deadline.eventId) }
         guard let first = expired.first else { return }
-        state.waiting.removeAll { $0.rule.eventId.isExactly(deadline.eventId) }
-        conversations[ExactKey(deadline.conversationId)] = state
+        conversations[slot].waiting.removeAll { $0.rule.eventId.isExactly(deadline.eventId) }
         let pairs = expired.map { "\($0.chosen):\($0.rejected)" }.joined(separator: ", ")
         let failure = ValidationFailure(.unresolvedReference, "\(first.source.rawValue) pair \(pairs) misses texts")
         let origin = first.rule.origin
@@ -107,7 +107,7 @@ public struct PreferencePairOperator: Sendable {
         nextDeadline = Swift.min(nextDeadline, deadline.time)
     }
 
-    mutating func insertExpiry(_ expiry: PairDeadline) {
+    mutating func insertExpiry(_ expiry: PairExpiry) {
         expiries.insert(expiry)
         nextExpiry = Swift.min(nextExpiry, expiry.time)
     }
@@ -116,14 +116,15 @@ public struct PreferencePairOperator: Sendable {
         while !expiries.isEmpty && nextExpiry <= watermark {
             let next = expiries.removeMin()
             nextExpiry = expiries.min?.time ?? .max
-            let key = ExactKey(next.conversationId)
-            guard let state = conversations[key] else { continue }
-            let due = state.lastTime.adding(retentionMs)
-            if due <= watermark && state.waiting.isEmpty {
-                conversations[key] = nil
+            // Looked at in place: copying the state out would retain every string it holds.
+            let id = next.conversationId
+            guard let slot = conversations.find(id, hash: StableHash.hash(id)) else { continue }
+            let due = conversations[slot].lastTime.adding(retentionMs)
+            if due <= watermark && conversations[slot].waiting.isEmpty {
+                conversations.remove(at: slot)
             } else {
                 let retry = due > watermark ? due : watermark.adding(joinTTLMs)
-                insertExpiry(PairDeadline(time: retry, conversationId: next.conversationId, eventId: ""))
+                insertExpiry(PairExpiry(time: retry, conversationId: next.conversationId))
             }
         }
     }
@@ -158,6 +159,18 @@ struct PairDeadline: Comparable, Sendable {
     static func < (lhs: PairDeadline, rhs: PairDeadline) -> Bool {
         (lhs.time, lhs.conversationId, lhs.eventId) < (rhs.time, rhs.conversationId, rhs.eventId)
     }
+}
+
+/// When to look again at whether a quiet conversation's state can be dropped.
+///
+/// Ordered by time alone: the order in which states due at the same time are dropped changes
+/// nothing, and comparing times only keeps the heap free of string comparisons.
+struct PairExpiry: Comparable, Sendable {
+    var time: EventTime
+    var conversationId: String
+
+    static func < (lhs: PairExpiry, rhs: PairExpiry) -> Bool { lhs.time < rhs.time }
+    static func == (lhs: PairExpiry, rhs: PairExpiry) -> Bool { lhs.time == rhs.time }
 }
 
 /// An event waiting for the watermark, with its arrival number.

@@ -63,23 +63,24 @@ public struct SignalShardOperator: ShardOperator {
     }
 
     public mutating func process(_ batch: ShardBatch<RoutedEvent>, into output: inout [SignalRecord]) {
-        for routed in batch.records {
-            if routed.watermarkBefore > watermark {
-                advance(to: routed.watermarkBefore, trail: batch.trail, into: &output)
-            }
-            if routed.forModel && runQuality { quality.add(routed.event, into: &output) }
-            if routed.forConversation {
-                if runConversations { conversations.add(routed.event, into: &output) }
-                if runPairs {
-                    pairs.add(routed.event, sequence: routed.sequence)
-                    // Accepted at or behind the watermark (allowed lateness): released at once.
-                    if routed.event.time <= watermark {
-                        pairs.advance(to: watermark, trail: batch.trail, into: &output)
-                    }
-                }
-            }
+        // Records are borrowed through the buffer; iterating the array would copy each one (a retain).
+        batch.records.withUnsafeBufferPointer { records in
+            for index in records.indices { process(records[index], trail: batch.trail, into: &output) }
         }
         if batch.watermark > watermark { advance(to: batch.watermark, trail: batch.trail, into: &output) }
+    }
+
+    private mutating func process(_ routed: RoutedEvent, trail: WatermarkTrail, into output: inout [SignalRecord]) {
+        if routed.watermarkBefore > watermark { advance(to: routed.watermarkBefore, trail: trail, into: &output) }
+        if routed.forModel && runQuality { quality.add(routed.event, into: &output) }
+        if routed.forConversation {
+            if runConversations { conversations.add(routed.event, into: &output) }
+            if runPairs {
+                pairs.add(routed.event, sequence: routed.sequence)
+                // Accepted at or behind the watermark (allowed lateness): released at once.
+                if routed.event.time <= watermark { pairs.advance(to: watermark, trail: trail, into: &output) }
+            }
+        }
     }
 
     private mutating func advance(to newWatermark: EventTime, trail: WatermarkTrail, into output: inout [SignalRecord])

@@ -1,0 +1,94 @@
+import Testing
+
+@testable import FlywheelEngine
+
+struct StringKeyedTableTests {
+    @Test func findsInsertedKeysAndChangesValuesInPlace() {
+        var table = StringKeyedTable<[Int]>(capacity: 1)
+        for index in 0..<3000 {
+            let key = "c\(index)"
+            table.insert(key, hash: StableHash.hash(key), value: [index])
+        }
+        #expect(table.count == 3000)
+        for index in 0..<3000 {
+            let key = "c\(index)"
+            guard let slot = table.find(key, hash: StableHash.hash(key)) else {
+                Issue.record("lost \(key)")
+                continue
+            }
+            table[slot].append(-index)
+        }
+        #expect(
+            (0..<3000).allSatisfy {
+                table.find("c\($0)", hash: StableHash.hash("c\($0)")).map { table[$0] } == [$0, -$0]
+            })
+        #expect(table.find("c3000", hash: StableHash.hash("c3000")) == nil)
+    }
+
+    @Test func keysWithTheSameHashStayApart() {
+        var table = StringKeyedTable<Int>()
+        table.insert("first", hash: 99, value: 1)
+        table.insert("second", hash: 99, value: 2)
+        #expect(table.find("first", hash: 99).map { table[$0] } == 1)
+        #expect(table.find("second", hash: 99).map { table[$0] } == 2)
+        #expect(table.find("third", hash: 99) == nil)
+        table.remove(at: table.find("first", hash: 99)!)
+        #expect(table.find("first", hash: 99) == nil)
+        #expect(table.find("second", hash: 99).map { table[$0] } == 2)
+    }
+
+    @Test func keysAreComparedByCodePoints() {
+        var table = StringKeyedTable<Int>()
+        let composed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        table.insert(composed, hash: 7, value: 1)
+        #expect(table.find(decomposed, hash: 7) == nil)
+    }
+
+    @Test func removalKeepsTheRestOfAProbeRunReachable() {
+        // Hashes chosen to share home slots (of 32), so entries form one probe run that wraps around.
+        var table = StringKeyedTable<Int>(capacity: 16)
+        let hashes: [UInt64] = [31, 63, 95, 1, 33, 3, 30, 29]
+        for (index, hash) in hashes.enumerated() { table.insert("k\(index)", hash: hash, value: index) }
+        var generator = SeededGenerator(seed: 3)
+        var remaining = Array(hashes.enumerated())
+        while let (index, hash) = remaining.randomElement(using: &generator) {
+            table.remove(at: table.find("k\(index)", hash: hash)!)
+            remaining.removeAll { $0.offset == index }
+            for (other, otherHash) in remaining {
+                #expect(table.find("k\(other)", hash: otherHash).map { table[$0] } == other, "after removing k\(index)")
+            }
+            #expect(table.find("k\(index)", hash: hash) == nil)
+            #expect(table.count == remaining.count)
+        }
+    }
+
+    @Test func randomOperationsMatchADictionary() {
+        var table = StringKeyedTable<Int>(capacity: 2)
+        var model: [String: Int] = [:]
+        var generator = SeededGenerator(seed: 17)
+        for step in 0..<20_000 {
+            // Few distinct hashes, so probe runs are long and collide.
+            let key = "k\(Int.random(in: 0..<300, using: &generator))"
+            let hash = StableHash.hash(key) % 64
+            if let slot = table.find(key, hash: hash) {
+                #expect(model[key] == table[slot])
+                if Bool.random(using: &generator) {
+                    table.remove(at: slot)
+                    model[key] = nil
+                } else {
+                    table[slot] = step
+                    model[key] = step
+                }
+            } else {
+                #expect(model[key] == nil)
+                table.insert(key, hash: hash, value: step)
+                model[key] = step
+            }
+        }
+        var seen: [String: Int] = [:]
+        table.forEach { seen[$0] = $1 }
+        #expect(seen == model)
+        #expect(table.count == model.count)
+    }
+}
