@@ -69,19 +69,13 @@ struct IngestLoop {
             }
             var merger = InputMerger(channels: channels)
             if channels.count == 1 {
-                while let batch = try await merger.nextBatch(onFinished: { finish($0) }) {
-                    // Lines are borrowed through the buffer: `for line in batch` or `batch[index]` would
-                    // copy each one (a retain of its event, on memory the decoding core wrote).
-                    var next = 0
-                    while next < batch.count {
-                        var full = false
-                        batch.withUnsafeBufferPointer { lines in
-                            while next < lines.count && !full {
-                                full = ingest(lines[next], partition: 0)
-                                next += 1
-                            }
-                        }
-                        if full { try await flush(isFinal: false) }
+                while var batch = try await merger.nextBatch(onFinished: { finish($0) }) {
+                    // Each line is moved out of the batch (swapped with an empty one): reading it in
+                    // place would copy it (a retain of its event, on memory the decoding core wrote).
+                    for index in batch.indices {
+                        var line = InputLine.moved
+                        swap(&line, &batch[index])
+                        if ingest(line, partition: 0) { try await flush(isFinal: false) }
                     }
                 }
             } else {

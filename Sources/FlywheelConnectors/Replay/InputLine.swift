@@ -9,6 +9,11 @@ struct InputLine: Sendable {
     var decoded: DecodedLine
     /// The input cut at 1 KiB, only for invalid lines.
     var raw: String?
+
+    /// What is left in a batch after a line is moved out of it (holds no memory).
+    static var moved: InputLine {
+        InputLine(position: 0, endOffset: 0, decoded: .invalid(ValidationFailure(.malformedJSON, ""), time: .min))
+    }
 }
 
 /// Reads one input and decodes its lines in batches on its own task.

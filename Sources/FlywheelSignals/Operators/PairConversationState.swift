@@ -51,14 +51,12 @@ struct PairConversationState: Sendable {
     private(set) var messages: [Message] = []
     /// Stable hashes of `messages[i].id` and of its response's prompt id (0 when none), kept apart so
     /// that searches compare plain integers first instead of copying messages (and their strings).
-    private var idHashes: [UInt64] = []
-    private var promptHashes: [UInt64] = []
+    private var hashes: [(id: UInt64, prompt: UInt64)] = []
 
     /// Room for a typical conversation's messages, so the arrays are not regrown message by message.
     init() {
         messages.reserveCapacity(8)
-        idHashes.reserveCapacity(8)
-        promptHashes.reserveCapacity(8)
+        hashes.reserveCapacity(8)
     }
     private var index: [ExactKey: Int]?
     private var responsesSeen = 0
@@ -69,8 +67,7 @@ struct PairConversationState: Sendable {
     /// Replaces the messages with restored ones (checkpoint restore).
     mutating func restoreMessages(_ restored: [Message]) {
         messages = restored
-        idHashes = restored.map { StableHash.hash($0.id) }
-        promptHashes = restored.map { $0.response.map { StableHash.hash($0.promptId) } ?? 0 }
+        hashes = restored.map { (StableHash.hash($0.id), $0.response.map { StableHash.hash($0.promptId) } ?? 0) }
         responsesSeen = restored.map(\.responseOrder).max() ?? 0
         index = nil
         if messages.count > Self.indexThreshold {
@@ -83,8 +80,8 @@ struct PairConversationState: Sendable {
         if let index { return index[ExactKey(id)] }
         let hash = StableHash.hash(id)
         var index = 0
-        while index < idHashes.count {
-            if idHashes[index] == hash && messages[index].id.isExactly(id) { return index }
+        while index < hashes.count {
+            if hashes[index].id == hash && messages[index].id.isExactly(id) { return index }
             index += 1
         }
         return nil
@@ -95,8 +92,7 @@ struct PairConversationState: Sendable {
         if let existing = find(id) { return existing }
         let hash = StableHash.hash(id)
         messages.append(Message(id: id))
-        idHashes.append(hash)
-        promptHashes.append(0)
+        hashes.append((hash, 0))
         if index != nil {
             index![ExactKey(id)] = messages.count - 1
         } else if messages.count > Self.indexThreshold {
@@ -115,7 +111,7 @@ struct PairConversationState: Sendable {
             messages[at].responseOrder = responsesSeen
         }
         messages[at].response = Response(text: text, model: model, promptId: promptId)
-        promptHashes[at] = StableHash.hash(promptId)
+        hashes[at].prompt = StableHash.hash(promptId)
     }
 
     mutating func setRating(_ rating: Rating, of id: String) { messages[slot(id)].rating = rating }
@@ -129,9 +125,9 @@ struct PairConversationState: Sendable {
     /// Other seen responses to the same prompt as `id`, in the order they were first seen.
     func siblings(of id: String) -> [String] {
         guard let at = find(id), messages[at].response != nil else { return [] }
-        let promptHash = promptHashes[at]
+        let promptHash = hashes[at].prompt
         var result: [(order: Int, id: String)] = []
-        for index in promptHashes.indices where index != at && promptHashes[index] == promptHash {
+        for index in hashes.indices where index != at && hashes[index].prompt == promptHash {
             guard let other = messages[index].response, other.promptId.isExactly(messages[at].response!.promptId)
             else { continue }
             result.append((messages[index].responseOrder, messages[index].id))
@@ -143,7 +139,7 @@ struct PairConversationState: Sendable {
     /// The texts of a pair when all are known and both responses answer the same prompt.
     func resolve(chosen: String, rejected: String) -> (prompt: String, chosen: Response, rejected: Response)? {
         guard let chosenAt = find(chosen), let rejectedAt = find(rejected),
-            promptHashes[chosenAt] == promptHashes[rejectedAt],
+            hashes[chosenAt].prompt == hashes[rejectedAt].prompt,
             let a = messages[chosenAt].response, let b = messages[rejectedAt].response,
             a.promptId.isExactly(b.promptId),
             let prompt = find(a.promptId).flatMap({ messages[$0].promptText })
