@@ -1,5 +1,5 @@
-extension JSONLineScanner.Cursor {
-    private typealias ASCII = JSONLineScanner.ASCII
+extension JSONFieldScanner.Cursor {
+    private typealias ASCII = JSONFieldScanner.ASCII
 
     /// What the grammar pass learned about a number literal, enough to convert most literals exactly.
     ///
