@@ -16,10 +16,17 @@ extension EventTime {
         guard year >= 0, (1...12).contains(month), day >= 1, day <= CivilCalendar.daysInMonth(year: year, month: month),
             (0...23).contains(hour), (0...59).contains(minute), (0...59).contains(second)
         else { return nil }
-        var p = RFC3339Cursor(bytes: bytes)
-        p.index = 19
-        guard let fractionMs = p.fractionMillis(), let offsetMinutes = p.zoneOffsetMinutes(), p.atEnd else {
-            return nil
+        let fractionMs: Int64
+        let offsetMinutes: Int
+        let milliseconds = bytes.count == 24 ? digit(bytes, at: 20) * 100 + twoDigits(bytes, at: 21) : -1
+        if milliseconds >= 0, bytes[19] == UInt8(ascii: "."), bytes[23] | 0x20 == UInt8(ascii: "z") {
+            // The usual `.sssZ` ending (the form Flywheel writes) needs no loop either.
+            (fractionMs, offsetMinutes) = (Int64(milliseconds), 0)
+        } else {
+            var p = RFC3339Cursor(bytes: bytes)
+            p.index = 19
+            guard let fraction = p.fractionMillis(), let offset = p.zoneOffsetMinutes(), p.atEnd else { return nil }
+            (fractionMs, offsetMinutes) = (fraction, offset)
         }
         let days = CivilCalendar.daysFromCivil(year: Int64(year), month: Int64(month), day: Int64(day))
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes) * 60
@@ -30,9 +37,15 @@ extension EventTime {
     /// every range check above fail, a four-digit year included).
     @inline(__always)
     private static func twoDigits(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int {
-        let tens = bytes[index] &- UInt8(ascii: "0")
-        let ones = bytes[index + 1] &- UInt8(ascii: "0")
-        return tens <= 9 && ones <= 9 ? Int(tens) * 10 + Int(ones) : -1_000_000
+        digit(bytes, at: index) * 10 + digit(bytes, at: index + 1)
+    }
+
+    /// The decimal digit at `index`, or a negative number far enough below zero that any sum of a few
+    /// scaled digits that includes it stays negative.
+    @inline(__always)
+    private static func digit(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int {
+        let value = bytes[index] &- UInt8(ascii: "0")
+        return value <= 9 ? Int(value) : -1_000_000
     }
 
     /// Parses a timestamp held in a String (convenience for tests and configuration).

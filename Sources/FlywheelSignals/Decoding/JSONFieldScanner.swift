@@ -57,8 +57,11 @@ struct JSONFieldScanner: Sendable {
 
     /// Scans the object under the cursor, recording wanted values as they come so that the last duplicate wins.
     private static func scanTopLevelObject(
-        _ cursor: inout Cursor, keyTable: KeyTable, into spans: UnsafeMutableBufferPointer<JSONFieldSpan>
+        _ outerCursor: inout Cursor, keyTable: KeyTable, into spans: UnsafeMutableBufferPointer<JSONFieldSpan>
     ) -> Bool {
+        // A local copy can live in registers through the loop; the caller's is written back once.
+        var cursor = outerCursor
+        defer { outerCursor = cursor }
         cursor.advance()
         cursor.skipWhitespace()
         if cursor.peek() == ASCII.closeBrace {
