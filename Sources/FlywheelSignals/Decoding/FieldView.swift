@@ -4,7 +4,8 @@ import FlywheelEngine
 ///
 /// Fields stay spans of the line until a check or the event needs them: the timestamp, `type` and `rating`
 /// are read from the bytes, `comment` and `error_code` are only type-checked, and the only Strings built are
-/// the event's own. Valid only while the line's bytes and the scanner's spans are.
+/// the event's own. Valid only while the line's bytes and the scanner's spans are. The field helpers are
+/// inlined: their optional, typed-throwing results cost more through a call than their bodies do.
 struct FieldView {
     let line: UnsafePointer<UInt8>
     let spans: UnsafeBufferPointer<JSONFieldSpan>
@@ -71,11 +72,13 @@ struct FieldView {
         return span
     }
 
+    @inline(__always)
     private func string(_ field: ChatField) throws(ValidationFailure) -> String? {
         try stringSpan(field)?.string(in: line)
     }
 
     /// A non-empty string of at most `maxScalars` characters.
+    @inline(__always)
     private func id(_ field: ChatField, maxScalars: Int = .max) throws(ValidationFailure) -> String? {
         guard let span = try stringSpan(field) else { return nil }
         guard !span.isEmptyString else { throw ValidationFailure(.invalidField, field.key) }
@@ -86,6 +89,7 @@ struct FieldView {
         return text
     }
 
+    @inline(__always)
     private func rating() throws(ValidationFailure) -> Rating? {
         guard let span = try stringSpan(.rating) else { return nil }
         guard let rating = span.withUTF8(in: line, { Rating(utf8: $0) }) else {
@@ -95,6 +99,7 @@ struct FieldView {
     }
 
     /// The value of a number field; nil when absent, invalid when of another type or beyond a Double.
+    @inline(__always)
     private func number(_ field: ChatField) throws(ValidationFailure) -> (value: Double, exactInteger: Int64?)? {
         guard let span = self[field] else { return nil }
         guard span.kind == .number, case .number(let value, let exactInteger) = span.number(in: line) else {
@@ -103,12 +108,14 @@ struct FieldView {
         return (value, exactInteger)
     }
 
+    @inline(__always)
     private func nonNegativeNumber(_ field: ChatField) throws(ValidationFailure) -> Double? {
         guard let number = try number(field) else { return nil }
         guard number.value >= 0 else { throw ValidationFailure(.invalidField, field.key) }
         return number.value
     }
 
+    @inline(__always)
     private func integer(_ field: ChatField) throws(ValidationFailure) -> Int64? {
         guard let number = try number(field) else { return nil }
         guard let exact = number.exactInteger, exact >= 0 && exact <= 1 << 53 else {

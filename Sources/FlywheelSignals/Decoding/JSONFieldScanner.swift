@@ -30,14 +30,21 @@ struct JSONFieldScanner: Sendable {
     mutating func scan(_ line: UnsafeRawBufferPointer) -> JSONLineScanResult {
         let keyTable = keyTable
         return spans.withUnsafeMutableBufferPointer { spans in
-            spans.update(repeating: .absent)
+            Self.clear(spans)
             guard let base = line.baseAddress else { return .notJSON }
             var cursor = Cursor(bytes: base.assumingMemoryBound(to: UInt8.self), end: line.count)
             let result = Self.scanDocument(&cursor, keyTable: keyTable, into: spans)
             if result != .object {
-                spans.update(repeating: .absent)
+                Self.clear(spans)
             }
             return result
+        }
+    }
+
+    /// Marks every span absent; the other fields of an absent span are never read.
+    private static func clear(_ spans: UnsafeMutableBufferPointer<JSONFieldSpan>) {
+        for slot in spans.indices {
+            spans[slot].kind = .absent
         }
     }
 
