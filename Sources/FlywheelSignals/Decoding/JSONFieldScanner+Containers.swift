@@ -17,7 +17,7 @@ extension JSONFieldScanner.Cursor {
             case ASCII.quote:
                 guard scanString() != nil else { return false }
             case ASCII.minus, ASCII.zero...ASCII.nine:
-                guard scanNumber() != nil else { return false }
+                guard skipNumber() else { return false }
             case UInt8(ascii: "t"):
                 guard consumeTrue() else { return false }
             case UInt8(ascii: "f"):

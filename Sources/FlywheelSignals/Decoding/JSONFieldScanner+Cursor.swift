@@ -104,7 +104,7 @@ extension JSONFieldScanner {
             let kind: JSONFieldSpan.Kind
             switch peek() {
             case ASCII.minus, ASCII.zero...ASCII.nine:
-                guard scanNumber() != nil else { return nil }
+                guard skipNumber() else { return nil }
                 kind = .number
             case UInt8(ascii: "t"):
                 guard consumeTrue() else { return nil }

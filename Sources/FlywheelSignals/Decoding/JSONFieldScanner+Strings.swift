@@ -54,9 +54,14 @@ extension JSONFieldScanner.Cursor {
         var position = span.start
         var written = 0
         while position < span.end {
-            let byte = bytes[position]
-            guard byte == ASCII.backslash, let escape = escape(at: position) else {
-                output[written] = byte
+            // Everything up to the next backslash stands for itself: copy it in one go.
+            let backslash = nextBackslash(from: position, before: span.end)
+            (output + written).initialize(from: bytes + position, count: backslash &- position)
+            written &+= backslash &- position
+            position = backslash
+            guard position < span.end else { break }
+            guard let escape = escape(at: position) else {
+                output[written] = ASCII.backslash
                 written &+= 1
                 position &+= 1
                 continue
@@ -65,6 +70,23 @@ extension JSONFieldScanner.Cursor {
             position &+= escape.length
         }
         return written
+    }
+
+    /// The first position in `position..<limit` holding a backslash, or `limit`; eight bytes at a time.
+    private func nextBackslash(from position: Int, before limit: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var position = position
+        while limit &- position >= 8 {
+            let word = UInt64(littleEndian: UnsafeRawPointer(bytes + position).loadUnaligned(as: UInt64.self))
+            let backslashes = word ^ (ones &* UInt64(ASCII.backslash))
+            let found = (backslashes &- ones) & ~backslashes & (ones << 7)
+            if found != 0 { return position &+ found.trailingZeroBitCount &>> 3 }
+            position &+= 8
+        }
+        while position < limit && bytes[position] != ASCII.backslash {
+            position &+= 1
+        }
+        return position
     }
 
     private static func writeUTF8(_ scalar: UInt32, to output: UnsafeMutablePointer<UInt8>) -> Int {
