@@ -244,6 +244,25 @@ struct EventDecoderFuzzTests {
     }
 }
 
+struct RecentStringsTests {
+    /// Values that share a prefix or differ only in length, more of them than there are entries, in turns.
+    @Test func everyLookupGivesBackTheBytesItWasGiven() {
+        let values = [
+            "", "a", "ab", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmno", "abcdefghijklmnp", "é", "x",
+        ]
+        var recent = RecentStrings()
+        for round in 0..<3 {
+            for value in values + values.reversed() {
+                // Padded so that 16 bytes are readable after the value, as the decoder guarantees.
+                let line = Array((value + "\"} " + String(repeating: " ", count: 16)).utf8)
+                let count = value.utf8.count
+                let string = line.withUnsafeBufferPointer { recent.string($0.baseAddress!, count: count) }
+                #expect(Array(string.utf8) == Array(value.utf8), "round \(round)")
+            }
+        }
+    }
+}
+
 extension DecodedLine {
     fileprivate var verdict: String {
         switch self {

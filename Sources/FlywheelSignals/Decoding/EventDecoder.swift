@@ -21,6 +21,7 @@ public enum DecodedLine: Sendable, Equatable {
 public struct EventDecoder: Sendable {
     public let maxEventBytes: Int
     var scanner = JSONFieldScanner(keys: ChatField.allCases.map(\.key))
+    var recentStrings = RecentStrings()
 
     public init(maxEventBytes: Int) {
         self.maxEventBytes = maxEventBytes
@@ -39,16 +40,18 @@ public struct EventDecoder: Sendable {
         }
         // An object has at least its braces, so the line has a base address.
         let bytes = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        return scanner.spans.withUnsafeBufferPointer { spans -> DecodedLine in
-            let fields = FieldView(line: bytes, spans: spans)
-            do throws(ValidationFailure) {
-                var event = try fields.validatedEvent(origin: origin)
-                if event.type == .choice || event.type == .feedback || event.type == .regenerate {
-                    event.origin.raw = RawText.cut(line)
+        return withUnsafeMutablePointer(to: &recentStrings) { recentStrings in
+            scanner.spans.withUnsafeBufferPointer { spans -> DecodedLine in
+                let fields = FieldView(line: bytes, lineCount: line.count, spans: spans, recentStrings: recentStrings)
+                do throws(ValidationFailure) {
+                    var event = try fields.validatedEvent(origin: origin)
+                    if event.type == .choice || event.type == .feedback || event.type == .regenerate {
+                        event.origin.raw = RawText.cut(line)
+                    }
+                    return .event(event)
+                } catch {
+                    return .invalid(error, time: fields.validTimestamp ?? .min)
                 }
-                return .event(event)
-            } catch {
-                return .invalid(error, time: fields.validTimestamp ?? .min)
             }
         }
     }

@@ -8,7 +8,9 @@ import FlywheelEngine
 /// inlined: their optional, typed-throwing results cost more through a call than their bodies do.
 struct FieldView {
     let line: UnsafePointer<UInt8>
+    let lineCount: Int
     let spans: UnsafeBufferPointer<JSONFieldSpan>
+    let recentStrings: UnsafeMutablePointer<RecentStrings>
 
     /// The field's span; nil when absent or null.
     @inline(__always)
@@ -48,8 +50,8 @@ struct FieldView {
         let parentId = try id(.parentId)
         let rejectedId = try id(.rejectedId)
         if type == .choice, rejectedId == parentId { throw ValidationFailure(.invalidField, "rejected_id") }
-        let model = try id(.model)
-        let variant = try stringSpan(.variant).flatMap { $0.isEmptyString ? nil : $0.string(in: line) }
+        let model = try id(.model, isRecurring: true)
+        let variant = try stringSpan(.variant).flatMap { $0.isEmptyString ? nil : recurringString($0) }
         let text = try string(.text)
         let latencyMs = try nonNegativeNumber(.latencyMs)
         let tokensIn = try integer(.tokensIn) ?? 0
@@ -77,12 +79,24 @@ struct FieldView {
         try stringSpan(field)?.string(in: line)
     }
 
+    /// The String of a field that takes a handful of values (model, variant): found among the recent ones when
+    /// it is short and has no escapes.
+    private func recurringString(_ span: JSONFieldSpan) -> String {
+        let count = span.end &- span.start
+        guard !span.hasEscapes, count <= RecentStrings.maximumCount, lineCount &- span.start >= 16 else {
+            return span.string(in: line)
+        }
+        return recentStrings.pointee.string(line + span.start, count: count)
+    }
+
     /// A non-empty string of at most `maxScalars` characters.
     @inline(__always)
-    private func id(_ field: ChatField, maxScalars: Int = .max) throws(ValidationFailure) -> String? {
+    private func id(_ field: ChatField, maxScalars: Int = .max, isRecurring: Bool = false) throws(ValidationFailure)
+        -> String?
+    {
         guard let span = try stringSpan(field) else { return nil }
         guard !span.isEmptyString else { throw ValidationFailure(.invalidField, field.key) }
-        let text = span.string(in: line)
+        let text = isRecurring ? recurringString(span) : span.string(in: line)
         if maxScalars != .max, text.utf8.count > maxScalars, text.unicodeScalars.count > maxScalars {
             throw ValidationFailure(.invalidField, field.key)
         }
