@@ -3,23 +3,49 @@ extension EventTime {
     /// fraction digits, truncated toward the past to milliseconds. Impossible dates, `:60` and
     /// offsets beyond 23:59 give nil. `T` may be `t`.
     public static func parseRFC3339(_ bytes: UnsafeRawBufferPointer) -> EventTime? {
-        var p = RFC3339Cursor(bytes: bytes)
-        guard let year = p.digits(4), p.expect(UInt8(ascii: "-")),
-            let month = p.digits(2), p.expect(UInt8(ascii: "-")),
-            let day = p.digits(2), p.expectT(),
-            let hour = p.digits(2), p.expect(UInt8(ascii: ":")),
-            let minute = p.digits(2), p.expect(UInt8(ascii: ":")),
-            let second = p.digits(2)
+        // `yyyy-mm-ddThh:mm:ss` has a fixed layout, read without a loop; the fraction and zone vary.
+        guard bytes.count >= 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            bytes[10] | 0x20 == UInt8(ascii: "t"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
         else { return nil }
-        guard (1...12).contains(month), day >= 1, day <= CivilCalendar.daysInMonth(year: year, month: month),
-            hour <= 23, minute <= 59, second <= 59
+        let year = twoDigits(bytes, at: 0) * 100 + twoDigits(bytes, at: 2)
+        let month = twoDigits(bytes, at: 5)
+        let day = twoDigits(bytes, at: 8)
+        let hour = twoDigits(bytes, at: 11)
+        let minute = twoDigits(bytes, at: 14)
+        let second = twoDigits(bytes, at: 17)
+        guard year >= 0, (1...12).contains(month), day >= 1, day <= CivilCalendar.daysInMonth(year: year, month: month),
+            (0...23).contains(hour), (0...59).contains(minute), (0...59).contains(second)
         else { return nil }
-        guard let fractionMs = p.fractionMillis(), let offsetMinutes = p.zoneOffsetMinutes(), p.atEnd else {
-            return nil
+        let fractionMs: Int64
+        let offsetMinutes: Int
+        let milliseconds = bytes.count == 24 ? digit(bytes, at: 20) * 100 + twoDigits(bytes, at: 21) : -1
+        if milliseconds >= 0, bytes[19] == UInt8(ascii: "."), bytes[23] | 0x20 == UInt8(ascii: "z") {
+            // The usual `.sssZ` ending (the form Flywheel writes) needs no loop either.
+            (fractionMs, offsetMinutes) = (Int64(milliseconds), 0)
+        } else {
+            var p = RFC3339Cursor(bytes: bytes)
+            p.index = 19
+            guard let fraction = p.fractionMillis(), let offset = p.zoneOffsetMinutes(), p.atEnd else { return nil }
+            (fractionMs, offsetMinutes) = (fraction, offset)
         }
         let days = CivilCalendar.daysFromCivil(year: Int64(year), month: Int64(month), day: Int64(day))
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes) * 60
         return EventTime(millis: seconds * 1000 + fractionMs)
+    }
+
+    /// The two decimal digits at `index`, or a negative number when they are not both digits (which makes
+    /// every range check above fail, a four-digit year included).
+    @inline(__always)
+    private static func twoDigits(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int {
+        digit(bytes, at: index) * 10 + digit(bytes, at: index + 1)
+    }
+
+    /// The decimal digit at `index`, or a negative number far enough below zero that any sum of a few
+    /// scaled digits that includes it stays negative.
+    @inline(__always)
+    private static func digit(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Int {
+        let value = bytes[index] &- UInt8(ascii: "0")
+        return value <= 9 ? Int(value) : -1_000_000
     }
 
     /// Parses a timestamp held in a String (convenience for tests and configuration).

@@ -27,8 +27,6 @@ struct RFC3339Cursor {
         return true
     }
 
-    mutating func expectT() -> Bool { expect(UInt8(ascii: "T")) || expect(UInt8(ascii: "t")) }
-
     /// Milliseconds of an optional `.fraction` (at least one digit), truncated; 0 when absent.
     mutating func fractionMillis() -> Int64? {
         guard expect(UInt8(ascii: ".")) else { return 0 }

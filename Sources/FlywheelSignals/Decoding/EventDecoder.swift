@@ -1,7 +1,7 @@
 import FlywheelEngine
 
 /// The outcome of decoding one input line.
-public enum DecodedLine: Sendable {
+public enum DecodedLine: Sendable, Equatable {
     case event(ChatEvent)
     /// Not processed. `time` is the line's timestamp when it has a valid one (used only to merge
     /// several inputs), else minus infinity.
@@ -20,7 +20,8 @@ public enum DecodedLine: Sendable {
 /// precedence order of CONTRACT section 1. Reusable across lines; owned by one task.
 public struct EventDecoder: Sendable {
     public let maxEventBytes: Int
-    var scanner = JSONLineScanner(keys: ChatField.allCases.map(\.key))
+    var scanner = JSONFieldScanner(keys: ChatField.allCases.map(\.key))
+    var recentStrings = RecentStrings()
 
     public init(maxEventBytes: Int) {
         self.maxEventBytes = maxEventBytes
@@ -37,16 +38,21 @@ public struct EventDecoder: Sendable {
         case .notObject: return .invalid(ValidationFailure(.malformedJSON, "not a JSON object"), time: .min)
         case .object: break
         }
-        let fields = FieldView(values: scanner.values)
-        do {
-            var event = try fields.validatedEvent()
-            event.origin = origin
-            if event.type == .choice || event.type == .feedback || event.type == .regenerate {
-                event.origin.raw = RawText.cut(line)
+        // An object has at least its braces, so the line has a base address.
+        let bytes = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        return withUnsafeMutablePointer(to: &recentStrings) { recentStrings in
+            scanner.spans.withUnsafeBufferPointer { spans -> DecodedLine in
+                let fields = FieldView(line: bytes, lineCount: line.count, spans: spans, recentStrings: recentStrings)
+                do throws(ValidationFailure) {
+                    var event = try fields.validatedEvent(origin: origin)
+                    if event.type == .choice || event.type == .feedback || event.type == .regenerate {
+                        event.origin.raw = RawText.cut(line)
+                    }
+                    return .event(event)
+                } catch {
+                    return .invalid(error, time: fields.validTimestamp ?? .min)
+                }
             }
-            return .event(event)
-        } catch {
-            return .invalid(error, time: fields.validTimestamp ?? .min)
         }
     }
 

@@ -1,92 +1,140 @@
 import FlywheelEngine
 
-/// The scanned values of one line, checked field by field in the contract's order.
+/// The scanned fields of one line, checked field by field in the contract's order.
+///
+/// Fields stay spans of the line until a check or the event needs them: the timestamp, `type` and `rating`
+/// are read from the bytes, `comment` and `error_code` are only type-checked, and the only Strings built are
+/// the event's own. Valid only while the line's bytes and the scanner's spans are. The field helpers are
+/// inlined: their optional, typed-throwing results cost more through a call than their bodies do.
 struct FieldView {
-    let values: [JSONValue?]
+    let line: UnsafePointer<UInt8>
+    let lineCount: Int
+    let spans: UnsafeBufferPointer<JSONFieldSpan>
+    let recentStrings: UnsafeMutablePointer<RecentStrings>
 
-    subscript(_ field: ChatField) -> JSONValue? {
-        switch values[field.rawValue] {
-        case .none, .some(.null): return nil
-        case .some(let value): return value
-        }
+    /// The field's span; nil when absent or null.
+    @inline(__always)
+    subscript(_ field: ChatField) -> JSONFieldSpan? {
+        let span = spans[field.rawValue]
+        return span.isPresent ? span : nil
     }
 
     /// The timestamp when present and valid (used for merging inputs even if the line is invalid).
     var validTimestamp: EventTime? {
-        guard case .string(let text) = self[.timestamp] else { return nil }
-        return EventTime.parseRFC3339(text)
+        guard let span = self[.timestamp], span.kind == .string else { return nil }
+        return span.withUTF8(in: line) { EventTime.parseRFC3339($0) }
     }
 
-    func validatedEvent() throws(ValidationFailure) -> ChatEvent {
+    func validatedEvent(origin: EventOrigin) throws(ValidationFailure) -> ChatEvent {
         for field in ChatField.alwaysRequired where self[field] == nil {
             throw ValidationFailure(.missingField, field.key)
         }
-        guard case .string(let typeName) = self[.type], let type = ChatEventType(rawValue: typeName) else {
+        guard let span = self[.type], span.kind == .string,
+            let type = span.withUTF8(in: line, { ChatEventType(utf8: $0) })
+        else {
             throw ValidationFailure(.invalidField, "type")
         }
         for field in ChatField.required(by: type) where self[field] == nil {
             throw ValidationFailure(.missingField, field.key)
         }
-        return try buildEvent(type: type)
+        return try buildEvent(type: type, origin: origin)
     }
 
-    private func buildEvent(type: ChatEventType) throws(ValidationFailure) -> ChatEvent {
+    /// Checks the fields in table order and builds the event once all of them passed.
+    private func buildEvent(type: ChatEventType, origin: EventOrigin) throws(ValidationFailure) -> ChatEvent {
         let eventId = try id(.eventId, maxScalars: 128)!
-        guard case .string(let stamp) = self[.timestamp], let time = EventTime.parseRFC3339(stamp) else {
-            throw ValidationFailure(.invalidField, "timestamp")
-        }
-        var event = ChatEvent(eventId: eventId, type: type, time: time, conversationId: try id(.conversationId)!)
-        event.userId = try string(.userId)
-        event.messageId = try id(.messageId)
-        event.parentId = try id(.parentId)
-        event.rejectedId = try id(.rejectedId)
-        if type == .choice, event.rejectedId == event.parentId { throw ValidationFailure(.invalidField, "rejected_id") }
-        event.model = try id(.model)
-        if let variant = try string(.variant), !variant.isEmpty { event.variant = variant }
-        event.text = try string(.text)
-        event.latencyMs = try nonNegativeNumber(.latencyMs)
-        event.tokensIn = try integer(.tokensIn) ?? 0
-        event.tokensOut = try integer(.tokensOut) ?? 0
-        if let rating = try string(.rating) {
-            guard let value = Rating(rawValue: rating) else { throw ValidationFailure(.invalidField, "rating") }
-            event.rating = value
-        }
-        _ = try string(.comment)
-        _ = try string(.errorCode)
-        return event
+        guard let time = validTimestamp else { throw ValidationFailure(.invalidField, "timestamp") }
+        let conversationId = try id(.conversationId)!
+        let userId = try string(.userId)
+        let messageId = try id(.messageId)
+        let parentId = try id(.parentId)
+        let rejectedId = try id(.rejectedId)
+        if type == .choice, rejectedId == parentId { throw ValidationFailure(.invalidField, "rejected_id") }
+        let model = try id(.model, isRecurring: true)
+        let variant = try stringSpan(.variant).flatMap { $0.isEmptyString ? nil : recurringString($0) }
+        let text = try string(.text)
+        let latencyMs = try nonNegativeNumber(.latencyMs)
+        let tokensIn = try integer(.tokensIn) ?? 0
+        let tokensOut = try integer(.tokensOut) ?? 0
+        let rating = try rating()
+        _ = try stringSpan(.comment)
+        _ = try stringSpan(.errorCode)
+        return ChatEvent(
+            eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
+            messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model,
+            variant: variant ?? "default", text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut,
+            rating: rating, origin: origin)
     }
 
+    /// The span of a string field; nil when absent, invalid when of another type.
+    @inline(__always)
+    private func stringSpan(_ field: ChatField) throws(ValidationFailure) -> JSONFieldSpan? {
+        guard let span = self[field] else { return nil }
+        guard span.kind == .string else { throw ValidationFailure(.invalidField, field.key) }
+        return span
+    }
+
+    @inline(__always)
     private func string(_ field: ChatField) throws(ValidationFailure) -> String? {
-        switch self[field] {
-        case .none: return nil
-        case .some(.string(let text)): return text
-        case .some: throw ValidationFailure(.invalidField, field.key)
+        try stringSpan(field)?.string(in: line)
+    }
+
+    /// The String of a field that takes a handful of values (model, variant): found among the recent ones when
+    /// it is short and has no escapes.
+    private func recurringString(_ span: JSONFieldSpan) -> String {
+        let count = span.end &- span.start
+        guard !span.hasEscapes, count <= RecentStrings.maximumCount, lineCount &- span.start >= 16 else {
+            return span.string(in: line)
         }
+        return recentStrings.pointee.string(line + span.start, count: count)
     }
 
     /// A non-empty string of at most `maxScalars` characters.
-    private func id(_ field: ChatField, maxScalars: Int = .max) throws(ValidationFailure) -> String? {
-        guard let text = try string(field) else { return nil }
-        guard !text.isEmpty else { throw ValidationFailure(.invalidField, field.key) }
+    @inline(__always)
+    private func id(_ field: ChatField, maxScalars: Int = .max, isRecurring: Bool = false) throws(ValidationFailure)
+        -> String?
+    {
+        guard let span = try stringSpan(field) else { return nil }
+        guard !span.isEmptyString else { throw ValidationFailure(.invalidField, field.key) }
+        let text = isRecurring ? recurringString(span) : span.string(in: line)
         if maxScalars != .max, text.utf8.count > maxScalars, text.unicodeScalars.count > maxScalars {
             throw ValidationFailure(.invalidField, field.key)
         }
         return text
     }
 
-    private func nonNegativeNumber(_ field: ChatField) throws(ValidationFailure) -> Double? {
-        switch self[field] {
-        case .none: return nil
-        case .some(.number(let value, _)) where value >= 0: return value
-        case .some: throw ValidationFailure(.invalidField, field.key)
+    @inline(__always)
+    private func rating() throws(ValidationFailure) -> Rating? {
+        guard let span = try stringSpan(.rating) else { return nil }
+        guard let rating = span.withUTF8(in: line, { Rating(utf8: $0) }) else {
+            throw ValidationFailure(.invalidField, "rating")
         }
+        return rating
     }
 
-    private func integer(_ field: ChatField) throws(ValidationFailure) -> Int64? {
-        switch self[field] {
-        case .none: return nil
-        case .some(.number(_, let exact?)) where exact >= 0 && exact <= 1 << 53: return exact
-        case .some: throw ValidationFailure(.invalidField, field.key)
+    /// The value of a number field; nil when absent, invalid when of another type or beyond a Double.
+    @inline(__always)
+    private func number(_ field: ChatField) throws(ValidationFailure) -> (value: Double, exactInteger: Int64?)? {
+        guard let span = self[field] else { return nil }
+        guard span.kind == .number, case .number(let value, let exactInteger) = span.number(in: line) else {
+            throw ValidationFailure(.invalidField, field.key)
         }
+        return (value, exactInteger)
+    }
+
+    @inline(__always)
+    private func nonNegativeNumber(_ field: ChatField) throws(ValidationFailure) -> Double? {
+        guard let number = try number(field) else { return nil }
+        guard number.value >= 0 else { throw ValidationFailure(.invalidField, field.key) }
+        return number.value
+    }
+
+    @inline(__always)
+    private func integer(_ field: ChatField) throws(ValidationFailure) -> Int64? {
+        guard let number = try number(field) else { return nil }
+        guard let exact = number.exactInteger, exact >= 0 && exact <= 1 << 53 else {
+            throw ValidationFailure(.invalidField, field.key)
+        }
+        return exact
     }
 }

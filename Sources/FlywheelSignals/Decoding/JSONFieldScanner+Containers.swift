@@ -1,5 +1,5 @@
-extension JSONLineScanner.Cursor {
-    private typealias ASCII = JSONLineScanner.ASCII
+extension JSONFieldScanner.Cursor {
+    private typealias ASCII = JSONFieldScanner.ASCII
 
     /// Validates the value under the cursor without keeping it and moves past it.
     ///
@@ -17,7 +17,7 @@ extension JSONLineScanner.Cursor {
             case ASCII.quote:
                 guard scanString() != nil else { return false }
             case ASCII.minus, ASCII.zero...ASCII.nine:
-                guard scanNumber() != nil else { return false }
+                guard skipNumber() else { return false }
             case UInt8(ascii: "t"):
                 guard consumeTrue() else { return false }
             case UInt8(ascii: "f"):
@@ -26,7 +26,7 @@ extension JSONLineScanner.Cursor {
                 guard consumeNull() else { return false }
             case ASCII.openBrace, ASCII.openBracket:
                 depth &+= 1
-                guard depth <= JSONLineScanner.maximumDepth else { return false }
+                guard depth <= JSONFieldScanner.maximumDepth else { return false }
                 inObject = byte == ASCII.openBrace
                 let bit: UInt64 = 1 << UInt64((depth &- 1) & 63)
                 if inObject {

@@ -1,5 +1,5 @@
-extension JSONLineScanner.Cursor {
-    private typealias ASCII = JSONLineScanner.ASCII
+extension JSONFieldScanner.Cursor {
+    private typealias ASCII = JSONFieldScanner.ASCII
 
     /// The raw bytes of a validated string between its quotes.
     struct StringSpan {
@@ -11,12 +11,24 @@ extension JSONLineScanner.Cursor {
     /// Validates the string whose opening quote is under the cursor and moves past its closing quote.
     ///
     /// Rejects raw control characters, unknown escapes and ill-formed UTF-8 (lone surrogate escapes become U+FFFD).
+    /// Inlined for the common case, plain ASCII up to the closing quote; the rest is out of line.
+    @inline(__always)
     mutating func scanString() -> StringSpan? {
         let start = index &+ 1
-        var position = start
+        let position = skipPlainBytes(from: start)
+        if position < end && bytes[position] == ASCII.quote {
+            index = position &+ 1
+            return StringSpan(start: start, end: position, hasEscapes: false)
+        }
+        return scanEscapedOrNonASCIIString(from: start, at: position)
+    }
+
+    /// Continues `scanString` at `position`, the first byte of the string from `start` that is not plain ASCII.
+    @inline(never)
+    private mutating func scanEscapedOrNonASCIIString(from start: Int, at position: Int) -> StringSpan? {
+        var position = position
         var hasEscapes = false
         while true {
-            position = skipPlainBytes(from: position)
             guard position < end else { return nil }
             let byte = bytes[position]
             if byte == ASCII.quote {
@@ -32,20 +44,7 @@ extension JSONLineScanner.Cursor {
             } else {
                 return nil  // a control character: skipPlainBytes stops at nothing else
             }
-        }
-    }
-
-    /// Decodes the string under the cursor; nil when it is invalid.
-    mutating func decodeString() -> String? {
-        guard let span = scanString() else { return nil }
-        let count = span.end &- span.start
-        guard span.hasEscapes else {
-            return String(decoding: UnsafeBufferPointer(start: bytes + span.start, count: count), as: UTF8.self)
-        }
-        // Every escape is at least as long as the UTF-8 it stands for, so `count` bytes always suffice.
-        return String(unsafeUninitializedCapacity: count) { buffer in
-            guard let base = buffer.baseAddress else { return 0 }
-            return unescape(span, into: base)
+            position = skipPlainBytes(from: position)
         }
     }
 
@@ -55,9 +54,14 @@ extension JSONLineScanner.Cursor {
         var position = span.start
         var written = 0
         while position < span.end {
-            let byte = bytes[position]
-            guard byte == ASCII.backslash, let escape = escape(at: position) else {
-                output[written] = byte
+            // Everything up to the next backslash stands for itself: copy it in one go.
+            let backslash = nextBackslash(from: position, before: span.end)
+            (output + written).initialize(from: bytes + position, count: backslash &- position)
+            written &+= backslash &- position
+            position = backslash
+            guard position < span.end else { break }
+            guard let escape = escape(at: position) else {
+                output[written] = ASCII.backslash
                 written &+= 1
                 position &+= 1
                 continue
@@ -66,6 +70,23 @@ extension JSONLineScanner.Cursor {
             position &+= escape.length
         }
         return written
+    }
+
+    /// The first position in `position..<limit` holding a backslash, or `limit`; eight bytes at a time.
+    private func nextBackslash(from position: Int, before limit: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var position = position
+        while limit &- position >= 8 {
+            let word = UInt64(littleEndian: UnsafeRawPointer(bytes + position).loadUnaligned(as: UInt64.self))
+            let backslashes = word ^ (ones &* UInt64(ASCII.backslash))
+            let found = (backslashes &- ones) & ~backslashes & (ones << 7)
+            if found != 0 { return position &+ found.trailingZeroBitCount &>> 3 }
+            position &+= 8
+        }
+        while position < limit && bytes[position] != ASCII.backslash {
+            position &+= 1
+        }
+        return position
     }
 
     private static func writeUTF8(_ scalar: UInt32, to output: UnsafeMutablePointer<UInt8>) -> Int {
@@ -92,13 +113,17 @@ extension JSONLineScanner.Cursor {
     }
 
     /// Returns the first position at or after `position` holding a quote, backslash, control character or
-    /// non-ASCII byte, or `end`. Tests eight bytes at a time while none of them is special.
+    /// non-ASCII byte, or `end`. Tests eight bytes at a time.
     @inline(__always)
     private func skipPlainBytes(from position: Int) -> Int {
         var position = position
         while end &- position >= 8 {
-            let word = UnsafeRawPointer(bytes + position).loadUnaligned(as: UInt64.self)
-            if Self.containsSpecialByte(word) { break }
+            let word = UInt64(littleEndian: UnsafeRawPointer(bytes + position).loadUnaligned(as: UInt64.self))
+            let special = JSONFieldScanner.specialBytes(word)
+            if special != 0 {
+                // The lowest flag marks the first special byte: a false flag only ever sits above a true one.
+                return position &+ special.trailingZeroBitCount &>> 3
+            }
             position &+= 8
         }
         while position < end {
@@ -107,19 +132,6 @@ extension JSONLineScanner.Cursor {
             position &+= 1
         }
         return position
-    }
-
-    /// Whether any byte of `word` is a quote, a backslash, below 0x20 or above 0x7F (byte order does not matter).
-    @inline(__always)
-    private static func containsSpecialByte(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highBits: UInt64 = 0x8080_8080_8080_8080
-        let quotes = word ^ (ones &* UInt64(ASCII.quote))
-        let backslashes = word ^ (ones &* UInt64(ASCII.backslash))
-        let hasQuote = (quotes &- ones) & ~quotes
-        let hasBackslash = (backslashes &- ones) & ~backslashes
-        let hasControl = (word &- ones &* 0x20) & ~word
-        return (hasQuote | hasBackslash | hasControl | word) & highBits != 0
     }
 
     /// The code point of the escape whose backslash is at `position` and the escape's length in bytes, or nil

@@ -1,4 +1,4 @@
-extension JSONLineScanner {
+extension JSONFieldScanner {
     /// The bytes JSON syntax is made of.
     enum ASCII {
         static let space: UInt8 = 0x20
@@ -15,6 +15,20 @@ extension JSONLineScanner {
         static let closeBracket: UInt8 = 0x5D
         static let openBrace: UInt8 = 0x7B
         static let closeBrace: UInt8 = 0x7D
+    }
+
+    /// The high bit of each byte of `word` that is a quote, a backslash, below 0x20 or above 0x7F, possibly
+    /// with more bits set above the first such byte (the borrows of the subtractions).
+    @inline(__always)
+    static func specialBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* UInt64(ASCII.quote))
+        let backslashes = word ^ (ones &* UInt64(ASCII.backslash))
+        let hasQuote = (quotes &- ones) & ~quotes
+        let hasBackslash = (backslashes &- ones) & ~backslashes
+        let hasControl = (word &- ones &* 0x20) & ~word
+        return (hasQuote | hasBackslash | hasControl | word) & highBits
     }
 
     /// A read position in one line.
@@ -74,26 +88,43 @@ extension JSONLineScanner {
         @inline(__always)
         mutating func consumeNull() -> Bool { consume(word: 0x6C6C_756E, offset: 0) }  // "null"
 
-        /// Decodes the value under the cursor as a wanted top-level field; nil when it is invalid.
-        mutating func decodeValue() -> JSONValue? {
+        /// Validates the value of a top-level member under the cursor, moves past it and returns where it lies;
+        /// nil when it is invalid. Inlined for strings, the most common values.
+        @inline(__always)
+        mutating func scanValue() -> JSONFieldSpan? {
+            guard peek() == ASCII.quote else { return scanOtherValue() }
+            guard let string = scanString() else { return nil }
+            return JSONFieldSpan(kind: .string, start: string.start, end: string.end, hasEscapes: string.hasEscapes)
+        }
+
+        /// `scanValue` for anything but a string.
+        @inline(never)
+        private mutating func scanOtherValue() -> JSONFieldSpan? {
+            let start = index
+            let kind: JSONFieldSpan.Kind
             switch peek() {
-            case ASCII.quote:
-                return decodeString().map { .string($0) }
             case ASCII.minus, ASCII.zero...ASCII.nine:
-                return scanNumber().map { value(of: $0) }
+                guard skipNumber() else { return nil }
+                kind = .number
             case UInt8(ascii: "t"):
-                return consumeTrue() ? .bool(true) : nil
+                guard consumeTrue() else { return nil }
+                kind = .bool
             case UInt8(ascii: "f"):
-                return consumeFalse() ? .bool(false) : nil
+                guard consumeFalse() else { return nil }
+                kind = .bool
             case UInt8(ascii: "n"):
-                return consumeNull() ? .null : nil
+                guard consumeNull() else { return nil }
+                kind = .null
             case ASCII.openBracket:
-                return skipValue(enclosingDepth: 1) ? .array : nil
+                guard skipValue(enclosingDepth: 1) else { return nil }
+                kind = .array
             case ASCII.openBrace:
-                return skipValue(enclosingDepth: 1) ? .object : nil
+                guard skipValue(enclosingDepth: 1) else { return nil }
+                kind = .object
             default:
                 return nil
             }
+            return JSONFieldSpan(kind: kind, start: start, end: index)
         }
     }
 }

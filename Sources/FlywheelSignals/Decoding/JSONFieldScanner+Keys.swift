@@ -1,4 +1,4 @@
-extension JSONLineScanner {
+extension JSONFieldScanner {
     /// An open-addressing hash table from the UTF-8 bytes of the wanted keys to their slots in `values`.
     ///
     /// Lookups allocate nothing: a key is identified by its length and its first 16 bytes packed in two
@@ -45,9 +45,39 @@ extension JSONLineScanner {
         }
 
         /// The slot of the key whose UTF-8 bytes are `key[0..<count]`, or nil when it is not wanted.
-        @inline(__always)
         func index(of key: UnsafePointer<UInt8>, count: Int) -> Int? {
             let (head, tail) = Self.packedPrefix(key, count: count)
+            return index(head: head, tail: tail, count: count, key: key)
+        }
+
+        /// Looks up the member name at `name` when it is plain ASCII of at most 15 bytes, as most are: returns
+        /// its length and its slot (nil when not wanted), or nil when the name needs ``index(of:count:)``
+        /// after a full scan. `name[0..<16]` must be readable.
+        ///
+        /// The two words loaded here both find the closing quote and identify the key.
+        @inline(__always)
+        func lookUpShortName(at name: UnsafePointer<UInt8>) -> (count: Int, slot: Int?)? {
+            let raw = UnsafeRawPointer(name)
+            let head = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+            let tail = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            let count: Int
+            let inHead = JSONFieldScanner.specialBytes(head)
+            if inHead != 0 {
+                count = inHead.trailingZeroBitCount &>> 3
+            } else {
+                let inTail = JSONFieldScanner.specialBytes(tail)
+                guard inTail != 0 else { return nil }
+                count = 8 &+ inTail.trailingZeroBitCount &>> 3
+            }
+            guard name[count] == JSONFieldScanner.ASCII.quote else { return nil }
+            let slot = index(
+                head: head & Self.lowBytesMask(count), tail: tail & Self.lowBytesMask(count &- 8), count: count,
+                key: name)
+            return (count, slot)
+        }
+
+        @inline(__always)
+        private func index(head: UInt64, tail: UInt64, count: Int, key: UnsafePointer<UInt8>) -> Int? {
             var position = Int(truncatingIfNeeded: Self.hash(head, tail, count) >> shift)
             while true {
                 let entry = entries[position]
@@ -88,6 +118,14 @@ extension JSONLineScanner {
                 return (head, packed(key + 8, count: count &- 8))
             }
             return (packed(key, count: count), 0)
+        }
+
+        /// A mask of the low `count` bytes of a word: none for `count <= 0`, all for `count >= 8`.
+        @inline(__always)
+        private static func lowBytesMask(_ count: Int) -> UInt64 {
+            if count <= 0 { return 0 }
+            if count >= 8 { return ~0 }
+            return (1 &<< UInt64(count &* 8)) &- 1
         }
 
         @inline(__always)

@@ -1,5 +1,5 @@
-extension JSONLineScanner.Cursor {
-    private typealias ASCII = JSONLineScanner.ASCII
+extension JSONFieldScanner.Cursor {
+    private typealias ASCII = JSONFieldScanner.ASCII
 
     /// What the grammar pass learned about a number literal, enough to convert most literals exactly.
     ///
@@ -15,7 +15,33 @@ extension JSONLineScanner.Cursor {
         var decimalExponent = 0
     }
 
-    /// Validates the number literal under the cursor (RFC 8259 grammar) and moves past it.
+    /// Validates the number literal under the cursor (RFC 8259 grammar) and moves past it, without working out
+    /// its value: most numbers are only checked, and a wanted one gets its value later, from its span.
+    mutating func skipNumber() -> Bool {
+        var position = index
+        if bytes[position] == ASCII.minus {
+            position &+= 1
+        }
+        guard position < end, isDigit(bytes[position]) else { return false }
+        position = bytes[position] == ASCII.zero ? position &+ 1 : skipDigits(from: position)
+        if position < end && bytes[position] == ASCII.dot {
+            position &+= 1
+            guard position < end, isDigit(bytes[position]) else { return false }
+            position = skipDigits(from: position)
+        }
+        if position < end && bytes[position] | 0x20 == UInt8(ascii: "e") {
+            position &+= 1
+            if position < end && (bytes[position] == ASCII.minus || bytes[position] == UInt8(ascii: "+")) {
+                position &+= 1
+            }
+            guard position < end, isDigit(bytes[position]) else { return false }
+            position = skipDigits(from: position)
+        }
+        index = position
+        return true
+    }
+
+    /// Validates the number literal under the cursor (RFC 8259 grammar), moves past it and returns what it says.
     mutating func scanNumber() -> NumberLiteral? {
         var literal = NumberLiteral(start: index, end: index)
         var position = index
@@ -61,6 +87,15 @@ extension JSONLineScanner.Cursor {
     @inline(__always)
     private func isDigit(_ byte: UInt8) -> Bool {
         byte &- ASCII.zero < 10
+    }
+
+    @inline(__always)
+    private func skipDigits(from start: Int) -> Int {
+        var position = start
+        while position < end, isDigit(bytes[position]) {
+            position &+= 1
+        }
+        return position
     }
 
     @inline(__always)

@@ -1,0 +1,273 @@
+import FlywheelEngine
+import Testing
+
+@testable import FlywheelSignals
+
+/// The decoder as it was before it read fields from byte spans: every wanted value built by
+/// `JSONLineScanner`, then checked in the contract's order. The fuzz test holds the span-based
+/// decoder to exactly these verdicts.
+private struct ReferenceDecoder {
+    var scanner = JSONLineScanner(keys: ChatField.allCases.map(\.key))
+
+    mutating func decode(_ line: UnsafeRawBufferPointer, origin: EventOrigin) -> DecodedLine {
+        switch scanner.scan(line) {
+        case .notJSON: return .invalid(ValidationFailure(.malformedJSON, "not valid JSON"), time: .min)
+        case .notObject: return .invalid(ValidationFailure(.malformedJSON, "not a JSON object"), time: .min)
+        case .object: break
+        }
+        do {
+            var event = try validatedEvent()
+            event.origin = origin
+            if event.type == .choice || event.type == .feedback || event.type == .regenerate {
+                event.origin.raw = RawText.cut(line)
+            }
+            return .event(event)
+        } catch {
+            return .invalid(error, time: validTimestamp ?? .min)
+        }
+    }
+
+    subscript(_ field: ChatField) -> JSONValue? {
+        switch scanner.values[field.rawValue] {
+        case .none, .some(.null): return nil
+        case .some(let value): return value
+        }
+    }
+
+    var validTimestamp: EventTime? {
+        guard case .string(let text) = self[.timestamp] else { return nil }
+        return EventTime.parseRFC3339(text)
+    }
+
+    func validatedEvent() throws(ValidationFailure) -> ChatEvent {
+        for field in ChatField.alwaysRequired where self[field] == nil {
+            throw ValidationFailure(.missingField, field.key)
+        }
+        guard case .string(let typeName) = self[.type], let type = ChatEventType(rawValue: typeName) else {
+            throw ValidationFailure(.invalidField, "type")
+        }
+        for field in ChatField.required(by: type) where self[field] == nil {
+            throw ValidationFailure(.missingField, field.key)
+        }
+        let eventId = try id(.eventId, maxScalars: 128)!
+        guard let time = validTimestamp else { throw ValidationFailure(.invalidField, "timestamp") }
+        var event = ChatEvent(eventId: eventId, type: type, time: time, conversationId: try id(.conversationId)!)
+        event.userId = try string(.userId)
+        event.messageId = try id(.messageId)
+        event.parentId = try id(.parentId)
+        event.rejectedId = try id(.rejectedId)
+        if type == .choice, event.rejectedId == event.parentId { throw ValidationFailure(.invalidField, "rejected_id") }
+        event.model = try id(.model)
+        if let variant = try string(.variant), !variant.isEmpty { event.variant = variant }
+        event.text = try string(.text)
+        if let (value, _) = try number(.latencyMs) {
+            guard value >= 0 else { throw ValidationFailure(.invalidField, "latency_ms") }
+            event.latencyMs = value
+        }
+        event.tokensIn = try integer(.tokensIn) ?? 0
+        event.tokensOut = try integer(.tokensOut) ?? 0
+        if let rating = try string(.rating) {
+            guard let value = Rating(rawValue: rating) else { throw ValidationFailure(.invalidField, "rating") }
+            event.rating = value
+        }
+        _ = try string(.comment)
+        _ = try string(.errorCode)
+        return event
+    }
+
+    func string(_ field: ChatField) throws(ValidationFailure) -> String? {
+        switch self[field] {
+        case .none: return nil
+        case .some(.string(let text)): return text
+        case .some: throw ValidationFailure(.invalidField, field.key)
+        }
+    }
+
+    func id(_ field: ChatField, maxScalars: Int = .max) throws(ValidationFailure) -> String? {
+        guard let text = try string(field) else { return nil }
+        guard !text.isEmpty, text.unicodeScalars.count <= maxScalars else {
+            throw ValidationFailure(.invalidField, field.key)
+        }
+        return text
+    }
+
+    func number(_ field: ChatField) throws(ValidationFailure) -> (Double, Int64?)? {
+        switch self[field] {
+        case .none: return nil
+        case .some(.number(let value, let exact)): return (value, exact)
+        case .some: throw ValidationFailure(.invalidField, field.key)
+        }
+    }
+
+    func integer(_ field: ChatField) throws(ValidationFailure) -> Int64? {
+        guard let (_, exact) = try number(field) else { return nil }
+        guard let exact, exact >= 0 && exact <= 1 << 53 else { throw ValidationFailure(.invalidField, field.key) }
+        return exact
+    }
+}
+
+/// Generates event-like lines that hit every check: each field present or not, null, of the wrong
+/// type, escaped, out of range or empty; keys escaped, repeated or unknown; and byte mutations.
+/// Most choices are valid, so that a good share of the lines are events.
+private struct EventLineGenerator {
+    /// The valid literals of a field and the invalid ones.
+    typealias Choices = (valid: [String], invalid: [String])
+
+    var rng: SeededGenerator
+
+    static let ids: Choices = (
+        [
+            #""e1""#, #""conversation-0001""#, #""\u0065""#, #""caf\u00e9""#, "\"\u{1F600}\"", #""\ud800""#,
+            "\"" + String(repeating: "x", count: 128) + "\"", "\"" + String(repeating: "\u{e9}", count: 128) + "\"",
+        ],
+        [
+            #""""#, "\"" + String(repeating: "x", count: 129) + "\"",
+            "\"" + String(repeating: "\u{e9}", count: 129) + "\"",
+            "\"" + String(repeating: "\\u0078", count: 129) + "\"", "12", "[]", "{}", "false",
+        ]
+    )
+    static let timestamps: Choices = (
+        [
+            #""2026-11-26T10:00:00.123Z""#, #""2026-11-26T10:00:00Z""#, #""2026-11-26t10:00:00.5+02:00""#,
+            #""2026-11-26T10:00:00\u002e999999z""#, #""2026\u002d11-26T10:00:00Z""#, #""2026-11-26T10:00:00-23:59""#,
+            #""0000-01-01T00:00:00Z""#,
+        ],
+        [
+            #""2026-02-30T10:00:00Z""#, #""2026-11-26T10:00:60Z""#, #""2026-11-26T10:00:00""#, #""""#,
+            "1795687200000", "[]",
+        ]
+    )
+    static let numbers: Choices = (
+        ["0", "-0", "12", "12.5", "1e2", "9007199254740992", "0.1e1", "1E-400"],
+        ["-1", "-0.0", "5.0", "9007199254740993", "12345678901234567890", "1e999", "-1e999", #""5""#, "true", "{}"]
+    )
+    static let ratings: Choices = ([#""up""#, #""down""#, #""\u0075p""#, #""d\u006fwn""#], [#""UP""#, #""""#, "1"])
+    static let strings: Choices = (
+        [
+            #""hello""#, #""""#, #""line\nbreak \"quoted\" \\ \/""#, "\"日本語 \u{e9}\u{301} \u{1F600}\"",
+            #""\ud83d\ude00 \udc00""#, #""default""#,
+        ],
+        ["5", "[\"a\"]", "{\"b\":1}"]
+    )
+    static let escapedKeys: [ChatField: String] = [
+        .type: #"\u0074ype"#, .eventId: #"event\u005fid"#, .timestamp: #"times\u0074amp"#, .rating: #"r\u0061ting"#,
+    ]
+
+    mutating func chance(_ percent: Int) -> Bool {
+        Int.random(in: 0..<100, using: &rng) < percent
+    }
+
+    mutating func pick(_ choices: [String]) -> String {
+        choices[Int.random(in: 0..<choices.count, using: &rng)]
+    }
+
+    mutating func line() -> [UInt8] {
+        let type = ChatEventType.allCases[Int.random(in: 0..<ChatEventType.allCases.count, using: &rng)]
+        let required = Set(ChatField.alwaysRequired + ChatField.required(by: type))
+        var members: [String] = []
+        for field in ChatField.allCases where chance(required.contains(field) ? 97 : 30) {
+            members.append(member(field, type: type))
+            if chance(3) { members.append(member(field, type: type)) }
+        }
+        if chance(30) { members.append(#""client":{"os":["ios",1.5e3,null,true]}"#) }
+        members.shuffle(using: &rng)
+        let separator = chance(10) ? " , " : ","
+        return Array(("{" + members.joined(separator: separator) + "}").utf8)
+    }
+
+    private mutating func member(_ field: ChatField, type: ChatEventType) -> String {
+        let key = chance(5) ? Self.escapedKeys[field] ?? field.key : field.key
+        if chance(3) { return "\"\(key)\":null" }
+        return "\"\(key)\":" + literal(for: field, type: type)
+    }
+
+    private mutating func literal(for field: ChatField, type: ChatEventType) -> String {
+        let choices: Choices
+        switch field {
+        case .type:
+            choices = (
+                ["\"\(type.rawValue)\""],
+                [#""\u0070rompt""#, #""respons\u0065""#, #""Prompt""#, #""""#, #""prompt ""#, "7", "true"]
+            )
+        case .timestamp: choices = Self.timestamps
+        case .eventId, .conversationId, .messageId, .parentId, .rejectedId, .model: choices = Self.ids
+        case .latencyMs, .tokensIn, .tokensOut: choices = Self.numbers
+        case .rating: choices = Self.ratings
+        case .userId, .variant, .text, .comment, .errorCode: choices = Self.strings
+        }
+        return chance(95) ? pick(choices.valid) : pick(choices.invalid)
+    }
+
+    mutating func mutate(_ line: [UInt8]) -> [UInt8] {
+        guard !line.isEmpty else { return line }
+        var bytes = line
+        let position = Int.random(in: 0..<bytes.count, using: &rng)
+        switch Int.random(in: 0..<3, using: &rng) {
+        case 0: bytes[position] = UInt8.random(in: 0...255, using: &rng)
+        case 1: bytes.remove(at: position)
+        default: bytes.insert(pick(["\"", "\\", ",", "}", "0", "e"]).utf8.first!, at: position)
+        }
+        return bytes
+    }
+}
+
+struct EventDecoderFuzzTests {
+    /// The span-based decoder gives exactly the verdicts, events and dead-letter details of the reference.
+    @Test(arguments: [UInt64(1), 2, 3, 4])
+    func decoderAgreesWithTheReference(seed: UInt64) {
+        var generator = EventLineGenerator(rng: SeededGenerator(seed: seed))
+        var decoder = EventDecoder(maxEventBytes: 1 << 20)
+        var reference = ReferenceDecoder()
+        var verdicts: [String: Int] = [:]
+        for position in 0..<3_000 {
+            let valid = generator.line()
+            for bytes in [valid, generator.mutate(valid)] {
+                let origin = EventOrigin(partition: 1, position: Int64(position))
+                let ours = bytes.withUnsafeBytes { decoder.decode($0, origin: origin) }
+                let theirs = bytes.withUnsafeBytes { reference.decode($0, origin: origin) }
+                #expect(ours == theirs, "\(String(decoding: bytes, as: UTF8.self).debugDescription)")
+                verdicts[ours.verdict, default: 0] += 1
+            }
+        }
+        // Every kind of verdict must come up often, or the test proves little.
+        for reason in ["event", "malformed_json", "missing_field", "invalid_field"] {
+            #expect(verdicts[reason, default: 0] > 200, "\(reason): \(verdicts)")
+        }
+    }
+
+    @Test(arguments: ChatEventType.allCases)
+    func typeNamesAreMatchedByTheirBytes(_ type: ChatEventType) {
+        var name = type.rawValue
+        #expect(name.withUTF8 { ChatEventType(utf8: UnsafeRawBufferPointer($0)) } == type)
+        var longer = type.rawValue + "s"
+        #expect(longer.withUTF8 { ChatEventType(utf8: UnsafeRawBufferPointer($0)) } == nil)
+    }
+}
+
+struct RecentStringsTests {
+    /// Values that share a prefix or differ only in length, more of them than there are entries, in turns.
+    @Test func everyLookupGivesBackTheBytesItWasGiven() {
+        let values = [
+            "", "a", "ab", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmno", "abcdefghijklmnp", "é", "x",
+        ]
+        var recent = RecentStrings()
+        for round in 0..<3 {
+            for value in values + values.reversed() {
+                // Padded so that 16 bytes are readable after the value, as the decoder guarantees.
+                let line = Array((value + "\"} " + String(repeating: " ", count: 16)).utf8)
+                let count = value.utf8.count
+                let string = line.withUnsafeBufferPointer { recent.string($0.baseAddress!, count: count) }
+                #expect(Array(string.utf8) == Array(value.utf8), "round \(round)")
+            }
+        }
+    }
+}
+
+extension DecodedLine {
+    fileprivate var verdict: String {
+        switch self {
+        case .event: return "event"
+        case .invalid(let failure, _): return failure.reason.rawValue
+        }
+    }
+}
