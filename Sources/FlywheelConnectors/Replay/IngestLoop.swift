@@ -50,6 +50,10 @@ struct IngestLoop {
     }
 
     mutating func run() async throws {
+        if sources.count == 1, case .file(let path) = sources[0] {
+            try await runFused(path: path)
+            return
+        }
         let channels = sources.map { _ in BoundedChannel<Result<[InputLine], ConnectorError>>(capacity: 4) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, source) in sources.enumerated() {
@@ -87,6 +91,30 @@ struct IngestLoop {
             try await flush(isFinal: true)
             try await group.waitForAll()
         }
+    }
+
+    /// A single file is read, decoded and ingested on this one task: each event goes through the
+    /// ingest steps while its memory is still in this core's cache, and no batch of decoded lines
+    /// crosses to another thread.
+    private mutating func runFused(path: String) async throws {
+        let maxBytes = options.config.time.maxEventBytes
+        let input = InputDecoder(path: path, partition: 0, maxEventBytes: maxBytes, batchLines: options.batchLines)
+        let reader = LineReader(source: try ByteSource(path: path), maxLineBytes: maxBytes)
+        try reader.resume(at: positions[0].offset, lineNumber: positions[0].line)
+        var decoder = EventDecoder(maxEventBytes: maxBytes)
+        var more = true
+        while more {
+            // Never more lines than the batch has room for, so batches end where they would with a decoder task.
+            more = try reader.read(maxLines: options.batchLines - linesInBatch) { position, endOffset, content in
+                if let line = input.decode(content, position: position, endOffset: endOffset, decoder: &decoder) {
+                    _ = ingest(line, partition: 0)
+                }
+            }
+            if linesInBatch >= options.batchLines { try await flush(isFinal: false) }
+        }
+        finish(0)
+        trail.append(sequence: sequence, watermark: .max)
+        try await flush(isFinal: true)
     }
 
     private mutating func finish(_ partition: Int) {

@@ -49,7 +49,8 @@ struct InputDecoder: Sendable {
         }
     }
 
-    private func decode(
+    /// The decoded line, or nil for a blank one.
+    func decode(
         _ content: LineContent, position: Int64, endOffset: Int64, decoder: inout EventDecoder
     ) -> InputLine? {
         switch content {

@@ -38,12 +38,15 @@ struct InputMerger {
         return (line, chosen)
     }
 
-    /// For a single input: the rest of the current batch at once (no per-line comparison).
-    mutating func nextBatch(onFinished: (Int) -> Void) async throws(ConnectorError) -> ArraySlice<InputLine>? {
+    /// For a single input: the rest of the current batch at once (no per-line comparison), handed
+    /// over so that the caller owns its only copy.
+    mutating func nextBatch(onFinished: (Int) -> Void) async throws(ConnectorError) -> [InputLine]? {
         guard try await ensureLine(0, onFinished: onFinished) else { return nil }
-        let slice = batches[0][cursors[0]...]
-        cursors[0] = batches[0].count
-        return slice
+        var batch: [InputLine] = []
+        swap(&batch, &batches[0])
+        if cursors[0] > 0 { batch.removeFirst(cursors[0]) }
+        cursors[0] = 0
+        return batch
     }
 
     private mutating func ensureLine(_ index: Int, onFinished: (Int) -> Void) async throws(ConnectorError) -> Bool {
