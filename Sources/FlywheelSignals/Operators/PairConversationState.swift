@@ -58,7 +58,8 @@ struct PairConversationState: Sendable {
         messages.reserveCapacity(8)
         hashes.reserveCapacity(8)
     }
-    private var index: [ExactKey: Int]?
+    /// Empty (no allocation) until the conversation passes `indexThreshold` messages.
+    private var index: [ExactKey: Int] = [:]
     private var responsesSeen = 0
     var claimed: [String] = []
     var waiting: [WaitingPair] = []
@@ -69,7 +70,7 @@ struct PairConversationState: Sendable {
         messages = restored
         hashes = restored.map { (StableHash.hash($0.id), $0.response.map { StableHash.hash($0.promptId) } ?? 0) }
         responsesSeen = restored.map(\.responseOrder).max() ?? 0
-        index = nil
+        index = [:]
         if messages.count > Self.indexThreshold {
             index = Dictionary(
                 messages.enumerated().map { (ExactKey($1.id), $0) }, uniquingKeysWith: { first, _ in first })
@@ -77,7 +78,7 @@ struct PairConversationState: Sendable {
     }
 
     func find(_ id: String) -> Int? {
-        if let index { return index[ExactKey(id)] }
+        if !index.isEmpty { return index[ExactKey(id)] }
         let hash = StableHash.hash(id)
         var index = 0
         while index < hashes.count {
@@ -93,8 +94,8 @@ struct PairConversationState: Sendable {
         let hash = StableHash.hash(id)
         messages.append(Message(id: id))
         hashes.append((hash, 0))
-        if index != nil {
-            index![ExactKey(id)] = messages.count - 1
+        if !index.isEmpty {
+            index[ExactKey(id)] = messages.count - 1
         } else if messages.count > Self.indexThreshold {
             index = Dictionary(
                 messages.enumerated().map { (ExactKey($1.id), $0) }, uniquingKeysWith: { first, _ in first })
