@@ -49,13 +49,13 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
     ) {
         let window = Window(start: t, end: t.adding(gapMs))
         let hash = key.stableHash
-        let slot = index.find(hash, where: { states[$0].key == key }) ?? addState(key, hash: hash)
-        let merged = Self.add(input, window: window, to: &states[slot].sessions, watermark: watermark) {
+        let position = index.find(hash, where: { states[$0].key == key }) ?? addState(key, hash: hash)
+        let merged = Self.add(input, window: window, to: &states[position].sessions, watermark: watermark) {
             emit(key, $0, $1)
         }
         let due = Self.dueTime(merged.window, hasFired: merged.hasFired, allowedLatenessMs: allowedLatenessMs)
-        if let current = states[slot].timer, current <= due { return }
-        states[slot].timer = due
+        if let current = states[position].timer, current <= due { return }
+        states[position].timer = due
         timers.insert(SessionTimer(time: due, hash: hash))
     }
 
@@ -66,13 +66,13 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
         return states.count - 1
     }
 
-    /// Removes the state at `slot`, moving the last state into its place.
-    private mutating func removeState(at slot: Int) {
-        index.remove(states[slot].hash, position: slot)
+    /// Removes the state at `position`, moving the last state into its place.
+    private mutating func removeState(at position: Int) {
+        index.remove(states[position].hash, position: position)
         let last = states.count - 1
-        if slot != last {
-            index.move(states[last].hash, from: last, to: slot)
-            states.swapAt(slot, last)
+        if position != last {
+            index.move(states[last].hash, from: last, to: position)
+            states.swapAt(position, last)
         }
         states.removeLast()
     }
@@ -141,9 +141,9 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
         let dues = sessions.map { Self.dueTime($0.window, hasFired: $0.hasFired, allowedLatenessMs: allowedLatenessMs) }
         guard let due = dues.min() else { return }
         let hash = key.stableHash
-        let slot = index.find(hash, where: { states[$0].key == key }) ?? addState(key, hash: hash)
-        states[slot].sessions = sessions
-        states[slot].timer = due
+        let position = index.find(hash, where: { states[$0].key == key }) ?? addState(key, hash: hash)
+        states[position].sessions = sessions
+        states[position].timer = due
         timers.insert(SessionTimer(time: due, hash: hash))
     }
 
@@ -156,22 +156,22 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
             _ = timers.removeMin()
             // A timer names its key by hash alone: of the keys with that hash, the one whose live
             // timer it is (a stale entry matches none).
-            guard let slot = index.find(next.hash, where: { states[$0].timer == next.time }) else { continue }
-            states[slot].timer = nil
-            fireAndClean(slot: slot, emit: emit)
+            guard let position = index.find(next.hash, where: { states[$0].timer == next.time }) else { continue }
+            states[position].timer = nil
+            fireAndClean(position: position, emit: emit)
         }
     }
 
-    private mutating func fireAndClean(slot: Int, emit: (Key, Window, Accumulator) -> Void) {
-        let key = states[slot].key
+    private mutating func fireAndClean(position: Int, emit: (Key, Window, Accumulator) -> Void) {
+        let key = states[position].key
         let nextDue = Self.fireAndClean(
-            &states[slot].sessions, watermark: watermark, allowedLatenessMs: allowedLatenessMs
+            &states[position].sessions, watermark: watermark, allowedLatenessMs: allowedLatenessMs
         ) { emit(key, $0, $1) }
-        if states[slot].sessions.isEmpty {
-            removeState(at: slot)
+        if states[position].sessions.isEmpty {
+            removeState(at: position)
         } else {
-            states[slot].timer = nextDue
-            timers.insert(SessionTimer(time: nextDue, hash: states[slot].hash))
+            states[position].timer = nextDue
+            timers.insert(SessionTimer(time: nextDue, hash: states[position].hash))
         }
     }
 
