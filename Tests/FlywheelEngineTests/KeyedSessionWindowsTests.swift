@@ -2,19 +2,27 @@ import Testing
 
 @testable import FlywheelEngine
 
+/// A key whose hash the test chooses, so that tests can make different keys collide.
+private struct TestKey: Equatable, KeyGroupHashable {
+    var name: String
+    var stableHash: UInt64
+}
+
 /// Drives a `KeyedSessionWindows` and records every firing.
 private struct SessionHarness {
-    var sessions: KeyedSessionWindows<String, SumAccumulator>
+    var sessions: KeyedSessionWindows<TestKey, SumAccumulator>
     var firings: [Firing] = []
+    let hash: (String) -> UInt64
 
-    init(gapMs: Int64, allowedLatenessMs: Int64 = 0) {
+    init(gapMs: Int64, allowedLatenessMs: Int64 = 0, hash: @escaping (String) -> UInt64 = { StableHash.hash($0) }) {
         sessions = KeyedSessionWindows(gapMs: gapMs, allowedLatenessMs: allowedLatenessMs)
+        self.hash = hash
     }
 
     mutating func add(_ value: Int = 1, key: String = "k", at millis: Int64) {
         var fired: [Firing] = []
-        sessions.add(value, key: key, at: at(millis)) { key, w, acc in
-            fired.append(Firing(window: w, key: key, total: acc.total, count: acc.count))
+        sessions.add(value, key: TestKey(name: key, stableHash: hash(key)), at: at(millis)) { key, w, acc in
+            fired.append(Firing(window: w, key: key.name, total: acc.total, count: acc.count))
         }
         firings += fired
     }
@@ -24,7 +32,7 @@ private struct SessionHarness {
     mutating func advance(to millis: Int64) -> [Firing] {
         var fired: [Firing] = []
         sessions.advance(to: at(millis)) { key, w, acc in
-            fired.append(Firing(window: w, key: key, total: acc.total, count: acc.count))
+            fired.append(Firing(window: w, key: key.name, total: acc.total, count: acc.count))
         }
         fired.sort { ($0.window, $0.key) < ($1.window, $1.key) }
         firings += fired
@@ -97,6 +105,20 @@ struct KeyedSessionWindowsTests {
         #expect(h.sessions.openKeys == 2)
         #expect(h.advance(to: 99) == [session(0, 100, "a", total: 1, count: 1)])
         #expect(h.advance(to: 149) == [session(50, 150, "b", total: 10, count: 1)])
+        #expect(h.sessions.openKeys == 0)
+    }
+
+    @Test func manyOpenKeysEachFireOnce() {
+        var h = SessionHarness(gapMs: 100)
+        for key in 0..<1000 { h.add(key, key: "k\(key)", at: Int64(key % 7)) }
+        #expect(h.sessions.openKeys == 1000)
+        let fired = h.advance(to: .max)
+        #expect(fired.count == 1000)
+        #expect(Set(fired.map(\.key)).count == 1000)
+        for firing in fired {
+            let start = Int64(firing.total % 7)
+            #expect(firing.key == "k\(firing.total)" && firing.window == window(start, start + 100))
+        }
         #expect(h.sessions.openKeys == 0)
     }
 
@@ -180,16 +202,31 @@ struct KeyedSessionWindowsTests {
         #expect(h.sessions.openKeys == 0)
     }
 
-    @Test func sessionsMatchABruteForceModel() {
+    /// How the brute-force test hashes its keys: as in production, or so that keys collide.
+    enum KeyHashing: CaseIterable {
+        case stable, twoValues, constant
+
+        func hash(_ key: String) -> UInt64 {
+            switch self {
+            case .stable: StableHash.hash(key)
+            case .twoValues: UInt64(key.utf8.count % 2) << 40
+            case .constant: 42
+            }
+        }
+    }
+
+    @Test(arguments: KeyHashing.allCases, [3, 400])
+    func sessionsMatchABruteForceModel(hashing: KeyHashing, keyCount: Int) {
         var generator = SeededGenerator(seed: 2024)
         let gap: Int64 = 300
         let outOfOrderness: Int64 = 500
-        var h = SessionHarness(gapMs: gap)
+        var h = SessionHarness(gapMs: gap, hash: hashing.hash)
+        let keys = (0..<keyCount).map { "key\($0)" }
         var accepted: [String: [Int64]] = [:]
         var maxSeen = Int64.min
         for step in 0..<3000 {
             let time = Int64(step) * 40 + Int64.random(in: -600...0, using: &generator)
-            let key = ["a", "b", "c"].randomElement(using: &generator)!
+            let key = keys.randomElement(using: &generator)!
             let watermark = maxSeen == .min ? Int64.min : maxSeen - outOfOrderness - 1
             guard time > watermark else { continue }
             h.add(1, key: key, at: time)

@@ -10,6 +10,23 @@ private func encoded(_ value: String) -> String {
     return String(decoding: out, as: UTF8.self)
 }
 
+/// JSON escaping one byte at a time, as the writer did before it scanned eight bytes at once.
+private func referenceEncoded(_ bytes: [UInt8]) -> String {
+    var out = "\""
+    for byte in bytes {
+        switch byte {
+        case 0x22: out += "\\\""
+        case 0x5C: out += "\\\\"
+        case 0x0A: out += "\\n"
+        case 0x0D: out += "\\r"
+        case 0x09: out += "\\t"
+        case ..<0x20: out += String(format: "\\u%04x", Int(byte))
+        default: out += String(UnicodeScalar(byte))
+        }
+    }
+    return out + "\""
+}
+
 struct JSONWriterTests {
     @Test(arguments: [
         ("plain", #""plain""#), ("", #""""#), ("say \"hi\"", #""say \"hi\"""#), (#"a\b"#, #""a\\b""#),
@@ -64,10 +81,79 @@ struct JSONWriterTests {
         #expect(String(decoding: writer.finishLine(), as: UTF8.self) == "{\"t\": \"\(expected)\"}\n")
     }
 
-    @Test func rawJSONIsWrittenAsIs() {
+    /// The writer formats times itself; it must agree with `EventTime.rfc3339` everywhere.
+    @Test func timesMatchEventTimeFormatting() {
+        var generator = SplitMix64(seed: 11)
+        let edges: [Int64] = [
+            0, -1, 1, 999, -999, -1000, 86_399_999, -86_400_000, 951_782_400_000, -62_167_219_200_001,
+            253_402_300_799_999, 253_402_300_800_000, -62_198_755_200_000, 4_102_444_800_000_000,
+        ]
+        let randoms = (0..<2000).map { _ in
+            Int64.random(in: -400_000_000_000_000...400_000_000_000_000, using: &generator)
+        }
+        for millis in edges + randoms {
+            var writer = JSONWriter()
+            writer.field("t", time: EventTime(millis: millis))
+            let expected = "{\"t\": \"\(EventTime(millis: millis).rfc3339)\"}\n"
+            #expect(String(decoding: writer.finishLine(), as: UTF8.self) == expected)
+        }
+    }
+
+    @Test func rawTextAndStringsFollowAKey() {
         var writer = JSONWriter()
-        writer.field("messages", rawJSON: Array(#"[{"role": "user"}]"#.utf8))
-        #expect(String(decoding: writer.finishLine(), as: UTF8.self) == #"{"messages": [{"role": "user"}]}"# + "\n")
+        writer.key("messages")
+        writer.appendRaw("[")
+        writer.appendString("a\tb")
+        writer.appendRaw(", ")
+        writer.appendNull()
+        writer.appendRaw("]")
+        #expect(String(decoding: writer.finishLine(), as: UTF8.self) == #"{"messages": ["a\tb", null]}"# + "\n")
+    }
+
+    @Test(arguments: [Int64.min, -1_000_000, -10, -9, -1, 0, 1, 9, 10, 99, 100, 1_234_567_890, Int64.max])
+    func integersAreWrittenAsSwiftPrintsThem(value: Int64) {
+        var writer = JSONWriter()
+        writer.field("n", value)
+        #expect(String(decoding: writer.finishLine(), as: UTF8.self) == "{\"n\": \(value)}\n")
+    }
+
+    @Test func linesLongerThanTheInitialCapacityAreComplete() {
+        let texts = (0..<40).map { String(repeating: "\u{1}x\"\\é", count: $0) }
+        var writer = JSONWriter(capacity: 1)
+        for text in texts { writer.field("t", text) }
+        writer.field("list", strings: texts)
+        let line = writer.finishLine()
+        var expected: [UInt8] = Array("{".utf8)
+        for (index, text) in texts.enumerated() {
+            if index > 0 { expected += Array(", ".utf8) }
+            expected += Array("\"t\": ".utf8)
+            JSONWriter.appendEscaped(text, to: &expected)
+        }
+        expected += Array(", \"list\": [".utf8)
+        for (index, text) in texts.enumerated() {
+            if index > 0 { expected += Array(", ".utf8) }
+            JSONWriter.appendEscaped(text, to: &expected)
+        }
+        expected += Array("]}\n".utf8)
+        #expect(line == expected)
+        let parsed = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+        #expect((parsed?["list"] as? [String]) == texts)
+    }
+
+    /// Escaping looks at eight bytes at a time: special bytes at every offset of a word, in long
+    /// texts, must each be escaped (compared with a byte-at-a-time reference).
+    @Test func escapingMatchesAByteAtATimeReference() {
+        var generator = SplitMix64(seed: 7)
+        let alphabet: [UInt8] = [
+            0x00, 0x01, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x21, 0x22, 0x5B, 0x5C, 0x5D, 0x7E, 0x7F, 0x41,
+        ]
+        for length in 0..<40 {
+            for _ in 0..<50 {
+                let bytes = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
+                let text = String(decoding: bytes, as: UTF8.self)
+                #expect(encoded(text) == referenceEncoded(bytes))
+            }
+        }
     }
 
     @Test func deadLetterRecordHasTheSideOutputFields() throws {

@@ -1,9 +1,7 @@
 extension KeyedSessionWindows: KeyGroupedState where Key: StateCodable & KeyGroupHashable, Accumulator: StateCodable {
     public func snapshot(into writers: inout [StateWriter]) {
         var entries = Array(repeating: [(Key, [Session])](), count: writers.count)
-        for (key, state) in keysForSnapshot {
-            entries[KeyGroups.group(ofHash: key.stableHash)].append((key, state.sessions))
-        }
+        forEachKey { key, sessions in entries[KeyGroups.group(ofHash: key.stableHash)].append((key, sessions)) }
         for group in writers.indices {
             writers[group].write(entries[group]) { writer, entry in
                 writer.write(entry.0)

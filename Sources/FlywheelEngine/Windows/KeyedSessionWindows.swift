@@ -7,8 +7,10 @@ import Collections
 /// With an allowed lateness L, a fired session is kept until the watermark reaches `end - 1 + L`;
 /// a record merged into it in that time fires it again at once. Records are added to the session's
 /// accumulator in place; each key has at most one live timer (its earliest due time).
+/// Keys are found by their stable hash in a `HashIndex` over a dense array of key states, so a record
+/// costs one hash of its key and, almost always, one comparison.
 /// Owned by one shard; not thread-safe.
-public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulator> {
+public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator: MergeableAccumulator> {
     public struct Session {
         public var window: Window
         public var accumulator: Accumulator
@@ -17,14 +19,18 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
 
     /// A key's open sessions and its live timer (heap entries with another time are stale).
     struct KeyState {
+        var key: Key
+        var hash: UInt64
         var sessions: [Session] = []
         var timer: EventTime?
     }
 
     public let gapMs: Int64
     public let allowedLatenessMs: Int64
-    private var keys: [Key: KeyState] = [:]
-    private var timers = Heap<SessionTimer<Key>>()
+    /// Keys with at least one open session, in no particular order; `index` finds them.
+    private var states: [KeyState] = []
+    private var index = HashIndex()
+    private var timers = Heap<SessionTimer>()
     // Invariant: watermark never regresses.
     public private(set) var watermark = EventTime.min
 
@@ -34,7 +40,7 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
     }
 
     /// Number of keys with at least one open session.
-    public var openKeys: Int { keys.count }
+    public var openKeys: Int { states.count }
 
     /// Adds a record; sessions it bridges merge. `emit` receives a merged session that had fired
     /// already (only possible with allowed lateness).
@@ -42,28 +48,53 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
         _ input: Accumulator.Input, key: Key, at t: EventTime, emit: (Key, Window, Accumulator) -> Void
     ) {
         let window = Window(start: t, end: t.adding(gapMs))
-        let slot: Dictionary<Key, KeyState>.Index
-        if let found = keys.index(forKey: key) {
-            slot = found
-        } else {
-            keys[key] = KeyState()
-            slot = keys.index(forKey: key)!
+        let hash = key.stableHash
+        let position = index.find(hash, where: { states[$0].key == key }) ?? addState(key, hash: hash)
+        let merged = Self.add(input, window: window, to: &states[position].sessions, watermark: watermark) {
+            emit(key, $0, $1)
         }
-        let index = Self.merge(input, window: window, into: &keys.values[slot].sessions)
+        let due = Self.dueTime(merged.window, hasFired: merged.hasFired, allowedLatenessMs: allowedLatenessMs)
+        if let current = states[position].timer, current <= due { return }
+        states[position].timer = due
+        timers.insert(SessionTimer(time: due, hash: hash))
+    }
+
+    /// Appends an empty state for a key not seen yet; returns its position.
+    private mutating func addState(_ key: Key, hash: UInt64) -> Int {
+        states.append(KeyState(key: key, hash: hash))
+        index.insert(hash, position: states.count - 1)
+        return states.count - 1
+    }
+
+    /// Removes the state at `position`, moving the last state into its place.
+    private mutating func removeState(at position: Int) {
+        index.remove(states[position].hash, position: position)
+        let last = states.count - 1
+        if position != last {
+            index.move(states[last].hash, from: last, to: position)
+            states.swapAt(position, last)
+        }
+        states.removeLast()
+    }
+
+    /// Adds `input` to `list` (see `merge`) and fires the session it went to at once when the
+    /// watermark is past its end; returns that session's window and whether it has fired.
+    private static func add(
+        _ input: Accumulator.Input, window: Window, to list: inout [Session], watermark: EventTime,
+        emit: (Window, Accumulator) -> Void
+    ) -> (window: Window, hasFired: Bool) {
+        let merged = merge(input, window: window, into: &list)
         // Read fields, not the whole session: a copy would retain the accumulator's storage.
-        let merged = keys.values[slot].sessions[index].window
-        if merged.maxTimestamp <= watermark {
-            emit(key, merged, keys.values[slot].sessions[index].accumulator)
-            keys.values[slot].sessions[index].hasFired = true
-        } else if keys.values[slot].sessions[index].hasFired {
+        let mergedWindow = list[merged].window
+        if mergedWindow.maxTimestamp <= watermark {
+            emit(mergedWindow, list[merged].accumulator)
+            list[merged].hasFired = true
+        } else if list[merged].hasFired {
             // Extended past the watermark: it fires again at its new end, as Flink re-registers
             // the merged window's timer.
-            keys.values[slot].sessions[index].hasFired = false
+            list[merged].hasFired = false
         }
-        let due = dueTime(of: keys.values[slot].sessions[index])
-        if let current = keys.values[slot].timer, current <= due { return }
-        keys.values[slot].timer = due
-        timers.insert(SessionTimer(time: due, key: key))
+        return (mergedWindow, list[merged].hasFired)
     }
 
     /// Adds `input` to the session it falls into (merging every session it bridges) or to a new one;
@@ -97,16 +128,23 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
         return found
     }
 
-    var keysForSnapshot: [Key: KeyState] { keys }
+    /// Every key with its open sessions, in no particular order.
+    func forEachKey(_ body: (Key, [Session]) -> Void) {
+        for state in states { body(state.key, state.sessions) }
+    }
 
     /// Sets the watermark of a restored instance (before `restore` adds state).
     public mutating func restoreWatermark(_ value: EventTime) { watermark = value }
 
     /// Adds a restored key's sessions and schedules its timer.
     mutating func restoreKey(_ key: Key, sessions: [Session]) {
-        guard let due = sessions.map({ dueTime(of: $0) }).min() else { return }
-        keys[key] = KeyState(sessions: sessions, timer: due)
-        timers.insert(SessionTimer(time: due, key: key))
+        let dues = sessions.map { Self.dueTime($0.window, hasFired: $0.hasFired, allowedLatenessMs: allowedLatenessMs) }
+        guard let due = dues.min() else { return }
+        let hash = key.stableHash
+        let position = index.find(hash, where: { states[$0].key == key }) ?? addState(key, hash: hash)
+        states[position].sessions = sessions
+        states[position].timer = due
+        timers.insert(SessionTimer(time: due, hash: hash))
     }
 
     /// Moves the watermark, firing every session whose end - 1 it reaches and dropping sessions past
@@ -116,51 +154,64 @@ public struct KeyedSessionWindows<Key: Hashable, Accumulator: MergeableAccumulat
         watermark = newWatermark
         while let next = timers.min, next.time <= watermark {
             _ = timers.removeMin()
-            guard let slot = keys.index(forKey: next.key), keys.values[slot].timer == next.time else { continue }
-            keys.values[slot].timer = nil
-            fireAndClean(next.key, slot: slot, emit: emit)
+            // A timer names its key by hash alone: of the keys with that hash, the one whose live
+            // timer it is (a stale entry matches none).
+            guard let position = index.find(next.hash, where: { states[$0].timer == next.time }) else { continue }
+            states[position].timer = nil
+            fireAndClean(position: position, emit: emit)
         }
     }
 
-    private mutating func fireAndClean(
-        _ key: Key, slot: Dictionary<Key, KeyState>.Index, emit: (Key, Window, Accumulator) -> Void
-    ) {
-        var nextDue = EventTime.max
-        var index = 0
-        while index < keys.values[slot].sessions.count {
-            let window = keys.values[slot].sessions[index].window
-            let maxTs = window.maxTimestamp
-            var hasFired = keys.values[slot].sessions[index].hasFired
-            if !hasFired && maxTs <= watermark {
-                emit(key, window, keys.values[slot].sessions[index].accumulator)
-                keys.values[slot].sessions[index].hasFired = true
-                hasFired = true
-            }
-            if hasFired && maxTs.adding(allowedLatenessMs) <= watermark {
-                keys.values[slot].sessions.remove(at: index)
-            } else {
-                nextDue = Swift.min(nextDue, dueTime(of: keys.values[slot].sessions[index]))
-                index += 1
-            }
-        }
-        if keys.values[slot].sessions.isEmpty {
-            keys.remove(at: slot)
+    private mutating func fireAndClean(position: Int, emit: (Key, Window, Accumulator) -> Void) {
+        let key = states[position].key
+        let nextDue = Self.fireAndClean(
+            &states[position].sessions, watermark: watermark, allowedLatenessMs: allowedLatenessMs
+        ) { emit(key, $0, $1) }
+        if states[position].sessions.isEmpty {
+            removeState(at: position)
         } else {
-            keys.values[slot].timer = nextDue
-            timers.insert(SessionTimer(time: nextDue, key: key))
+            states[position].timer = nextDue
+            timers.insert(SessionTimer(time: nextDue, hash: states[position].hash))
         }
+    }
+
+    /// Fires the sessions of `list` whose end - 1 the watermark reached and drops those past their
+    /// allowed lateness; returns when the earliest remaining one next needs attention.
+    private static func fireAndClean(
+        _ list: inout [Session], watermark: EventTime, allowedLatenessMs: Int64, emit: (Window, Accumulator) -> Void
+    ) -> EventTime {
+        var nextDue = EventTime.max
+        var session = 0
+        while session < list.count {
+            let window = list[session].window
+            let fires = !list[session].hasFired && window.maxTimestamp <= watermark
+            let hasFired = fires || list[session].hasFired
+            if hasFired && window.maxTimestamp.adding(allowedLatenessMs) <= watermark {
+                // Done for good: moved out, so emitting it copies nothing.
+                let removed = list.remove(at: session)
+                if fires { emit(window, removed.accumulator) }
+                continue
+            }
+            if fires {
+                emit(window, list[session].accumulator)
+                list[session].hasFired = true
+            }
+            nextDue = Swift.min(nextDue, dueTime(window, hasFired: hasFired, allowedLatenessMs: allowedLatenessMs))
+            session += 1
+        }
+        return nextDue
     }
 
     /// When a session next needs attention: its firing, or its cleanup once fired.
-    private func dueTime(of session: Session) -> EventTime {
-        session.hasFired ? session.window.maxTimestamp.adding(allowedLatenessMs) : session.window.maxTimestamp
+    private static func dueTime(_ window: Window, hasFired: Bool, allowedLatenessMs: Int64) -> EventTime {
+        hasFired ? window.maxTimestamp.adding(allowedLatenessMs) : window.maxTimestamp
     }
-
 }
 
-struct SessionTimer<Key>: Comparable {
+/// A key's timer in the heap: its due time and the key's hash (which, with the time, finds the key).
+struct SessionTimer: Comparable, Sendable {
     var time: EventTime
-    var key: Key
+    var hash: UInt64
 
     static func == (lhs: SessionTimer, rhs: SessionTimer) -> Bool { lhs.time == rhs.time }
     static func < (lhs: SessionTimer, rhs: SessionTimer) -> Bool { lhs.time < rhs.time }
@@ -168,5 +219,4 @@ struct SessionTimer<Key>: Comparable {
 
 extension KeyedSessionWindows: Sendable where Key: Sendable, Accumulator: Sendable {}
 extension KeyedSessionWindows.Session: Sendable where Accumulator: Sendable {}
-extension KeyedSessionWindows.KeyState: Sendable where Accumulator: Sendable {}
-extension SessionTimer: Sendable where Key: Sendable {}
+extension KeyedSessionWindows.KeyState: Sendable where Key: Sendable, Accumulator: Sendable {}

@@ -55,6 +55,8 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         if cannotBeExample {
             if !messages.isEmpty { messages = [] }
         } else if input.keepMessages, event.type == .prompt || event.type == .response {
+            // Sessions hold a few prompts and responses: one allocation instead of growing 1, 2, 4, 8.
+            if messages.capacity == 0 { messages.reserveCapacity(8) }
             messages.append(
                 ConversationMessage(
                     time: event.time, eventId: event.eventId, isPrompt: event.type == .prompt,
@@ -95,13 +97,24 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         }
     }
 
-    /// Event-time order, ties by event id in code-point order; compares ids only on a time tie.
+    /// Event-time order, ties by event id in code-point order; reads the id only on a time tie.
     private static func isEarlier(
-        _ time: EventTime, _ eventId: String, than current: (time: EventTime, eventId: String, userId: String)?
+        _ time: EventTime, _ eventId: @autoclosure () -> String,
+        than current: (time: EventTime, eventId: String, userId: String)?
     ) -> Bool {
         guard let current else { return true }
         if time != current.time { return time < current.time }
-        return eventId.utf8.lexicographicallyPrecedes(current.eventId.utf8)
+        return eventId().utf8.lexicographicallyPrecedes(current.eventId.utf8)
+    }
+
+    /// The models in code-point order, as the summary lists them; not re-sorted when in order
+    /// already (most sessions have one model).
+    public var sortedModels: [String] {
+        func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+        guard models.indices.dropFirst().contains(where: { precedes(models[$0], models[$0 - 1]) }) else {
+            return models
+        }
+        return models.sorted(by: precedes)
     }
 
     /// `negative` if any thumbs-down or error, else `positive` if any thumbs-up, else `neutral`.

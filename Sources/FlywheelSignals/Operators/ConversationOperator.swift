@@ -54,7 +54,7 @@ struct ConversationRecords: Sendable {
         writer.field("session_end", time: window.end)
         writer.field("prompts", acc.prompts)
         writer.field("responses", acc.responses)
-        writer.field("models", strings: acc.models.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }))
+        writer.field("models", strings: acc.sortedModels)
         writer.field("feedback_up", acc.feedbackUp)
         writer.field("feedback_down", acc.feedbackDown)
         writer.field("regenerations", acc.regenerations)
@@ -71,51 +71,63 @@ struct ConversationRecords: Sendable {
 enum SFTExample {
     /// The example line for a session, or nil when the session does not qualify.
     static func line(conversationId: String, _ acc: ConversationAccumulator) -> [UInt8]? {
-        guard acc.outcome == "positive", acc.regenerations == 0, acc.prompts > 0 else { return nil }
-        var answers: [String: Int] = [:]
-        var promptIds: Set<String> = []
-        for message in acc.messages {
-            if message.isPrompt {
-                promptIds.insert(message.messageId)
-            } else {
-                answers[message.parentId ?? "", default: 0] += 1
-            }
-        }
-        for message in acc.messages where !message.isPrompt && !promptIds.contains(message.parentId ?? "") {
-            return nil
-        }
-        for message in acc.messages where message.isPrompt && answers[message.messageId] != 1 { return nil }
-        let ordered = acc.messages.sorted { ($0.time, $0.eventId.utf8Ordered) < ($1.time, $1.eventId.utf8Ordered) }
+        guard acc.outcome == "positive", acc.regenerations == 0, acc.prompts > 0,
+            answersPairUp(acc.messages)
+        else { return nil }
         var writer = JSONWriter(capacity: 1024)
         writer.field("signal", "sft_example")
         writer.field("conversation_id", conversationId)
-        var messages: [UInt8] = [UInt8(ascii: "[")]
-        for (index, message) in ordered.enumerated() {
-            if index > 0 { messages.append(contentsOf: ", ".utf8) }
-            messages.append(
-                contentsOf: (message.isPrompt
-                    ? "{\"role\": \"user\", \"content\": " : "{\"role\": \"assistant\", \"content\": ").utf8)
-            JSONWriter.appendEscaped(
-                message.hasPII ? PIIRedactor.redact(message.text).text : message.text, to: &messages)
-            messages.append(UInt8(ascii: "}"))
+        writer.key("messages")
+        writer.appendRaw("[")
+        let order = eventTimeOrder(acc.messages)
+        for position in acc.messages.indices {
+            let index = order?[position] ?? position
+            if position > 0 { writer.appendRaw(", ") }
+            writer.appendRaw(
+                acc.messages[index].isPrompt
+                    ? "{\"role\": \"user\", \"content\": " : "{\"role\": \"assistant\", \"content\": ")
+            let text = acc.messages[index].text
+            writer.appendString(acc.messages[index].hasPII ? PIIRedactor.redact(text).text : text)
+            writer.appendRaw("}")
         }
-        messages.append(UInt8(ascii: "]"))
-        writer.field("messages", rawJSON: messages)
+        writer.appendRaw("]")
         return writer.finishLine()
     }
-}
 
-extension String {
-    /// A wrapper that orders strings by their UTF-8 bytes (code point order), as the contract's
-    /// "ties broken by event_id" means on every platform.
-    var utf8Ordered: UTF8Ordered { UTF8Ordered(self) }
-}
-
-struct UTF8Ordered: Comparable {
-    let value: String
-    init(_ value: String) { self.value = value }
-    static func < (lhs: UTF8Ordered, rhs: UTF8Ordered) -> Bool {
-        lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8)
+    /// Whether every prompt has exactly one response and every response answers a prompt of the
+    /// session (by `parent_id`; a missing one counts as "").
+    ///
+    /// Sorted by the id they share (a prompt's message id, a response's parent id), prompts and
+    /// responses form groups; the rule holds exactly when every group has at least one prompt and
+    /// exactly one response. Ids compare with `==` and `<`, as the `Set` and `Dictionary` this
+    /// replaces did.
+    static func answersPairUp(_ messages: [ConversationMessage]) -> Bool {
+        var links = messages.map { (id: $0.isPrompt ? $0.messageId : $0.parentId ?? "", isPrompt: $0.isPrompt) }
+        links.sort { $0.id < $1.id }
+        var start = 0
+        while start < links.count {
+            var prompts = 0
+            var responses = 0
+            var end = start
+            while end < links.count && links[end].id == links[start].id {
+                if links[end].isPrompt { prompts += 1 } else { responses += 1 }
+                end += 1
+            }
+            guard prompts > 0 && responses == 1 else { return false }
+            start = end
+        }
+        return true
     }
-    static func == (lhs: UTF8Ordered, rhs: UTF8Ordered) -> Bool { lhs.value == rhs.value }
+
+    /// The message indices in event-time order, ties by event id in code-point order; nil when
+    /// the messages are in that order already (they arrive mostly in order).
+    static func eventTimeOrder(_ messages: [ConversationMessage]) -> [Int]? {
+        func precedes(_ a: Int, _ b: Int) -> Bool {
+            if messages[a].time != messages[b].time { return messages[a].time < messages[b].time }
+            return messages[a].eventId.utf8.lexicographicallyPrecedes(messages[b].eventId.utf8)
+        }
+        guard messages.indices.dropFirst().contains(where: { precedes($0, $0 - 1) }) else { return nil }
+        // The sort is stable, so messages that tie completely keep their arrival order, as before.
+        return messages.indices.sorted(by: precedes)
+    }
 }
