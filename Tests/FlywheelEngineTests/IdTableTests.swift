@@ -14,6 +14,14 @@ struct IdTableTests {
         #expect(table.count == 1)
     }
 
+    @Test func touchReadsTheHomeSlot() {
+        var table = IdTable(capacity: 4)
+        let hash = IdTable.hash("a")
+        #expect(table.touch(hash: hash) == 0)
+        table.set("a", hash: hash, time: 1)
+        #expect(table.touch(hash: hash) == hash)
+    }
+
     @Test func hashIsNeverZero() {
         #expect((0..<1000).allSatisfy { IdTable.hash("id-\($0)") != 0 })
     }

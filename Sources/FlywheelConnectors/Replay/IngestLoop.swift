@@ -23,6 +23,10 @@ struct IngestLoop {
     private var checkpointId: Int64
     private var linesSinceCheckpoint: Int64 = 0
     private var lastCheckpoint: ContinuousClock.Instant
+    /// Lines decoded before their de-dup slots are touched and they are ingested (`runFused`).
+    private static let runLines = 32
+    /// Keeps the loads of `IngestState.touch` from being optimized away.
+    private var touched: UInt64 = 0
 
     init(
         options: ReplayOptions, sources: [ReplaySource], dispatcher: Dispatcher, started: ContinuousClock.Instant,
@@ -102,14 +106,25 @@ struct IngestLoop {
         let reader = LineReader(source: try ByteSource(path: path), maxLineBytes: maxBytes)
         try reader.resume(at: positions[0].offset, lineNumber: positions[0].line)
         var decoder = EventDecoder(maxEventBytes: maxBytes)
+        var run: [InputLine] = []
+        run.reserveCapacity(Self.runLines)
         var more = true
         while more {
             // Never more lines than the batch has room for, so batches end where they would with a decoder task.
-            more = try reader.read(maxLines: options.batchLines - linesInBatch) { position, endOffset, content in
+            let room = Swift.min(Self.runLines, options.batchLines - linesInBatch)
+            more = try reader.read(maxLines: room) { position, endOffset, content in
                 if let line = input.decode(content, position: position, endOffset: endOffset, decoder: &decoder) {
-                    _ = ingest(line, partition: 0)
+                    run.append(line)
                 }
             }
+            // The de-dup table outgrows the caches: load the run's slots together, then ingest.
+            for index in run.indices { touched ^= state.touch(run[index].decoded) }
+            for index in run.indices {
+                var line = InputLine.moved
+                swap(&line, &run[index])
+                _ = ingest(line, partition: 0)
+            }
+            run.removeAll(keepingCapacity: true)
             if linesInBatch >= options.batchLines { try await flush(isFinal: false) }
         }
         finish(0)

@@ -38,6 +38,14 @@ public struct Deduplicator: Sendable {
         return false
     }
 
+    /// Starts loading the table slot of `id` into the cache; returns a value to keep the load.
+    ///
+    /// The table holds an hour of ids and outgrows the caches, so each lookup is a cache miss.
+    /// Touching the slots of a run of events first lets those misses overlap instead of taking
+    /// turns (see `IngestState.touch`).
+    @inline(__always)
+    public func touch(_ id: String) -> UInt64 { table.touch(hash: IdTable.hash(id)) }
+
     /// Forgets ids whose time-to-live has passed at `watermark`.
     public mutating func expire(watermark: EventTime) {
         let w = watermark.millis

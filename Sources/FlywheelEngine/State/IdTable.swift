@@ -49,6 +49,13 @@ struct IdTable: Sendable {
         }
     }
 
+    /// Reads the home slot of `hash` and returns what it holds, so that the caller can bring the
+    /// slots of several ids into the cache at once (their loads overlap) before looking them up.
+    @inline(__always)
+    func touch(hash: UInt64) -> UInt64 {
+        entries.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: hash) & mask].hash }
+    }
+
     /// Stores `time` for `id`, replacing any earlier value.
     mutating func set(_ id: String, hash: UInt64, time: Int64) {
         if !overflow.isEmpty, overflow[ExactKey(id)] != nil {
