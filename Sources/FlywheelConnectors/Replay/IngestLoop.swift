@@ -66,12 +66,13 @@ struct IngestLoop {
                 case .file(let path):
                     let decoder = InputDecoder(
                         path: path, partition: index, maxEventBytes: maxBytes, batchLines: options.batchLines,
-                        startOffset: positions[index].offset, startLine: positions[index].line)
+                        countsPII: options.config.signals.needsPIICounts, startOffset: positions[index].offset,
+                        startLine: positions[index].line)
                     group.addTask { await decoder.run(into: channels[index]) }
                 case .topicPartition(_, _, let directory):
                     let decoder = TopicInputDecoder(
                         directory: directory, partition: index, maxEventBytes: maxBytes, batchLines: options.batchLines,
-                        startOffset: positions[index].offset)
+                        countsPII: options.config.signals.needsPIICounts, startOffset: positions[index].offset)
                     group.addTask { await decoder.run(into: channels[index]) }
                 }
             }
@@ -105,7 +106,7 @@ struct IngestLoop {
         let input = InputDecoder(path: path, partition: 0, maxEventBytes: maxBytes, batchLines: options.batchLines)
         let reader = LineReader(source: try ByteSource(path: path), maxLineBytes: maxBytes)
         try reader.resume(at: positions[0].offset, lineNumber: positions[0].line)
-        var decoder = EventDecoder(maxEventBytes: maxBytes)
+        var decoder = EventDecoder(maxEventBytes: maxBytes, countsPII: options.config.signals.needsPIICounts)
         var run: [InputLine] = []
         run.reserveCapacity(Self.runLines)
         var more = true

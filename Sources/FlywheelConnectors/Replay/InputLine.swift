@@ -22,6 +22,8 @@ struct InputDecoder: Sendable {
     let partition: Int
     let maxEventBytes: Int
     let batchLines: Int
+    /// Whether events get `textPIICount` (see `EventDecoder.countsPII`).
+    var countsPII = false
     /// Where to start: byte offset and the number of lines before it (0, 0 for a fresh replay).
     var startOffset: Int64 = 0
     var startLine: Int64 = 0
@@ -32,7 +34,7 @@ struct InputDecoder: Sendable {
         do {
             let reader = LineReader(source: try ByteSource(path: path), maxLineBytes: maxEventBytes)
             try reader.resume(at: startOffset, lineNumber: startLine)
-            var decoder = EventDecoder(maxEventBytes: maxEventBytes)
+            var decoder = EventDecoder(maxEventBytes: maxEventBytes, countsPII: countsPII)
             var more = true
             while more {
                 var batch: [InputLine] = []

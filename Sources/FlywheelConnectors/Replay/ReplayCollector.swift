@@ -35,12 +35,13 @@ struct ReplayCollector {
         self.parallelism = parallelism
     }
 
-    mutating func handle(_ event: Event) throws {
+    /// Takes `event` over: records are moved into the ordering, not copied.
+    mutating func handle(_ event: consuming Event) throws {
         if isBlocked(event) {
             held.append(event)
             return
         }
-        switch event {
+        switch consume event {
         case .side(.records(let records)):
             ordered.addSide(records)
         case .side(.barrier(let next)):
@@ -96,9 +97,10 @@ struct ReplayCollector {
         barrier = nil
         snapshots = [:]
         ingestBlocked = false
-        let replay = held
-        held = []
-        for event in replay { try handle(event) }
+        var replay: [Event] = []
+        swap(&replay, &held)
+        replay.reverse()
+        while let event = replay.popLast() { try handle(event) }
     }
 
     /// Every event was handled: nothing may be held back at the end.

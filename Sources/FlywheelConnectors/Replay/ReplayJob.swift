@@ -58,7 +58,7 @@ public enum ReplayJob {
                 resume: resume)
             try await ingest.run()
             ingestCounters.withLock { $0 = ingest.state.counters }
-        } collect: { event in
+        } collect: { (event: consuming ReplayCollector.Event) in
             try collector.handle(event)
         }
         guard collector.isDrained else {

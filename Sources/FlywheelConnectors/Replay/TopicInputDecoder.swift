@@ -8,6 +8,8 @@ struct TopicInputDecoder: Sendable {
     let partition: Int
     let maxEventBytes: Int
     let batchLines: Int
+    /// Whether events get `textPIICount` (see `EventDecoder.countsPII`).
+    var countsPII = false
     /// The next offset to read (0 for a fresh replay; past the log start is clamped to it).
     var startOffset: Int64 = 0
 
@@ -20,7 +22,7 @@ struct TopicInputDecoder: Sendable {
             defer { try? log.close() }
             let end = log.highWatermark
             var next = max(startOffset, log.logStartOffset)
-            var decoder = EventDecoder(maxEventBytes: maxEventBytes)
+            var decoder = EventDecoder(maxEventBytes: maxEventBytes, countsPII: countsPII)
             while next < end {
                 var batch: [InputLine] = []
                 batch.reserveCapacity(batchLines)

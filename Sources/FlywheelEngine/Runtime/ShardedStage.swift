@@ -40,7 +40,7 @@ public enum ShardedStage {
         queueDepth: Int = 4,
         sideType: Side.Type = Side.self,
         produce: @escaping @Sendable (ShardDispatcher<Op.Input, Op.Output, Side>) async throws -> Void,
-        collect: (CollectorEvent<Op.Output, Side>) throws -> Void
+        collect: (consuming CollectorEvent<Op.Output, Side>) throws -> Void
     ) async throws {
         let inputs = operators.map { _ in BoundedChannel<ShardBatch<Op.Input>>(capacity: queueDepth) }
         let collector = BoundedChannel<CollectorEvent<Op.Output, Side>>(capacity: queueDepth * operators.count + 4)

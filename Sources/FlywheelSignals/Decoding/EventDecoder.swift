@@ -23,8 +23,13 @@ public struct EventDecoder: Sendable {
     var scanner = JSONFieldScanner(keys: ChatField.allCases.map(\.key))
     var recentStrings = RecentStrings()
 
-    public init(maxEventBytes: Int) {
+    /// Whether prompt and response events get `textPIICount`: cheap here, where the text was just
+    /// written, and a cache miss per text in a shard. Set it when conversation signals run.
+    public var countsPII: Bool
+
+    public init(maxEventBytes: Int, countsPII: Bool = false) {
         self.maxEventBytes = maxEventBytes
+        self.countsPII = countsPII
     }
 
     /// Decodes `line` (without its "\n"). `origin` is stored in the event; its raw text is filled
@@ -47,6 +52,8 @@ public struct EventDecoder: Sendable {
                     var event = try fields.validatedEvent(origin: origin)
                     if event.type == .choice || event.type == .feedback || event.type == .regenerate {
                         event.origin.raw = RawText.cut(line)
+                    } else if countsPII, event.type == .prompt || event.type == .response, let text = event.text {
+                        event.textPIICount = PIIRedactor.count(text)
                     }
                     return .event(event)
                 } catch {

@@ -41,6 +41,7 @@ public struct ChatEvent: Sendable, Equatable {
         var tokensOut: Int64
         var rating: Rating?
         var origin: EventOrigin
+        var textPIICount: Int?
 
         init(
             eventId: String, type: ChatEventType, time: EventTime, conversationId: String, userId: String?,
@@ -66,11 +67,13 @@ public struct ChatEvent: Sendable, Equatable {
         }
 
         func copy() -> Storage {
-            Storage(
+            let copy = Storage(
                 eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
                 messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model, variant: variant,
                 text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating,
                 origin: origin)
+            copy.textPIICount = textPIICount
+            return copy
         }
     }
 
@@ -124,7 +127,11 @@ public struct ChatEvent: Sendable, Equatable {
     }
     public var text: String? {
         get { storage.text }
-        set { mutableStorage().text = newValue }
+        set {
+            let storage = mutableStorage()
+            storage.text = newValue
+            storage.textPIICount = nil
+        }
     }
     public var latencyMs: Double? {
         get { storage.latencyMs }
@@ -146,6 +153,13 @@ public struct ChatEvent: Sendable, Equatable {
     public var origin: EventOrigin {
         get { storage.origin }
         set { mutableStorage().origin = newValue }
+    }
+    /// E-mail addresses and phone numbers in `text` (`PIIRedactor.count`), when the decoder counted
+    /// them: it does so while the text is in its core's cache. Nil when not counted; not part of
+    /// equality (it follows from `text`). Setting `text` clears it.
+    public var textPIICount: Int? {
+        get { storage.textPIICount }
+        set { mutableStorage().textPIICount = newValue }
     }
 
     public init(

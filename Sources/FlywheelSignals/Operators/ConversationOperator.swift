@@ -16,7 +16,9 @@ public struct ConversationOperator: Sendable {
 
     public mutating func add(_ event: ChatEvent, into out: inout [SignalRecord]) {
         var pii = 0
-        if event.type == .prompt || event.type == .response, let text = event.text { pii = PIIRedactor.count(text) }
+        if event.type == .prompt || event.type == .response, let text = event.text {
+            pii = event.textPIICount ?? PIIRedactor.count(text)
+        }
         let input = ConversationAccumulator.Input(event: event, keepMessages: records.emitExamples, piiCount: pii)
         let records = records
         sessions.add(input, key: ExactKey(event.conversationId), at: event.time) { key, window, acc in

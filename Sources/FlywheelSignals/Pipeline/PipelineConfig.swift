@@ -39,6 +39,9 @@ public struct PipelineConfig: Sendable, Equatable {
     public struct Signals: Sendable, Equatable {
         /// The kinds to compute; every kind still gets its (possibly empty) output file.
         public var enabled: Set<SignalKind> = Set(SignalKind.allCases)
+
+        /// Whether a conversation signal runs (they count PII in prompts and responses).
+        public var needsPIICounts: Bool { enabled.contains(.conversationSummary) || enabled.contains(.sftExample) }
         /// Tumbling window size of `model_quality` (also the windows `quality_alert` reads).
         public var modelQualityWindowMs: Int64 = 60_000
         /// How long an incomplete preference pair waits, in event time.
