@@ -15,7 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
     var events: Int = 1_000_000
 
     @Option(help: "Number of shards for the replay.")
-    var parallelism: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+    var parallelism: Int = ReplayOptions.defaultParallelism()
 
     @Option(help: "Pipeline file for the replay (default: the built-in pipeline, every signal).")
     var pipeline: String?

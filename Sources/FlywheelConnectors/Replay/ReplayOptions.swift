@@ -1,8 +1,16 @@
+import Foundation
 import FlywheelEngine
 import FlywheelSignals
 
 /// What to replay and how.
 public struct ReplayOptions: Sendable {
+    /// The default shard count for `cores` processors: one per core but one, which the reading,
+    /// decoding and ingest task keeps busy; on two cores, two shards, which keep both cores busier
+    /// than one (measured on 1M events: 1.25-1.43 s at 2 shards, 1.42-1.52 s at 1, 1.52-1.55 s at 3).
+    public static func defaultParallelism(cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
+        cores <= 2 ? max(1, cores) : cores - 1
+    }
+
     /// Input files, one source partition each; "-" is standard input; gzip is detected.
     public var inputs: [String]
     public var outputPath: String
