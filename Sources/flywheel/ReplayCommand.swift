@@ -27,7 +27,8 @@ struct ReplayCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "Number of shards (operator tasks). Output is identical for every value.",
             discussion:
-                "Default: one less than the number of cores, so that the reader, decoder and ingest have a core to themselves; 2 on a 2-core machine (measured faster than 1)."))
+                "Default: one less than the number of cores, so that the reader, decoder and ingest have a core to themselves; 2 on a 2-core machine (measured faster than 1)."
+        ))
     var parallelism: Int = ReplayOptions.defaultParallelism()
 
     @Option(help: "Input lines per batch handed between tasks.")

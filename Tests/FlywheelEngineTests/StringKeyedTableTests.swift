@@ -37,6 +37,28 @@ struct StringKeyedTableTests {
         #expect(table.find("second", hash: 99).map { table[$0] } == 2)
     }
 
+    @Test func removeFirstByHashTakesOnlyAnEntryWhoseOwnValueQualifies() {
+        var table = StringKeyedTable<Int64>()
+        table.insert("first", hash: 99, value: 5)
+        table.insert("second", hash: 99, value: 1)
+        // "first" comes first in the probe run but its value does not qualify; "second" does.
+        table.removeFirst(hash: 99) { $0 < 2 }
+        #expect(table.find("first", hash: 99).map { table[$0] } == 5)
+        #expect(table.find("second", hash: 99) == nil)
+        table.removeFirst(hash: 99) { $0 < 2 }
+        #expect(table.count == 1)
+        table.removeFirst(hash: 99) { $0 < 6 }
+        #expect(table.isEmpty)
+    }
+
+    @Test func touchReadsTheHomeSlot() {
+        var table = StringKeyedTable<Int64>(capacity: 4)
+        let hash = StableHash.hash("a")
+        #expect(table.touch(hash: hash) == 0)
+        table.insert("a", hash: hash, value: 1)
+        #expect(table.touch(hash: hash) == hash | 1)
+    }
+
     @Test func keysAreComparedByCodePoints() {
         var table = StringKeyedTable<Int>()
         let composed = "caf\u{E9}"

@@ -1,6 +1,6 @@
-import Foundation
 import FlywheelEngine
 import FlywheelSignals
+import Foundation
 
 /// What to replay and how.
 public struct ReplayOptions: Sendable {

@@ -8,7 +8,8 @@ import Collections
 public struct Deduplicator: Sendable {
     public let ttlMs: Int64
     private let bucketMs: Int64
-    private var table = IdTable()
+    /// Each remembered id with the time it was first seen.
+    private var table = StringKeyedTable<Int64>(capacity: 1024)
     /// The hashes of the ids first seen in each bucket of `ttl / 8` (hashes, not ids: expiring
     /// then needs neither the strings nor hashing them again).
     private var buckets: [Int64: [UInt64]] = [:]
@@ -25,9 +26,13 @@ public struct Deduplicator: Sendable {
     /// Returns true when `id` was seen and not yet forgotten at watermark `watermark`; otherwise
     /// remembers it with time `t` and returns false.
     public mutating func checkAndInsert(_ id: String, at t: EventTime, watermark: EventTime) -> Bool {
-        let hash = IdTable.hash(id)
-        if let first = table.time(of: id, hash: hash), !expired(first, watermark.millis) { return true }
-        table.set(id, hash: hash, time: t.millis)
+        let hash = StableHash.hash(id)
+        if let slot = table.find(id, hash: hash) {
+            if !expired(table[slot], watermark.millis) { return true }
+            table[slot] = t.millis
+        } else {
+            table.insert(id, hash: hash, value: t.millis)
+        }
         let bucket = t.millis.floorDivided(by: bucketMs)
         if buckets[bucket] == nil {
             bucketOrder.insert(bucket)
@@ -44,7 +49,7 @@ public struct Deduplicator: Sendable {
     /// Touching the slots of a run of events first lets those misses overlap instead of taking
     /// turns (see `IngestState.touch`).
     @inline(__always)
-    public func touch(_ id: String) -> UInt64 { table.touch(hash: IdTable.hash(id)) }
+    public func touch(_ id: String) -> UInt64 { table.touch(hash: StableHash.hash(id)) }
 
     /// Forgets ids whose time-to-live has passed at `watermark`.
     public mutating func expire(watermark: EventTime) {
@@ -55,7 +60,7 @@ public struct Deduplicator: Sendable {
             _ = bucketOrder.removeMin()
             let ttl = ttlMs
             for hash in buckets.removeValue(forKey: bucket) ?? [] {
-                table.removeEntry(hash: hash) { Self.expired($0, w, ttl: ttl) }
+                table.removeFirst(hash: hash) { Self.expired($0, w, ttl: ttl) }
             }
         }
     }
