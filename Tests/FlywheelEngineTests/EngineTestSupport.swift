@@ -33,18 +33,3 @@ struct Firing: Equatable, CustomStringConvertible {
 
     var description: String { "\(key) [\(window.start.millis), \(window.end.millis)) total \(total) count \(count)" }
 }
-
-/// SplitMix64: a small seeded generator, so "random" tests replay the same inputs every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}

@@ -1,3 +1,4 @@
+import FlywheelTesting
 import Testing
 
 @testable import FlywheelEngine

@@ -11,7 +11,7 @@ private struct JSONLineGenerator {
             0x00, 0x09, 0x0A, 0x0D, 0x1F, 0x7F, 0x80, 0xBF, 0xC0, 0xC3, 0xE2, 0xED, 0xF0, 0xF4, 0xF5, 0xFF,
         ]
 
-    var rng: SeededGenerator
+    var rng: SplitMix64
 
     mutating func chance(_ percent: Int) -> Bool {
         Int.random(in: 0..<100, using: &rng) < percent
@@ -271,7 +271,7 @@ struct JSONLineScannerFuzzTests {
     /// Compares the scanner with Foundation on generated lines and on mutations of them.
     @Test(arguments: [UInt64(1), 2, 3, 4])
     func scannerAgreesWithFoundation(seed: UInt64) {
-        var generator = JSONLineGenerator(rng: SeededGenerator(seed: seed))
+        var generator = JSONLineGenerator(rng: SplitMix64(seed: seed))
         var scanner = JSONLineScanner(keys: Self.keys)
         var counts = (agreed: 0, skipped: 0, rejected: 0)
         for _ in 0..<1_000 {

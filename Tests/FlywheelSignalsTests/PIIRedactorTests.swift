@@ -201,19 +201,6 @@ private let pythonTable: [PIICase] = [
 
 // MARK: - Differential test against Python
 
-/// The SplitMix64 generator, identical to the one in Fixtures/make_pii_cases.py.
-private struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Constants shared with Fixtures/make_pii_cases.py; changing one here requires regenerating the fixture.
 private enum Differential {
     static let seed: UInt64 = 0x5EED_F1A7_2026
@@ -227,7 +214,7 @@ private enum Differential {
 
     /// The same strings, in the same order, as `generate()` in make_pii_cases.py.
     static func strings() -> [String] {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         return (0..<count).map { _ in
             let alphabet = alphabets[Int(random.next() % UInt64(alphabets.count))]
             let length = random.next() % (maxLength + 1)

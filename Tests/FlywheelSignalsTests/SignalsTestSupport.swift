@@ -13,23 +13,6 @@ func signalsTime(_ ms: Int64) -> EventTime { EventTime(millis: signalsBaseMillis
 /// The RFC 3339 output form of `signalsTime(ms)`.
 func signalsStamp(_ ms: Int64) -> String { signalsTime(ms).rfc3339 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, so every run sees the same inputs.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}
-
 /// Builders of accepted chat events; times are milliseconds after `signalsBaseMillis`.
 enum SignalsEvent {
     static func prompt(
