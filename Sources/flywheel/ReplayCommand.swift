@@ -32,7 +32,7 @@ struct ReplayCommand: AsyncParsableCommand {
     var parallelism: Int = ReplayOptions.defaultParallelism()
 
     @Option(help: "Input lines per batch handed between tasks.")
-    var batchSize: Int = 1024
+    var batchSize: Int = ReplayOptions.defaultBatchLines
 
     @Flag(help: "Overwrite the replay files in a non-empty output folder.")
     var force = false
