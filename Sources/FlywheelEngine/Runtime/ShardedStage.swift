@@ -35,9 +35,13 @@ public struct ShardDispatcher<Input: Sendable, Output: Sendable, Side: Sendable>
 public enum ShardedStage {
     /// Runs until the producer returns and every shard has drained, or until something throws: then
     /// the other tasks are cancelled, the channels are closed and the first error is rethrown.
+    ///
+    /// `queueDepth` batches may wait for each shard. With small batches, a deeper queue lets a task
+    /// that gets a core run longer before it waits on another (replay of 1M events in batches of
+    /// 256: 16 was faster than 4 in 7 of 8 paired runs, by 2-4 %).
     public static func run<Op: ShardOperator, Side: Sendable>(
         operators: [Op],
-        queueDepth: Int = 4,
+        queueDepth: Int = 16,
         sideType: Side.Type = Side.self,
         produce: @escaping @Sendable (ShardDispatcher<Op.Input, Op.Output, Side>) async throws -> Void,
         collect: (consuming CollectorEvent<Op.Output, Side>) throws -> Void
