@@ -103,10 +103,10 @@ struct IngestLoop {
     /// crosses to another thread.
     private mutating func runFused(path: String) async throws {
         let maxBytes = options.config.time.maxEventBytes
-        let input = InputDecoder(path: path, partition: 0, maxEventBytes: maxBytes, batchLines: options.batchLines)
         let reader = LineReader(source: try ByteSource(path: path), maxLineBytes: maxBytes)
         try reader.resume(at: positions[0].offset, lineNumber: positions[0].line)
-        var decoder = EventDecoder(maxEventBytes: maxBytes, countsPII: options.config.signals.needsPIICounts)
+        var decoder = LineDecoder(
+            partition: 0, maxEventBytes: maxBytes, countsPII: options.config.signals.needsPIICounts)
         var run: [InputLine] = []
         run.reserveCapacity(Self.runLines)
         var more = true
@@ -114,7 +114,7 @@ struct IngestLoop {
             // Never more lines than the batch has room for, so batches end where they would with a decoder task.
             let room = Swift.min(Self.runLines, options.batchLines - linesInBatch)
             more = try reader.read(maxLines: room) { position, endOffset, content in
-                if let line = input.decode(content, position: position, endOffset: endOffset, decoder: &decoder) {
+                if let line = decoder.decode(content, position: position, endOffset: endOffset) {
                     run.append(line)
                 }
             }

@@ -16,7 +16,40 @@ struct InputLine: Sendable {
     }
 }
 
-/// Reads one input and decodes its lines in batches on its own task.
+/// Turns the lines of one source partition into `InputLine`s: blank lines are skipped, and invalid
+/// ones keep their raw text (cut at 1 KiB) for their dead letter. Used by every reader of input.
+struct LineDecoder {
+    let partition: Int
+    private var events: EventDecoder
+
+    /// `countsPII`: whether events get `textPIICount` (see `EventDecoder.countsPII`).
+    init(partition: Int, maxEventBytes: Int, countsPII: Bool) {
+        self.partition = partition
+        events = EventDecoder(maxEventBytes: maxEventBytes, countsPII: countsPII)
+    }
+
+    /// A line of a file; nil when it is blank.
+    mutating func decode(_ content: LineContent, position: Int64, endOffset: Int64) -> InputLine? {
+        switch content {
+        case .oversized(let prefix, _):
+            let raw = prefix.withUnsafeBytes { RawText.cut($0) }
+            let failure = ValidationFailure(.tooLarge, "line exceeds max_event_bytes")
+            return InputLine(position: position, endOffset: endOffset, decoded: .invalid(failure, time: .min), raw: raw)
+        case .line(let bytes):
+            if EventDecoder.isBlank(bytes) { return nil }
+            return decode(bytes, position: position, endOffset: endOffset)
+        }
+    }
+
+    /// One input record: a line of a file or the value of a topic record.
+    mutating func decode(_ bytes: UnsafeRawBufferPointer, position: Int64, endOffset: Int64) -> InputLine {
+        let decoded = events.decode(bytes, origin: EventOrigin(partition: partition, position: position))
+        let raw: String? = if case .invalid = decoded { RawText.cut(bytes) } else { nil }
+        return InputLine(position: position, endOffset: endOffset, decoded: decoded, raw: raw)
+    }
+}
+
+/// Reads one input file and decodes its lines in batches on its own task.
 struct InputDecoder: Sendable {
     let path: String
     let partition: Int
@@ -34,13 +67,13 @@ struct InputDecoder: Sendable {
         do {
             let reader = LineReader(source: try ByteSource(path: path), maxLineBytes: maxEventBytes)
             try reader.resume(at: startOffset, lineNumber: startLine)
-            var decoder = EventDecoder(maxEventBytes: maxEventBytes, countsPII: countsPII)
+            var decoder = LineDecoder(partition: partition, maxEventBytes: maxEventBytes, countsPII: countsPII)
             var more = true
             while more {
                 var batch: [InputLine] = []
                 batch.reserveCapacity(batchLines)
                 more = try reader.read(maxLines: batchLines) { position, endOffset, content in
-                    if let line = decode(content, position: position, endOffset: endOffset, decoder: &decoder) {
+                    if let line = decoder.decode(content, position: position, endOffset: endOffset) {
                         batch.append(line)
                     }
                 }
@@ -49,30 +82,5 @@ struct InputDecoder: Sendable {
         } catch {
             await channel.send(.failure(error))
         }
-    }
-
-    /// The decoded line, or nil for a blank one.
-    func decode(
-        _ content: LineContent, position: Int64, endOffset: Int64, decoder: inout EventDecoder
-    ) -> InputLine? {
-        switch content {
-        case .oversized(let prefix, _):
-            let raw = prefix.withUnsafeBytes { RawText.cut($0) }
-            let failure = ValidationFailure(.tooLarge, "line exceeds max_event_bytes")
-            return InputLine(position: position, endOffset: endOffset, decoded: .invalid(failure, time: .min), raw: raw)
-        case .line(let bytes):
-            if InputDecoder.isBlank(bytes) { return nil }
-            let decoded = decoder.decode(bytes, origin: EventOrigin(partition: partition, position: position))
-            if case .invalid = decoded {
-                return InputLine(position: position, endOffset: endOffset, decoded: decoded, raw: RawText.cut(bytes))
-            }
-            return InputLine(position: position, endOffset: endOffset, decoded: decoded, raw: nil)
-        }
-    }
-
-    /// Nothing but spaces, tabs and "\r".
-    static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        for byte in bytes where byte != 0x20 && byte != 0x09 && byte != 0x0D { return false }
-        return true
     }
 }

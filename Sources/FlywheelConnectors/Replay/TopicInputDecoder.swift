@@ -22,12 +22,12 @@ struct TopicInputDecoder: Sendable {
             defer { try? log.close() }
             let end = log.highWatermark
             var next = max(startOffset, log.logStartOffset)
-            var decoder = EventDecoder(maxEventBytes: maxEventBytes, countsPII: countsPII)
+            var decoder = LineDecoder(partition: partition, maxEventBytes: maxEventBytes, countsPII: countsPII)
             while next < end {
                 var batch: [InputLine] = []
                 batch.reserveCapacity(batchLines)
                 let after = try log.forEachRecord(from: next, maxRecords: min(batchLines, Int(end - next))) { view in
-                    batch.append(decode(view, decoder: &decoder))
+                    batch.append(decoder.decode(view.value, position: view.offset, endOffset: view.offset + 1))
                 }
                 guard after > next else {
                     throw LogError(.corrupt, "no record readable at offset \(next) of \(directory)")
@@ -39,12 +39,5 @@ struct TopicInputDecoder: Sendable {
             await channel.send(
                 .failure(ConnectorError(.readFailed, "cannot read \(directory): \(error.message)", cause: error)))
         }
-    }
-
-    private func decode(_ view: RecordView, decoder: inout EventDecoder) -> InputLine {
-        let origin = EventOrigin(partition: partition, position: view.offset)
-        let decoded = decoder.decode(view.value, origin: origin)
-        let raw: String? = if case .invalid = decoded { RawText.cut(view.value) } else { nil }
-        return InputLine(position: view.offset, endOffset: view.offset + 1, decoded: decoded, raw: raw)
     }
 }

@@ -68,7 +68,7 @@ public enum InspectLoader {
     static func readTopic(_ topic: TopicRecords, into collector: inout RecordCollector) throws(InspectError) {
         let label = topic.label
         let count = try topic.readNew { (value, position) throws(InspectError) in
-            guard LineFile.isBlank(value) || collector.take(value) else {
+            guard EventDecoder.isBlank(value) || collector.take(value) else {
                 throw InspectError(
                     .badRecord,
                     "\(label), partition \(position.partition), offset \(position.offset): not a signal record; "

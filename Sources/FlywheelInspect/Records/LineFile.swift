@@ -1,3 +1,4 @@
+import FlywheelSignals
 import Foundation
 
 /// Reads a JSON Lines file whole and hands out its lines.
@@ -52,7 +53,7 @@ enum LineFile {
             while end < bytes.count && bytes[end] != 0x0A { end += 1 }
             number += 1
             let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-            if !isBlank(line) {
+            if !EventDecoder.isBlank(line) {
                 outcome.lines += 1
                 if try !body(line, number) {
                     guard end == bytes.count else {
@@ -68,9 +69,5 @@ enum LineFile {
             start = end + 1
         }
         return outcome
-    }
-
-    static func isBlank(_ line: UnsafeRawBufferPointer) -> Bool {
-        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 }

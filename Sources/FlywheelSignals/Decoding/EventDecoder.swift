@@ -63,6 +63,13 @@ public struct EventDecoder: Sendable {
         }
     }
 
+    /// Whether an input line is blank (nothing but spaces, tabs and "\r"): blank lines are skipped,
+    /// not counted as events.
+    public static func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        for byte in bytes where byte != 0x20 && byte != 0x09 && byte != 0x0D { return false }
+        return true
+    }
+
     /// Decodes a line held in a String (tests and tools).
     public mutating func decode(_ line: String, origin: EventOrigin = EventOrigin()) -> DecodedLine {
         var copy = line
