@@ -31,7 +31,8 @@ struct OperatorSnapshotTests {
                 sequence += 1
                 let before = ingest.watermark
                 if case .accepted(let event, let watermarkBefore) = ingest.ingest(line.decoded, partition: 0) {
-                    let (conversation, model) = RoutedEvent.shards(of: event, count: shards.count)
+                    let (conversation, model) = RoutedEvent.shards(
+                        of: event, conversationHash: StableHash.hash(event.conversationId), count: shards.count)
                     if let model, model != conversation {
                         perShard[model].append(
                             RoutedEvent(

@@ -164,17 +164,19 @@ struct IngestLoop {
     }
 
     private mutating func route(_ event: ChatEvent, watermarkBefore: EventTime) {
-        let (conversationShard, modelShard) = RoutedEvent.shards(of: event, count: shardRecords.count)
+        let hash = StableHash.hash(event.conversationId)
+        let (conversationShard, modelShard) = RoutedEvent.shards(
+            of: event, conversationHash: hash, count: shardRecords.count)
         if let modelShard, modelShard != conversationShard {
             shardRecords[modelShard].append(
                 RoutedEvent(
                     event: event, watermarkBefore: watermarkBefore, forConversation: false, forModel: true,
-                    sequence: sequence))
+                    sequence: sequence, conversationHash: hash))
         }
         shardRecords[conversationShard].append(
             RoutedEvent(
                 event: event, watermarkBefore: watermarkBefore, forConversation: true,
-                forModel: modelShard == conversationShard, sequence: sequence))
+                forModel: modelShard == conversationShard, sequence: sequence, conversationHash: hash))
     }
 
     private mutating func flush(isFinal: Bool) async throws {

@@ -47,8 +47,14 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
     public mutating func add(
         _ input: Accumulator.Input, key: Key, at t: EventTime, emit: (Key, Window, Accumulator) -> Void
     ) {
+        add(input, key: key, hash: key.stableHash, at: t, emit: emit)
+    }
+
+    /// `add(_:key:at:emit:)` for a caller that has the key's `stableHash` already.
+    public mutating func add(
+        _ input: Accumulator.Input, key: Key, hash: UInt64, at t: EventTime, emit: (Key, Window, Accumulator) -> Void
+    ) {
         let window = Window(start: t, end: t.adding(gapMs))
-        let hash = key.stableHash
         let position = index.find(hash, where: { states[$0].key == key }) ?? addState(key, hash: hash)
         let merged = Self.add(input, window: window, to: &states[position].sessions, watermark: watermark) {
             emit(key, $0, $1)

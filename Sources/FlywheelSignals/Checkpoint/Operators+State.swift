@@ -57,7 +57,7 @@ extension PreferencePairOperator {
             }
         }
         let events = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
-            SequencedEvent(event: try reader.read(ChatEvent.self), sequence: try reader.readInt64())
+            (event: try reader.read(ChatEvent.self), sequence: try reader.readInt64())
         }
         for pending in events { add(pending.event, sequence: pending.sequence) }
     }

@@ -14,14 +14,16 @@ public struct ConversationOperator: Sendable {
             emitExamples: config.signals.enabled.contains(.sftExample))
     }
 
-    public mutating func add(_ event: ChatEvent, into out: inout [SignalRecord]) {
+    /// `hash` is `StableHash.hash(event.conversationId)`, computed when not given.
+    public mutating func add(_ event: ChatEvent, hash: UInt64? = nil, into out: inout [SignalRecord]) {
         var pii = 0
         if event.type == .prompt || event.type == .response, let text = event.text {
             pii = event.textPIICount ?? PIIRedactor.count(text)
         }
         let input = ConversationAccumulator.Input(event: event, keepMessages: records.emitExamples, piiCount: pii)
         let records = records
-        sessions.add(input, key: ExactKey(event.conversationId), at: event.time) { key, window, acc in
+        let key = ExactKey(event.conversationId)
+        sessions.add(input, key: key, hash: hash ?? key.stableHash, at: event.time) { key, window, acc in
             records.emit(key.value, window, acc, into: &out)
         }
     }

@@ -33,10 +33,14 @@ public struct PreferencePairOperator: Sendable {
     }
 
     /// Buffers an accepted event until the watermark passes it; `sequence` is its arrival number.
-    public mutating func add(_ event: ChatEvent, sequence: Int64 = 0) {
+    /// `conversationHash` is `StableHash.hash(event.conversationId)`, computed when not given.
+    public mutating func add(_ event: ChatEvent, sequence: Int64 = 0, conversationHash: UInt64? = nil) {
         switch event.type {
         case .prompt, .response, .feedback, .regenerate, .choice:
-            buffer.insert(SequencedEvent(event: event, sequence: sequence), time: event.time, tieBreak: event.eventId)
+            let hash = conversationHash ?? StableHash.hash(event.conversationId)
+            buffer.insert(
+                SequencedEvent(event: event, sequence: sequence, conversationHash: hash), time: event.time,
+                tieBreak: event.eventId)
         case .copy, .error:
             break
         }
@@ -52,7 +56,7 @@ public struct PreferencePairOperator: Sendable {
             let deadlineDue = !deadlines.isEmpty && nextDeadline <= watermark
             if let eventTime, !deadlineDue || eventTime <= nextDeadline {
                 let next = buffer.popFirst(notAfter: eventTime)!
-                process(next.event, sequence: next.sequence, into: &out)
+                process(next.event, sequence: next.sequence, hash: next.conversationHash, into: &out)
             } else if deadlineDue {
                 let deadline = deadlines.removeMin()
                 nextDeadline = deadlines.min?.time ?? .max
@@ -64,9 +68,8 @@ public struct PreferencePairOperator: Sendable {
         dropIdleConversations()
     }
 
-    private mutating func process(_ event: ChatEvent, sequence: Int64, into out: inout [SignalRecord]) {
+    private mutating func process(_ event: ChatEvent, sequence: Int64, hash: UInt64, into out: inout [SignalRecord]) {
         let id = event.conversationId
-        let hash = StableHash.hash(id)
         let slot: Int
         if let found = conversations.find(id, hash: hash) {
             slot = found
@@ -177,4 +180,6 @@ struct PairExpiry: Comparable, Sendable {
 struct SequencedEvent: Sendable {
     var event: ChatEvent
     var sequence: Int64
+    /// `StableHash.hash(event.conversationId)`.
+    var conversationHash: UInt64
 }

@@ -10,24 +10,32 @@ public struct RoutedEvent: Sendable {
     public var forModel: Bool
     /// The event's arrival sequence number (dates the dead letters it may cause).
     public var sequence: Int64
+    /// `StableHash.hash(event.conversationId)`, computed once for routing and every operator that
+    /// keeps per-conversation state.
+    public var conversationHash: UInt64
 
+    /// `conversationHash` is computed when not given.
     public init(
-        event: ChatEvent, watermarkBefore: EventTime, forConversation: Bool, forModel: Bool, sequence: Int64 = 0
+        event: ChatEvent, watermarkBefore: EventTime, forConversation: Bool, forModel: Bool, sequence: Int64 = 0,
+        conversationHash: UInt64? = nil
     ) {
         self.event = event
         self.watermarkBefore = watermarkBefore
         self.forConversation = forConversation
         self.forModel = forModel
         self.sequence = sequence
+        self.conversationHash = conversationHash ?? StableHash.hash(event.conversationId)
     }
 
-    /// The shards of an event: by conversation id, and by (model, variant) when model_quality
-    /// counts it.
+    /// The shards of an event whose conversation id hashes to `conversationHash`: by conversation,
+    /// and by (model, variant) when model_quality counts it.
     /// Keys go to key groups by stable hash, and key groups to shards in contiguous ranges, so state
     /// checkpointed at one parallelism restores at another.
-    public static func shards(of event: ChatEvent, count: Int) -> (conversation: Int, model: Int?) {
+    public static func shards(
+        of event: ChatEvent, conversationHash: UInt64, count: Int
+    ) -> (conversation: Int, model: Int?) {
         guard count > 1 else { return (0, event.type.countsForModelQuality && event.model != nil ? 0 : nil) }
-        let conversation = shard(ofHash: StableHash.hash(event.conversationId), count: count)
+        let conversation = shard(ofHash: conversationHash, count: count)
         guard event.type.countsForModelQuality, let model = event.model else { return (conversation, nil) }
         return (conversation, shard(ofHash: StableHash.hash(model, event.variant), count: count))
     }
@@ -74,9 +82,9 @@ public struct SignalShardOperator: ShardOperator {
         if routed.watermarkBefore > watermark { advance(to: routed.watermarkBefore, trail: trail, into: &output) }
         if routed.forModel && runQuality { quality.add(routed.event, into: &output) }
         if routed.forConversation {
-            if runConversations { conversations.add(routed.event, into: &output) }
+            if runConversations { conversations.add(routed.event, hash: routed.conversationHash, into: &output) }
             if runPairs {
-                pairs.add(routed.event, sequence: routed.sequence)
+                pairs.add(routed.event, sequence: routed.sequence, conversationHash: routed.conversationHash)
                 // Accepted at or behind the watermark (allowed lateness): released at once.
                 if routed.event.time <= watermark { pairs.advance(to: watermark, trail: trail, into: &output) }
             }
