@@ -23,6 +23,11 @@ public struct StateReader {
 
     public mutating func readInt() throws(CheckpointError) -> Int { Int(try readInt64()) }
 
+    public mutating func readInt128() throws(CheckpointError) -> Int128 {
+        let high = Int128(Int64(bitPattern: try readUInt64()))
+        return high << 64 | Int128(try readUInt64())
+    }
+
     /// A count of elements to follow, checked against the bytes left (each element is at least one byte).
     public mutating func readCount() throws(CheckpointError) -> Int {
         let count = try readInt()

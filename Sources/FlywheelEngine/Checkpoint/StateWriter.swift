@@ -13,6 +13,11 @@ public struct StateWriter: Sendable {
 
     public mutating func write(_ value: Int64) { write(UInt64(bitPattern: value)) }
     public mutating func write(_ value: Int) { write(Int64(value)) }
+    /// High 64 bits, then low 64 bits.
+    public mutating func write(_ value: Int128) {
+        write(UInt64(truncatingIfNeeded: value >> 64))
+        write(UInt64(truncatingIfNeeded: value))
+    }
     public mutating func write(_ value: Double) { write(value.bitPattern) }
     public mutating func write(_ value: Bool) { bytes.append(value ? 1 : 0) }
     public mutating func write(_ value: UInt8) { bytes.append(value) }

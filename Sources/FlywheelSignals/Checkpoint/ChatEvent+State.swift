@@ -68,10 +68,8 @@ extension ModelKey: StateCodable, KeyGroupHashable {
 extension ModelQualityAccumulator: StateCodable {
     public func encode(to writer: inout StateWriter) {
         for value in [responses, feedbackUp, feedbackDown, regenerations, copies, errors] { writer.write(value) }
-        for value in [tokensIn, tokensOut] {
-            writer.write(UInt64(truncatingIfNeeded: value >> 64))
-            writer.write(UInt64(truncatingIfNeeded: value))
-        }
+        writer.write(tokensIn)
+        writer.write(tokensOut)
         writer.write(latencySum)
         writer.write(costUsd)
         writer.write(latencies) { $0.write($1) }
@@ -85,8 +83,8 @@ extension ModelQualityAccumulator: StateCodable {
         regenerations = try reader.readInt64()
         copies = try reader.readInt64()
         errors = try reader.readInt64()
-        tokensIn = Int128(Int64(bitPattern: try reader.readUInt64())) << 64 | Int128(try reader.readUInt64())
-        tokensOut = Int128(Int64(bitPattern: try reader.readUInt64())) << 64 | Int128(try reader.readUInt64())
+        tokensIn = try reader.readInt128()
+        tokensOut = try reader.readInt128()
         latencySum = try reader.readDouble()
         costUsd = try reader.readDouble()
         latencies = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
