@@ -9,7 +9,7 @@ public struct Deduplicator: Sendable {
     public let ttlMs: Int64
     private let bucketMs: Int64
     /// Each remembered id with the time it was first seen.
-    private var table = StringKeyedTable<Int64>(capacity: 1024)
+    private var table = HashedTable<ExactKey, Int64>(capacity: 1024)
     /// The hashes of the ids first seen in each bucket of `ttl / 8` (hashes, not ids: expiring
     /// then needs neither the strings nor hashing them again).
     private var buckets: [Int64: [UInt64]] = [:]
@@ -27,11 +27,12 @@ public struct Deduplicator: Sendable {
     /// remembers it with time `t` and returns false.
     public mutating func checkAndInsert(_ id: String, at t: EventTime, watermark: EventTime) -> Bool {
         let hash = StableHash.hash(id)
-        if let slot = table.find(id, hash: hash) {
+        let key = ExactKey(id)
+        if let slot = table.find(key, hash: hash) {
             if !expired(table[slot], watermark.millis) { return true }
             table[slot] = t.millis
         } else {
-            table.insert(id, hash: hash, value: t.millis)
+            table.insert(key, hash: hash, value: t.millis)
         }
         let bucket = t.millis.floorDivided(by: bucketMs)
         if buckets[bucket] == nil {
@@ -60,7 +61,10 @@ public struct Deduplicator: Sendable {
             _ = bucketOrder.removeMin()
             let ttl = ttlMs
             for hash in buckets.removeValue(forKey: bucket) ?? [] {
-                table.removeFirst(hash: hash) { Self.expired($0, w, ttl: ttl) }
+                // Of the ids with this hash, one whose own time has expired: colliding ids stay exact.
+                if let slot = table.find(hash: hash, where: { Self.expired($0, w, ttl: ttl) }) {
+                    table.remove(at: slot)
+                }
             }
         }
     }
@@ -76,7 +80,7 @@ public struct Deduplicator: Sendable {
     public func entries() -> [(id: String, time: Int64)] {
         var all: [(id: String, time: Int64)] = []
         all.reserveCapacity(table.count)
-        table.forEach { all.append(($0, $1)) }
+        table.forEach { all.append(($0.value, $1)) }
         return all.sorted { $0.time != $1.time ? $0.time < $1.time : $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
     }
 

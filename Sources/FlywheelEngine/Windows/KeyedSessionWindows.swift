@@ -7,8 +7,8 @@ import Collections
 /// With an allowed lateness L, a fired session is kept until the watermark reaches `end - 1 + L`;
 /// a record merged into it in that time fires it again at once. Records are added to the session's
 /// accumulator in place; each key has at most one live timer (its earliest due time).
-/// Keys are found by their stable hash in a `HashIndex` over a dense array of key states, so a record
-/// costs one hash of its key and, almost always, one comparison.
+/// Keys are found by their stable hash in a `HashedTable` of key states, so a record costs one hash
+/// of its key and, almost always, one comparison.
 /// Owned by one shard; not thread-safe.
 public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator: MergeableAccumulator> {
     public struct Session {
@@ -19,7 +19,6 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
 
     /// A key's open sessions and its live timer (heap entries with another time are stale).
     struct KeyState {
-        var key: Key
         var hash: UInt64
         var sessions: [Session] = []
         var timer: EventTime?
@@ -27,9 +26,8 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
 
     public let gapMs: Int64
     public let allowedLatenessMs: Int64
-    /// Keys with at least one open session, in no particular order; `index` finds them.
-    private var states: [KeyState] = []
-    private var index = HashIndex()
+    /// Keys with at least one open session.
+    private var states = HashedTable<Key, KeyState>()
     private var timers = Heap<SessionTimer>()
     // Invariant: watermark never regresses.
     public private(set) var watermark = EventTime.min
@@ -55,7 +53,7 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
         _ input: Accumulator.Input, key: Key, hash: UInt64, at t: EventTime, emit: (Key, Window, Accumulator) -> Void
     ) {
         let window = Window(start: t, end: t.adding(gapMs))
-        let position = index.find(hash, where: { states[$0].key == key }) ?? addState(key, hash: hash)
+        let position = states.find(key, hash: hash) ?? states.insert(key, hash: hash, value: KeyState(hash: hash))
         let merged = Self.add(input, window: window, to: &states[position].sessions, watermark: watermark) {
             emit(key, $0, $1)
         }
@@ -63,24 +61,6 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
         if let current = states[position].timer, current <= due { return }
         states[position].timer = due
         timers.insert(SessionTimer(time: due, hash: hash))
-    }
-
-    /// Appends an empty state for a key not seen yet; returns its position.
-    private mutating func addState(_ key: Key, hash: UInt64) -> Int {
-        states.append(KeyState(key: key, hash: hash))
-        index.insert(hash, position: states.count - 1)
-        return states.count - 1
-    }
-
-    /// Removes the state at `position`, moving the last state into its place.
-    private mutating func removeState(at position: Int) {
-        index.remove(states[position].hash, position: position)
-        let last = states.count - 1
-        if position != last {
-            index.move(states[last].hash, from: last, to: position)
-            states.swapAt(position, last)
-        }
-        states.removeLast()
     }
 
     /// Adds `input` to `list` (see `merge`) and fires the session it went to at once when the
@@ -136,7 +116,7 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
 
     /// Every key with its open sessions, in no particular order.
     func forEachKey(_ body: (Key, [Session]) -> Void) {
-        for state in states { body(state.key, state.sessions) }
+        states.forEach { key, state in body(key, state.sessions) }
     }
 
     /// Sets the watermark of a restored instance (before `restore` adds state).
@@ -147,7 +127,7 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
         let dues = sessions.map { Self.dueTime($0.window, hasFired: $0.hasFired, allowedLatenessMs: allowedLatenessMs) }
         guard let due = dues.min() else { return }
         let hash = key.stableHash
-        let position = index.find(hash, where: { states[$0].key == key }) ?? addState(key, hash: hash)
+        let position = states.find(key, hash: hash) ?? states.insert(key, hash: hash, value: KeyState(hash: hash))
         states[position].sessions = sessions
         states[position].timer = due
         timers.insert(SessionTimer(time: due, hash: hash))
@@ -162,19 +142,19 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
             _ = timers.removeMin()
             // A timer names its key by hash alone: of the keys with that hash, the one whose live
             // timer it is (a stale entry matches none).
-            guard let position = index.find(next.hash, where: { states[$0].timer == next.time }) else { continue }
+            guard let position = states.find(hash: next.hash, where: { $0.timer == next.time }) else { continue }
             states[position].timer = nil
             fireAndClean(position: position, emit: emit)
         }
     }
 
     private mutating func fireAndClean(position: Int, emit: (Key, Window, Accumulator) -> Void) {
-        let key = states[position].key
+        let key = states.key(at: position)
         let nextDue = Self.fireAndClean(
             &states[position].sessions, watermark: watermark, allowedLatenessMs: allowedLatenessMs
         ) { emit(key, $0, $1) }
         if states[position].sessions.isEmpty {
-            removeState(at: position)
+            states.remove(at: position)
         } else {
             states[position].timer = nextDue
             timers.insert(SessionTimer(time: nextDue, hash: states[position].hash))

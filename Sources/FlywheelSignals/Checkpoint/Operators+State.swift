@@ -21,10 +21,7 @@ extension ConversationOperator {
 extension PreferencePairOperator {
     func snapshot(into writers: inout [StateWriter]) {
         var states = Array(repeating: [(ExactKey, PairConversationState)](), count: writers.count)
-        conversations.forEach { id, state in
-            let key = ExactKey(id)
-            states[KeyGroups.group(ofHash: key.stableHash)].append((key, state))
-        }
+        conversations.forEach { key, state in states[KeyGroups.group(ofHash: key.stableHash)].append((key, state)) }
         var events = Array(repeating: [SequencedEvent](), count: writers.count)
         for entry in buffer.elementsInOrder() {
             events[KeyGroups.group(ofHash: StableHash.hash(entry.element.event.conversationId))].append(entry.element)
@@ -46,7 +43,7 @@ extension PreferencePairOperator {
         for _ in 0..<count {
             let key = try reader.read(ExactKey.self)
             let state = try reader.read(PairConversationState.self)
-            conversations.insert(key.value, hash: StableHash.hash(key.value), value: state)
+            conversations.insert(key, hash: key.stableHash, value: state)
             insertExpiry(PairExpiry(time: state.lastTime.adding(retentionMs), conversationId: key.value))
             var seen: [String] = []
             for pair in state.waiting where !seen.contains(pair.rule.eventId) {

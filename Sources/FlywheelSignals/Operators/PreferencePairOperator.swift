@@ -10,7 +10,7 @@ import FlywheelEngine
 public struct PreferencePairOperator: Sendable {
 
     var buffer = EventTimeOrderedBuffer<SequencedEvent>()
-    var conversations = StringKeyedTable<PairConversationState>()
+    var conversations = HashedTable<ExactKey, PairConversationState>()
     var deadlines = Heap<PairDeadline>()
     /// `deadlines.min?.time` and `expiries.min?.time`, cached: reading a heap's minimum copies it
     /// (and retains its strings), and the loops below look at them for every event.
@@ -71,11 +71,11 @@ public struct PreferencePairOperator: Sendable {
     private mutating func process(_ event: ChatEvent, sequence: Int64, hash: UInt64, into out: inout [SignalRecord]) {
         let id = event.conversationId
         let slot: Int
-        if let found = conversations.find(id, hash: hash) {
+        if let found = conversations.find(ExactKey(id), hash: hash) {
             slot = found
         } else {
             insertExpiry(PairExpiry(time: event.time.adding(retentionMs), conversationId: id))
-            slot = conversations.insert(id, hash: hash, value: PairConversationState())
+            slot = conversations.insert(ExactKey(id), hash: hash, value: PairConversationState())
         }
         var rules = PairRules(event: event, sequence: sequence)
         rules.apply(to: &conversations[slot])
@@ -88,7 +88,7 @@ public struct PreferencePairOperator: Sendable {
 
     private mutating func expire(_ deadline: PairDeadline, trail: WatermarkTrail, into out: inout [SignalRecord]) {
         let id = deadline.conversationId
-        guard let slot = conversations.find(id, hash: StableHash.hash(id)) else { return }
+        guard let slot = conversations.find(ExactKey(id), hash: StableHash.hash(id)) else { return }
         let expired = conversations[slot].waiting.filter { $0.rule.eventId.isExactly(deadline.eventId) }
         guard let first = expired.first else { return }
         conversations[slot].waiting.removeAll { $0.rule.eventId.isExactly(deadline.eventId) }
@@ -121,7 +121,7 @@ public struct PreferencePairOperator: Sendable {
             nextExpiry = expiries.min?.time ?? .max
             // Looked at in place: copying the state out would retain every string it holds.
             let id = next.conversationId
-            guard let slot = conversations.find(id, hash: StableHash.hash(id)) else { continue }
+            guard let slot = conversations.find(ExactKey(id), hash: StableHash.hash(id)) else { continue }
             let due = conversations[slot].lastTime.adding(retentionMs)
             if due <= watermark && conversations[slot].waiting.isEmpty {
                 conversations.remove(at: slot)

@@ -3,9 +3,9 @@ import Testing
 
 @testable import FlywheelEngine
 
-struct StringKeyedTableTests {
+struct HashedTableTests {
     @Test func findsInsertedKeysAndChangesValuesInPlace() {
-        var table = StringKeyedTable<[Int]>(capacity: 1)
+        var table = HashedTable<String, [Int]>(capacity: 1)
         for index in 0..<3000 {
             let key = "c\(index)"
             table.insert(key, hash: StableHash.hash(key), value: [index])
@@ -27,7 +27,7 @@ struct StringKeyedTableTests {
     }
 
     @Test func keysWithTheSameHashStayApart() {
-        var table = StringKeyedTable<Int>()
+        var table = HashedTable<String, Int>()
         table.insert("first", hash: 99, value: 1)
         table.insert("second", hash: 99, value: 2)
         #expect(table.find("first", hash: 99).map { table[$0] } == 1)
@@ -38,39 +38,37 @@ struct StringKeyedTableTests {
         #expect(table.find("second", hash: 99).map { table[$0] } == 2)
     }
 
-    @Test func removeFirstByHashTakesOnlyAnEntryWhoseOwnValueQualifies() {
-        var table = StringKeyedTable<Int64>()
+    @Test func findByHashTakesTheEntryWhoseOwnValueQualifies() throws {
+        var table = HashedTable<String, Int64>()
         table.insert("first", hash: 99, value: 5)
         table.insert("second", hash: 99, value: 1)
         // "first" comes first in the probe run but its value does not qualify; "second" does.
-        table.removeFirst(hash: 99) { $0 < 2 }
+        let slot = try #require(table.find(hash: 99) { $0 < 2 })
+        #expect(table.key(at: slot) == "second")
+        table.remove(at: slot)
+        #expect(table.find(hash: 99) { $0 < 2 } == nil)
         #expect(table.find("first", hash: 99).map { table[$0] } == 5)
-        #expect(table.find("second", hash: 99) == nil)
-        table.removeFirst(hash: 99) { $0 < 2 }
         #expect(table.count == 1)
-        table.removeFirst(hash: 99) { $0 < 6 }
-        #expect(table.isEmpty)
     }
 
     @Test func touchReadsTheHomeSlot() {
-        var table = StringKeyedTable<Int64>(capacity: 4)
+        var table = HashedTable<String, Int64>(capacity: 4)
         let hash = StableHash.hash("a")
         #expect(table.touch(hash: hash) == 0)
         table.insert("a", hash: hash, value: 1)
         #expect(table.touch(hash: hash) == hash | 1)
     }
 
-    @Test func keysAreComparedByCodePoints() {
-        var table = StringKeyedTable<Int>()
-        let composed = "caf\u{E9}"
-        let decomposed = "cafe\u{301}"
-        table.insert(composed, hash: 7, value: 1)
-        #expect(table.find(decomposed, hash: 7) == nil)
+    @Test func exactKeysAreComparedByCodePoints() {
+        var table = HashedTable<ExactKey, Int>()
+        table.insert(ExactKey("caf\u{E9}"), hash: 7, value: 1)
+        #expect(table.find(ExactKey("cafe\u{301}"), hash: 7) == nil)
+        #expect(table.find(ExactKey("caf\u{E9}"), hash: 7) != nil)
     }
 
     @Test func removalKeepsTheRestOfAProbeRunReachable() {
         // Hashes chosen to share home slots (of 32), so entries form one probe run that wraps around.
-        var table = StringKeyedTable<Int>(capacity: 16)
+        var table = HashedTable<String, Int>(capacity: 16)
         let hashes: [UInt64] = [31, 63, 95, 1, 33, 3, 30, 29]
         for (index, hash) in hashes.enumerated() { table.insert("k\(index)", hash: hash, value: index) }
         var generator = SeededGenerator(seed: 3)
@@ -87,7 +85,7 @@ struct StringKeyedTableTests {
     }
 
     @Test func randomOperationsMatchADictionary() {
-        var table = StringKeyedTable<Int>(capacity: 2)
+        var table = HashedTable<String, Int>(capacity: 2)
         var model: [String: Int] = [:]
         var generator = SeededGenerator(seed: 17)
         for step in 0..<20_000 {

@@ -1,25 +1,22 @@
-/// A hash table from string keys (compared by exact code points) to values, for per-key operator
-/// state on the hot path.
+/// A hash table for per-key state on the hot path: the de-duplicator's ids, and the pair and
+/// session state of conversations.
 ///
-/// `Dictionary<ExactKey, Value>` hashes every key with SipHash and keeps keys and values in
-/// separate arrays, so one lookup in a table larger than the CPU caches costs three cache misses
-/// (metadata, key, value). Here the caller passes the key's 64-bit `StableHash` (often known
-/// already), and hash, key and value sit together in one slot found by linear probing: one miss.
-/// Equal hashes with different keys are simply probed past, so a collision never merges two keys.
-/// Deletion shifts later entries back (no tombstones).
+/// `Dictionary` hashes every key with SipHash and keeps keys and values in separate arrays, so one
+/// lookup in a table larger than the CPU caches costs three cache misses (metadata, key, value).
+/// Here the caller passes the key's 64-bit `StableHash` (often known already), and hash, key and
+/// value sit together in one slot found by linear probing: one miss. Keys with equal hashes are
+/// probed past, so a collision never merges two keys; use a key type whose `==` is exact
+/// (`ExactKey` for strings). Deletion shifts later entries back (no tombstones).
 ///
 /// Slot numbers returned by `find` and `insert` stay valid until the next `insert` or `remove`.
-///
-/// Used for the de-duplicator's ids (measured: about four times faster than
-/// `Dictionary<String, Int64>` for short ids) and the operators' per-conversation state.
-public struct StringKeyedTable<Value> {
+public struct HashedTable<Key: Equatable, Value> {
     struct Entry {
         /// The key's hash with the low bit set; 0 marks an empty slot.
         var mark: UInt64
-        var key: String
+        var key: Key?
         var value: Value?
 
-        static var empty: Entry { Entry(mark: 0, key: "", value: nil) }
+        static var empty: Entry { Entry(mark: 0, key: nil, value: nil) }
     }
 
     // Fields are always read in place (`slots[i].mark`): binding a whole entry would copy its value,
@@ -37,13 +34,23 @@ public struct StringKeyedTable<Value> {
 
     public var isEmpty: Bool { count == 0 }
 
-    /// The slot holding `key`, whose `StableHash.hash` is `hash`.
-    public func find(_ key: String, hash: UInt64) -> Int? {
+    /// The slot holding `key`, whose `StableHash` is `hash`.
+    public func find(_ key: Key, hash: UInt64) -> Int? {
+        find(hash: hash) { slot in slot.key! == key }
+    }
+
+    /// The first slot whose key has `hash` and whose value satisfies `condition`: for callers that
+    /// keep hashes rather than keys (the de-duplicator's expiry lists, session timers).
+    public func find(hash: UInt64, where condition: (Value) -> Bool) -> Int? {
+        find(hash: hash) { slot in condition(slot.value!) }
+    }
+
+    private func find(hash: UInt64, matching matches: (borrowing Entry) -> Bool) -> Int? {
         let mark = hash | 1
         return slots.withUnsafeBufferPointer { slots in
             var slot = Int(truncatingIfNeeded: mark) & mask
             while slots[slot].mark != 0 {
-                if slots[slot].mark == mark && slots[slot].key.isExactly(key) { return slot }
+                if slots[slot].mark == mark && matches(slots[slot]) { return slot }
                 slot = (slot + 1) & mask
             }
             return nil
@@ -59,7 +66,7 @@ public struct StringKeyedTable<Value> {
 
     /// Adds `key` (which must not be present) with `value`; returns its slot.
     @discardableResult
-    public mutating func insert(_ key: String, hash: UInt64, value: Value) -> Int {
+    public mutating func insert(_ key: Key, hash: UInt64, value: Value) -> Int {
         if (count + 1) * 10 > slots.count * 7 { grow() }
         let mark = hash | 1
         var slot = Int(truncatingIfNeeded: mark) & mask
@@ -74,6 +81,9 @@ public struct StringKeyedTable<Value> {
         get { slots[slot].value! }
         _modify { yield &slots[slot].value! }
     }
+
+    /// The key in `slot`.
+    public func key(at slot: Int) -> Key { slots[slot].key! }
 
     /// Removes the entry in `slot`; later entries of its probe run move back into the hole.
     public mutating func remove(at removed: Int) {
@@ -97,25 +107,9 @@ public struct StringKeyedTable<Value> {
         }
     }
 
-    /// Removes the first entry whose key has `hash` and whose value satisfies `condition`, if any.
-    ///
-    /// For callers that keep hashes rather than keys (the de-duplicator's expiry lists): when two
-    /// keys share a hash, the condition on each one's own value decides which may go.
-    public mutating func removeFirst(hash: UInt64, where condition: (Value) -> Bool) {
-        let mark = hash | 1
-        var slot = Int(truncatingIfNeeded: mark) & mask
-        while slots[slot].mark != 0 {
-            if slots[slot].mark == mark && condition(slots[slot].value!) {
-                remove(at: slot)
-                return
-            }
-            slot = (slot + 1) & mask
-        }
-    }
-
     /// Every (key, value), in no particular order.
-    public func forEach(_ body: (String, Value) throws -> Void) rethrows {
-        for index in slots.indices where slots[index].mark != 0 { try body(slots[index].key, slots[index].value!) }
+    public func forEach(_ body: (Key, Value) throws -> Void) rethrows {
+        for index in slots.indices where slots[index].mark != 0 { try body(slots[index].key!, slots[index].value!) }
     }
 
     private mutating func grow() {
@@ -130,5 +124,5 @@ public struct StringKeyedTable<Value> {
     }
 }
 
-extension StringKeyedTable: Sendable where Value: Sendable {}
-extension StringKeyedTable.Entry: Sendable where Value: Sendable {}
+extension HashedTable: Sendable where Key: Sendable, Value: Sendable {}
+extension HashedTable.Entry: Sendable where Key: Sendable, Value: Sendable {}
