@@ -32,7 +32,9 @@ struct OperatorSnapshotTests {
                 let before = ingest.watermark
                 if case .accepted(let event, let watermarkBefore) = ingest.ingest(line.decoded, partition: 0) {
                     let (conversation, model) = RoutedEvent.shards(
-                        of: event, conversationHash: StableHash.hash(event.conversationId), count: shards.count)
+                        conversationHash: StableHash.hash(event.conversationId),
+                        modelHash: event.type.countsForModelQuality ? RoutedEvent.modelHash(of: event) : nil,
+                        count: shards.count)
                     if let model, model != conversation {
                         perShard[model].append(
                             RoutedEvent(

@@ -5,7 +5,7 @@ import Testing
 
 /// Drives a `KeyedWindowAggregator` and records every firing.
 private struct AggregatorHarness {
-    var aggregator: KeyedWindowAggregator<String, SumAccumulator>
+    var aggregator: KeyedWindowAggregator<ExactKey, SumAccumulator>
     var firings: [Firing] = []
 
     init(_ assigner: WindowAssigner, allowedLatenessMs: Int64 = 0) {
@@ -14,8 +14,8 @@ private struct AggregatorHarness {
 
     mutating func add(_ value: Int, key: String = "k", at millis: Int64) {
         var fired: [Firing] = []
-        aggregator.add(value, key: key, at: at(millis)) { w, key, acc in
-            fired.append(Firing(window: w, key: key, total: acc.total, count: acc.count))
+        aggregator.add(value, key: ExactKey(key), at: at(millis)) { w, key, acc in
+            fired.append(Firing(window: w, key: key.value, total: acc.total, count: acc.count))
         }
         firings += fired
     }
@@ -25,7 +25,7 @@ private struct AggregatorHarness {
     mutating func advance(to millis: Int64) -> [Firing] {
         var fired: [Firing] = []
         aggregator.advance(to: at(millis)) { w, key, acc in
-            fired.append(Firing(window: w, key: key, total: acc.total, count: acc.count))
+            fired.append(Firing(window: w, key: key.value, total: acc.total, count: acc.count))
         }
         fired.sort { ($0.window, $0.key) < ($1.window, $1.key) }
         firings += fired
@@ -164,6 +164,17 @@ struct KeyedWindowAggregatorTests {
         // [0, 60) is past 59 + 15 <= 75; [20, 80) and [40, 100) are still open.
         #expect(h.firings.isEmpty)
         #expect(h.advance(to: .max) == [firing(20, 80, total: 1), firing(40, 100, total: 1)])
+    }
+
+    @Test func keysWithEqualHashesKeepTheirOwnState() {
+        var aggregator = KeyedWindowAggregator<ExactKey, SumAccumulator>(assigner: .tumbling(sizeMs: 1000))
+        for (key, value) in [("a", 1), ("b", 10), ("a", 100), ("b", 1000)] {
+            aggregator.add(value, key: ExactKey(key), keyHash: 42, at: at(5)) { _, _, _ in }
+        }
+        var fired: [String: Int] = [:]
+        aggregator.advance(to: at(999)) { _, key, acc in fired[key.value] = acc.total }
+        #expect(fired == ["a": 101, "b": 1010])
+        #expect(aggregator.stateCount == 0)
     }
 
     @Test func windowsMatchABruteForceModel() {

@@ -165,18 +165,20 @@ struct IngestLoop {
 
     private mutating func route(_ event: ChatEvent, watermarkBefore: EventTime) {
         let hash = StableHash.hash(event.conversationId)
+        let modelHash = event.type.countsForModelQuality ? RoutedEvent.modelHash(of: event) : nil
         let (conversationShard, modelShard) = RoutedEvent.shards(
-            of: event, conversationHash: hash, count: shardRecords.count)
+            conversationHash: hash, modelHash: modelHash, count: shardRecords.count)
         if let modelShard, modelShard != conversationShard {
             shardRecords[modelShard].append(
                 RoutedEvent(
                     event: event, watermarkBefore: watermarkBefore, forConversation: false, forModel: true,
-                    sequence: sequence, conversationHash: hash))
+                    sequence: sequence, conversationHash: hash, modelHash: modelHash))
         }
         shardRecords[conversationShard].append(
             RoutedEvent(
                 event: event, watermarkBefore: watermarkBefore, forConversation: true,
-                forModel: modelShard == conversationShard, sequence: sequence, conversationHash: hash))
+                forModel: modelShard == conversationShard, sequence: sequence, conversationHash: hash,
+                modelHash: modelHash ?? 0))
     }
 
     private mutating func flush(isFinal: Bool) async throws {

@@ -11,7 +11,12 @@ struct ReplayCollector {
     typealias Event = CollectorEvent<SignalRecord, ReplayJob.Side>
 
     var ordered: OrderedOutput
-    var written: SignalCounters
+    /// The counters of what was written before this run (resumed from a checkpoint).
+    private let writtenBefore: SignalCounters
+    /// Records written by this run, per `RecordKind`: an array, as the dictionary of
+    /// `SignalCounters` would hash a key for every record.
+    private var writtenByKind = [Int64](repeating: 0, count: RecordKind.allCases.count)
+    private var unresolvedWritten: Int64 = 0
     let folder: OutputFolder
     let sink: TopicSink?
     let store: CheckpointStore?
@@ -28,7 +33,7 @@ struct ReplayCollector {
         parallelism: Int
     ) {
         self.ordered = ordered
-        self.written = written
+        writtenBefore = written
         self.folder = folder
         self.sink = sink
         self.store = store
@@ -51,7 +56,10 @@ struct ReplayCollector {
             ordered.add(records, shard: shard, watermark: watermark, sequence: sequence)
             var ready: [SignalRecord] = []
             ordered.drainReady { ready.append($0) }
-            for record in ready { try write(record) }
+            // Borrowed through the buffer: iterating the array would copy each record.
+            try ready.withUnsafeBufferPointer { ready in
+                for index in ready.indices { try write(ready[index]) }
+            }
         case .snapshot(let shard, _, let state):
             snapshots[shard] = state
         case .closed:
@@ -73,8 +81,19 @@ struct ReplayCollector {
     mutating func write(_ record: SignalRecord) throws {
         try folder.write(record)
         sink?.write(record)
-        if let kind = record.kind.signalKind { written.signalsOut[kind, default: 0] += 1 }
-        if record.isUnresolvedReference { written.unresolvedReferences += 1 }
+        writtenByKind[record.kind.rawValue] += 1
+        if record.isUnresolvedReference { unresolvedWritten += 1 }
+    }
+
+    /// `signals_out` and `unresolved_references` of everything written, this run and before.
+    var written: SignalCounters {
+        var counters = writtenBefore
+        for kind in RecordKind.allCases {
+            guard let signal = kind.signalKind else { continue }
+            counters.signalsOut[signal, default: 0] += writtenByKind[kind.rawValue]
+        }
+        counters.unresolvedReferences += unresolvedWritten
+        return counters
     }
 
     /// Commits the staged output, writes the checkpoint, and replays what was held back.

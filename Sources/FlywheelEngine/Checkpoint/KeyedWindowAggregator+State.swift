@@ -3,7 +3,7 @@ extension KeyedWindowAggregator: KeyGroupedState where Key: StateCodable & KeyGr
         var entries = Array(repeating: [(Window, Bool, Key, Accumulator)](), count: writers.count)
         for (window, keyed) in panesForSnapshot {
             let hasFired = firedForSnapshot.contains(window)
-            for (key, acc) in keyed {
+            keyed.forEach { key, acc in
                 entries[KeyGroups.group(ofHash: key.stableHash)].append((window, hasFired, key, acc))
             }
         }

@@ -28,8 +28,17 @@ public struct ExactKey: Hashable, Sendable, CustomStringConvertible {
 extension String {
     /// Equality of code points (UTF-8 bytes), unlike `==`, which is canonical equivalence.
     /// Compares contiguous storage with `memcmp` (native strings always have it).
-    @inlinable
+    @inlinable @inline(__always)
     public func isExactly(_ other: String) -> Bool {
+        // Identical representations hold identical bytes: the same small (inline) string, or the
+        // same storage object. Ids found in a table are most often the very string stored there.
+        let mine = unsafeBitCast(self, to: (UInt64, UInt64).self)
+        let theirs = unsafeBitCast(other, to: (UInt64, UInt64).self)
+        return mine == theirs || hasSameBytes(as: other)
+    }
+
+    @usableFromInline
+    func hasSameBytes(as other: String) -> Bool {
         guard utf8.count == other.utf8.count else { return false }
         let fast: Bool? =
             utf8.withContiguousStorageIfAvailable { mine in

@@ -34,23 +34,31 @@ public struct HashedTable<Key: Equatable, Value> {
 
     public var isEmpty: Bool { count == 0 }
 
+    // The two `find`s spell out the same probe loop: sharing it through a closure that takes the
+    // entry made the compiler copy the whole entry (a retain and release per array the value holds)
+    // for every probe whose hash matched.
+
     /// The slot holding `key`, whose `StableHash` is `hash`.
     public func find(_ key: Key, hash: UInt64) -> Int? {
-        find(hash: hash) { slot in slot.key! == key }
-    }
-
-    /// The first slot whose key has `hash` and whose value satisfies `condition`: for callers that
-    /// keep hashes rather than keys (the de-duplicator's expiry lists, session timers).
-    public func find(hash: UInt64, where condition: (Value) -> Bool) -> Int? {
-        find(hash: hash) { slot in condition(slot.value!) }
-    }
-
-    private func find(hash: UInt64, matching matches: (borrowing Entry) -> Bool) -> Int? {
         let mark = hash | 1
         return slots.withUnsafeBufferPointer { slots in
             var slot = Int(truncatingIfNeeded: mark) & mask
             while slots[slot].mark != 0 {
-                if slots[slot].mark == mark && matches(slots[slot]) { return slot }
+                if slots[slot].mark == mark && slots[slot].key! == key { return slot }
+                slot = (slot + 1) & mask
+            }
+            return nil
+        }
+    }
+
+    /// The first slot whose key has `hash` and whose value satisfies `condition`: for callers that
+    /// keep hashes rather than keys (the de-duplicator's expiry lists, session timers).
+    public func find(hash: UInt64, where condition: (borrowing Value) -> Bool) -> Int? {
+        let mark = hash | 1
+        return slots.withUnsafeBufferPointer { slots in
+            var slot = Int(truncatingIfNeeded: mark) & mask
+            while slots[slot].mark != 0 {
+                if slots[slot].mark == mark && condition(slots[slot].value!) { return slot }
                 slot = (slot + 1) & mask
             }
             return nil

@@ -5,17 +5,22 @@ public enum StableHash {
     @inlinable
     public static func hash(_ key: String) -> UInt64 {
         // Over the contiguous bytes: iterating `key.utf8` costs several times more per byte.
-        var key = key
-        return key.withUTF8 { bytes in
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in bytes {
-                h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-            }
-            h ^= h >> 33
-            h = h &* 0xff51_afd7_ed55_8ccd
-            h ^= h >> 33
-            return h
+        // Borrowed, not copied: `withUTF8` would need a mutable copy, a retain and a release.
+        if let hash = key.utf8.withContiguousStorageIfAvailable(hash(bytes:)) { return hash }
+        var copy = key
+        return copy.withUTF8(hash(bytes:))
+    }
+
+    @inlinable
+    static func hash(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
         }
+        h ^= h >> 33
+        h = h &* 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        return h
     }
 
     /// A stable hash of a two-part key, without building the joined string.

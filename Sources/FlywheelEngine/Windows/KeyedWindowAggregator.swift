@@ -6,10 +6,14 @@ import Collections
 /// With an allowed lateness L, a fired window keeps its state until the watermark reaches
 /// `end - 1 + L`; a record added to it in that time fires it again at once with the updated
 /// state (Flink's `EventTimeTrigger` with `allowedLateness`). Owned by one shard; not thread-safe.
-public struct KeyedWindowAggregator<Key: Hashable, Accumulator: WindowAccumulator> {
+public struct KeyedWindowAggregator<Key: Equatable & KeyGroupHashable, Accumulator: WindowAccumulator> {
     public let assigner: WindowAssigner
     public let allowedLatenessMs: Int64
-    private var panes: [Window: [Key: Accumulator]] = [:]
+    /// Per open window, its keys' state, looked up by the key's `stableHash`.
+    private var panes: [Window: HashedTable<Key, Accumulator>] = [:]
+    /// The pane of the window the last record went to: most records go to the same window as the
+    /// one before, so this saves hashing the window. Cleared whenever a pane is added or removed.
+    private var lastPane: (window: Window, index: Dictionary<Window, HashedTable<Key, Accumulator>>.Index)?
     private var fired: Set<Window> = []
     private var pending = Heap<WindowTimer>()
     // Invariant: watermark never regresses.
@@ -24,27 +28,39 @@ public struct KeyedWindowAggregator<Key: Hashable, Accumulator: WindowAccumulato
     public var stateCount: Int { panes.values.reduce(0) { $0 + $1.count } }
 
     /// Adds a record at event time `t`; `emit` receives windows that fire again because they had
-    /// fired already (only possible with allowed lateness).
+    /// fired already (only possible with allowed lateness). `keyHash` is `key.stableHash`, computed
+    /// when not given.
     public mutating func add(
-        _ input: Accumulator.Input, key: Key, at t: EventTime, emit: (Window, Key, Accumulator) -> Void
+        _ input: Accumulator.Input, key: Key, keyHash: UInt64? = nil, at t: EventTime,
+        emit: (Window, Key, Accumulator) -> Void
     ) {
+        let hash = keyHash ?? key.stableHash
         assigner.forEachWindow(containing: t) { window in
             guard window.maxTimestamp.adding(allowedLatenessMs) > watermark else { return }
-            // One lookup of the window per record: it is open in all but its first record.
-            if let pane = panes.index(forKey: window) {
-                panes.values[pane][key, default: Accumulator()].add(input)
+            let pane: Dictionary<Window, HashedTable<Key, Accumulator>>.Index
+            if let last = lastPane, last.window == window {
+                pane = last.index
+            } else if let found = panes.index(forKey: window) {
+                pane = found
             } else {
-                var first = Accumulator()
-                first.add(input)
-                panes[window] = [key: first]
+                panes[window] = HashedTable(capacity: 16)
+                pane = panes.index(forKey: window)!
                 if window.maxTimestamp > watermark {
                     pending.insert(WindowTimer(time: window.maxTimestamp, window: window, isCleanup: false))
                 }
             }
+            lastPane = (window, pane)
+            let slot: Int
+            if let found = panes.values[pane].find(key, hash: hash) {
+                slot = found
+            } else {
+                slot = panes.values[pane].insert(key, hash: hash, value: Accumulator())
+            }
+            panes.values[pane][slot].add(input)
             // A window whose end - 1 the watermark has passed (possible only with allowed lateness)
             // fires at once, as Flink's EventTimeTrigger.onElement does.
-            guard window.maxTimestamp <= watermark, let acc = panes[window]?[key] else { return }
-            emit(window, key, acc)
+            guard window.maxTimestamp <= watermark else { return }
+            emit(window, key, panes.values[pane][slot])
             if !fired.contains(window) {
                 fired.insert(window)
                 let cleanup = window.maxTimestamp.adding(allowedLatenessMs)
@@ -53,7 +69,7 @@ public struct KeyedWindowAggregator<Key: Hashable, Accumulator: WindowAccumulato
         }
     }
 
-    var panesForSnapshot: [Window: [Key: Accumulator]] { panes }
+    var panesForSnapshot: [Window: HashedTable<Key, Accumulator>] { panes }
     var firedForSnapshot: Set<Window> { fired }
 
     /// Sets the watermark of a restored instance (before `restore` adds state).
@@ -61,8 +77,9 @@ public struct KeyedWindowAggregator<Key: Hashable, Accumulator: WindowAccumulato
 
     /// Adds one restored (window, key) state, scheduling the window's firing or clean-up.
     mutating func restoreEntry(window: Window, hasFired: Bool, key: Key, accumulator: Accumulator) {
+        lastPane = nil
         if panes[window] == nil {
-            panes[window] = [:]
+            panes[window] = HashedTable(capacity: 16)
             if hasFired {
                 fired.insert(window)
                 pending.insert(
@@ -71,13 +88,20 @@ public struct KeyedWindowAggregator<Key: Hashable, Accumulator: WindowAccumulato
                 pending.insert(WindowTimer(time: window.maxTimestamp, window: window, isCleanup: false))
             }
         }
-        panes[window]![key] = accumulator
+        let hash = key.stableHash
+        if let slot = panes[window]!.find(key, hash: hash) {
+            panes[window]![slot] = accumulator
+        } else {
+            panes[window]!.insert(key, hash: hash, value: accumulator)
+        }
     }
 
     /// Moves the watermark to `newWatermark`, firing (in window order) every window it reaches.
     public mutating func advance(to newWatermark: EventTime, emit: (Window, Key, Accumulator) -> Void) {
         guard newWatermark > watermark else { return }
         watermark = newWatermark
+        guard let first = pending.min, first.time <= watermark else { return }
+        lastPane = nil
         while let next = pending.min, next.time <= watermark {
             _ = pending.removeMin()
             if next.isCleanup {
@@ -85,9 +109,7 @@ public struct KeyedWindowAggregator<Key: Hashable, Accumulator: WindowAccumulato
                 fired.remove(next.window)
                 continue
             }
-            if let keyed = panes[next.window] {
-                for (key, acc) in keyed { emit(next.window, key, acc) }
-            }
+            panes[next.window]?.forEach { key, acc in emit(next.window, key, acc) }
             if allowedLatenessMs == 0 {
                 panes[next.window] = nil
             } else {

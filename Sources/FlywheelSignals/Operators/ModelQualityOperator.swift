@@ -34,7 +34,8 @@ public struct ModelQualityOperator: Sendable {
             minFeedback: Int64(config.signals.alertMinFeedback), maxDownRate: config.signals.alertMaxDownRate)
     }
 
-    public mutating func add(_ event: ChatEvent, into out: inout [SignalRecord]) {
+    /// `keyHash` is `StableHash.hash(model, variant)`, computed when not given.
+    public mutating func add(_ event: ChatEvent, keyHash: UInt64? = nil, into out: inout [SignalRecord]) {
         guard let model = event.model else { return }
         var input = ModelQualityInput(
             type: event.type, rating: event.rating, latencyMs: event.latencyMs ?? 0, tokensIn: event.tokensIn,
@@ -42,7 +43,9 @@ public struct ModelQualityOperator: Sendable {
         if event.type == .response, let catalog { input.price = catalog.info(for: model) }
         let key = ModelKey(model: model, variant: event.variant)
         let records = records
-        windows.add(input, key: key, at: event.time) { window, key, acc in records.emit(window, key, acc, into: &out) }
+        windows.add(input, key: key, keyHash: keyHash, at: event.time) { window, key, acc in
+            records.emit(window, key, acc, into: &out)
+        }
     }
 
     public mutating func advance(to watermark: EventTime, into out: inout [SignalRecord]) {

@@ -13,11 +13,13 @@ public struct RoutedEvent: Sendable {
     /// `StableHash.hash(event.conversationId)`, computed once for routing and every operator that
     /// keeps per-conversation state.
     public var conversationHash: UInt64
+    /// `StableHash.hash(model, variant)` when the event has a model, else 0.
+    public var modelHash: UInt64
 
-    /// `conversationHash` is computed when not given.
+    /// `conversationHash` and `modelHash` are computed when not given.
     public init(
         event: ChatEvent, watermarkBefore: EventTime, forConversation: Bool, forModel: Bool, sequence: Int64 = 0,
-        conversationHash: UInt64? = nil
+        conversationHash: UInt64? = nil, modelHash: UInt64? = nil
     ) {
         self.event = event
         self.watermarkBefore = watermarkBefore
@@ -25,19 +27,26 @@ public struct RoutedEvent: Sendable {
         self.forModel = forModel
         self.sequence = sequence
         self.conversationHash = conversationHash ?? StableHash.hash(event.conversationId)
+        self.modelHash = modelHash ?? Self.modelHash(of: event) ?? 0
     }
 
-    /// The shards of an event whose conversation id hashes to `conversationHash`: by conversation,
-    /// and by (model, variant) when model_quality counts it.
+    /// `StableHash.hash(model, variant)`; nil when the event has no model.
+    @inline(__always)
+    public static func modelHash(of event: ChatEvent) -> UInt64? {
+        guard let model = event.model else { return nil }
+        return StableHash.hash(model, event.variant)
+    }
+
+    /// The shards of an event whose conversation id hashes to `conversationHash` and whose
+    /// (model, variant) hashes to `modelHash`: by conversation, and by (model, variant) when
+    /// model_quality counts it (`modelHash` is nil when it does not).
     /// Keys go to key groups by stable hash, and key groups to shards in contiguous ranges, so state
     /// checkpointed at one parallelism restores at another.
     public static func shards(
-        of event: ChatEvent, conversationHash: UInt64, count: Int
+        conversationHash: UInt64, modelHash: UInt64?, count: Int
     ) -> (conversation: Int, model: Int?) {
-        guard count > 1 else { return (0, event.type.countsForModelQuality && event.model != nil ? 0 : nil) }
-        let conversation = shard(ofHash: conversationHash, count: count)
-        guard event.type.countsForModelQuality, let model = event.model else { return (conversation, nil) }
-        return (conversation, shard(ofHash: StableHash.hash(model, event.variant), count: count))
+        guard count > 1 else { return (0, modelHash == nil ? nil : 0) }
+        return (shard(ofHash: conversationHash, count: count), modelHash.map { shard(ofHash: $0, count: count) })
     }
 
     @inline(__always)
@@ -80,7 +89,7 @@ public struct SignalShardOperator: ShardOperator {
 
     private mutating func process(_ routed: RoutedEvent, trail: WatermarkTrail, into output: inout [SignalRecord]) {
         if routed.watermarkBefore > watermark { advance(to: routed.watermarkBefore, trail: trail, into: &output) }
-        if routed.forModel && runQuality { quality.add(routed.event, into: &output) }
+        if routed.forModel && runQuality { quality.add(routed.event, keyHash: routed.modelHash, into: &output) }
         if routed.forConversation {
             if runConversations { conversations.add(routed.event, hash: routed.conversationHash, into: &output) }
             if runPairs {

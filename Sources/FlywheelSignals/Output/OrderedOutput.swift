@@ -48,19 +48,25 @@ public struct OrderedOutput {
     }
 
     /// Hands every record that is final to `write`, in file order per kind.
-    public mutating func drainReady(_ write: (SignalRecord) throws -> Void) rethrows {
+    public mutating func drainReady(_ write: (consuming SignalRecord) throws -> Void) rethrows {
         let watermark = shardWatermarks.min() ?? .min
         let sequence = shardSequences.min() ?? 0
         for kind in RecordKind.allCases {
             let limit = releaseLimit(kind, watermark: watermark, sequence: sequence)
-            while let next = pending[kind.rawValue].min, next.record.key.first <= limit {
+            while let first = firstKey(kind), first <= limit {
                 try write(pending[kind.rawValue].removeMin().record)
             }
         }
     }
 
+    /// The first sort-key component of the next record of `kind`, read in place: `Heap.min` would
+    /// copy the record (a retain of its line and key strings).
+    private func firstKey(_ kind: RecordKind) -> Int64? {
+        pending[kind.rawValue].unordered.withUnsafeBufferPointer { $0.isEmpty ? nil : $0[0].record.key.first }
+    }
+
     /// Hands every remaining record to `write` (end of input).
-    public mutating func drainAll(_ write: (SignalRecord) throws -> Void) rethrows {
+    public mutating func drainAll(_ write: (consuming SignalRecord) throws -> Void) rethrows {
         for kind in RecordKind.allCases {
             while !pending[kind.rawValue].isEmpty { try write(pending[kind.rawValue].removeMin().record) }
         }
@@ -74,7 +80,8 @@ public struct OrderedOutput {
         arrivals += UInt64(records.count)
         while let record = records.popLast() {
             let arrival = first + UInt64(records.count)
-            pending[record.kind.rawValue].insert(Pending(record: record, arrival: arrival))
+            let kind = record.kind.rawValue
+            pending[kind].insert(Pending(record: consume record, arrival: arrival))
         }
     }
 
