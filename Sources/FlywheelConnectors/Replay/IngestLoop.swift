@@ -109,6 +109,8 @@ struct IngestLoop {
             partition: 0, maxEventBytes: maxBytes, countsPII: options.config.signals.needsPIICounts)
         var run: [InputLine] = []
         run.reserveCapacity(Self.runLines)
+        var idHashes: [UInt64] = []
+        idHashes.reserveCapacity(Self.runLines)
         var more = true
         while more {
             // Never more lines than the batch has room for, so batches end where they would with a decoder task.
@@ -119,13 +121,18 @@ struct IngestLoop {
                 }
             }
             // The de-dup table outgrows the caches: load the run's slots together, then ingest.
-            for index in run.indices { touched ^= state.touch(run[index].decoded) }
+            for index in run.indices {
+                let hash = IngestState.idHash(of: run[index].decoded)
+                idHashes.append(hash)
+                touched ^= state.touch(idHash: hash)
+            }
             for index in run.indices {
                 var line = InputLine.moved
                 swap(&line, &run[index])
-                _ = ingest(line, partition: 0)
+                _ = ingest(line, partition: 0, idHash: idHashes[index])
             }
             run.removeAll(keepingCapacity: true)
+            idHashes.removeAll(keepingCapacity: true)
             if linesInBatch >= options.batchLines { try await flush(isFinal: false) }
         }
         finish(0)
@@ -138,11 +145,11 @@ struct IngestLoop {
     }
 
     /// Applies the ingest steps to one line; returns true when the batch is full.
-    private mutating func ingest(_ line: InputLine, partition: Int) -> Bool {
+    private mutating func ingest(_ line: InputLine, partition: Int, idHash: UInt64? = nil) -> Bool {
         sequence += 1
         positions[partition] = InputPosition(offset: line.endOffset, line: line.position)
         let before = state.watermark
-        switch state.ingest(line.decoded, partition: partition) {
+        switch state.ingest(line.decoded, partition: partition, idHash: idHash) {
         case .accepted(let event, let watermarkBefore):
             route(event, watermarkBefore: watermarkBefore)
         case .invalid(let failure):

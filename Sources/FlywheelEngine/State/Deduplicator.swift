@@ -14,6 +14,9 @@ public struct Deduplicator: Sendable {
     /// then needs neither the strings nor hashing them again).
     private var buckets: [Int64: [UInt64]] = [:]
     private var bucketOrder = Heap<Int64>()
+    /// The bucket the last id went to, and where `buckets` holds it: most ids go to the same
+    /// bucket as the one before, which then needs no hashing. Cleared when a bucket is added or removed.
+    private var lastBucket: (bucket: Int64, index: Dictionary<Int64, [UInt64]>.Index)?
 
     public init(ttlMs: Int64) {
         self.ttlMs = ttlMs
@@ -24,9 +27,12 @@ public struct Deduplicator: Sendable {
     public var count: Int { table.count }
 
     /// Returns true when `id` was seen and not yet forgotten at watermark `watermark`; otherwise
-    /// remembers it with time `t` and returns false.
-    public mutating func checkAndInsert(_ id: String, at t: EventTime, watermark: EventTime) -> Bool {
-        let hash = StableHash.hash(id)
+    /// remembers it with time `t` and returns false. `hash` is `StableHash.hash(id)`, computed
+    /// when not given.
+    public mutating func checkAndInsert(
+        _ id: String, hash: UInt64? = nil, at t: EventTime, watermark: EventTime
+    ) -> Bool {
+        let hash = hash ?? StableHash.hash(id)
         let key = ExactKey(id)
         if let slot = table.find(key, hash: hash) {
             if !expired(table[slot], watermark.millis) { return true }
@@ -35,22 +41,27 @@ public struct Deduplicator: Sendable {
             table.insert(key, hash: hash, value: t.millis)
         }
         let bucket = t.millis.floorDivided(by: bucketMs)
-        if buckets[bucket] == nil {
+        if let last = lastBucket, last.bucket == bucket {
+            buckets.values[last.index].append(hash)
+        } else if let index = buckets.index(forKey: bucket) {
+            buckets.values[index].append(hash)
+            lastBucket = (bucket, index)
+        } else {
             bucketOrder.insert(bucket)
             buckets[bucket] = [hash]
-        } else {
-            buckets[bucket]!.append(hash)
+            lastBucket = (bucket, buckets.index(forKey: bucket)!)
         }
         return false
     }
 
-    /// Starts loading the table slot of `id` into the cache; returns a value to keep the load.
+    /// Starts loading the table slot of the id whose `StableHash` is `hash` into the cache;
+    /// returns a value to keep the load.
     ///
-    /// The table holds an hour of ids and outgrows the caches, so each lookup is a cache miss.
+    /// The table holds an hour of ids and can outgrow the caches, so a lookup may be a cache miss.
     /// Touching the slots of a run of events first lets those misses overlap instead of taking
     /// turns (see `IngestState.touch`).
     @inline(__always)
-    public func touch(_ id: String) -> UInt64 { table.touch(hash: StableHash.hash(id)) }
+    public func touch(hash: UInt64) -> UInt64 { table.touch(hash: hash) }
 
     /// Forgets ids whose time-to-live has passed at `watermark`.
     public mutating func expire(watermark: EventTime) {
@@ -59,15 +70,28 @@ public struct Deduplicator: Sendable {
             let bucketLast = (bucket + 1) * bucketMs - 1
             guard expired(bucketLast, w) else { return }
             _ = bucketOrder.removeMin()
+            lastBucket = nil
             let ttl = ttlMs
-            for hash in buckets.removeValue(forKey: bucket) ?? [] {
-                // Of the ids with this hash, one whose own time has expired: colliding ids stay exact.
-                if let slot = table.find(hash: hash, where: { Self.expired($0, w, ttl: ttl) }) {
-                    table.remove(at: slot)
+            let hashes = buckets.removeValue(forKey: bucket) ?? []
+            var touched: UInt64 = 0
+            for start in stride(from: 0, to: hashes.count, by: Self.touchRun) {
+                let run = start..<Swift.min(start + Self.touchRun, hashes.count)
+                // Load the run's slots together so that their cache misses overlap.
+                for index in run { touched ^= table.touch(hash: hashes[index]) }
+                for index in run {
+                    // Of the ids with this hash, one whose own time has expired: colliding ids stay exact.
+                    if let slot = table.find(hash: hashes[index], where: { Self.expired($0, w, ttl: ttl) }) {
+                        table.remove(at: slot)
+                    }
                 }
             }
+            touchedSink ^= touched
         }
     }
+
+    /// How many slots `expire` loads ahead, and where the loaded values go so the loads stay.
+    private static let touchRun = 32
+    private var touchedSink: UInt64 = 0
 
     private func expired(_ t: Int64, _ w: Int64) -> Bool { Self.expired(t, w, ttl: ttlMs) }
 

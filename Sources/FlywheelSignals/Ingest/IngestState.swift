@@ -39,7 +39,8 @@ public struct IngestState: Sendable {
     public var watermark: EventTime { watermarks.current }
 
     /// Applies validate (already done by the decoder), de-dup, late check and the watermark update.
-    public mutating func ingest(_ line: DecodedLine, partition: Int) -> IngestOutcome {
+    /// `idHash` is `idHash(of: line)`, computed when not given.
+    public mutating func ingest(_ line: DecodedLine, partition: Int, idHash: UInt64? = nil) -> IngestOutcome {
         counters.eventsIn += 1
         let event: ChatEvent
         switch line {
@@ -50,7 +51,7 @@ public struct IngestState: Sendable {
             event = decoded
         }
         let w = watermarks.current
-        if deduplicator.checkAndInsert(event.eventId, at: event.time, watermark: w) {
+        if deduplicator.checkAndInsert(event.eventId, hash: idHash, at: event.time, watermark: w) {
             counters.duplicatesDropped += 1
             return .duplicate
         }
@@ -72,9 +73,13 @@ public struct IngestState: Sendable {
     /// of a run of lines before ingesting them one by one makes their cache misses overlap instead
     /// of taking turns. The result only serves to keep the load.
     @inline(__always)
-    public func touch(_ line: DecodedLine) -> UInt64 {
+    public func touch(idHash: UInt64) -> UInt64 { deduplicator.touch(hash: idHash) }
+
+    /// `StableHash.hash` of the line's event id (0 for an invalid line), for `touch` and `ingest`.
+    @inline(__always)
+    public static func idHash(of line: DecodedLine) -> UInt64 {
         guard case .event(let event) = line else { return 0 }
-        return deduplicator.touch(event.eventId)
+        return StableHash.hash(event.eventId)
     }
 
     /// Marks a source partition as finished; returns true when the watermark moved.
