@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure replay throughput and memory on a generated log.",
         discussion: """
-            Generates about N events (deterministic), then measures in one run: reading + decoding alone, and the full replay with the default pipeline. Reports events/s for each, the share of time spent reading and decoding, and the peak resident memory of the process. Build in release mode for meaningful figures: swift run -c release flywheel bench
+            Generates about N events (deterministic), then measures in one run: the full replay with the default pipeline (--runs times; the median is reported, with every run's time), reading + decoding alone, and ingest + operators alone on one core. Reports events/s for each, the share of time spent reading and decoding, and the peak resident memory of the replays. Build in release mode for meaningful figures: swift run -c release flywheel bench
             """)
 
     @Option(help: "Approximate number of events to generate.")
@@ -16,6 +16,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Number of shards for the replay.")
     var parallelism: Int = ReplayOptions.defaultParallelism()
+
+    @Option(help: "Number of full replays; the median is reported (shared machines drift between runs).")
+    var runs: Int = 3
 
     @Option(help: "Pipeline file for the replay (default: the built-in pipeline, every signal).")
     var pipeline: String?
@@ -32,6 +35,7 @@ struct BenchCommand: AsyncParsableCommand {
     func validate() throws {
         guard events >= 1000 else { throw ValidationError("--events must be at least 1000") }
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be >= 1") }
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
     }
 
     func run() async throws {
@@ -41,7 +45,7 @@ struct BenchCommand: AsyncParsableCommand {
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: log) } }
         let loaded = try CLIErrors.pipeline { () throws(PipelineError) in try LoadedPipeline.load(path: pipeline) }
         let report = try await BenchJob.run(
-            events: events, parallelism: parallelism, keepLogAt: log, config: loaded.config
+            events: events, parallelism: parallelism, runs: runs, keepLogAt: log, config: loaded.config
         ) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
