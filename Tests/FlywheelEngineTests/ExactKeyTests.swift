@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+@testable import FlywheelEngine
+
+/// `isExactly` first compares the strings' representations, then their bytes: both paths must agree
+/// with byte equality.
+struct ExactKeyTests {
+    @Test func sameBytesInDifferentStorageAreEqual() {
+        let long = "conversation-0123456789-abcdefghij"
+        let rebuilt = String(decoding: Array(long.utf8), as: UTF8.self)
+        let bridged = NSString(string: long) as String
+        #expect(long.isExactly(rebuilt))
+        #expect(rebuilt.isExactly(bridged))
+        #expect("c1".isExactly(String(decoding: Array("c1".utf8), as: UTF8.self)))
+        #expect("".isExactly(String()))
+    }
+
+    @Test func differentBytesAreNotEqual() {
+        #expect(!"c1".isExactly("c2"))
+        #expect(!"conversation-0123456789-abcdefghij".isExactly("conversation-0123456789-abcdefghik"))
+        #expect(!"c1".isExactly("c10"))
+        // Canonically equivalent, different code points: `==` says equal, exact comparison does not.
+        let composed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        #expect(composed == decomposed)
+        #expect(!composed.isExactly(decomposed))
+        #expect(ExactKey(composed) != ExactKey(decomposed))
+    }
+
+    @Test func anIdFoundInATableIsTheStoredOne() {
+        var table = HashedTable<ExactKey, Int>()
+        let ids = (0..<200).map { "event-\($0)-" + String(repeating: "x", count: $0 % 20) }
+        for (index, id) in ids.enumerated() { table.insert(ExactKey(id), hash: StableHash.hash(id), value: index) }
+        for (index, id) in ids.enumerated() {
+            let copy = String(decoding: Array(id.utf8), as: UTF8.self)
+            let slot = table.find(ExactKey(copy), hash: StableHash.hash(copy))
+            #expect(slot.map { table[$0] } == index)
+        }
+    }
+}
