@@ -67,9 +67,10 @@ struct HashedTableTests {
     }
 
     @Test func removalKeepsTheRestOfAProbeRunReachable() {
-        // Hashes chosen to share home slots (of 32), so entries form one probe run that wraps around.
+        // Hashes chosen to share home slots (of 32; the home is taken from the high half), so entries
+        // form one probe run that wraps around.
         var table = HashedTable<String, Int>(capacity: 16)
-        let hashes: [UInt64] = [31, 63, 95, 1, 33, 3, 30, 29]
+        let hashes: [UInt64] = [31, 63, 95, 1, 33, 3, 30, 29].map { $0 << 32 }
         for (index, hash) in hashes.enumerated() { table.insert("k\(index)", hash: hash, value: index) }
         var generator = SeededGenerator(seed: 3)
         var remaining = Array(hashes.enumerated())
@@ -84,6 +85,20 @@ struct HashedTableTests {
         }
     }
 
+    @Test func keysOfOneShardSpreadOverTheTable() {
+        // Keys of one shard share the low bits of their hashes (KeyGroups): their homes must not.
+        var table = HashedTable<String, Int>(capacity: 4096)
+        var homes = Set<UInt64>()
+        for index in 0..<2000 {
+            let hash = (StableHash.hash("c\(index)") & ~0x7F) | 0x41
+            table.insert("c\(index)", hash: hash, value: index)
+            homes.insert(table.touch(hash: hash))
+        }
+        // Each touched home holds some entry's mark; with homes from the low bits, all 2000 keys
+        // would start at one of a few slots.
+        #expect(homes.count > 1000)
+    }
+
     @Test func randomOperationsMatchADictionary() {
         var table = HashedTable<String, Int>(capacity: 2)
         var model: [String: Int] = [:]
@@ -91,7 +106,7 @@ struct HashedTableTests {
         for step in 0..<20_000 {
             // Few distinct hashes, so probe runs are long and collide.
             let key = "k\(Int.random(in: 0..<300, using: &generator))"
-            let hash = StableHash.hash(key) % 64
+            let hash = (StableHash.hash(key) % 64) << 32
             if let slot = table.find(key, hash: hash) {
                 #expect(model[key] == table[slot])
                 if Bool.random(using: &generator) {

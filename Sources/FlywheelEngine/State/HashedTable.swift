@@ -34,6 +34,12 @@ public struct HashedTable<Key: Equatable, Value> {
 
     public var isEmpty: Bool { count == 0 }
 
+    /// The slot where a probe for `mark` starts, taken from the hash's high half: shards own keys by
+    /// their hash's low bits (`KeyGroups`), so in one shard's table those bits are nearly all alike,
+    /// and homes taken from them would crowd into a fraction of the slots.
+    @inline(__always)
+    private static func home(_ mark: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: mark >> 32) & mask }
+
     // The two `find`s spell out the same probe loop: sharing it through a closure that takes the
     // entry made the compiler copy the whole entry (a retain and release per array the value holds)
     // for every probe whose hash matched.
@@ -42,7 +48,7 @@ public struct HashedTable<Key: Equatable, Value> {
     public func find(_ key: Key, hash: UInt64) -> Int? {
         let mark = hash | 1
         return slots.withUnsafeBufferPointer { slots in
-            var slot = Int(truncatingIfNeeded: mark) & mask
+            var slot = Self.home(mark, mask)
             while slots[slot].mark != 0 {
                 if slots[slot].mark == mark && slots[slot].key! == key { return slot }
                 slot = (slot + 1) & mask
@@ -56,7 +62,7 @@ public struct HashedTable<Key: Equatable, Value> {
     public func find(hash: UInt64, where condition: (borrowing Value) -> Bool) -> Int? {
         let mark = hash | 1
         return slots.withUnsafeBufferPointer { slots in
-            var slot = Int(truncatingIfNeeded: mark) & mask
+            var slot = Self.home(mark, mask)
             while slots[slot].mark != 0 {
                 if slots[slot].mark == mark && condition(slots[slot].value!) { return slot }
                 slot = (slot + 1) & mask
@@ -69,7 +75,7 @@ public struct HashedTable<Key: Equatable, Value> {
     /// slots of several keys into the cache at once (their loads overlap) before looking them up.
     @inline(__always)
     public func touch(hash: UInt64) -> UInt64 {
-        slots.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: hash | 1) & mask].mark }
+        slots.withUnsafeBufferPointer { $0[Self.home(hash | 1, mask)].mark }
     }
 
     /// Adds `key` (which must not be present) with `value`; returns its slot.
@@ -77,7 +83,7 @@ public struct HashedTable<Key: Equatable, Value> {
     public mutating func insert(_ key: Key, hash: UInt64, value: Value) -> Int {
         if (count + 1) * 10 > slots.count * 7 { grow() }
         let mark = hash | 1
-        var slot = Int(truncatingIfNeeded: mark) & mask
+        var slot = Self.home(mark, mask)
         while slots[slot].mark != 0 { slot = (slot + 1) & mask }
         slots[slot] = Entry(mark: mark, key: key, value: value)
         count += 1
@@ -103,7 +109,7 @@ public struct HashedTable<Key: Equatable, Value> {
             var hole = removed
             var next = (hole + 1) & mask
             while slots[next].mark != 0 {
-                let home = Int(truncatingIfNeeded: slots[next].mark) & mask
+                let home = Self.home(slots[next].mark, mask)
                 // The entry at `next` may move into `hole` when its home is not strictly inside (hole, next].
                 if (hole - home) & mask < (next - home) & mask {
                     slots.swapAt(hole, next)
@@ -125,7 +131,7 @@ public struct HashedTable<Key: Equatable, Value> {
         swap(&old, &slots)
         mask = slots.count - 1
         for index in old.indices where old[index].mark != 0 {
-            var slot = Int(truncatingIfNeeded: old[index].mark) & mask
+            var slot = Self.home(old[index].mark, mask)
             while slots[slot].mark != 0 { slot = (slot + 1) & mask }
             swap(&slots[slot], &old[index])
         }
