@@ -169,6 +169,21 @@ struct PreferencePairTests {
         #expect(out.map(\.kind) == [.preferencePair])
     }
 
+    /// A shard sees only some of the watermark's steps (which ones depends on the parallelism and
+    /// batch size): whether a quiet conversation's state is dropped before a later event must not.
+    @Test(arguments: [[Int64](), [2 * 2 * halfHour + 5_000], [2 * halfHour, 4 * halfHour + 9_000]])
+    func stateTTLOutcomeDoesNotDependOnTheWatermarkSteps(steps: [Int64]) {
+        var pairs = PreferencePairOperator(config: PipelineConfig.default, sourceNames: ["in"])
+        var out: [SignalRecord] = []
+        for event in promptAndTwoAnswers { pairs.add(event) }
+        // state_ttl (2 h) after the last response (200 ms), then a choice 10 s later.
+        pairs.add(E.choice("e-late-choice", at: 4 * halfHour + 10_200, chosen: "a", rejected: "b"))
+        for step in steps { pairs.advance(to: signalsTime(step), trail: WatermarkTrail(), into: &out) }
+        pairs.advance(to: .max, trail: WatermarkTrail(), into: &out)
+        #expect(out.map(\.kind) == [.deadLetter])
+        #expect(pairs.conversations.isEmpty)
+    }
+
     @Test func deadLetterCarriesTheOriginOfTheEventThatMadeTheRuleHold() throws {
         var pairs = PreferencePairOperator(config: .default, sourceNames: ["first.jsonl", "second.jsonl"])
         var choice = E.choice("e-choice", at: 1_000, chosen: "a", rejected: "b")

@@ -46,26 +46,31 @@ public struct PreferencePairOperator: Sendable {
         }
     }
 
-    /// Releases events up to `newWatermark` and checks deadlines in event-time order. `trail`
-    /// dates dead letters by the input element after which the watermark reached their deadline.
+    /// Releases events up to `newWatermark`, checks deadlines and drops quiet conversations, all in
+    /// event-time order (on a tie: events, then deadlines, then drops). Taking them in event time,
+    /// not watermark step by watermark step, keeps the output the same whichever watermarks a shard
+    /// happens to see (they depend on the parallelism and batch size). `trail` dates dead letters by
+    /// the input element after which the watermark reached their deadline.
     public mutating func advance(to newWatermark: EventTime, trail: WatermarkTrail, into out: inout [SignalRecord]) {
         guard newWatermark >= watermark else { return }
         watermark = newWatermark
         while true {
-            let eventTime = buffer.nextTime.flatMap { $0 <= watermark ? $0 : nil }
-            let deadlineDue = !deadlines.isEmpty && nextDeadline <= watermark
-            if let eventTime, !deadlineDue || eventTime <= nextDeadline {
+            let eventTime = buffer.nextTime.flatMap { $0 <= watermark ? $0 : nil } ?? .max
+            let deadline = !deadlines.isEmpty && nextDeadline <= watermark ? nextDeadline : .max
+            let expiry = !expiries.isEmpty && nextExpiry <= watermark ? nextExpiry : .max
+            if eventTime != .max && eventTime <= deadline && eventTime <= expiry {
                 let next = buffer.popFirst(notAfter: eventTime)!
                 process(next.event, sequence: next.sequence, hash: next.conversationHash, into: &out)
-            } else if deadlineDue {
-                let deadline = deadlines.removeMin()
+            } else if deadline != .max && deadline <= expiry {
+                let due = deadlines.removeMin()
                 nextDeadline = deadlines.min?.time ?? .max
-                expire(deadline, trail: trail, into: &out)
+                expire(due, trail: trail, into: &out)
+            } else if expiry != .max {
+                dropIfIdle()
             } else {
                 break
             }
         }
-        dropIdleConversations()
     }
 
     private mutating func process(_ event: ChatEvent, sequence: Int64, hash: UInt64, into out: inout [SignalRecord]) {
@@ -115,20 +120,23 @@ public struct PreferencePairOperator: Sendable {
         nextExpiry = Swift.min(nextExpiry, expiry.time)
     }
 
-    private mutating func dropIdleConversations() {
-        while !expiries.isEmpty && nextExpiry <= watermark {
-            let next = expiries.removeMin()
-            nextExpiry = expiries.min?.time ?? .max
-            // Looked at in place: copying the state out would retain every string it holds.
-            let id = next.conversationId
-            guard let slot = conversations.find(ExactKey(id), hash: StableHash.hash(id)) else { continue }
-            let due = conversations[slot].lastTime.adding(retentionMs)
-            if due <= watermark && conversations[slot].waiting.isEmpty {
-                conversations.remove(at: slot)
-            } else {
-                let retry = due > watermark ? due : watermark.adding(joinTTLMs)
-                insertExpiry(PairExpiry(time: retry, conversationId: next.conversationId))
-            }
+    /// Takes the next expiry: its conversation's state is dropped if, at the expiry's time, the
+    /// conversation has been quiet for `retentionMs` and nothing waits; otherwise it is looked at
+    /// again when it can be. Depends on event times only, never on the watermark.
+    private mutating func dropIfIdle() {
+        let next = expiries.removeMin()
+        nextExpiry = expiries.min?.time ?? .max
+        // Looked at in place: copying the state out would retain every string it holds.
+        let id = next.conversationId
+        guard let slot = conversations.find(ExactKey(id), hash: StableHash.hash(id)) else { return }
+        let due = conversations[slot].lastTime.adding(retentionMs)
+        if due <= next.time && conversations[slot].waiting.isEmpty {
+            conversations.remove(at: slot)
+        } else {
+            // A pair waits at most join_ttl (never more than retentionMs) past the conversation's last
+            // event, and deadlines come before drops at the same time; so this retry is a safeguard.
+            let retry = due > next.time ? due : next.time.adding(joinTTLMs)
+            insertExpiry(PairExpiry(time: retry, conversationId: id))
         }
     }
 
