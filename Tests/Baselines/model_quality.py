@@ -8,21 +8,17 @@ Prints events/s on stderr.
 import math
 import sys
 import time
+from datetime import datetime, timezone
 
 import orjson
 
 WINDOW = 60_000
 OOO = 5_000
-
-
-EPOCH = None
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def parse_ms(ts):
     # RFC 3339 with Z or offset (required); milliseconds truncated.
-    from datetime import datetime, timezone
-    global EPOCH
-    EPOCH = EPOCH or datetime(1970, 1, 1, tzinfo=timezone.utc)
     dt = datetime.fromisoformat(ts.replace("Z", "+00:00").replace("z", "+00:00"))
     if dt.tzinfo is None:
         raise ValueError("no zone")
