@@ -23,15 +23,6 @@ struct Flywheel: AsyncParsableCommand {
     /// ArgumentParser's own entry point, after tuning the allocator (which must precede any thread).
     static func main() async {
         AllocatorTuning.apply()
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exit(withError: error)
-        }
+        await main(nil)
     }
 }

@@ -9,23 +9,26 @@ import Testing
 /// Decoding is deterministic when many decoders run at once (each has its own reader and channel).
 struct ConcurrentDecodingTests {
     @Test func decodingTheSameFileConcurrentlyGivesTheSameLines() async throws {
-        let folder = try TemporaryFolder("probe")
+        let folder = try TemporaryFolder("concurrent-decoding")
         defer { folder.remove() }
         var options = GeneratorOptions()
         options.conversations = 600
         options.seed = 5
         let path = folder.file("log.jsonl")
         _ = try ConversationGenerator(options: options).write(toPath: path)
-        let results = try await withThrowingTaskGroup(of: [Int64].self) { group in
+        let results = try await withThrowingTaskGroup(of: [InputLine].self) { group in
             for _ in 0..<8 {
-                group.addTask {
-                    try await ProcessingBench.decodeAll(path: path, maxEventBytes: 1 << 20).map(\.position)
-                }
+                group.addTask { try await ProcessingBench.decodeAll(path: path, maxEventBytes: 1 << 20) }
             }
-            var all: [[Int64]] = []
+            var all: [[InputLine]] = []
             for try await result in group { all.append(result) }
             return all
         }
-        for result in results { #expect(result == results[0]) }
+        #expect(results[0].count > 5000)
+        for result in results {
+            #expect(result.map(\.position) == results[0].map(\.position))
+            #expect(result.map(\.decoded) == results[0].map(\.decoded))
+            #expect(result.map(\.raw) == results[0].map(\.raw))
+        }
     }
 }

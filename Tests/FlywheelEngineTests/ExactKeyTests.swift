@@ -1,4 +1,3 @@
-import Foundation
 import Testing
 
 @testable import FlywheelEngine
@@ -6,14 +5,20 @@ import Testing
 /// `isExactly` first compares the strings' representations, then their bytes: both paths must agree
 /// with byte equality.
 struct ExactKeyTests {
+    @Test func theSameStringIsEqualByItsRepresentation() {
+        let long = "conversation-0123456789-abcdefghij"
+        let same = long
+        #expect(long.isExactly(same))
+        #expect("c1".isExactly("c1"))
+        #expect("".isExactly(String()))
+    }
+
     @Test func sameBytesInDifferentStorageAreEqual() {
         let long = "conversation-0123456789-abcdefghij"
         let rebuilt = String(decoding: Array(long.utf8), as: UTF8.self)
-        let bridged = NSString(string: long) as String
         #expect(long.isExactly(rebuilt))
-        #expect(rebuilt.isExactly(bridged))
+        #expect(rebuilt.isExactly(long))
         #expect("c1".isExactly(String(decoding: Array("c1".utf8), as: UTF8.self)))
-        #expect("".isExactly(String()))
     }
 
     @Test func differentBytesAreNotEqual() {
@@ -28,7 +33,7 @@ struct ExactKeyTests {
         #expect(ExactKey(composed) != ExactKey(decomposed))
     }
 
-    @Test func anIdFoundInATableIsTheStoredOne() {
+    @Test func aTableFindsLongIdsThroughCopiesInOtherStorage() {
         var table = HashedTable<ExactKey, Int>()
         let ids = (0..<200).map { "event-\($0)-" + String(repeating: "x", count: $0 % 20) }
         for (index, id) in ids.enumerated() { table.insert(ExactKey(id), hash: StableHash.hash(id), value: index) }

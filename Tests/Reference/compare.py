@@ -11,6 +11,9 @@ import os
 import sys
 from collections import Counter
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import reference  # noqa: E402  (its timestamp parser and calendar)
+
 KEYS = {
     "model_quality": ("window_start", "window_end", "model", "variant"),
     "quality_alert": ("window_start", "window_end", "model", "variant"),
@@ -71,32 +74,26 @@ def diff_fields(a, b):
     return out
 
 
-def ts_key(s):
-    return s
-
-
 def tms(s):
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import reference
-    return reference.parse_ts(s.replace("-0001-", "0000-") if False else s) if not s.startswith("-") and len(s.split("-")[0]) == 4 else _tms_wide(s)
-
-
-def _tms_wide(s):
-    import reference
+    """Epoch milliseconds of an output timestamp, also for years outside 0000-9999."""
+    if not s.startswith("-") and len(s.split("-")[0]) == 4:
+        return reference.parse_ts(s)
     neg = s.startswith("-")
-    body = s[1:] if neg else s
-    y, rest = body.split("-", 1)
+    year, rest = (s[1:] if neg else s).split("-", 1)
     base = reference.parse_ts("2000-" + rest)
-    d0 = reference.days_from_civil(2000, 1, 1)
-    yy = -int(y) if neg else int(y)
-    return base + (reference.days_from_civil(yy, 1, 1) - d0) * 86400000 if True else None
+    days = reference.days_from_civil(-int(year) if neg else int(year), 1, 1) - reference.days_from_civil(2000, 1, 1)
+    return base + days * 86400000
 
 
 def order_key(kind, r):
+    """The part of section 6's file order a file shows by itself (preference pairs: their timestamp,
+    as the completing event's id is not in the record; sft_example: none, as session_end is not)."""
     if kind in ("model_quality", "quality_alert"):
         return (tms(r["window_end"]), tms(r["window_start"]), r["model"], r["variant"])
     if kind == "conversation_summary":
         return (tms(r["session_end"]), r["conversation_id"])
+    if kind == "preference_pair":
+        return (tms(r["timestamp"]),)
     return None
 
 

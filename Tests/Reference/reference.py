@@ -3,7 +3,7 @@
 
 Usage: python3 reference.py INPUT... --out DIR [--pipeline P]
 
-Written from /work/shared/spec/CONTRACT.md only.  Choices where the contract is silent are
+Written from the data contract (CONTRACT.md) only.  Choices where the contract is silent are
 marked "CHOICE:".
 """
 import heapq
@@ -234,12 +234,6 @@ def parse_yaml(text):
             if isinstance(parent[key], dict):
                 for k in parent[key]:
                     keylines[path + (key, k)] = no
-    # empty block mappings that never received children are null in YAML
-    def fix(d):
-        for k, v in list(d.items()):
-            if isinstance(v, dict):
-                fix(v)
-    fix(root)
     return root, keylines
 
 
@@ -659,7 +653,7 @@ class Engine:
                 "down_rate": down / (up + down), "feedback": up + down, "_sort": (we, ws, model, variant)})
 
     def emit_session(self, c, w):
-        s, e, evs = w[0], w[1], w[2]
+        e, evs = w[1], w[2]
         evs = sorted(evs, key=lambda x: (x["t"], x["event_id"]))
         user = None
         for x in evs:
@@ -720,7 +714,7 @@ class Engine:
             return None
         return mp, ma, mb
 
-    def emit_pair(self, c, st, a, b, source, comp, ev):
+    def emit_pair(self, c, a, b, source, comp, ev):
         mp, ma, mb = comp
         self.out["preference_pair"].append({
             "signal": "preference_pair", "pair_id": a + ":" + b, "conversation_id": c,
@@ -762,7 +756,7 @@ class Engine:
             st["claimed"].add((a, b))
             comp = self.pair_complete(st, a, b)
             if comp:
-                self.emit_pair(c, st, a, b, source, comp, ev)
+                self.emit_pair(c, a, b, source, comp, ev)
             else:
                 st["waiting"][(a, b)] = (source, ev)
                 new_wait.append((a, b))
@@ -771,7 +765,7 @@ class Engine:
             comp = self.pair_complete(st, a, b)
             if comp:
                 del st["waiting"][(a, b)]
-                self.emit_pair(c, st, a, b, source, comp, ev)
+                self.emit_pair(c, a, b, source, comp, ev)
         still = [k for k in new_wait if k in st["waiting"]]
         if still:
             self.seq += 1
@@ -828,10 +822,6 @@ class Input:
 def sort_and_write(eng, outdir):
     os.makedirs(outdir, exist_ok=True)
     out = eng.out
-    mq_key = lambda r: (r["window_end"], r["window_start"], r["model"], r["variant"])
-    # sort on epoch values, not strings, so odd years still sort right
-    def tkey(s):
-        return parse_ts(s)
     files = {
         "model_quality": sorted(out["model_quality"], key=lambda r: r["_sort"]),
         "quality_alert": sorted(out["quality_alert"], key=lambda r: r["_sort"]),

@@ -138,7 +138,7 @@ public enum ExportJob {
         guard case .line(let bytes) = content else {
             throw ExportError(.badRecord, "line longer than \(maxLineBytes >> 20) MiB")
         }
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
+        if EventDecoder.isBlank(bytes) { return nil }
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: Data(bytes))

@@ -25,7 +25,7 @@ public struct EventDecoder: Sendable {
 
     /// Whether prompt and response events get `textPIICount`: cheap here, where the text was just
     /// written, and a cache miss per text in a shard. Set it when conversation signals run.
-    public var countsPII: Bool
+    public let countsPII: Bool
 
     public init(maxEventBytes: Int, countsPII: Bool = false) {
         self.maxEventBytes = maxEventBytes

@@ -13,7 +13,8 @@ public struct RoutedEvent: Sendable {
     /// `StableHash.hash(event.conversationId)`, computed once for routing and every operator that
     /// keeps per-conversation state.
     public var conversationHash: UInt64
-    /// `StableHash.hash(model, variant)` when the event has a model, else 0.
+    /// `StableHash.hash(model, variant)`, the key of model_quality's state; meaningful only when
+    /// `forModel` (routing leaves it 0 for events model_quality does not count).
     public var modelHash: UInt64
 
     /// `conversationHash` and `modelHash` are computed when not given.

@@ -71,10 +71,10 @@ public struct PipelineConfig: Sendable, Equatable {
     /// file's folder; `nil` when the pipeline names none.
     public var modelCatalogPath: String?
 
-    /// The built-in pipeline: every parameter at its contract default, all signals, no catalog.
     /// Training-ready files written after a replay (`exports:`).
     public var exports: [ExportSpec] = []
 
+    /// The built-in pipeline: every parameter at its contract default, all signals, no catalog.
     public static let `default` = PipelineConfig()
 
     /// Every parameter at its default.
