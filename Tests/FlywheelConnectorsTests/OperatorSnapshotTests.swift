@@ -31,19 +31,7 @@ struct OperatorSnapshotTests {
                 sequence += 1
                 let before = ingest.watermark
                 if case .accepted(let event, let watermarkBefore) = ingest.ingest(line.decoded, partition: 0) {
-                    let (conversation, model) = RoutedEvent.shards(
-                        conversationHash: StableHash.hash(event.conversationId),
-                        modelHash: event.type.countsForModelQuality ? RoutedEvent.modelHash(of: event) : nil,
-                        count: shards.count)
-                    if let model, model != conversation {
-                        perShard[model].append(
-                            RoutedEvent(
-                                event: event, watermarkBefore: watermarkBefore, forConversation: false, forModel: true))
-                    }
-                    perShard[conversation].append(
-                        RoutedEvent(
-                            event: event, watermarkBefore: watermarkBefore, forConversation: true,
-                            forModel: model == conversation))
+                    RoutedEvent.route(event, watermarkBefore: watermarkBefore, sequence: sequence, into: &perShard)
                 }
                 if ingest.watermark != before { trail.append(sequence: sequence, watermark: ingest.watermark) }
             }

@@ -151,7 +151,7 @@ struct IngestLoop {
         let before = state.watermark
         switch state.ingest(line.decoded, partition: partition, idHash: idHash) {
         case .accepted(let event, let watermarkBefore):
-            route(event, watermarkBefore: watermarkBefore)
+            RoutedEvent.route(event, watermarkBefore: watermarkBefore, sequence: sequence, into: &shardRecords)
         case .invalid(let failure):
             sides.append(
                 SideOutputs.deadLetter(
@@ -168,24 +168,6 @@ struct IngestLoop {
         linesInBatch += 1
         linesSinceCheckpoint += 1
         return linesInBatch >= options.batchLines
-    }
-
-    private mutating func route(_ event: ChatEvent, watermarkBefore: EventTime) {
-        let hash = StableHash.hash(event.conversationId)
-        let modelHash = event.type.countsForModelQuality ? RoutedEvent.modelHash(of: event) : nil
-        let (conversationShard, modelShard) = RoutedEvent.shards(
-            conversationHash: hash, modelHash: modelHash, count: shardRecords.count)
-        if let modelShard, modelShard != conversationShard {
-            shardRecords[modelShard].append(
-                RoutedEvent(
-                    event: event, watermarkBefore: watermarkBefore, forConversation: false, forModel: true,
-                    sequence: sequence, conversationHash: hash, modelHash: modelHash))
-        }
-        shardRecords[conversationShard].append(
-            RoutedEvent(
-                event: event, watermarkBefore: watermarkBefore, forConversation: true,
-                forModel: modelShard == conversationShard, sequence: sequence, conversationHash: hash,
-                modelHash: modelHash ?? 0))
     }
 
     private mutating func flush(isFinal: Bool) async throws {

@@ -36,7 +36,7 @@ public enum ProcessingBench {
         var state = IngestState(time: config.time, partitions: 1)
         var shard = SignalShardOperator(config: config, catalog: nil, sourceNames: ["bench"])
         var ordered = OrderedOutput(shards: 1, allowedLatenessMs: config.time.allowedLatenessMs)
-        var batch: [RoutedEvent] = []
+        var batches: [[RoutedEvent]] = [[]]
         var trail = WatermarkTrail()
         var sequence: Int64 = 0
         var written = 0
@@ -46,25 +46,23 @@ public enum ProcessingBench {
                 sequence += 1
                 let before = state.watermark
                 if case .accepted(let event, let watermarkBefore) = state.ingest(lines[index].decoded, partition: 0) {
-                    batch.append(
-                        RoutedEvent(
-                            event: event, watermarkBefore: watermarkBefore, forConversation: true, forModel: true,
-                            sequence: sequence))
+                    RoutedEvent.route(event, watermarkBefore: watermarkBefore, sequence: sequence, into: &batches)
                 }
                 if state.watermark != before { trail.append(sequence: sequence, watermark: state.watermark) }
-                if batch.count == 1024 || sequence == Int64(lines.count) {
+                if batches[0].count == 1024 || sequence == Int64(lines.count) {
                     let isFinal = sequence == Int64(lines.count)
                     if isFinal { trail.append(sequence: sequence, watermark: .max) }
                     let watermark = isFinal ? EventTime.max : state.watermark
                     var out: [SignalRecord] = []
                     shard.process(
                         ShardBatch(
-                            records: batch, watermark: watermark, lastSequence: sequence, trail: trail, isFinal: isFinal
+                            records: batches[0], watermark: watermark, lastSequence: sequence, trail: trail,
+                            isFinal: isFinal
                         ),
                         into: &out)
                     ordered.add(out, shard: 0, watermark: watermark, sequence: sequence)
                     ordered.drainReady { written += $0.line.count }
-                    batch.removeAll(keepingCapacity: true)
+                    batches[0].removeAll(keepingCapacity: true)
                     trail = WatermarkTrail()
                 }
             }

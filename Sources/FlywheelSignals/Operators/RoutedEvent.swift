@@ -38,12 +38,34 @@ public struct RoutedEvent: Sendable {
         return StableHash.hash(model, event.variant)
     }
 
+    /// Appends an accepted event to the batch of each shard that needs it, out of `batches.count`:
+    /// the shard that owns its conversation, and, when model_quality counts the event and another
+    /// shard owns its (model, variant), that one too. `sequence` is the event's arrival number.
+    public static func route(
+        _ event: ChatEvent, watermarkBefore: EventTime, sequence: Int64, into batches: inout [[RoutedEvent]]
+    ) {
+        let hash = StableHash.hash(event.conversationId)
+        let modelHash = event.type.countsForModelQuality ? modelHash(of: event) : nil
+        let (conversationShard, modelShard) = shards(conversationHash: hash, modelHash: modelHash, count: batches.count)
+        if let modelShard, modelShard != conversationShard {
+            batches[modelShard].append(
+                RoutedEvent(
+                    event: event, watermarkBefore: watermarkBefore, forConversation: false, forModel: true,
+                    sequence: sequence, conversationHash: hash, modelHash: modelHash))
+        }
+        batches[conversationShard].append(
+            RoutedEvent(
+                event: event, watermarkBefore: watermarkBefore, forConversation: true,
+                forModel: modelShard == conversationShard, sequence: sequence, conversationHash: hash,
+                modelHash: modelHash ?? 0))
+    }
+
     /// The shards of an event whose conversation id hashes to `conversationHash` and whose
     /// (model, variant) hashes to `modelHash`: by conversation, and by (model, variant) when
     /// model_quality counts it (`modelHash` is nil when it does not).
     /// Keys go to key groups by stable hash, and key groups to shards in contiguous ranges, so state
     /// checkpointed at one parallelism restores at another.
-    public static func shards(
+    static func shards(
         conversationHash: UInt64, modelHash: UInt64?, count: Int
     ) -> (conversation: Int, model: Int?) {
         guard count > 1 else { return (0, modelHash == nil ? nil : 0) }
