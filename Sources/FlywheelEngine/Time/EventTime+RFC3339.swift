@@ -56,49 +56,63 @@ extension EventTime {
 
     /// The timestamp as RFC 3339 UTC with milliseconds, e.g. `2026-11-26T10:00:00.000Z`.
     public var rfc3339: String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(24)
-        appendRFC3339(to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        String(unsafeUninitializedCapacity: Self.maxRFC3339Bytes) { writeRFC3339(to: $0.baseAddress!) }
     }
 
-    /// Appends the RFC 3339 UTC form to a byte buffer (no allocation beyond the buffer's growth).
+    /// The longest `rfc3339` form: a sign, a year of up to 19 digits, and 20 more bytes.
+    public static let maxRFC3339Bytes = 40
+
+    /// Appends the RFC 3339 UTC form to a byte buffer.
     public func appendRFC3339(to out: inout [UInt8]) {
-        let totalSeconds = millis.floorDivided(by: 1000)
-        let ms = (millis % 1000 + 1000) % 1000
-        let days = totalSeconds.floorDivided(by: 86_400)
-        let secOfDay = totalSeconds - days * 86_400
-        let (y, m, d) = CivilCalendar.civilFromDays(days)
-        if y < 0 { out.append(UInt8(ascii: "-")) }
-        appendPadded(abs(y), width: 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendPadded(m, width: 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendPadded(d, width: 2, to: &out)
-        out.append(UInt8(ascii: "T"))
-        appendPadded(secOfDay / 3600, width: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendPadded(secOfDay / 60 % 60, width: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendPadded(secOfDay % 60, width: 2, to: &out)
-        out.append(UInt8(ascii: "."))
-        appendPadded(ms, width: 3, to: &out)
-        out.append(UInt8(ascii: "Z"))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maxRFC3339Bytes) { buffer in
+            let count = writeRFC3339(to: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
+        }
     }
-}
 
-@inline(__always)
-private func appendPadded(_ value: Int64, width: Int, to out: inout [UInt8]) {
-    var divisor: Int64 = 1
-    var digits = 1
-    while digits < width || value / divisor >= 10 {
-        divisor *= 10
-        digits += 1
-    }
-    var v = value
-    while divisor > 0 {
-        out.append(UInt8(ascii: "0") + UInt8(v / divisor))
-        v %= divisor
-        divisor /= 10
+    /// Writes the RFC 3339 UTC form at `out`, which has room for `maxRFC3339Bytes`; returns how many
+    /// bytes it wrote. The one formatter behind `rfc3339` and encoders that write through a pointer.
+    public func writeRFC3339(to out: UnsafeMutablePointer<UInt8>) -> Int {
+        let totalSeconds = millis.floorDivided(by: 1000)
+        let days = totalSeconds.floorDivided(by: 86_400)
+        let secondOfDay = totalSeconds - days * 86_400
+        let (year, month, day) = CivilCalendar.civilFromDays(days)
+        var count = 0
+        func put(_ byte: UInt8) {
+            out[count] = byte
+            count += 1
+        }
+        /// `value`'s decimal digits, with leading zeros up to `width`.
+        func putPadded(_ value: UInt64, width: Int) {
+            var digits = 1
+            var rest = value / 10
+            while rest > 0 {
+                digits += 1
+                rest /= 10
+            }
+            digits = Swift.max(digits, width)
+            var remaining = value
+            for index in stride(from: count + digits - 1, through: count, by: -1) {
+                out[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+            }
+            count += digits
+        }
+        if year < 0 { put(UInt8(ascii: "-")) }
+        putPadded(year.magnitude, width: 4)
+        put(UInt8(ascii: "-"))
+        putPadded(month.magnitude, width: 2)
+        put(UInt8(ascii: "-"))
+        putPadded(day.magnitude, width: 2)
+        put(UInt8(ascii: "T"))
+        putPadded(UInt64(secondOfDay / 3600), width: 2)
+        put(UInt8(ascii: ":"))
+        putPadded(UInt64(secondOfDay / 60 % 60), width: 2)
+        put(UInt8(ascii: ":"))
+        putPadded(UInt64(secondOfDay % 60), width: 2)
+        put(UInt8(ascii: "."))
+        putPadded(UInt64((millis % 1000 + 1000) % 1000), width: 3)
+        put(UInt8(ascii: "Z"))
+        return count
     }
 }

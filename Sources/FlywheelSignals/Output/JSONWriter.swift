@@ -66,33 +66,12 @@ public struct JSONWriter: ~Copyable {
         appendText(value.description)
     }
 
-    /// Writes `time` as `EventTime.rfc3339` does (RFC 3339 UTC with milliseconds), straight into the
-    /// buffer rather than through an intermediate array.
+    /// Writes `time` as `EventTime.rfc3339`, straight into the buffer.
     public mutating func field(_ name: StaticString, time: EventTime) {
         key(name)
-        let millis = time.millis
-        let totalSeconds = millis.floorDivided(by: 1000)
-        let days = totalSeconds.floorDivided(by: 86_400)
-        let secondOfDay = totalSeconds - days * 86_400
-        let (year, month, day) = CivilCalendar.civilFromDays(days)
-        // At most: quotes 2, sign 1, year 19, the rest 20.
-        reserve(42)
+        reserve(EventTime.maxRFC3339Bytes + 2)
         put(UInt8(ascii: "\""))
-        if year < 0 { put(UInt8(ascii: "-")) }
-        putPadded(year.magnitude, width: 4)
-        put(UInt8(ascii: "-"))
-        putPadded(month.magnitude, width: 2)
-        put(UInt8(ascii: "-"))
-        putPadded(day.magnitude, width: 2)
-        put(UInt8(ascii: "T"))
-        putPadded(UInt64(secondOfDay / 3600), width: 2)
-        put(UInt8(ascii: ":"))
-        putPadded(UInt64(secondOfDay / 60 % 60), width: 2)
-        put(UInt8(ascii: ":"))
-        putPadded(UInt64(secondOfDay % 60), width: 2)
-        put(UInt8(ascii: "."))
-        putPadded(UInt64((millis % 1000 + 1000) % 1000), width: 3)
-        put(UInt8(ascii: "Z"))
+        count += time.writeRFC3339(to: buffer.baseAddress! + count)
         put(UInt8(ascii: "\""))
     }
 
