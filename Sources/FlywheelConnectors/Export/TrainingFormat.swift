@@ -1,30 +1,10 @@
 import FlywheelSignals
 import Foundation
 
-/// A training-file layout written by `flywheel export`: one compact JSON object per line, in the
-/// shape OpenAI fine-tuning or Hugging Face TRL reads as is.
-///
-/// Encoding is a pure function of the record (no state, no clock), so the same record always gives
-/// the same bytes; keys come in the order the format documents, non-ASCII text stays UTF-8.
-public enum TrainingFormat: String, CaseIterable, Sendable {
-    /// OpenAI preference fine-tuning: `input.messages`, `preferred_output`, `non_preferred_output`.
-    case openAIDPO = "openai-dpo"
-    /// TRL `DPOTrainer`, conversational: `prompt`, `chosen`, `rejected` as message lists.
-    case trlDPO = "trl-dpo"
-    /// OpenAI supervised fine-tuning chat format: `messages`, optionally with `weight` on assistant messages.
-    case openAISFT = "openai-sft"
-    /// TRL `SFTTrainer`, conversational: `messages`.
-    case trlSFT = "trl-sft"
-
-    /// True for the formats that take preference pairs; false for the SFT formats.
-    public var takesPreferencePairs: Bool { self == .openAIDPO || self == .trlDPO }
-
-    /// The signal whose records this format encodes.
-    public var signal: SignalKind { takesPreferencePairs ? .preferencePair : .sftExample }
-
-    /// The file of a replay output folder that holds those records.
-    public var inputFileName: String { signal.rawValue + ".jsonl" }
-
+/// The encoders of the training formats. Encoding is a pure function of the record (no state, no
+/// clock), so the same record always gives the same bytes; keys come in the order the format
+/// documents, non-ASCII text stays UTF-8.
+extension TrainingFormat {
     /// The line for one preference pair, ending in "\n"; nil for the SFT formats.
     public func line(for pair: PreferencePairRecord) -> [UInt8]? {
         var out: [UInt8] = []

@@ -84,14 +84,11 @@ public enum ReplayJob {
     /// Writes the training-ready files the pipeline asks for (`exports:`) from the finished output.
     static func runExports(_ options: ReplayOptions) throws -> [ExportSummary] {
         try options.config.exports.map { spec in
-            guard let format = TrainingFormat(rawValue: spec.format) else {
-                throw ConnectorError(.writeFailed, "unknown export format \(spec.format)")
-            }
             let file =
                 spec.file.hasPrefix("/")
                 ? spec.file : (options.outputPath as NSString).appendingPathComponent(spec.file)
             let exportOptions = ExportOptions(
-                format: format, sourcePath: options.outputPath, outputPath: file, dropEqual: !spec.keepEqual,
+                format: spec.format, sourcePath: options.outputPath, outputPath: file, dropEqual: !spec.keepEqual,
                 dedupPrompt: spec.dedupPrompt, split: spec.split, minChars: spec.minChars)
             return try ExportJob.run(exportOptions)
         }

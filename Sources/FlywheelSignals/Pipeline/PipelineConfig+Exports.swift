@@ -1,9 +1,31 @@
 import Yams
 
+/// A training-file layout written by `flywheel export` and by a pipeline's `exports:`: one compact
+/// JSON object per line, in the shape OpenAI fine-tuning or Hugging Face TRL reads as is (the
+/// encoders are in FlywheelConnectors).
+public enum TrainingFormat: String, CaseIterable, Sendable {
+    /// OpenAI preference fine-tuning: `input.messages`, `preferred_output`, `non_preferred_output`.
+    case openAIDPO = "openai-dpo"
+    /// TRL `DPOTrainer`, conversational: `prompt`, `chosen`, `rejected` as message lists.
+    case trlDPO = "trl-dpo"
+    /// OpenAI supervised fine-tuning chat format: `messages`, optionally with `weight` on assistant messages.
+    case openAISFT = "openai-sft"
+    /// TRL `SFTTrainer`, conversational: `messages`.
+    case trlSFT = "trl-sft"
+
+    /// True for the formats that take preference pairs; false for the SFT formats.
+    public var takesPreferencePairs: Bool { self == .openAIDPO || self == .trlDPO }
+
+    /// The signal whose records this format encodes.
+    public var signal: SignalKind { takesPreferencePairs ? .preferencePair : .sftExample }
+
+    /// The file of a replay output folder that holds those records.
+    public var inputFileName: String { signal.rawValue + ".jsonl" }
+}
+
 /// A training-ready file the replay writes from its signals (see `flywheel export`).
 public struct ExportSpec: Sendable, Equatable {
-    /// `openai-dpo`, `trl-dpo`, `openai-sft` or `trl-sft`.
-    public var format: String
+    public var format: TrainingFormat
     /// Output file, relative to the replay's output folder unless absolute.
     public var file: String
     public var split: Double?
@@ -11,12 +33,10 @@ public struct ExportSpec: Sendable, Equatable {
     public var keepEqual = false
     public var dedupPrompt = false
 
-    public init(format: String, file: String) {
+    public init(format: TrainingFormat, file: String) {
         self.format = format
         self.file = file
     }
-
-    public static let formats = ["openai-dpo", "trl-dpo", "openai-sft", "trl-sft"]
 }
 
 extension PipelineConfig {
@@ -33,9 +53,9 @@ extension PipelineConfig {
         var specs: [ExportSpec] = []
         for (index, item) in items.enumerated() {
             let path = "\(section.path)[\(index)]"
-            var format: String?
+            var format: TrainingFormat?
             var file: String?
-            var spec = ExportSpec(format: "", file: "")
+            var spec = ExportSpec(format: .trlDPO, file: "")
             for entry in try reader.entries(of: item, path: path, allowed: exportKeys) {
                 switch entry.key {
                 case "format": format = try exportFormat(entry, reader: reader)
@@ -57,13 +77,16 @@ extension PipelineConfig {
         return specs
     }
 
-    private static func exportFormat(_ entry: YAMLEntry, reader: YAMLNodeReader) throws(PipelineError) -> String {
+    private static func exportFormat(
+        _ entry: YAMLEntry, reader: YAMLNodeReader
+    ) throws(PipelineError) -> TrainingFormat {
         let value = try reader.string(entry)
-        guard ExportSpec.formats.contains(value) else {
-            let message = "unknown format \"\(value)\"; valid: \(ExportSpec.formats.joined(separator: ", "))"
+        guard let format = TrainingFormat(rawValue: value) else {
+            let valid = TrainingFormat.allCases.map(\.rawValue).joined(separator: ", ")
+            let message = "unknown format \"\(value)\"; valid: \(valid)"
             throw reader.failure(.badValue, message, node: entry.value, key: entry.path)
         }
-        return value
+        return format
     }
 
     private static func exportSplit(_ entry: YAMLEntry, reader: YAMLNodeReader) throws(PipelineError) -> Double {
@@ -90,7 +113,7 @@ extension PipelineConfig {
         guard !exports.isEmpty else { return [] }
         var lines = ["exports:"]
         for spec in exports {
-            var fields = ["format: \(spec.format)", "file: \(yamlQuoted(spec.file))"]
+            var fields = ["format: \(spec.format.rawValue)", "file: \(yamlQuoted(spec.file))"]
             if let split = spec.split { fields.append("split: \(split)") }
             if spec.minChars > 0 { fields.append("min_chars: \(spec.minChars)") }
             if spec.keepEqual { fields.append("keep_equal: true") }
