@@ -45,7 +45,7 @@ struct BenchCommand: AsyncParsableCommand {
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: log) } }
         let loaded = try CLIErrors.pipeline { () throws(PipelineError) in try LoadedPipeline.load(path: pipeline) }
         let report = try await BenchJob.run(
-            events: events, parallelism: parallelism, runs: runs, keepLogAt: log, config: loaded.config
+            events: events, parallelism: parallelism, runs: runs, logPath: log, config: loaded.config
         ) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }

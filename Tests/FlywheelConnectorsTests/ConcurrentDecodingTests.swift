@@ -18,7 +18,7 @@ struct ConcurrentDecodingTests {
         _ = try ConversationGenerator(options: options).write(toPath: path)
         let results = try await withThrowingTaskGroup(of: [InputLine].self) { group in
             for _ in 0..<8 {
-                group.addTask { try await ProcessingBench.decodeAll(path: path, maxEventBytes: 1 << 20) }
+                group.addTask { try await ProcessingBench.decodeAll(path: path) }
             }
             var all: [[InputLine]] = []
             for try await result in group { all.append(result) }

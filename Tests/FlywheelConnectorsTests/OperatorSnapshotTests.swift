@@ -76,7 +76,7 @@ struct OperatorSnapshotTests {
         options.seed = 5
         let path = folder.file("log.jsonl")
         _ = try ConversationGenerator(options: options).write(toPath: path)
-        return try await ProcessingBench.decodeAll(path: path, maxEventBytes: 1 << 20)
+        return try await ProcessingBench.decodeAll(path: path)
     }
 
     @Test(arguments: [(1, 1), (2, 2), (2, 3), (4, 1)])

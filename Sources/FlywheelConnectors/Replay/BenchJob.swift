@@ -44,15 +44,15 @@ public struct BenchReport: Sendable {
 
 /// Generates a log, then measures decoding alone and the full replay, in the same process.
 public enum BenchJob {
-    /// Replays the log `runs` times and reports the median, as this machine's speed drifts between runs.
+    /// Writes the log to `logPath`, replays it `runs` times and reports the median, as this machine's
+    /// speed drifts between runs.
     public static func run(
-        events: Int, parallelism: Int, runs: Int = 3, keepLogAt: String?, config: PipelineConfig = .default,
+        events: Int, parallelism: Int, runs: Int = 3, logPath: String, config: PipelineConfig = .default,
         log: (String) -> Void
     ) async throws -> BenchReport {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flywheel-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let logPath = keepLogAt ?? (folder as NSString).appendingPathComponent("events.jsonl")
         var options = GeneratorOptions()
         options.conversations = max(1, events / 10)
         log("generating about \(events) events...")
@@ -73,7 +73,10 @@ public enum BenchJob {
         // Taken before the phases below, which hold the whole decoded log in memory.
         let replayRSS = peakRSS()
         log("reading and decoding...")
-        let (decodeSeconds, decoded) = try await decodeOnly(path: logPath)
+        let decodeStart = ContinuousClock.now
+        var decoded: Int64 = 0
+        try await ProcessingBench.decode(path: logPath, config: config) { decoded += Int64($0.count) }
+        let decodeSeconds = (ContinuousClock.now - decodeStart).seconds
         log("processing pre-decoded events on one core...")
         let processing = try await ProcessingBench.run(path: logPath, config: config)
         let size = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int64) ?? 0
@@ -81,17 +84,6 @@ public enum BenchJob {
             events: max(decoded, eventsIn), logBytes: size, generateSeconds: generateSeconds,
             decodeSeconds: decodeSeconds, processSeconds: processing.seconds, replayRuns: replayRuns,
             peakRSSBytes: replayRSS)
-    }
-
-    static func decodeOnly(path: String) async throws -> (Double, Int64) {
-        let start = ContinuousClock.now
-        let channel = BoundedChannel<Result<[InputLine], ConnectorError>>(capacity: 4)
-        let decoder = InputDecoder(path: path, partition: 0, maxEventBytes: 1 << 20, batchLines: 1024)
-        async let producer: Void = decoder.run(into: channel)
-        var count: Int64 = 0
-        while let batch = await channel.receive() { count += Int64(try batch.get().count) }
-        await producer
-        return ((ContinuousClock.now - start).seconds, count)
     }
 
     static func peakRSS() -> Int64 {

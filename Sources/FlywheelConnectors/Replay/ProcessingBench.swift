@@ -9,7 +9,7 @@ public enum ProcessingBench {
     public static func run(path: String, config: PipelineConfig = .default, rounds: Int = 1) async throws -> (
         seconds: Double, lines: Int
     ) {
-        let lines = try await decodeAll(path: path, maxEventBytes: config.time.maxEventBytes)
+        let lines = try await decodeAll(path: path, config: config)
         var best = Double.infinity
         for _ in 0..<max(1, rounds) {
             let start = ContinuousClock.now
@@ -19,13 +19,21 @@ public enum ProcessingBench {
         return (best, lines.count)
     }
 
-    static func decodeAll(path: String, maxEventBytes: Int) async throws -> [InputLine] {
+    /// Reads and decodes `path` as a replay's decoder task does (the pipeline's `max_event_bytes`, PII
+    /// counted when a signal needs it), handing each batch of lines to `body`.
+    static func decode(path: String, config: PipelineConfig, _ body: ([InputLine]) -> Void) async throws {
         let channel = BoundedChannel<Result<[InputLine], ConnectorError>>(capacity: 4)
-        let decoder = InputDecoder(path: path, partition: 0, maxEventBytes: maxEventBytes, batchLines: 4096)
+        let decoder = InputDecoder(
+            path: path, partition: 0, maxEventBytes: config.time.maxEventBytes, batchLines: 1024,
+            countsPII: config.signals.needsPIICounts)
         async let producer: Void = decoder.run(into: channel)
-        var all: [InputLine] = []
-        while let batch = await channel.receive() { all += try batch.get() }
+        while let batch = await channel.receive() { body(try batch.get()) }
         await producer
+    }
+
+    static func decodeAll(path: String, config: PipelineConfig = .default) async throws -> [InputLine] {
+        var all: [InputLine] = []
+        try await decode(path: path, config: config) { all += $0 }
         return all
     }
 
