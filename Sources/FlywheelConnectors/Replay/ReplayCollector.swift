@@ -80,7 +80,7 @@ struct ReplayCollector {
 
     mutating func write(_ record: SignalRecord) throws {
         try folder.write(record)
-        sink?.write(record)
+        try sink?.write(record)
         writtenByKind[record.kind.rawValue] += 1
         if record.isUnresolvedReference { unresolvedWritten += 1 }
     }
