@@ -1,3 +1,4 @@
+import FlywheelSignals
 import Foundation
 
 /// A uniquely named folder under the system temporary directory, removed by `remove()`.
@@ -19,5 +20,27 @@ public struct TemporaryFolder: Sendable {
         return target
     }
 
+    /// Writes a generated log (as `flywheel generate` does) to `name` and returns its path; `configure`
+    /// sets the generator's options.
+    public func generatedLog(
+        _ name: String = "log.jsonl", _ configure: (inout GeneratorOptions) -> Void
+    ) throws -> String {
+        var options = GeneratorOptions()
+        configure(&options)
+        let target = file(name)
+        _ = try ConversationGenerator(options: options).write(toPath: target)
+        return target
+    }
+
     public func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// The bytes of the files in folder `path` by name: those named, or all but hidden ones.
+public func folderBytes(_ path: String, names: [String]? = nil) throws -> [String: Data] {
+    var files: [String: Data] = [:]
+    let all = try names ?? FileManager.default.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") }
+    for name in all {
+        files[name] = try Data(contentsOf: URL(fileURLWithPath: (path as NSString).appendingPathComponent(name)))
+    }
+    return files
 }

@@ -11,11 +11,10 @@ struct ConcurrentDecodingTests {
     @Test func decodingTheSameFileConcurrentlyGivesTheSameLines() async throws {
         let folder = try TemporaryFolder("concurrent-decoding")
         defer { folder.remove() }
-        var options = GeneratorOptions()
-        options.conversations = 600
-        options.seed = 5
-        let path = folder.file("log.jsonl")
-        _ = try ConversationGenerator(options: options).write(toPath: path)
+        let path = try folder.generatedLog {
+            $0.conversations = 600
+            $0.seed = 5
+        }
         let results = try await withThrowingTaskGroup(of: [InputLine].self) { group in
             for _ in 0..<8 {
                 group.addTask { try await ProcessingBench.decodeAll(path: path) }

@@ -13,24 +13,14 @@ struct CrashRecoveryTests {
         .deletingLastPathComponent().appendingPathComponent(".build/debug/flywheel").path
 
     static func makeLog(in folder: TemporaryFolder, conversations: Int) throws -> String {
-        var options = GeneratorOptions()
-        options.conversations = conversations
-        options.conversationsPerMinute = 300
-        options.duplicateRate = 0.03
-        options.lateRate = 0.01
-        options.malformedRate = 0.01
-        options.seed = 99
-        let path = folder.file("log.jsonl")
-        _ = try ConversationGenerator(options: options).write(toPath: path)
-        return path
-    }
-
-    static func folderBytes(_ path: String) throws -> [String: Data] {
-        var files: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: path) where !name.hasPrefix(".") {
-            files[name] = try Data(contentsOf: URL(fileURLWithPath: (path as NSString).appendingPathComponent(name)))
+        try folder.generatedLog {
+            $0.conversations = conversations
+            $0.conversationsPerMinute = 300
+            $0.duplicateRate = 0.03
+            $0.lateRate = 0.01
+            $0.malformedRate = 0.01
+            $0.seed = 99
         }
-        return files
     }
 
     /// Starts the CLI; kills it after `killAfter` seconds unless it ended first. Returns true if it ran to the end.
@@ -83,8 +73,8 @@ struct CrashRecoveryTests {
             ],
             killAfter: nil)
         #expect(completed)
-        let expected = try Self.folderBytes(folder.file("expected"))
-        let got = try Self.folderBytes(folder.file("out"))
+        let expected = try folderBytes(folder.file("expected"))
+        let got = try folderBytes(folder.file("out"))
         #expect(Set(got.keys) == Set(expected.keys))
         for (name, bytes) in expected { #expect(got[name] == bytes, "\(name) differs after \(kills) kills") }
     }
@@ -135,7 +125,7 @@ struct CrashRecoveryTests {
         let result = try await ReplayJob.run(options)
         #expect(result.resumedFrom == ids[ids.count - 2])
         #expect(warnings.messages.count == 1)
-        #expect(try Self.folderBytes(folder.file("out")) == Self.folderBytes(folder.file("expected")))
+        #expect(try folderBytes(folder.file("out")) == folderBytes(folder.file("expected")))
     }
 
     @Test func runningAFinishedReplayAgainLeavesItsOutput() async throws {

@@ -8,16 +8,14 @@ import Testing
 /// batch size, the number of input files' compression.
 struct DeterminismTests {
     static func generatedLog(in folder: TemporaryFolder, conversations: Int = 3000, seed: UInt64 = 7) throws -> String {
-        var options = GeneratorOptions()
-        options.conversations = conversations
-        options.seed = seed
-        options.duplicateRate = 0.03
-        options.lateRate = 0.01
-        options.malformedRate = 0.01
-        options.conversationsPerMinute = 400
-        let path = folder.file("events.jsonl")
-        _ = try ConversationGenerator(options: options).write(toPath: path)
-        return path
+        try folder.generatedLog("events.jsonl") {
+            $0.conversations = conversations
+            $0.seed = seed
+            $0.duplicateRate = 0.03
+            $0.lateRate = 0.01
+            $0.malformedRate = 0.01
+            $0.conversationsPerMinute = 400
+        }
     }
 
     static func replay(
@@ -27,14 +25,6 @@ struct DeterminismTests {
             ReplayOptions(
                 inputs: inputs, outputPath: out, config: config, parallelism: parallelism, batchLines: batch,
                 force: true))
-    }
-
-    static func folderBytes(_ path: String) throws -> [String: Data] {
-        var files: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: path) {
-            files[name] = try Data(contentsOf: URL(fileURLWithPath: (path as NSString).appendingPathComponent(name)))
-        }
-        return files
     }
 
     @Test func parallelismAndBatchSizeDoNotChangeTheOutput() async throws {
@@ -48,11 +38,11 @@ struct DeterminismTests {
         for kind in SignalKind.allCases where kind != .qualityAlert {
             #expect((baseline.counters.signalsOut[kind] ?? 0) > 0, "no \(kind.rawValue) records")
         }
-        let expected = try Self.folderBytes(folder.file("p1"))
+        let expected = try folderBytes(folder.file("p1"))
         for (parallelism, batch) in [(2, 1024), (4, 1024), (2, 7), (3, 100)] {
             let out = folder.file("p\(parallelism)-b\(batch)")
             _ = try await Self.replay([log], into: out, parallelism: parallelism, batch: batch)
-            let got = try Self.folderBytes(out)
+            let got = try folderBytes(out)
             for (name, bytes) in expected {
                 #expect(got[name] == bytes, "\(name) differs at parallelism \(parallelism), batch \(batch)")
             }
@@ -69,11 +59,11 @@ struct DeterminismTests {
         config.signals.joinTTLMs = 20_000
         config.signals.pairStateTTLMs = 20_000
         _ = try await Self.replay([log], into: folder.file("p1"), parallelism: 1, batch: 1024, config: config)
-        let expected = try Self.folderBytes(folder.file("p1"))
+        let expected = try folderBytes(folder.file("p1"))
         for (parallelism, batch) in [(2, 7), (3, 100)] {
             let out = folder.file("p\(parallelism)-b\(batch)")
             _ = try await Self.replay([log], into: out, parallelism: parallelism, batch: batch, config: config)
-            let got = try Self.folderBytes(out)
+            let got = try folderBytes(out)
             for (name, bytes) in expected {
                 #expect(got[name] == bytes, "\(name) differs at parallelism \(parallelism), batch \(batch)")
             }
@@ -97,7 +87,7 @@ struct DeterminismTests {
         let first = try await Self.replay([a, b], into: folder.file("m1"), parallelism: 1, batch: 1024)
         #expect(first.counters.isConsistent)
         _ = try await Self.replay([a, b], into: folder.file("m4"), parallelism: 4, batch: 13)
-        #expect(try Self.folderBytes(folder.file("m1")) == Self.folderBytes(folder.file("m4")))
+        #expect(try folderBytes(folder.file("m1")) == folderBytes(folder.file("m4")))
     }
 
     @Test func gzipInputGivesTheSameOutputAsPlainInput() async throws {
@@ -112,8 +102,8 @@ struct DeterminismTests {
         try #require(gzip.terminationStatus == 0)
         _ = try await Self.replay([log], into: folder.file("plain"), parallelism: 2, batch: 1024)
         _ = try await Self.replay([log + ".gz"], into: folder.file("gz"), parallelism: 2, batch: 1024)
-        var plain = try Self.folderBytes(folder.file("plain"))
-        var zipped = try Self.folderBytes(folder.file("gz"))
+        var plain = try folderBytes(folder.file("plain"))
+        var zipped = try folderBytes(folder.file("gz"))
         // Side outputs name their source file, which differs by the ".gz" suffix.
         for name in ["dead_letter.jsonl", "late_event.jsonl"] {
             plain[name] = nil

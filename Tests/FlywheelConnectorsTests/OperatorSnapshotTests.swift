@@ -70,12 +70,11 @@ struct OperatorSnapshotTests {
     static func decodedLog() async throws -> [InputLine] {
         let folder = try TemporaryFolder("snapshot")
         defer { folder.remove() }
-        var options = GeneratorOptions()
-        options.conversations = 600
-        options.conversationsPerMinute = 300
-        options.seed = 5
-        let path = folder.file("log.jsonl")
-        _ = try ConversationGenerator(options: options).write(toPath: path)
+        let path = try folder.generatedLog {
+            $0.conversations = 600
+            $0.conversationsPerMinute = 300
+            $0.seed = 5
+        }
         return try await ProcessingBench.decodeAll(path: path)
     }
 

@@ -15,10 +15,7 @@ struct PipelineExportTests {
     @Test func replayWritesTheExportsThePipelineNames() async throws {
         let folder = try TemporaryFolder("pipeline-export")
         defer { folder.remove() }
-        var generator = GeneratorOptions()
-        generator.conversations = 400
-        let log = folder.file("log.jsonl")
-        _ = try ConversationGenerator(options: generator).write(toPath: log)
+        let log = try folder.generatedLog { $0.conversations = 400 }
         let pipelinePath = try folder.write("p.yaml", Self.pipeline)
         let loaded = try LoadedPipeline.load(path: pipelinePath)
         #expect(loaded.config.exports.count == 2)

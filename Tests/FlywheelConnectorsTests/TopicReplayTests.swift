@@ -11,12 +11,11 @@ struct TopicReplayTests {
 
     /// A generated log, and a topic holding its lines keyed by conversation id.
     static func setUp(_ folder: TemporaryFolder, partitions: Int) throws -> (log: String, data: String) {
-        var options = GeneratorOptions()
-        options.conversations = 600
-        options.conversationsPerMinute = 300
-        options.seed = 17
-        let log = folder.file("log.jsonl")
-        _ = try ConversationGenerator(options: options).write(toPath: log)
+        let log = try folder.generatedLog {
+            $0.conversations = 600
+            $0.conversationsPerMinute = 300
+            $0.seed = 17
+        }
         let data = folder.file("data")
         let embedded = EmbeddedLog(directory: data)
         try embedded.createTopic(Topic(name: "events", partitions: partitions))
@@ -36,14 +35,6 @@ struct TopicReplayTests {
         return (log, data)
     }
 
-    static func bytes(_ folder: String, _ names: [String]) throws -> [String: Data] {
-        var files: [String: Data] = [:]
-        for name in names {
-            files[name] = try Data(contentsOf: URL(fileURLWithPath: (folder as NSString).appendingPathComponent(name)))
-        }
-        return files
-    }
-
     @Test func oneTopicPartitionGivesTheSameSignalsAsTheFile() async throws {
         let folder = try TemporaryFolder("topic-source")
         defer { folder.remove() }
@@ -54,7 +45,8 @@ struct TopicReplayTests {
         let result = try await ReplayJob.run(options)
         #expect(result.counters.eventsIn > 5000)
         #expect(
-            try Self.bytes(folder.file("topic"), Self.signalFiles) == Self.bytes(folder.file("file"), Self.signalFiles))
+            try folderBytes(folder.file("topic"), names: Self.signalFiles)
+                == folderBytes(folder.file("file"), names: Self.signalFiles))
         let letters = try GoldenComparison.records(at: folder.file("topic/dead_letter.jsonl"))
         #expect(letters.allSatisfy { ($0["source"] as? String) == "events/0" })
     }
@@ -69,7 +61,7 @@ struct TopicReplayTests {
                 inputs: ["topic:events"], outputPath: folder.file("p\(parallelism)"), parallelism: parallelism)
             options.dataDir = data
             _ = try await ReplayJob.run(options)
-            outputs.append(try Self.bytes(folder.file("p\(parallelism)"), Self.signalFiles + ["summary.json"]))
+            outputs.append(try folderBytes(folder.file("p\(parallelism)"), names: Self.signalFiles + ["summary.json"]))
         }
         #expect(outputs[0] == outputs[1])
     }

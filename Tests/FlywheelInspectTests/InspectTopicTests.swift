@@ -112,24 +112,19 @@ struct InspectTopicTests {
     }
 
     @Test func topicWithoutDataFolderAsksForIt() {
-        #expect {
-            try InspectLoader.load(InspectOptions(sourcePath: "topic:signals"))
-        } throws: { error in
-            let error = error as? InspectError
-            return error?.code == .invalidOption && error?.message.contains("pass its data folder with --data") == true
+        let error = #expect(throws: InspectError.self) {
+            _ = try InspectLoader.load(InspectOptions(sourcePath: "topic:signals"))
         }
+        #expect(error?.code == .invalidOption)
+        #expect(error?.message.contains("pass its data folder with --data") == true)
     }
 
     @Test func dataFolderWithoutTopicIsRefused() {
         var options = InspectOptions(sourcePath: InspectGoldenTests.input)
         options.dataDirectory = "/tmp"
-        #expect {
-            try InspectLoader.load(options)
-        } throws: { error in
-            let error = error as? InspectError
-            return error?.code == .invalidOption
-                && error?.message.hasPrefix("--data /tmp applies only to a topic") == true
-        }
+        let error = #expect(throws: InspectError.self) { _ = try InspectLoader.load(options) }
+        #expect(error?.code == .invalidOption)
+        #expect(error?.message.hasPrefix("--data /tmp applies only to a topic") == true)
     }
 
     @Test func missingTopicNamesTheFolderAndListsItsTopics() throws {
@@ -138,26 +133,22 @@ struct InspectTopicTests {
         for name in ["beta", "alpha"] {
             try EmbeddedLog(directory: folder.path).createTopic(Topic(name: name, partitions: 1))
         }
-        do {
+        let error = #expect(throws: InspectError.self) {
             _ = try InspectLoader.load(Self.topicOptions("signals", folder))
-            Issue.record("expected an error")
-        } catch {
-            #expect(error.code == .sourceNotFound)
-            #expect(error.message == "topic 'signals' not found in \(folder.path); topics there: alpha, beta")
         }
+        #expect(error?.code == .sourceNotFound)
+        #expect(error?.message == "topic 'signals' not found in \(folder.path); topics there: alpha, beta")
     }
 
     @Test func emptyTopicSaysItHasNoRecordsYet() throws {
         let folder = try TemporaryFolder("inspect-topic-empty")
         defer { folder.remove() }
         try EmbeddedLog(directory: folder.path).createTopic(Topic(name: "signals", partitions: 3))
-        do {
+        let error = #expect(throws: InspectError.self) {
             _ = try InspectLoader.load(Self.topicOptions("signals", folder))
-            Issue.record("expected an error")
-        } catch {
-            #expect(error.code == .emptyTopic)
-            #expect(error.message.hasPrefix("topic 'signals' has no records yet"))
         }
+        #expect(error?.code == .emptyTopic)
+        #expect(error?.message.hasPrefix("topic 'signals' has no records yet") == true)
     }
 
     @Test func recordThatIsNotASignalNamesPartitionAndOffset() throws {
@@ -168,13 +159,12 @@ struct InspectTopicTests {
             LogRecord(timestamp: 1, key: nil, value: #"{"signal": "late_event", "type": "feedback"}"#),
             LogRecord(timestamp: 2, key: nil, value: "not json"),
         ])
-        do {
+        let error = #expect(throws: InspectError.self) {
             _ = try InspectLoader.load(Self.topicOptions("signals", folder))
-            Issue.record("expected an error")
-        } catch {
-            #expect(error.code == .badRecord)
-            #expect(error.message.hasPrefix("topic 'signals' in \(folder.path), partition 1, offset 1: not a signal"))
         }
+        #expect(error?.code == .badRecord)
+        #expect(
+            error?.message.hasPrefix("topic 'signals' in \(folder.path), partition 1, offset 1: not a signal") == true)
     }
 
     @Test func followPrintsRecordsProducedAfterItStarted() throws {
