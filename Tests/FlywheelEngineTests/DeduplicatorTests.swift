@@ -4,6 +4,19 @@ import Testing
 @testable import FlywheelEngine
 
 struct DeduplicatorTests {
+    @Test func idsWithTheSameHashAreRememberedApart() {
+        var dedup = Deduplicator(ttlMs: 10_000)
+        #expect(dedup.checkAndInsert("e1", hash: 42, at: at(1000), watermark: .min) == false)
+        #expect(dedup.checkAndInsert("e2", hash: 42, at: at(1500), watermark: .min) == false)
+        #expect(dedup.checkAndInsert("e1", hash: 42, at: at(2000), watermark: .min) == true)
+        #expect(dedup.checkAndInsert("e2", hash: 42, at: at(2000), watermark: .min) == true)
+        // At 11 300 e1's time to live has passed (11 000), e2's not (11 500): expiry removes e1 only.
+        dedup.expire(watermark: at(11_300))
+        #expect(dedup.count == 1)
+        #expect(dedup.checkAndInsert("e2", hash: 42, at: at(3000), watermark: at(11_300)) == true)
+        #expect(dedup.checkAndInsert("e1", hash: 42, at: at(11_400), watermark: at(11_300)) == false)
+    }
+
     static let hour: Int64 = 3_600_000
 
     @Test func firstCopyIsNewAndSecondIsDuplicate() {

@@ -85,6 +85,25 @@ struct HashedTableTests {
         }
     }
 
+    @Test func findOrInsertFindsOrAddsInOneCall() {
+        var table = HashedTable<String, Int>(capacity: 1)
+        var made = 0
+        for round in 0..<2 {
+            for index in 0..<500 {
+                // Few hashes, so new keys land past others of the same hash.
+                let (slot, inserted) = table.findOrInsert("k\(index)", hash: UInt64(index % 7) << 32) {
+                    made += 1
+                    return index
+                }
+                #expect(inserted == (round == 0))
+                #expect(table[slot] == index)
+                #expect(table.key(at: slot) == "k\(index)")
+            }
+        }
+        #expect(made == 500)
+        #expect(table.count == 500)
+    }
+
     @Test func keysOfOneShardSpreadOverTheTable() {
         // Keys of one shard share the low bits of their hashes (KeyGroups): their homes must not.
         var table = HashedTable<String, Int>(capacity: 4096)

@@ -33,12 +33,10 @@ public struct Deduplicator: Sendable {
         _ id: String, hash: UInt64? = nil, at t: EventTime, watermark: EventTime
     ) -> Bool {
         let hash = hash ?? StableHash.hash(id)
-        let key = ExactKey(id)
-        if let slot = table.find(key, hash: hash) {
+        let (slot, inserted) = table.findOrInsert(ExactKey(id), hash: hash) { t.millis }
+        if !inserted {
             if !expired(table[slot], watermark.millis) { return true }
             table[slot] = t.millis
-        } else {
-            table.insert(key, hash: hash, value: t.millis)
         }
         let bucket = t.millis.floorDivided(by: bucketMs)
         if let last = lastBucket, last.bucket == bucket {

@@ -78,6 +78,27 @@ public struct HashedTable<Key: Equatable, Value> {
         slots.withUnsafeBufferPointer { $0[Self.home(hash | 1, mask)].mark }
     }
 
+    /// The slot holding `key`, or, when it is absent, a new slot holding it with `make()`: one probe
+    /// either way. Returns the slot and whether the key was inserted.
+    public mutating func findOrInsert(
+        _ key: Key, hash: UInt64, _ make: () -> Value
+    ) -> (slot: Int, inserted: Bool) {
+        if (count + 1) * 10 > slots.count * 7 { grow() }
+        let mark = hash | 1
+        let (slot, found) = slots.withUnsafeBufferPointer { slots in
+            var slot = Self.home(mark, mask)
+            while slots[slot].mark != 0 {
+                if slots[slot].mark == mark && slots[slot].key! == key { return (slot, true) }
+                slot = (slot + 1) & mask
+            }
+            return (slot, false)
+        }
+        if found { return (slot, false) }
+        slots[slot] = Entry(mark: mark, key: key, value: make())
+        count += 1
+        return (slot, true)
+    }
+
     /// Adds `key` (which must not be present) with `value`; returns its slot.
     @discardableResult
     public mutating func insert(_ key: Key, hash: UInt64, value: Value) -> Int {

@@ -53,7 +53,7 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
         _ input: Accumulator.Input, key: Key, hash: UInt64, at t: EventTime, emit: (Key, Window, Accumulator) -> Void
     ) {
         let window = Window(start: t, end: t.adding(gapMs))
-        let position = states.find(key, hash: hash) ?? states.insert(key, hash: hash, value: KeyState(hash: hash))
+        let position = states.findOrInsert(key, hash: hash) { KeyState(hash: hash) }.slot
         let merged = Self.add(input, window: window, to: &states[position].sessions, watermark: watermark) {
             emit(key, $0, $1)
         }
@@ -127,7 +127,7 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
         let dues = sessions.map { Self.dueTime($0.window, hasFired: $0.hasFired, allowedLatenessMs: allowedLatenessMs) }
         guard let due = dues.min() else { return }
         let hash = key.stableHash
-        let position = states.find(key, hash: hash) ?? states.insert(key, hash: hash, value: KeyState(hash: hash))
+        let position = states.findOrInsert(key, hash: hash) { KeyState(hash: hash) }.slot
         states[position].sessions = sessions
         states[position].timer = due
         timers.insert(SessionTimer(time: due, hash: hash))

@@ -50,12 +50,7 @@ public struct KeyedWindowAggregator<Key: Equatable & KeyGroupHashable, Accumulat
                 }
             }
             lastPane = (window, pane)
-            let slot: Int
-            if let found = panes.values[pane].find(key, hash: hash) {
-                slot = found
-            } else {
-                slot = panes.values[pane].insert(key, hash: hash, value: Accumulator())
-            }
+            let slot = panes.values[pane].findOrInsert(key, hash: hash) { Accumulator() }.slot
             panes.values[pane][slot].add(input)
             // A window whose end - 1 the watermark has passed (possible only with allowed lateness)
             // fires at once, as Flink's EventTimeTrigger.onElement does.
@@ -88,12 +83,8 @@ public struct KeyedWindowAggregator<Key: Equatable & KeyGroupHashable, Accumulat
                 pending.insert(WindowTimer(time: window.maxTimestamp, window: window, isCleanup: false))
             }
         }
-        let hash = key.stableHash
-        if let slot = panes[window]!.find(key, hash: hash) {
-            panes[window]![slot] = accumulator
-        } else {
-            panes[window]!.insert(key, hash: hash, value: accumulator)
-        }
+        let slot = panes[window]!.findOrInsert(key, hash: key.stableHash) { accumulator }.slot
+        panes[window]![slot] = accumulator
     }
 
     /// Moves the watermark to `newWatermark`, firing (in window order) every window it reaches.

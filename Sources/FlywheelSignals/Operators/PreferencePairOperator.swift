@@ -75,13 +75,8 @@ public struct PreferencePairOperator: Sendable {
 
     private mutating func process(_ event: ChatEvent, sequence: Int64, hash: UInt64, into out: inout [SignalRecord]) {
         let id = event.conversationId
-        let slot: Int
-        if let found = conversations.find(ExactKey(id), hash: hash) {
-            slot = found
-        } else {
-            insertExpiry(PairExpiry(time: event.time.adding(retentionMs), conversationId: id))
-            slot = conversations.insert(ExactKey(id), hash: hash, value: PairConversationState())
-        }
+        let (slot, inserted) = conversations.findOrInsert(ExactKey(id), hash: hash) { PairConversationState() }
+        if inserted { insertExpiry(PairExpiry(time: event.time.adding(retentionMs), conversationId: id)) }
         var rules = PairRules(event: event, sequence: sequence)
         rules.apply(to: &conversations[slot])
         for pair in rules.completed where emitPairs { out.append(pairRecord(pair, event: event)) }
