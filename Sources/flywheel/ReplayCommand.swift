@@ -67,7 +67,7 @@ struct ReplayCommand: AsyncParsableCommand {
         guard inputs.filter({ $0 == "-" }).count <= 1 else {
             throw ValidationError("standard input ('-') can be named only once")
         }
-        if (inputs.contains { $0.hasPrefix("topic:") } || outTopic != nil) && data == nil {
+        if (inputs.contains { ReplaySource.topicName(of: $0) != nil } || outTopic != nil) && data == nil {
             throw ValidationError("topic:NAME inputs and --out-topic need the embedded-log folder: pass --data DIR")
         }
         guard CheckpointInterval.parse(checkpointInterval) != nil else {

@@ -8,6 +8,8 @@ struct IngestLoop {
 
     let options: ReplayOptions
     let sources: [ReplaySource]
+    /// `sources[i].name`, worked out once (a topic partition's name is built from its parts).
+    private let sourceNames: [String]
     let dispatcher: Dispatcher
     let started: ContinuousClock.Instant
     let progress: (@Sendable (ReplayProgress) -> Void)?
@@ -34,6 +36,7 @@ struct IngestLoop {
     ) throws {
         self.options = options
         self.sources = sources
+        sourceNames = sources.map(\.name)
         self.dispatcher = dispatcher
         self.started = started
         self.progress = progress
@@ -155,14 +158,14 @@ struct IngestLoop {
         case .invalid(let failure):
             sides.append(
                 SideOutputs.deadLetter(
-                    failure, source: sources[partition].name, position: line.position, raw: line.raw ?? "",
+                    failure, source: sourceNames[partition], position: line.position, raw: line.raw ?? "",
                     sequence: sequence))
         case .duplicate:
             break
         case .late(let event, let watermark):
             sides.append(
                 SideOutputs.lateEvent(
-                    event, watermark: watermark, source: sources[partition].name, sequence: sequence))
+                    event, watermark: watermark, source: sourceNames[partition], sequence: sequence))
         }
         if state.watermark != before { trail.append(sequence: sequence, watermark: state.watermark) }
         linesInBatch += 1

@@ -68,8 +68,9 @@ public enum ReplayJob {
         collector.ordered.drainAll { rest.append($0) }
         for record in rest { try collector.write(record) }
         var counters = ingestCounters.withLock { $0 }
-        counters.signalsOut = collector.written.signalsOut
-        counters.unresolvedReferences = collector.written.unresolvedReferences
+        let written = collector.written
+        counters.signalsOut = written.signalsOut
+        counters.unresolvedReferences = written.unresolvedReferences
         _ = try sink?.commit()
         try folder.finish(summary: counters.summaryJSON())
         try recovery.store?.markFinished(summary: counters.summaryJSON())

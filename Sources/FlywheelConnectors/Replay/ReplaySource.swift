@@ -13,16 +13,23 @@ public enum ReplaySource: Sendable, Equatable {
         }
     }
 
+    /// What an input or source argument starts with to name a topic of the embedded log.
+    public static let topicPrefix = "topic:"
+
+    /// NAME when `argument` is `topic:NAME`, else nil (a file).
+    public static func topicName(of argument: String) -> String? {
+        argument.hasPrefix(topicPrefix) ? String(argument.dropFirst(topicPrefix.count)) : nil
+    }
+
     /// Expands the replay's inputs: `topic:NAME` stands for every partition of topic NAME in the
     /// `--data` folder; anything else is a file.
     public static func resolve(inputs: [String], dataDir: String?) throws(ConnectorError) -> [ReplaySource] {
         var sources: [ReplaySource] = []
         for input in inputs {
-            guard input.hasPrefix("topic:") else {
+            guard let name = topicName(of: input) else {
                 sources.append(.file(path: input))
                 continue
             }
-            let name = String(input.dropFirst("topic:".count))
             guard let dataDir else {
                 throw ConnectorError(.inputNotFound, "input \(input) is a topic: pass the log folder with --data DIR")
             }

@@ -1,3 +1,4 @@
+import FlywheelConnectors
 import FlywheelEngine
 import FlywheelSignals
 
@@ -24,9 +25,7 @@ public struct InspectOptions: Sendable {
     public init(sourcePath: String) { self.sourcePath = sourcePath }
 
     /// The topic NAME when ``sourcePath`` is `topic:NAME`, else nil.
-    public var topicName: String? {
-        sourcePath.hasPrefix(TopicRecords.prefix) ? String(sourcePath.dropFirst(TopicRecords.prefix.count)) : nil
-    }
+    public var topicName: String? { ReplaySource.topicName(of: sourcePath) }
 
     /// Parses a `--kind` value.
     public static func kind(_ text: String) throws(InspectError) -> RecordKind {

@@ -146,15 +146,12 @@ final class TopicRecords {
             return InspectError(
                 .sourceNotFound, "topic '\(name)' not found in \(dataDirectory); \(there)", cause: error)
         case .invalidArgument:
-            return InspectError(.invalidOption, "\(Self.prefix)\(name): \(error.message)", cause: error)
+            return InspectError(.invalidOption, "\(ReplaySource.topicPrefix)\(name): \(error.message)", cause: error)
         default:
             return InspectError(
                 .readFailed, "cannot read topic '\(name)' in \(dataDirectory): \(error.message)", cause: error)
         }
     }
-
-    /// What SRC starts with to name a topic.
-    static let prefix = "topic:"
 }
 
 /// Collects the log's warnings (it reports them from the thread that opens a partition).
