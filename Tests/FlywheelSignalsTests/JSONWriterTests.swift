@@ -10,21 +10,22 @@ private func encoded(_ value: String) -> String {
     return String(decoding: out, as: UTF8.self)
 }
 
-/// JSON escaping one byte at a time, as the writer did before it scanned eight bytes at once.
+/// JSON escaping one byte at a time, as the writer did before it scanned eight bytes at once; other
+/// bytes (UTF-8 of non-ASCII characters included) are kept as they are.
 private func referenceEncoded(_ bytes: [UInt8]) -> String {
-    var out = "\""
+    var out = Array("\"".utf8)
     for byte in bytes {
         switch byte {
-        case 0x22: out += "\\\""
-        case 0x5C: out += "\\\\"
-        case 0x0A: out += "\\n"
-        case 0x0D: out += "\\r"
-        case 0x09: out += "\\t"
-        case ..<0x20: out += String(format: "\\u%04x", Int(byte))
-        default: out += String(UnicodeScalar(byte))
+        case 0x22: out += Array("\\\"".utf8)
+        case 0x5C: out += Array("\\\\".utf8)
+        case 0x0A: out += Array("\\n".utf8)
+        case 0x0D: out += Array("\\r".utf8)
+        case 0x09: out += Array("\\t".utf8)
+        case ..<0x20: out += Array(String(format: "\\u%04x", Int(byte)).utf8)
+        default: out.append(byte)
         }
     }
-    return out + "\""
+    return String(decoding: out + Array("\"".utf8), as: UTF8.self)
 }
 
 struct JSONWriterTests {
@@ -144,14 +145,16 @@ struct JSONWriterTests {
     /// texts, must each be escaped (compared with a byte-at-a-time reference).
     @Test func escapingMatchesAByteAtATimeReference() {
         var generator = SplitMix64(seed: 7)
-        let alphabet: [UInt8] = [
-            0x00, 0x01, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x21, 0x22, 0x5B, 0x5C, 0x5D, 0x7E, 0x7F, 0x41,
+        // Bytes that need escaping and their neighbours, and characters of 2, 3 and 4 UTF-8 bytes (whose
+        // bytes are all >= 0x80), so the eight-at-a-time check sees them beside quotes and backslashes.
+        let alphabet = [
+            "\u{0}", "\u{1}", "\t", "\n", "\r", "\u{1F}", " ", "!", "\"", "[", "\\", "]", "~", "\u{7F}", "A",
+            "\u{A2}", "\u{DC}", "\u{20AC}", "\u{1D11E}",
         ]
         for length in 0..<40 {
             for _ in 0..<50 {
-                let bytes = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
-                let text = String(decoding: bytes, as: UTF8.self)
-                #expect(encoded(text) == referenceEncoded(bytes))
+                let text = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }.joined()
+                #expect(encoded(text) == referenceEncoded(Array(text.utf8)))
             }
         }
     }
