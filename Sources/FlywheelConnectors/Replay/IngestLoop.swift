@@ -57,43 +57,22 @@ struct IngestLoop {
     }
 
     mutating func run() async throws {
-        if sources.count == 1, case .file(let path) = sources[0] {
-            try await runFused(path: path)
+        if sources.count == 1 {
+            try await runFused()
             return
         }
         let channels = sources.map { _ in BoundedChannel<Result<[InputLine], ConnectorError>>(capacity: 4) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, source) in sources.enumerated() {
-                let maxBytes = options.config.time.maxEventBytes
-                switch source {
-                case .file(let path):
-                    let decoder = InputDecoder(
-                        path: path, partition: index, maxEventBytes: maxBytes, batchLines: options.batchLines,
-                        countsPII: options.config.signals.needsPIICounts, startOffset: positions[index].offset,
-                        startLine: positions[index].line)
-                    group.addTask { await decoder.run(into: channels[index]) }
-                case .topicPartition(_, _, let directory):
-                    let decoder = TopicInputDecoder(
-                        directory: directory, partition: index, maxEventBytes: maxBytes, batchLines: options.batchLines,
-                        countsPII: options.config.signals.needsPIICounts, startOffset: positions[index].offset)
-                    group.addTask { await decoder.run(into: channels[index]) }
-                }
+                let decoder = InputDecoder(
+                    input: source, partition: index, maxEventBytes: options.config.time.maxEventBytes,
+                    batchLines: options.batchLines, countsPII: options.config.signals.needsPIICounts,
+                    position: positions[index])
+                group.addTask { await decoder.run(into: channels[index]) }
             }
             var merger = InputMerger(channels: channels)
-            if channels.count == 1 {
-                while var batch = try await merger.nextBatch(onFinished: { finish($0) }) {
-                    // Each line is moved out of the batch (swapped with an empty one): reading it in
-                    // place would copy it (a retain of its event, on memory the decoding core wrote).
-                    for index in batch.indices {
-                        var line = InputLine.moved
-                        swap(&line, &batch[index])
-                        if ingest(line, partition: 0) { try await flush(isFinal: false) }
-                    }
-                }
-            } else {
-                while let (line, partition) = try await merger.next(onFinished: { finish($0) }) {
-                    if ingest(line, partition: partition) { try await flush(isFinal: false) }
-                }
+            while let (line, partition) = try await merger.next(onFinished: { finish($0) }) {
+                if ingest(line, partition: partition) { try await flush(isFinal: false) }
             }
             trail.append(sequence: sequence, watermark: .max)
             try await flush(isFinal: true)
@@ -101,15 +80,13 @@ struct IngestLoop {
         }
     }
 
-    /// A single file is read, decoded and ingested on this one task: each event goes through the
-    /// ingest steps while its memory is still in this core's cache, and no batch of decoded lines
-    /// crosses to another thread.
-    private mutating func runFused(path: String) async throws {
-        let maxBytes = options.config.time.maxEventBytes
-        let reader = LineReader(source: try ByteSource(path: path), maxLineBytes: maxBytes)
-        try reader.resume(at: positions[0].offset, lineNumber: positions[0].line)
-        var decoder = LineDecoder(
-            partition: 0, maxEventBytes: maxBytes, countsPII: options.config.signals.needsPIICounts)
+    /// A single source partition (a file or a one-partition topic) is read, decoded and ingested on
+    /// this one task: each event goes through the ingest steps while its memory is still in this
+    /// core's cache, and no batch of decoded lines crosses to another thread.
+    private mutating func runFused() async throws {
+        let reader = try InputReader(
+            sources[0], partition: 0, maxEventBytes: options.config.time.maxEventBytes,
+            countsPII: options.config.signals.needsPIICounts, position: positions[0])
         var run: [InputLine] = []
         run.reserveCapacity(Self.runLines)
         var idHashes: [UInt64] = []
@@ -118,11 +95,7 @@ struct IngestLoop {
         while more {
             // Never more lines than the batch has room for, so batches end where they would with a decoder task.
             let room = Swift.min(Self.runLines, options.batchLines - linesInBatch)
-            more = try reader.read(maxLines: room) { position, endOffset, content in
-                if let line = decoder.decode(content, position: position, endOffset: endOffset) {
-                    run.append(line)
-                }
-            }
+            more = try reader.read(maxLines: room) { run.append($0) }
             // The de-dup table outgrows the caches: load the run's slots together, then ingest.
             for index in run.indices {
                 let hash = IngestState.idHash(of: run[index].decoded)

@@ -49,34 +49,122 @@ struct LineDecoder {
     }
 }
 
-/// Reads one input file and decodes its lines in batches on its own task.
+/// Reads one source partition, a file or a topic partition, from a position, and decodes its lines:
+/// what a replay reads, whether on a decoder task of its own or on the ingest's task.
+final class InputReader {
+    private enum Source {
+        case file(LineReader)
+        /// The partition's log, the next offset, and the high watermark found on opening: a replay
+        /// reads what the topic held when it started.
+        case topic(PartitionLog, next: Int64, end: Int64)
+    }
+
+    private var source: Source
+    private var decoder: LineDecoder
+    private let directory: String
+    /// A topic's records decoded ahead, and how many of them were handed out: each read of the log
+    /// looks up its index and reads a chunk, too much to do for a few records at a time.
+    private var pending: [InputLine] = []
+    private var handedOut = 0
+    private static let topicChunkBytes = 256 << 10
+
+    /// Opens `input` (the source partition numbered `partition`) at `position`; `countsPII`: see
+    /// `EventDecoder.countsPII`.
+    init(
+        _ input: ReplaySource, partition: Int, maxEventBytes: Int, countsPII: Bool, position: InputPosition
+    ) throws(ConnectorError) {
+        decoder = LineDecoder(partition: partition, maxEventBytes: maxEventBytes, countsPII: countsPII)
+        switch input {
+        case .file(let path):
+            directory = path
+            let reader = LineReader(source: try ByteSource(path: path), maxLineBytes: maxEventBytes)
+            try reader.resume(at: position.offset, lineNumber: position.line)
+            source = .file(reader)
+        case .topicPartition(_, _, let directory):
+            self.directory = directory
+            do throws(LogError) {
+                var options = PartitionLogOptions()
+                options.readOnly = true
+                let log = try PartitionLog(directory: directory, options: options)
+                source = .topic(log, next: max(position.offset, log.logStartOffset), end: log.highWatermark)
+            } catch {
+                throw ConnectorError(.readFailed, "cannot read \(directory): \(error.message)", cause: error)
+            }
+        }
+    }
+
+    deinit {
+        if case .topic(let log, _, _) = source { try? log.close() }
+    }
+
+    /// Decodes up to `maxLines` more lines (blank lines of a file are skipped, not counted), handing
+    /// each to `body`; returns false once the partition has no more.
+    func read(maxLines: Int, _ body: (InputLine) -> Void) throws(ConnectorError) -> Bool {
+        switch source {
+        case .file(let reader):
+            return try reader.read(maxLines: maxLines) { position, endOffset, content in
+                if let line = decoder.decode(content, position: position, endOffset: endOffset) { body(line) }
+            }
+        case .topic(let log, let next, let end):
+            if handedOut == pending.count {
+                guard next < end else { return false }
+                pending.removeAll(keepingCapacity: true)
+                handedOut = 0
+                try readChunk(log, from: next, end: end)
+            }
+            let stop = min(pending.count, handedOut + maxLines)
+            while handedOut < stop {
+                // Moved out, not copied: a copy would retain the event.
+                var line = InputLine.moved
+                swap(&line, &pending[handedOut])
+                body(line)
+                handedOut += 1
+            }
+            if case .topic(_, let next, let end) = source { return handedOut < pending.count || next < end }
+            return false
+        }
+    }
+
+    private func readChunk(_ log: PartitionLog, from next: Int64, end: Int64) throws(ConnectorError) {
+        do throws(LogError) {
+            let after = try log.forEachRecord(
+                from: next, maxBytes: Self.topicChunkBytes, maxRecords: Int(end - next)
+            ) { view in
+                pending.append(decoder.decode(view.value, position: view.offset, endOffset: view.offset + 1))
+            }
+            guard after > next else {
+                throw LogError(.corrupt, "no record readable at offset \(next) of \(directory)")
+            }
+            source = .topic(log, next: after, end: end)
+        } catch {
+            throw ConnectorError(.readFailed, "cannot read \(directory): \(error.message)", cause: error)
+        }
+    }
+}
+
+/// Reads one source partition and decodes its lines in batches on its own task.
 struct InputDecoder: Sendable {
-    let path: String
+    let input: ReplaySource
     let partition: Int
     let maxEventBytes: Int
     let batchLines: Int
     /// Whether events get `textPIICount` (see `EventDecoder.countsPII`).
     var countsPII = false
-    /// Where to start: byte offset and the number of lines before it (0, 0 for a fresh replay).
-    var startOffset: Int64 = 0
-    var startLine: Int64 = 0
+    /// Where to start (the beginning for a fresh replay; a topic offset before the log start is
+    /// clamped to it).
+    var position = InputPosition()
 
     /// Sends decoded batches to `channel`, then finishes it. Errors are sent as the last element.
     func run(into channel: BoundedChannel<Result<[InputLine], ConnectorError>>) async {
         defer { channel.finish() }
         do {
-            let reader = LineReader(source: try ByteSource(path: path), maxLineBytes: maxEventBytes)
-            try reader.resume(at: startOffset, lineNumber: startLine)
-            var decoder = LineDecoder(partition: partition, maxEventBytes: maxEventBytes, countsPII: countsPII)
+            let reader = try InputReader(
+                input, partition: partition, maxEventBytes: maxEventBytes, countsPII: countsPII, position: position)
             var more = true
             while more {
                 var batch: [InputLine] = []
                 batch.reserveCapacity(batchLines)
-                more = try reader.read(maxLines: batchLines) { position, endOffset, content in
-                    if let line = decoder.decode(content, position: position, endOffset: endOffset) {
-                        batch.append(line)
-                    }
-                }
+                more = try reader.read(maxLines: batchLines) { batch.append($0) }
                 if !batch.isEmpty { await channel.send(.success(batch)) }
             }
         } catch {

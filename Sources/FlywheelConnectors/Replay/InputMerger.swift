@@ -38,17 +38,6 @@ struct InputMerger {
         return (line, chosen)
     }
 
-    /// For a single input: the rest of the current batch at once (no per-line comparison), handed
-    /// over so that the caller owns its only copy.
-    mutating func nextBatch(onFinished: (Int) -> Void) async throws(ConnectorError) -> [InputLine]? {
-        guard try await ensureLine(0, onFinished: onFinished) else { return nil }
-        var batch: [InputLine] = []
-        swap(&batch, &batches[0])
-        if cursors[0] > 0 { batch.removeFirst(cursors[0]) }
-        cursors[0] = 0
-        return batch
-    }
-
     private mutating func ensureLine(_ index: Int, onFinished: (Int) -> Void) async throws(ConnectorError) -> Bool {
         while !exhausted[index] && cursors[index] >= batches[index].count {
             switch await channels[index].receive() {

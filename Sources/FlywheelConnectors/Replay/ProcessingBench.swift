@@ -24,7 +24,7 @@ public enum ProcessingBench {
     static func decode(path: String, config: PipelineConfig, _ body: ([InputLine]) -> Void) async throws {
         let channel = BoundedChannel<Result<[InputLine], ConnectorError>>(capacity: 4)
         let decoder = InputDecoder(
-            path: path, partition: 0, maxEventBytes: config.time.maxEventBytes, batchLines: 1024,
+            input: .file(path: path), partition: 0, maxEventBytes: config.time.maxEventBytes, batchLines: 1024,
             countsPII: config.signals.needsPIICounts)
         async let producer: Void = decoder.run(into: channel)
         while let batch = await channel.receive() { body(try batch.get()) }
