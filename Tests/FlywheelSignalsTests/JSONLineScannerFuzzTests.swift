@@ -195,16 +195,33 @@ private enum FoundationVerdict {
 /// Known, deliberate differences between Foundation and the scanner.
 private enum KnownDifference {
     /// Foundation rejects a lone surrogate escape; the scanner accepts it as U+FFFD (as Python and Jackson
-    /// accept it).
+    /// accept it). Only a lone one is excused: a high surrogate not followed by a low one, or a low one
+    /// on its own; a valid pair, or an escaped backslash followed by "uD8..", is not.
     static func surrogateEscape(_ bytes: [UInt8]) -> Bool {
-        guard bytes.count >= 4 else { return false }
-        for index in 0..<(bytes.count - 3)
-        where bytes[index] == UInt8(ascii: "\\") && bytes[index + 1] == UInt8(ascii: "u") {
-            if bytes[index + 2] | 0x20 == UInt8(ascii: "d"),
-                (UInt8(ascii: "8")...UInt8(ascii: "9")).contains(bytes[index + 3])
-                    || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(bytes[index + 3] | 0x20)
-            {
+        func unit(at index: Int) -> UInt16? {
+            guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u"),
+                let value = UInt16(String(decoding: bytes[(index + 2)..<(index + 6)], as: UTF8.self), radix: 16)
+            else { return nil }
+            return value
+        }
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "\\") else {
+                index += 1
+                continue
+            }
+            guard let first = unit(at: index) else {
+                index += 2  // another escape, "\\\\" included
+                continue
+            }
+            switch first {
+            case 0xD800...0xDBFF:
+                guard let second = unit(at: index + 6), (0xDC00...0xDFFF).contains(second) else { return true }
+                index += 12
+            case 0xDC00...0xDFFF:
                 return true
+            default:
+                index += 6
             }
         }
         return false
