@@ -82,21 +82,8 @@ extension EventTime {
             out[count] = byte
             count += 1
         }
-        /// `value`'s decimal digits, with leading zeros up to `width`.
         func putPadded(_ value: UInt64, width: Int) {
-            var digits = 1
-            var rest = value / 10
-            while rest > 0 {
-                digits += 1
-                rest /= 10
-            }
-            digits = Swift.max(digits, width)
-            var remaining = value
-            for index in stride(from: count + digits - 1, through: count, by: -1) {
-                out[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                remaining /= 10
-            }
-            count += digits
+            count += DecimalDigits.write(value, width: width, to: out + count)
         }
         if year < 0 { put(UInt8(ascii: "-")) }
         putPadded(year.magnitude, width: 4)

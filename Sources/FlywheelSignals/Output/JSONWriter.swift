@@ -96,7 +96,7 @@ public struct JSONWriter: ~Copyable {
     public mutating func appendInteger(_ value: Int64) {
         reserve(20)
         if value < 0 { put(UInt8(ascii: "-")) }
-        putPadded(value.magnitude, width: 1)
+        count += DecimalDigits.write(value.magnitude, width: 1, to: buffer.baseAddress! + count)
     }
 
     /// Appends `value` as a JSON string literal. Runs of bytes that need no escaping are copied
@@ -212,27 +212,6 @@ public struct JSONWriter: ~Copyable {
     private mutating func put(_ byte: UInt8) {
         buffer[count] = byte
         count += 1
-    }
-
-    /// Writes the decimal digits of `value`, with leading zeros up to `width`, into room made by
-    /// `reserve`.
-    @inline(__always)
-    private mutating func putPadded(_ value: UInt64, width: Int) {
-        var digits = 1
-        var rest = value / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
-        digits = Swift.max(digits, width)
-        count += digits
-        var index = count - 1
-        var remaining = value
-        for _ in 0..<digits {
-            buffer[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
-            remaining /= 10
-            index -= 1
-        }
     }
 
     /// Copies `bytes` into room made by `reserve`.
