@@ -38,12 +38,21 @@ struct DeterminismTests {
         for kind in SignalKind.allCases where kind != .qualityAlert {
             #expect((baseline.counters.signalsOut[kind] ?? 0) > 0, "no \(kind.rawValue) records")
         }
-        let expected = try folderBytes(folder.file("p1"))
-        for (parallelism, batch) in [(2, 1024), (4, 1024), (2, 7), (3, 100)] {
+        try await Self.expectSameOutput(
+            [log], as: folder.file("p1"), in: folder, at: [(2, 1024), (4, 1024), (2, 7), (3, 100)])
+    }
+
+    /// Replays `inputs` at each (parallelism, batch size) and expects the files of `expected`, byte for byte.
+    static func expectSameOutput(
+        _ inputs: [String], as expected: String, in folder: TemporaryFolder, at runs: [(Int, Int)],
+        config: PipelineConfig = .default
+    ) async throws {
+        let expectedFiles = try folderBytes(expected)
+        for (parallelism, batch) in runs {
             let out = folder.file("p\(parallelism)-b\(batch)")
-            _ = try await Self.replay([log], into: out, parallelism: parallelism, batch: batch)
+            _ = try await replay(inputs, into: out, parallelism: parallelism, batch: batch, config: config)
             let got = try folderBytes(out)
-            for (name, bytes) in expected {
+            for (name, bytes) in expectedFiles {
                 #expect(got[name] == bytes, "\(name) differs at parallelism \(parallelism), batch \(batch)")
             }
         }
@@ -59,15 +68,8 @@ struct DeterminismTests {
         config.signals.joinTTLMs = 20_000
         config.signals.pairStateTTLMs = 20_000
         _ = try await Self.replay([log], into: folder.file("p1"), parallelism: 1, batch: 1024, config: config)
-        let expected = try folderBytes(folder.file("p1"))
-        for (parallelism, batch) in [(2, 7), (3, 100)] {
-            let out = folder.file("p\(parallelism)-b\(batch)")
-            _ = try await Self.replay([log], into: out, parallelism: parallelism, batch: batch, config: config)
-            let got = try folderBytes(out)
-            for (name, bytes) in expected {
-                #expect(got[name] == bytes, "\(name) differs at parallelism \(parallelism), batch \(batch)")
-            }
-        }
+        try await Self.expectSameOutput(
+            [log], as: folder.file("p1"), in: folder, at: [(2, 7), (3, 100)], config: config)
     }
 
     @Test func severalInputsAreMergedDeterministically() async throws {
