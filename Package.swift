@@ -91,6 +91,7 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: strict
         ),
+        .testTarget(name: "FlywheelCLITests", dependencies: ["FlywheelTesting"], swiftSettings: strict),
         .testTarget(
             name: "FlywheelInspectTests",
             dependencies: ["FlywheelInspect", "FlywheelTesting"],

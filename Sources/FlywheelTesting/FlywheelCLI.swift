@@ -1,0 +1,109 @@
+import Foundation
+
+/// Runs the built `flywheel` binary (`.build/debug/flywheel`, which `swift test` builds with the tests)
+/// the way a user does, for tests of exit codes, messages and signals.
+public enum FlywheelCLI {
+    /// What one run printed and how it ended.
+    public struct Result: Sendable, CustomStringConvertible {
+        public let status: Int32
+        /// True when the process ended by a signal; `status` is then the signal's number.
+        public let signaled: Bool
+        public let stdout: String
+        public let stderr: String
+
+        /// Both outputs, for phrase checks that do not care which stream a message went to.
+        public var output: String { stdout + stderr }
+
+        public var description: String {
+            "exit \(signaled ? "by signal " : "")\(status)\nstdout: \(stdout.prefix(2000))\nstderr: \(stderr.prefix(2000))"
+        }
+    }
+
+    /// The binary's path, next to the test bundle's build products.
+    public static let binary: String = {
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return package.appendingPathComponent(".build/debug/flywheel").path
+    }()
+
+    /// True when the binary exists (it does after `swift build` or `swift test`).
+    public static var isBuilt: Bool { FileManager.default.isExecutableFile(atPath: binary) }
+
+    /// Runs `flywheel ARGUMENTS` in `directory` with `stdin` as its input, waits for it (at most `timeout`
+    /// seconds, then it is killed) and returns what it printed.
+    public static func run(
+        _ arguments: [String], stdin: Data? = nil, directory: String? = nil, environment: [String: String] = [:],
+        timeout: Double = 120
+    ) throws -> Result {
+        let process = try start(arguments, stdin: stdin, directory: directory, environment: environment)
+        return process.wait(timeout: timeout)
+    }
+
+    /// Starts `flywheel ARGUMENTS` and returns at once; send it signals, then `wait`.
+    public static func start(
+        _ arguments: [String], stdin: Data? = nil, directory: String? = nil, environment: [String: String] = [:]
+    ) throws -> Running {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+        let running = Running(process: process, out: out, err: err)
+        try process.run()
+        if let stdin {
+            input.fileHandleForWriting.write(stdin)
+            try? input.fileHandleForWriting.close()
+        }
+        return running
+    }
+
+    /// A started process whose output is collected as it comes (so a full pipe never blocks it).
+    public final class Running: @unchecked Sendable {  // guarded by `lock`
+        public let process: Process
+        private let lock = NSLock()
+        private var outData = Data()
+        private var errData = Data()
+        private let group = DispatchGroup()
+
+        init(process: Process, out: Pipe, err: Pipe) {
+            self.process = process
+            for (pipe, isOut) in [(out, true), (err, false)] {
+                group.enter()
+                DispatchQueue.global().async { [self] in
+                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                    lock.lock()
+                    if isOut { outData = data } else { errData = data }
+                    lock.unlock()
+                    group.leave()
+                }
+            }
+        }
+
+        public var pid: Int32 { process.processIdentifier }
+
+        /// Sends `signal` (SIGINT, SIGTERM, SIGKILL) to the process.
+        public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+        /// Waits for the end (killing the process after `timeout` seconds) and returns what it printed.
+        public func wait(timeout: Double = 120) -> Result {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning && Date() < deadline { usleep(2_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            group.wait()
+            lock.lock()
+            defer { lock.unlock() }
+            return Result(
+                status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+                stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        }
+    }
+}
