@@ -4,7 +4,8 @@ import Foundation
 /// Compares a replay output folder with an expected one the way the contract's examples say:
 /// records of one kind as a set keyed by their key fields (whole records where there is no key),
 /// numbers numerically (latency percentiles within 1 %), `source` and `detail` of side outputs as
-/// free text, and `summary.json` exactly.
+/// free text, and `summary.json` exactly. Records must also come in the expected order (CONTRACT 6), and
+/// strings compare by code points: "caf\u{E9}" and "cafe\u{301}" are different keys.
 public enum GoldenComparison {
     /// Key fields per record kind; empty means the whole record is the key.
     static let keyFields: [String: [String]] = [
@@ -52,26 +53,32 @@ public enum GoldenComparison {
         var wanted: [String: [[String: Any]]] = [:]
         for record in want { wanted[key(record, fields), default: []].append(record) }
         var problems: [String] = []
+        let gotOrder = got.map { key($0, fields) }
+        let wantOrder = want.map { key($0, fields) }
+        if gotOrder != wantOrder && Set(gotOrder) == Set(wantOrder) && gotOrder.count == wantOrder.count {
+            problems.append(
+                "\(kind): records out of order: \(gotOrder.map(readable)), expected \(wantOrder.map(readable))")
+        }
         for record in got {
             let k = key(record, fields)
             guard var candidates = wanted[k], !candidates.isEmpty else {
-                problems.append("\(kind): unexpected record \(k)")
+                problems.append("\(kind): unexpected record \(readable(k))")
                 continue
             }
             let expected = candidates.removeFirst()
             wanted[k] = candidates
             problems += fieldDifferences(kind, k, got: record, want: expected)
         }
-        for (k, rest) in wanted where !rest.isEmpty { problems.append("\(kind): missing record \(k)") }
+        for (k, rest) in wanted where !rest.isEmpty { problems.append("\(kind): missing record \(readable(k))") }
         return problems
     }
 
     static func key(_ record: [String: Any], _ fields: [String]) -> String {
         if fields.isEmpty {
             let trimmed = record.filter { !freeText.contains($0.key) }
-            return canonical(trimmed)
+            return exact(display(trimmed))
         }
-        return fields.map { "\($0)=\(canonical(record[$0] ?? NSNull()))" }.joined(separator: " ")
+        return exact(fields.map { "\($0)=\(display(record[$0] ?? NSNull()))" }.joined(separator: " "))
     }
 
     static func fieldDifferences(_ kind: String, _ key: String, got: [String: Any], want: [String: Any]) -> [String] {
@@ -82,7 +89,7 @@ public enum GoldenComparison {
             let tolerance = name.hasPrefix("latency_ms_p") ? 0.01 : 1e-9
             if !equal(got[name], want[name], tolerance: tolerance) {
                 problems.append(
-                    "\(kind) \(key): \(name) is \(canonical(got[name] ?? "absent")), expected \(canonical(want[name] ?? "absent"))"
+                    "\(kind) \(readable(key)): \(name) is \(display(got[name] ?? "absent")), expected \(display(want[name] ?? "absent"))"
                 )
             }
         }
@@ -100,16 +107,31 @@ public enum GoldenComparison {
         }
     }
 
-    /// A canonical text form: sorted keys, numbers as doubles.
+    /// A key's printable form (the scalars of `canonical` keys are spelled out).
+    static func readable(_ key: String) -> String {
+        String(
+            key.split(separator: "\u{1}").map { Character(UInt32($0, radix: 16).flatMap(Unicode.Scalar.init) ?? "?") })
+    }
+
+    /// A canonical text form: sorted keys, numbers as doubles, strings as their code points (so that
+    /// canonically equivalent strings, which Swift's `==` and `Dictionary` treat as equal, stay apart).
     static func canonical(_ value: Any) -> String {
+        exact(display(value))
+    }
+
+    static func exact(_ text: String) -> String {
+        text.unicodeScalars.map { String($0.value, radix: 16) }.joined(separator: "\u{1}")
+    }
+
+    static func display(_ value: Any) -> String {
         switch value {
         case let number as NSNumber where !(number is Bool):
             return String(number.doubleValue)
         case let dictionary as [String: Any]:
-            return "{" + dictionary.keys.sorted().map { "\($0):\(canonical(dictionary[$0]!))" }.joined(separator: ",")
+            return "{" + dictionary.keys.sorted().map { "\($0):\(display(dictionary[$0]!))" }.joined(separator: ",")
                 + "}"
         case let array as [Any]:
-            return "[" + array.map(canonical).joined(separator: ",") + "]"
+            return "[" + array.map(display).joined(separator: ",") + "]"
         case is NSNull:
             return "null"
         default:
@@ -125,6 +147,6 @@ public enum GoldenComparison {
         guard let got = read(actual) else { return ["summary.json: missing or not JSON"] }
         guard let want = read(expected) else { return ["summary.json: expected file unreadable"] }
         return canonical(got) == canonical(want)
-            ? [] : ["summary.json is \(canonical(got)), expected \(canonical(want))"]
+            ? [] : ["summary.json is \(display(got)), expected \(display(want))"]
     }
 }

@@ -56,14 +56,40 @@ struct ReferenceCaseTests {
         #expect((record["latency_ms_mean"] as? Double) == 1.7e308)
     }
 
-    /// A lone surrogate escape is valid JSON: the event is processed, the surrogate becomes U+FFFD.
-    @Test func loneSurrogateEscapeIsAcceptedAsReplacementCharacter() async throws {
+    /// A lone surrogate escape, high or low, makes the line malformed (CONTRACT 1, v1.1), so "\ud800",
+    /// "\udbff" and "\ufffd" stay three ids and are not merged into U+FFFD; a proper pair is accepted.
+    @Test func loneSurrogateEscapeMakesTheLineMalformed() async throws {
+        let ids = [#"\ud800"#, #"\udbff"#, #"\udc00x"#, #"a\ud800\u0041"#, #"\ufffd"#, #"\ud83d\ude00"#]
+        let lines = ids.enumerated().map { index, id in
+            #"{"event_id":"\#(id)","type":"prompt","timestamp":"2026-11-26T10:00:0\#(index).000Z","conversation_id":"c","message_id":"m\#(index)","text":"x"}"#
+        }
+        let (folder, result) = try await replay(lines)
+        defer { folder.remove() }
+        #expect(result.counters.eventsAccepted == 2)
+        #expect(result.counters.invalidEvents == 4)
+        #expect(result.counters.duplicatesDropped == 0)
+        let letters = try GoldenComparison.records(at: folder.file("out/dead_letter.jsonl"))
+        #expect(letters.map { $0["reason"] as? String } == Array(repeating: "malformed_json", count: 4))
+        #expect(letters.map { $0["position"] as? Int } == [1, 2, 3, 4])
+    }
+
+    /// Canonically equivalent strings are different values (CONTRACT 1, v1.1): a conversation answered by
+    /// "m\u{E9}" and "me\u{301}" lists both models, and a choice between "r\u{E9}" and "re\u{301}" is valid.
+    @Test func canonicallyEquivalentIdsStayDistinct() async throws {
         let lines = [
-            #"{"event_id":"s1","type":"prompt","timestamp":"2026-11-26T10:00:00.000Z","conversation_id":"c","message_id":"m","text":"lone \ud800"}"#
+            #"{"event_id":"a","type":"response","timestamp":"2026-11-26T10:00:00.000Z","conversation_id":"c","message_id":"r\u00e9","parent_id":"p","model":"m\u00e9","text":"x","latency_ms":1}"#,
+            #"{"event_id":"b","type":"response","timestamp":"2026-11-26T10:00:01.000Z","conversation_id":"c","message_id":"re\u0301","parent_id":"p","model":"me\u0301","text":"y","latency_ms":1}"#,
+            #"{"event_id":"c","type":"choice","timestamp":"2026-11-26T10:00:02.000Z","conversation_id":"c","parent_id":"r\u00e9","rejected_id":"re\u0301"}"#,
         ]
         let (folder, result) = try await replay(lines)
         defer { folder.remove() }
-        #expect(result.counters.eventsAccepted == 1)
         #expect(result.counters.invalidEvents == 0)
+        let summary = try #require(
+            try GoldenComparison.records(at: folder.file("out/conversation_summary.jsonl")).first)
+        let models = try #require(summary["models"] as? [String])
+        #expect(
+            models.map { Array($0.unicodeScalars) } == [
+                Array("me\u{301}".unicodeScalars), Array("m\u{E9}".unicodeScalars),
+            ])
     }
 }

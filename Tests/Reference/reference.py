@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference implementation of the Flywheel data contract (v1).
+"""Independent reference implementation of the Flywheel data contract (v1.1).
 
 Usage: python3 reference.py INPUT... --out DIR [--pipeline P]
 
@@ -66,6 +66,10 @@ def days_from_civil(y, m, d):
     return era * 146097 + doe - 719468
 
 
+TS_MIN = days_from_civil(0, 1, 1) * 86400000  # 0000-01-01T00:00:00.000Z
+TS_MAX = days_from_civil(10000, 1, 1) * 86400000 - 1  # 9999-12-31T23:59:59.999Z
+
+
 def civil_from_days(z):
     z += 719468
     era = z // 146097  # Python floors
@@ -103,7 +107,11 @@ def parse_ts(s):
         if zone[0] == "-":
             off = -off
     days = days_from_civil(y, mo, d)
-    return ((days * 24 + hh) * 60 + mi) * 60000 + ss * 1000 + ms - off
+    t = ((days * 24 + hh) * 60 + mi) * 60000 + ss * 1000 + ms - off
+    # v1.1: the instant, in UTC, must lie in years 0000-9999.
+    if not (TS_MIN <= t <= TS_MAX):
+        return None
+    return t
 
 
 def fmt_ts(ms):
@@ -112,10 +120,7 @@ def fmt_ts(ms):
     hh, rem = divmod(rem, 3600000)
     mi, rem = divmod(rem, 60000)
     ss, mss = divmod(rem, 1000)
-    # CHOICE: years outside 0..9999 (possible after applying an offset to year 0000/9999)
-    # are written with a sign / more digits; the contract is silent.
-    ys = "%04d" % y if y >= 0 else "-%04d" % (-y)
-    return "%s-%02d-%02dT%02d:%02d:%02d.%03dZ" % (ys, m, d, hh, mi, ss, mss)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (y, m, d, hh, mi, ss, mss)
 
 
 # --------------------------------------------------------------------------- mini YAML
@@ -365,7 +370,20 @@ def decode_json(line_bytes):
         raise Invalid("malformed_json", "not valid JSON")
     if not isinstance(obj, dict):
         raise Invalid("malformed_json", "not a JSON object")
+    if "\\u" in text and _has_lone_surrogate(obj):
+        raise Invalid("malformed_json", "lone surrogate escape")
     return obj
+
+
+def _has_lone_surrogate(value):
+    """v1.1: a lone surrogate escape anywhere in the line (json pairs proper ones into one character)."""
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
 
 
 def _is_num(v):
@@ -427,21 +445,15 @@ def validate(obj):
 
 
 def raw_cut(line_bytes):
-    # CHOICE: raw = the line without its "\n" (a "\r" is kept), cut at 1024 bytes; an incomplete
-    # UTF-8 sequence at the cut is dropped; invalid UTF-8 is replaced by U+FFFD.
-    b = line_bytes[:1024]
-    if len(line_bytes) > 1024:
-        # drop trailing partial sequence
-        i = len(b)
-        j = i - 1
-        while j >= 0 and j >= i - 4 and (b[j] & 0xC0) == 0x80:
-            j -= 1
-        if j >= 0:
-            lead = b[j]
-            need = 1 if lead < 0x80 else 2 if lead >> 5 == 6 else 3 if lead >> 4 == 14 else 4 if lead >> 3 == 30 else 1
-            if i - j < need:
-                b = b[:j]
-    return b.decode("utf-8", errors="replace")
+    # v1.1: invalid UTF-8 is replaced by U+FFFD first, then the longest prefix of at most 1024 bytes
+    # that ends on a character boundary.
+    b = line_bytes.decode("utf-8", errors="replace").encode("utf-8")
+    if len(b) <= 1024:
+        return b.decode("utf-8")
+    end = 1024
+    while end > 0 and (b[end] & 0xC0) == 0x80:
+        end -= 1
+    return b[:end].decode("utf-8")
 
 
 # --------------------------------------------------------------------------- PII
@@ -466,6 +478,7 @@ class Engine:
         self.dead = []
         self.late = []
         self.seen = {}  # event_id -> t of the copy seen
+        self.late_pending = []  # accepted events with t <= W, for the pair operator's next W advance
         # model_quality
         self.mq = {}  # (wstart, model, variant) -> list of events
         self.mq_heap = []  # (wend, wstart, model, variant): pending first firing
@@ -494,6 +507,10 @@ class Engine:
         w = self.compute_W()
         if w > self.W:
             self.W = w
+            # v1.1: late-accepted events reach the pair operator at the next advance of W.
+            for item in self.late_pending:
+                heapq.heappush(self.pending, item)
+            self.late_pending = []
         self.fire()
 
     # ---- per line
@@ -572,7 +589,10 @@ class Engine:
         heapq.heappush(self.sess_purge, (e - 1 + AL, c))
         # preference pairs: wait for release in event-time order
         self.seq += 1
-        heapq.heappush(self.pending, (t, ev["event_id"], self.seq, ev))
+        if t <= self.W:
+            self.late_pending.append((t, ev["event_id"], self.seq, ev))
+        else:
+            heapq.heappush(self.pending, (t, ev["event_id"], self.seq, ev))
 
     # ---- firing
     def fire(self):

@@ -1,7 +1,8 @@
 extension EventTime {
     /// Parses an RFC 3339 timestamp with a required zone (`Z`, `z` or `±hh:mm`) and any number of
     /// fraction digits, truncated toward the past to milliseconds. Impossible dates, `:60` and
-    /// offsets beyond 23:59 give nil. `T` may be `t`.
+    /// offsets beyond 23:59 give nil, and so does an instant that falls, in UTC, outside years 0000-9999
+    /// (CONTRACT 1: every output timestamp has a four-digit year). `T` may be `t`.
     public static func parseRFC3339(_ bytes: UnsafeRawBufferPointer) -> EventTime? {
         // `yyyy-mm-ddThh:mm:ss` has a fixed layout, read without a loop; the fraction and zone vary.
         guard bytes.count >= 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
@@ -30,8 +31,16 @@ extension EventTime {
         }
         let days = CivilCalendar.daysFromCivil(year: Int64(year), month: Int64(month), day: Int64(day))
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes) * 60
-        return EventTime(millis: seconds * 1000 + fractionMs)
+        let millis = seconds * 1000 + fractionMs
+        guard millis >= rfc3339Range.lowerBound && millis <= rfc3339Range.upperBound else { return nil }
+        return EventTime(millis: millis)
     }
+
+    /// Epoch milliseconds of `0000-01-01T00:00:00.000Z` ... `9999-12-31T23:59:59.999Z`, the instants a
+    /// timestamp may name.
+    static let rfc3339Range: ClosedRange<Int64> =
+        CivilCalendar.daysFromCivil(year: 0, month: 1, day: 1) * 86_400_000...CivilCalendar.daysFromCivil(
+            year: 10_000, month: 1, day: 1) * 86_400_000 - 1
 
     /// The two decimal digits at `index`, or a negative number when they are not both digits (which makes
     /// every range check above fail, a four-digit year included).

@@ -79,17 +79,18 @@ public struct EventDecoder: Sendable {
 
 /// The `raw` field of dead letters: the input cut at 1 KiB.
 public enum RawText {
-    /// The first `limit` bytes of the line (1 KiB), cut back so as not to split a UTF-8 character;
-    /// invalid UTF-8 becomes U+FFFD.
+    /// The line with invalid UTF-8 replaced by U+FFFD, then cut to its longest prefix of at most `limit`
+    /// bytes (1 KiB) that ends on a character boundary (CONTRACT 4: replacement first, so a line of
+    /// invalid bytes gives at most `limit` bytes, not three times as many).
     public static func cut(_ line: UnsafeRawBufferPointer, limit: Int = 1024) -> String {
-        var end = Swift.min(line.count, limit)
-        if end < line.count {
-            // Back off over continuation bytes (10xxxxxx) so the cut falls on a character boundary.
-            var back = end
-            while back > 0 && back > end - 4 && line[back] & 0xC0 == 0x80 { back -= 1 }
-            if line[back] & 0xC0 == 0x80 { back = end }
-            end = back
-        }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<end]), as: UTF8.self)
+        // Each input byte decodes to at least one output byte, so the first `limit` output bytes come from
+        // the first `limit` input bytes, and whether their last sequence is complete from 3 more.
+        let head = String(
+            decoding: UnsafeRawBufferPointer(rebasing: line[0..<Swift.min(line.count, limit + 4)]), as: UTF8.self)
+        guard head.utf8.count > limit else { return head }
+        let bytes = Array(head.utf8)
+        var end = limit
+        while end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 }  // back off over continuation bytes
+        return String(decoding: bytes[0..<end], as: UTF8.self)
     }
 }

@@ -49,7 +49,10 @@ struct FieldView {
         let messageId = try id(.messageId)
         let parentId = try id(.parentId)
         let rejectedId = try id(.rejectedId)
-        if type == .choice, rejectedId == parentId { throw ValidationFailure(.invalidField, "rejected_id") }
+        // Code points, not canonical equivalence: "r\u{E9}" and "re\u{301}" are two messages (CONTRACT 1).
+        if type == .choice, let rejectedId, let parentId, rejectedId.isExactly(parentId) {
+            throw ValidationFailure(.invalidField, "rejected_id")
+        }
         let model = try id(.model, isRecurring: true)
         let variant = try stringSpan(.variant).flatMap { $0.isEmptyString ? nil : recurringString($0) }
         let text = try string(.text)

@@ -10,7 +10,7 @@ extension JSONFieldScanner.Cursor {
 
     /// Validates the string whose opening quote is under the cursor and moves past its closing quote.
     ///
-    /// Rejects raw control characters, unknown escapes and ill-formed UTF-8 (lone surrogate escapes become U+FFFD).
+    /// Rejects raw control characters, unknown escapes, lone surrogate escapes and ill-formed UTF-8.
     /// Inlined for the common case, plain ASCII up to the closing quote; the rest is out of line.
     @inline(__always)
     mutating func scanString() -> StringSpan? {
@@ -135,7 +135,7 @@ extension JSONFieldScanner.Cursor {
     }
 
     /// The code point of the escape whose backslash is at `position` and the escape's length in bytes, or nil
-    /// when it is invalid. A surrogate pair is one 12-byte escape; a lone surrogate becomes U+FFFD.
+    /// when it is invalid. A surrogate pair is one 12-byte escape; a lone surrogate is invalid.
     private func escape(at position: Int) -> (scalar: UInt32, length: Int)? {
         guard end &- position >= 2 else { return nil }
         let simple: UInt32
@@ -152,15 +152,15 @@ extension JSONFieldScanner.Cursor {
         return (simple, 2)
     }
 
-    /// A lone surrogate escape is valid JSON (Python's `json` and Jackson accept it) but cannot live in a
-    /// Swift `String`: it becomes U+FFFD, so the line is still processed.
+    /// A lone surrogate escape (a high one not followed by a low one, or a low one alone) makes the line
+    /// malformed (CONTRACT 1, as I-JSON, RFC 7493, says): turned into U+FFFD it would merge distinct ids.
     private func unicodeEscape(at position: Int) -> (scalar: UInt32, length: Int)? {
         guard let unit = hexQuad(at: position &+ 2) else { return nil }
         guard (0xD800...0xDFFF).contains(unit) else { return (unit, 6) }
         guard unit < 0xDC00, end &- position >= 12, bytes[position &+ 6] == ASCII.backslash,
             bytes[position &+ 7] == UInt8(ascii: "u"), let low = hexQuad(at: position &+ 8),
             (0xDC00...0xDFFF).contains(low)
-        else { return (0xFFFD, 6) }
+        else { return nil }
         return (0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00), 12)
     }
 

@@ -1,7 +1,7 @@
 /// Scans one line of JSON Lines input and keeps the values of a fixed set of top-level keys.
 ///
 /// The grammar is strict RFC 8259 over well-formed UTF-8 (what Python's `json.loads` accepts, minus nesting
-/// deeper than 512 containers). A lone surrogate escape, which a Swift `String` cannot hold, becomes U+FFFD.
+/// deeper than 512 containers). A lone surrogate escape makes the line malformed.
 /// Values of other keys and of nested containers are validated and skipped without building Strings.
 /// A scanner is reusable but not shareable: keep one per partition task and call ``scan(_:)`` for each line.
 public struct JSONLineScanner: Sendable {

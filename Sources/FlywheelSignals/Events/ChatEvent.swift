@@ -174,19 +174,27 @@ public struct ChatEvent: Sendable, Equatable {
             text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
     }
 
+    /// Field by field; strings by code points (CONTRACT 1), never by canonical equivalence.
     public static func == (lhs: ChatEvent, rhs: ChatEvent) -> Bool {
         if lhs.storage === rhs.storage { return true }
-        return lhs.eventId == rhs.eventId
+        func same(_ a: String?, _ b: String?) -> Bool {
+            switch (a, b) {
+            case (nil, nil): return true
+            case (let a?, let b?): return a.isExactly(b)
+            default: return false
+            }
+        }
+        return lhs.eventId.isExactly(rhs.eventId)
             && lhs.type == rhs.type
             && lhs.time == rhs.time
-            && lhs.conversationId == rhs.conversationId
-            && lhs.userId == rhs.userId
-            && lhs.messageId == rhs.messageId
-            && lhs.parentId == rhs.parentId
-            && lhs.rejectedId == rhs.rejectedId
-            && lhs.model == rhs.model
-            && lhs.variant == rhs.variant
-            && lhs.text == rhs.text
+            && lhs.conversationId.isExactly(rhs.conversationId)
+            && same(lhs.userId, rhs.userId)
+            && same(lhs.messageId, rhs.messageId)
+            && same(lhs.parentId, rhs.parentId)
+            && same(lhs.rejectedId, rhs.rejectedId)
+            && same(lhs.model, rhs.model)
+            && lhs.variant.isExactly(rhs.variant)
+            && same(lhs.text, rhs.text)
             && lhs.latencyMs == rhs.latencyMs
             && lhs.tokensIn == rhs.tokensIn
             && lhs.tokensOut == rhs.tokensOut

@@ -50,7 +50,9 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         if let userId = event.userId, !userId.isEmpty, Self.isEarlier(event.time, event.eventId, than: user) {
             user = (event.time, event.eventId, userId)
         }
-        if event.type.countsForModelQuality, let model = event.model, !models.contains(model) { models.append(model) }
+        if event.type.countsForModelQuality, let model = event.model, !models.contains(where: { $0.isExactly(model) }) {
+            models.append(model)
+        }
         piiFound += Int64(input.piiCount)
         if cannotBeExample {
             if !messages.isEmpty { messages = [] }
@@ -88,7 +90,7 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         first = Swift.min(first, other.first)
         last = Swift.max(last, other.last)
         if let theirs = other.user, Self.isEarlier(theirs.time, theirs.eventId, than: user) { user = theirs }
-        for model in other.models where !models.contains(model) { models.append(model) }
+        for model in other.models where !models.contains(where: { $0.isExactly(model) }) { models.append(model) }
         piiFound += other.piiFound
         if cannotBeExample {
             messages = []

@@ -37,6 +37,13 @@ public struct OutputSortKey: Comparable, Sendable {
         self.text2 = text2
     }
 
+    /// Code-point equality: canonically equivalent texts ("caf\u{E9}", "cafe\u{301}") are different keys,
+    /// so that ties never fall back to arrival order (which depends on the parallelism).
+    public static func == (lhs: OutputSortKey, rhs: OutputSortKey) -> Bool {
+        lhs.first == rhs.first && lhs.second == rhs.second && lhs.text1.isExactly(rhs.text1)
+            && lhs.text2.isExactly(rhs.text2)
+    }
+
     public static func < (lhs: OutputSortKey, rhs: OutputSortKey) -> Bool {
         if lhs.first != rhs.first { return lhs.first < rhs.first }
         if lhs.second != rhs.second { return lhs.second < rhs.second }
