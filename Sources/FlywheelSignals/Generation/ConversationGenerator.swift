@@ -64,7 +64,7 @@ struct GenerationState {
     private var sequence = 0
     private var pending = GeneratorPendingQueue()
     private var duplicates: [(due: Int, event: GeneratedEvent)] = []
-    private var buffer = GeneratorLineBuffer(capacity: ConversationGenerator.chunkSize + 65_536)
+    private var buffer: GeneratorLineBuffer
     private let userPool: Int
     private let meanGapMs: Double
 
@@ -74,6 +74,7 @@ struct GenerationState {
         nextStart = Double(options.start)
         userPool = max(8, options.conversations / 3)
         meanGapMs = 60_000 / max(options.conversationsPerMinute, 1e-6)
+        buffer = GeneratorLineBuffer(capacity: ConversationGenerator.chunkSize + 65_536, seed: options.seed)
     }
 
     mutating func run(_ write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
