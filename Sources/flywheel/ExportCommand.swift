@@ -21,7 +21,8 @@ struct ExportCommand: ParsableCommand {
               openai-dpo  {"input":{"messages":[user P]},
                            "preferred_output":[assistant A],
                            "non_preferred_output":[assistant B]}
-              trl-dpo     {"prompt":[user P],"chosen":[assistant A],"rejected":[assistant B]}
+              trl-dpo     {"prompt":[user P],"chosen":[assistant A],
+                           "rejected":[assistant B]}
               openai-sft  {"messages":[...]}; no "weight" unless --weight-last-only
               trl-sft     {"messages":[...]}
 
@@ -73,6 +74,7 @@ struct ExportCommand: ParsableCommand {
     var dedupPrompt = false
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Fraction of conversations for the training file, between 0 and 1 (exclusive); the rest go to "
                 + "FILE with .val before its extension.", valueName: "fraction"))
