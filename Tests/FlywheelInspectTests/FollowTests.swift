@@ -55,6 +55,23 @@ struct FollowTests {
         #expect(poll.notes == ["note: \(path) was replaced: reading it again from the beginning"])
     }
 
+    @Test func fileRotatedAwayIsWaitedForAndItsSuccessorRead() throws {
+        let folder = try TemporaryFolder("follow-rotated")
+        defer { folder.remove() }
+        let lines = try Self.lines()
+        let path = try folder.write("mq.jsonl", lines[0] + "\n")
+        var follower = try Self.follower(path)
+        #expect(try follower.poll().lines.count == 1)
+        #expect(rename(path, folder.file("mq.1.jsonl")) == 0)
+        #expect(
+            try follower.poll()
+                == InspectFollower.Poll(notes: ["note: \(path) is gone: waiting for a file at that path"]))
+        #expect(try follower.poll() == InspectFollower.Poll())
+        _ = try folder.write("mq.jsonl", lines[1] + "\n")
+        let poll = try follower.poll()
+        #expect(poll.lines.count == 1 && poll.notes.count == 1)
+    }
+
     @Test func fileRewrittenInPlaceIsReadFromItsBeginning() throws {
         let folder = try TemporaryFolder("follow-rewritten")
         defer { folder.remove() }

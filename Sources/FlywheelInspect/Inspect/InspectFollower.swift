@@ -127,13 +127,22 @@ struct FollowedFile {
     private var identity: (UInt64, UInt64)?
     /// The file's first bytes as read (at most ``InspectFollower/headBytes``).
     private var head: [UInt8] = []
+    /// Whether the file was found gone (rotated away) and a note said so.
+    private var gone = false
 
     /// The complete lines appended since the last call (joined, without the last "\n") and the number of the
     /// first of them. Starts again from the beginning, with a note, when the file was replaced or truncated.
     mutating func readComplete(path: String, notes: inout [String]) throws(InspectError) -> (ArraySlice<UInt8>, Int) {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw InspectError(.readFailed, "cannot read \(path) (expected a signal .jsonl file)")
+            // Gone after it was read (rotated away): wait for the next file at the path.
+            guard identity != nil else {
+                throw InspectError(.readFailed, "cannot read \(path) (expected a signal .jsonl file)")
+            }
+            if !gone { notes.append("note: \(path) is gone: waiting for a file at that path") }
+            gone = true
+            return ([], nextLine)
         }
+        gone = false
         defer { try? handle.close() }
         var status = stat()
         let current = fstat(handle.fileDescriptor, &status) == 0 ? (UInt64(status.st_dev), UInt64(status.st_ino)) : nil
