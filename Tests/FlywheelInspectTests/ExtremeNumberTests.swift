@@ -1,3 +1,4 @@
+import FlywheelConnectors
 import FlywheelTesting
 import Foundation
 import Testing
@@ -111,6 +112,23 @@ struct ExtremeNumberTests {
         #expect(json.contains("\"tokens_in\" : 9223372036854775807"))
         #expect(text.contains("9223.4P"), "tokens in + out held at Int64.max and shown with a suffix")
         #expect(!text.contains("warning:"), "exact integers are taken as they are")
+    }
+
+    /// A producer of a signal topic writes the records: inspect reads them as from a file.
+    @Test func topicRecordsAtInt64MaxAreShownNotACrash() throws {
+        let folder = try TemporaryFolder("inspect-extreme-topic")
+        defer { folder.remove() }
+        let topic = try InspectTopicTests.createTopic("signals", in: folder)
+        let max = "9223372036854775807"
+        for minute in 0..<2 {
+            let line = Self.quality(variant: "control", minute: minute, ["tokens_in": max, "responses": max])
+            _ = try topic.partitions[minute % 3].append([LogRecord(timestamp: Int64(minute), key: nil, value: line)])
+        }
+        let options = InspectTopicTests.topicOptions("signals", folder)
+        let data = try InspectLoader.load(options)
+        #expect(data.groups.first?.tokensIn == Int64.max && data.groups.first?.responses == Int64.max)
+        #expect(InspectTextRenderer(terminal: Terminal(), options: options).render(data).contains("9223.4P"))
+        _ = HTMLReport(data: data).render()
     }
 
     @Test func numbersAFieldCannotTakeAreClampedWithAWarning() throws {
