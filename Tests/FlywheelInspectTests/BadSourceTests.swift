@@ -78,7 +78,7 @@ struct BadSourceTests {
         } catch {
             #expect(
                 error.message == "\(path):2: not a signal record; expected one JSON object per line with a "
-                    + "\"signal\" field, as flywheel replay writes them")
+                    + "\"signal\" field and the fields its kind needs, as flywheel replay writes them")
         }
     }
 

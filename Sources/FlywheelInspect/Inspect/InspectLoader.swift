@@ -74,7 +74,8 @@ public enum InspectLoader {
                 throw InspectError(
                     .badRecord,
                     "\(label), partition \(position.partition), offset \(position.offset): not a signal record; "
-                        + "expected one JSON object per record with a \"signal\" field, as flywheel replay writes them")
+                        + "expected one JSON object per record with a \"signal\" field and the fields its kind needs, "
+                        + "as flywheel replay writes them")
             }
         }
         guard count > 0 else {

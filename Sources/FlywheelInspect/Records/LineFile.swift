@@ -64,7 +64,7 @@ enum LineFile {
                         throw InspectError(
                             .badRecord,
                             "\(path):\(number): not a signal record; expected one JSON object per line with a "
-                                + "\"signal\" field, as flywheel replay writes them")
+                                + "\"signal\" field and the fields its kind needs, as flywheel replay writes them")
                     }
                     outcome.lines -= 1
                     outcome.truncatedLine = number
