@@ -8,16 +8,30 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure replay throughput and memory on a generated log.",
         discussion: """
-            Generates about N events (deterministic), then measures in one run: the full replay with the default pipeline (--runs times; the median is reported, with every run's time), reading + decoding alone, and ingest + operators alone on one core. Reports events/s for each, the share of time spent reading and decoding, and the peak resident memory of the replays. Build in release mode for meaningful figures: swift run -c release flywheel bench
+            Generates about N events (deterministic), then measures in one run: the full replay with the \
+            default pipeline (--runs times; the median is reported, with every run's time), reading + \
+            decoding alone, and ingest + operators alone on one core. Reports events/s for each, the share \
+            of time spent reading and decoding, and the peak resident memory of the replays.
+
+            --python-baseline SCRIPT also runs a single-threaded Python script on the same log and prints \
+            the ratio; the script and python3 are checked before the benchmark starts.
+
+            Build in release mode for meaningful figures:
+              swift run -c release flywheel bench
+              swift run -c release flywheel bench --events 200000 \\
+                  --python-baseline Tests/Baselines/model_quality.py
             """)
 
-    @Option(help: "Approximate number of events to generate.")
+    // Numbers are parsed unconditionally, so that "--events -5" reaches validation instead of reading as a flag.
+    @Option(parsing: .unconditional, help: "Approximate number of events to generate.")
     var events: Int = 1_000_000
 
-    @Option(help: "Number of shards for the replay.")
+    @Option(parsing: .unconditional, help: "Number of shards for the replay.")
     var parallelism: Int = ReplayOptions.defaultParallelism()
 
-    @Option(help: "Number of full replays; the median is reported (shared machines drift between runs).")
+    @Option(
+        parsing: .unconditional,
+        help: "Number of full replays; the median is reported (shared machines drift between runs).")
     var runs: Int = 3
 
     @Option(help: "Pipeline file for the replay (default: the built-in pipeline, every signal).")
@@ -33,9 +47,10 @@ struct BenchCommand: AsyncParsableCommand {
     var pythonBaseline: String?
 
     func validate() throws {
-        guard events >= 1000 else { throw ValidationError("--events must be at least 1000") }
-        guard parallelism >= 1 else { throw ValidationError("--parallelism must be >= 1") }
-        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        guard events >= 1000 else { throw ValidationError("--events must be at least 1000, got \(events)") }
+        guard parallelism >= 1 else { throw ValidationError("--parallelism must be 1 or more, got \(parallelism)") }
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
+        if let pythonBaseline { _ = try PythonBaseline.check(script: pythonBaseline) }
     }
 
     func run() async throws {
@@ -55,17 +70,13 @@ struct BenchCommand: AsyncParsableCommand {
 
     private func runBaseline(_ script: String, log: String, report: BenchReport) throws {
         FileHandle.standardError.write(Data("running the Python baseline...\n".utf8))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, log]
-        process.standardOutput = FileHandle.nullDevice
-        let start = Date()
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ValidationError("the Python baseline failed (is orjson installed? pip install orjson)")
+        let seconds: Double
+        do {
+            seconds = try PythonBaseline.run(python: PythonBaseline.check(script: script), script: script, log: log)
+        } catch let error as ValidationError {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            throw ExitCode(1)
         }
-        let seconds = Date().timeIntervalSince(start)
         let rate = Double(report.events) / seconds
         print(String(format: "python baseline       %.2f s  %d events/s  (model_quality alone)", seconds, Int(rate)))
         print(String(format: "full replay / python  %.2fx", (Double(report.events) / report.replaySeconds) / rate))

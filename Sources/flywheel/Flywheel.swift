@@ -6,12 +6,17 @@ struct Flywheel: AsyncParsableCommand {
         commandName: "flywheel",
         abstract: "Turn AI-assistant interaction logs into training and evaluation signals.",
         discussion: """
-            Flywheel replays JSON Lines logs of chat events (prompts, responses, feedback, regenerations, copies, side-by-side choices, errors) through a stream pipeline with event-time semantics and writes per-model quality metrics, preference pairs, conversation summaries, SFT examples and quality alerts, plus dead letters and late events.
+            Flywheel replays JSON Lines logs of chat events (prompts, responses, feedback, regenerations, \
+            copies, side-by-side choices, errors) through a stream pipeline with event-time semantics and \
+            writes per-model quality metrics, preference pairs, conversation summaries, SFT examples and \
+            quality alerts, plus dead letters and late events.
 
             Start with:
               flywheel generate --conversations 1000 --out events.jsonl
               flywheel replay events.jsonl --out out/
+              flywheel inspect out/
             """,
+        version: "flywheel \(FlywheelVersion.current)",
         subcommands: [
             ReplayCommand.self, GenerateCommand.self, ValidatePipelineCommand.self, BenchCommand.self,
             ProfileCommand.self,

@@ -1,18 +1,29 @@
 import ArgumentParser
 import FlywheelSignals
+import Foundation
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Write a realistic, deterministic synthetic chat-event log (JSONL).",
         discussion: """
-            Multi-turn conversations over several models and A/B variants, with feedback, regenerations, side-by-side choices, copies, errors, PII in some prompts and bounded disorder; plus the messy parts a real log has, at the given rates: duplicates, late events, malformed lines and timestamps with UTC offsets. The same options and seed always give the same bytes.
+            Multi-turn conversations over several models and A/B variants, with feedback, regenerations, \
+            side-by-side choices, copies, errors, PII in some prompts and bounded disorder; plus the messy \
+            parts a real log has, at the given rates: duplicates, late events, malformed lines and \
+            timestamps with UTC offsets. The same options and seed always give the same bytes.
 
-            Example:
+            Every id carries the seed (e7-0, c7-0, m7-0 and u7-0 for seed 7, in base 36), so logs generated \
+            with different seeds share no id and can be replayed together.
+
+            Examples:
               flywheel generate --conversations 2000 --seed 7 --out events.jsonl
+              flywheel generate --seed 8 --out more.jsonl
+              flywheel replay events.jsonl more.jsonl --out out/
             """)
 
-    @Option(help: "Number of conversations (about 10 events each).")
+    // Numbers are parsed unconditionally, so that "--conversations -5" reaches validation instead of reading as
+    // a flag (and --start can be before 1970).
+    @Option(parsing: .unconditional, help: "Number of conversations (about 10 events each).")
     var conversations: Int = 1000
 
     @Option(help: "Random seed.")
@@ -24,7 +35,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "New conversations per minute of event time (more means more open at once).")
     var conversationsPerMinute: Double = 60
 
-    @Option(help: "Epoch milliseconds of the first conversation's start.")
+    @Option(parsing: .unconditional, help: "Epoch milliseconds of the first conversation's start.")
     var start: Int64 = 1_795_000_000_000
 
     @Option(help: "Fraction of events repeated verbatim a little later (0-1).")
@@ -67,7 +78,13 @@ struct GenerateCommand: ParsableCommand {
         options.malformedRate = malformedRate
         options.utcOffsetRate = utcOffsetRate
         options.piiRate = piiRate
-        let stats = try ConversationGenerator(options: options).write(toPath: out)
+        let stats: GeneratorStats
+        do {
+            stats = try ConversationGenerator(options: options).write(toPath: out)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
         if out != "-" {
             print(
                 "wrote \(stats.lines) lines to \(out): \(stats.events) events in \(stats.conversations) conversations, "

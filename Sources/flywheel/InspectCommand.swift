@@ -29,14 +29,26 @@ struct InspectCommand: ParsableCommand {
             the raw latencies are not in the records, so windows are the units: Mann-Whitney rank test on \
             the per-window values of the metric, interval from a seeded bootstrap that resamples windows.
 
+            --limit N shows up to N rows in every list (alerts, dead-letter reasons, late-event types) and up \
+            to N samples in every sample section (preference pairs, SFT examples); without it: 5 rows, 3 pairs, \
+            2 SFT examples (5 samples of each in --format json and csv). A --model or --variant that no \
+            record names is an error (exit 64) listing the ones present.
+
+            --follow prints each new record on one line, cut to the terminal width only on a terminal; \
+            with --format json each record as one compact JSON object per line (JSON Lines). A line that is \
+            not a signal record is reported on stderr with its file and line, and skipped; a file that is \
+            replaced, truncated or rewritten is read again from its beginning.
+
             Colours only on a terminal and never with NO_COLOR set.
 
             Examples:
               flywheel inspect out/
-              flywheel inspect out/ --model atlas-1-large --since 2026-11-18T11:00:00Z --format csv
-              flywheel inspect out/ --compare control treatment --model atlas-1-large
+              flywheel inspect out/ --model atlas-1-large \\
+                  --since 2026-11-18T11:00:00Z --format csv
+              flywheel inspect out/ --compare control treatment \\
+                  --model atlas-1-large
               flywheel inspect out/model_quality.jsonl --follow
-              flywheel inspect topic:signals --data data/ --follow
+              flywheel inspect topic:signals --data data/ --follow --format json
             """)
 
     @Argument(help: "A replay output folder, one signal JSONL file, or topic:NAME (with --data).")
@@ -50,8 +62,13 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Output format: table, json or csv (csv: the table of the first --kind, default model_quality).")
     var format: InspectFormat = .table
 
-    @Option(help: "Rows per list (alerts, reasons, samples).")
-    var limit: Int = 5
+    // Unconditional, so that "--limit -5" reaches validation (and its message) instead of reading as a flag.
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Up to N rows per list and N samples per sample section (default: 5 rows, 3 pairs, 2 SFT examples).",
+            valueName: "n"))
+    var limit: String?
 
     @Option(
         parsing: .upToNextOption,
@@ -67,7 +84,7 @@ struct InspectCommand: ParsableCommand {
             var options = InspectOptions(sourcePath: src)
             try filters.apply(to: &options)
             options.kinds = Set(try kind.map { (text) throws(InspectError) in try InspectOptions.kind(text) })
-            options.limit = limit
+            if let limit { options.limit = try InspectOptions.limit(limit) }
             try options.validate()
             return options
         }
@@ -78,6 +95,9 @@ struct InspectCommand: ParsableCommand {
             throw ValidationError("--compare takes two variants, e.g. --compare control treatment")
         }
         guard !(follow && !compare.isEmpty) else { throw ValidationError("--follow cannot be combined with --compare") }
+        guard !(follow && format == .csv) else {
+            throw ValidationError("--follow prints records as text or, with --format json, as JSON Lines; not as csv")
+        }
     }
 
     func run() throws {
@@ -85,9 +105,12 @@ struct InspectCommand: ParsableCommand {
         let terminal = Terminal.standardOutput()
         if follow {
             try CLIInspect.run { () throws(InspectError) in
-                var follower = try InspectFollower(options: options, terminal: terminal)
+                var follower = try InspectFollower(
+                    options: options, terminal: terminal, style: format == .json ? .json : .text)
                 // Unbuffered, so each poll's lines show at once also when stdout is a pipe or a file.
-                try follower.run { FileHandle.standardOutput.write(Data($0.utf8)) }
+                try follower.run(
+                    output: { FileHandle.standardOutput.write(Data($0.utf8)) },
+                    notes: { FileHandle.standardError.write(Data($0.utf8)) })
             }
             return
         }
@@ -100,11 +123,11 @@ struct InspectCommand: ParsableCommand {
             }
             switch format {
             case .table: return InspectTextRenderer(terminal: terminal, options: options).render(data)
-            case .json: return data.json(limit: limit)
+            case .json: return data.json(limit: options.listLimit)
             case .csv:
                 return data.csv(
                     kind: try kind.first.map { (text) throws(InspectError) in try InspectOptions.kind(text) },
-                    limit: limit)
+                    limit: options.listLimit)
             }
         }
         print(output, terminator: "")

@@ -6,10 +6,10 @@ struct RecordFilterOptions: ParsableArguments {
     @Option(help: "The embedded-log data folder holding the topic of SRC topic:NAME.")
     var data: String?
 
-    @Option(help: "Keep only this model (repeatable).")
+    @Option(help: "Keep only this model (repeatable); one that no record names is an error listing those present.")
     var model: [String] = []
 
-    @Option(help: "Keep only this variant (repeatable).")
+    @Option(help: "Keep only this variant (repeatable); one that no record names is an error, as for --model.")
     var variant: [String] = []
 
     @Option(help: "Keep windows starting at or after this RFC 3339 time.")

@@ -11,10 +11,13 @@ struct ReportCommand: ParsableCommand {
             regenerate rate, latency p50/p95/p99 and volume over time for each variant, with alert markers; \
             the A/B read-out of each model's variants against its first variant (control, else default, \
             else the first by name); dead letters by reason and late events by type. Long runs are drawn in \
-            at most 120 time buckets (windows merged as inspect merges them; see flywheel inspect --help).
+            at most 120 time buckets, windows merged as inspect merges them, which its help explains:
+              flywheel help inspect
 
             SRC is a replay output folder, one signal JSONL file, or topic:NAME with --data DIR (an \
-            embedded-log topic of signal records, read as flywheel inspect reads it).
+            embedded-log topic of signal records, read as inspect reads it). -o names the HTML file; it is \
+            written next to its final name and renamed at the end. A --model or --variant that no record \
+            names is an error (exit 64) listing the ones present; an unwritable -o exits 1.
 
             Examples:
               flywheel report out/ -o report.html

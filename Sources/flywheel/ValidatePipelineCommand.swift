@@ -6,7 +6,11 @@ struct ValidatePipelineCommand: ParsableCommand {
         commandName: "validate-pipeline",
         abstract: "Check a pipeline file and print its effective configuration.",
         discussion: """
-            Every key is checked; an error names the key and its line. The model catalog, when the pipeline names one, is loaded and checked too. Exit code 0 when valid, 2 when not.
+            Every key is checked; an error names the key and its line. The model catalog, when the \
+            pipeline names one, is loaded and checked too. Exit code 0 when valid, 2 when not.
+
+            Example:
+              flywheel validate-pipeline Pipelines/feedback.yaml
             """)
 
     @Argument(help: "The pipeline file (YAML).")

@@ -78,7 +78,7 @@ struct BadSourceTests {
         } catch {
             #expect(
                 error.message == "\(path):2: not a signal record; expected one JSON object per line with a "
-                    + "\"signal\" field, as flywheel replay writes them")
+                    + "\"signal\" field and the fields its kind needs, as flywheel replay writes them")
         }
     }
 
@@ -97,14 +97,14 @@ struct BadSourceTests {
             .split(separator: "\n").map(String.init)
         let path = try folder.write("mq.jsonl", lines[0] + "\n" + lines[1].prefix(30))
         var follower = try InspectFollower(options: InspectOptions(sourcePath: path), terminal: Terminal())
-        #expect(try follower.poll().count == 1)
+        #expect(try follower.poll().lines.count == 1)
         let handle = try #require(FileHandle(forWritingAtPath: path))
         handle.seekToEndOfFile()
         handle.write(Data((lines[1].dropFirst(30) + "\n" + lines[2] + "\n").utf8))
         try handle.close()
-        let next = try follower.poll()
+        let next = try follower.poll().lines
         #expect(next.count == 2)
         #expect(next[0].contains("atlas-1-large"))
-        #expect(try follower.poll().isEmpty)
+        #expect(try follower.poll() == InspectFollower.Poll())
     }
 }

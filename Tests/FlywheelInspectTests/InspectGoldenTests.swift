@@ -37,12 +37,12 @@ struct InspectGoldenTests {
 
     @Test func json() throws {
         let (data, options) = try Self.load()
-        try Self.check(data.json(limit: options.limit), "inspect.json")
+        try Self.check(data.json(limit: options.listLimit), "inspect.json")
     }
 
     @Test func csvOfTheQualityTable() throws {
         let (data, options) = try Self.load()
-        try Self.check(data.csv(kind: nil, limit: options.limit), "quality.csv")
+        try Self.check(data.csv(kind: nil, limit: options.listLimit), "quality.csv")
     }
 
     @Test func filteredTable() throws {

@@ -174,7 +174,7 @@ struct InspectTopicTests {
         let lines = try Self.goldenRecords().filter { $0.kind == .modelQuality }.map(\.line)
         // Started before any writer opened the topic: the partitions have no segment files yet.
         var follower = try InspectFollower(options: Self.topicOptions("signals", folder), terminal: Terminal())
-        #expect(try follower.poll().isEmpty)
+        #expect(try follower.poll() == InspectFollower.Poll())
         var access = PartitionLogOptions()
         access.fsync = .never
         let topic = try EmbeddedLog(directory: folder.path).open("signals", access: access)
@@ -184,7 +184,7 @@ struct InspectTopicTests {
         let seen = try Self.poll(&follower, until: 12)
         #expect(seen.count == 12)
         #expect(seen.first?.contains("atlas-1-large") == true)
-        #expect(try follower.poll().isEmpty)
+        #expect(try follower.poll() == InspectFollower.Poll())
     }
 
     /// Polls until `count` lines came or a generous deadline passed (appends are visible when they return, so
@@ -193,7 +193,7 @@ struct InspectTopicTests {
         let deadline = ContinuousClock.now + .seconds(10)
         var seen: [String] = []
         while seen.count < count && ContinuousClock.now < deadline {
-            seen += try follower.poll()
+            seen += try follower.poll().lines
             if seen.count < count { Thread.sleep(forTimeInterval: 0.01) }
         }
         return seen

@@ -7,7 +7,7 @@ struct LatencyMergeTests {
     /// The nearest-rank percentile of raw latencies (CONTRACT 3.1).
     static func nearestRank(_ values: [Double], _ percent: Int) -> Double {
         let sorted = values.sorted()
-        return sorted[Int(LatencyMerge.rank(percent, Int64(sorted.count))) - 1]
+        return sorted[Int(LatencyMerge.rank(percent, Int128(sorted.count))) - 1]
     }
 
     static func window(_ values: [Double]) -> LatencyWindow {

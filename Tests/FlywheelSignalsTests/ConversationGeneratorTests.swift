@@ -15,6 +15,24 @@ struct ConversationGeneratorTests {
         #expect(GeneratedLog(reseeded).bytes != first.bytes)
     }
 
+    /// Two logs of different seeds share no id, so they can be replayed together (once both were `e0`, `c0`).
+    @Test func differentSeedsShareNoIdAndIdsNameTheSeed() {
+        var options = GeneratorOptions(conversations: 50)
+        options.seed = 7
+        let seven = GeneratedLog(options)
+        options.seed = 8
+        let eight = GeneratedLog(options)
+        for key in ["event_id", "conversation_id", "message_id", "user_id"] {
+            let a = Set(seven.events.compactMap { $0[key] as? String }.filter { !$0.isEmpty })
+            let b = Set(eight.events.compactMap { $0[key] as? String }.filter { !$0.isEmpty })
+            #expect(!a.isEmpty && a.isDisjoint(with: b), "\(key) shared: \(a.intersection(b).prefix(3))")
+        }
+        #expect(seven.events.first?["event_id"] as? String == "e7-0")
+        #expect(seven.events.contains { $0["conversation_id"] as? String == "c7-0" })
+        options.seed = 42
+        #expect(GeneratedLog(options).events.contains { $0["conversation_id"] as? String == "c16-0" })
+    }
+
     @Test func everyLineIsValidExceptTheCountedMalformedOnes() {
         var options = Self.small
         options.malformedRate = 1

@@ -1,7 +1,8 @@
 import FlywheelSignals
 import Foundation
 
-/// Turns a replay's preference pairs or SFT examples into training files: reads, filters, splits, writes.
+/// Turns a replay's preference pairs or SFT examples into training files: reads, redacts PII (unless
+/// `keepPII`), filters, splits, writes.
 ///
 /// One pass in file order, so the output is a pure function of the input bytes and the options. Lines go
 /// to `FILE.tmp` (and the validation file's `.tmp`), renamed into place only after the whole source has
@@ -33,9 +34,11 @@ public enum ExportJob {
                 }
             }
             summary.apply(selector.counts)
+            summary.keptPII = options.keepPII
             summary.train = train.lines
             summary.validation = validation?.lines ?? 0
             try selector.checkSignalFound(in: input)
+            try selector.checkModelsFound(in: input)
             try train.commit()
             try validation?.commit()
         } catch {
@@ -149,178 +152,5 @@ public enum ExportJob {
             throw ExportError(.badRecord, "not a JSON object")
         }
         return object
-    }
-}
-
-/// The drop counts of a `RecordSelector`, in the shape of the summary.
-struct SelectionCounts: Sendable {
-    var read = 0
-    var otherSignal = 0
-    var filtered = 0
-    var equalTexts = 0
-    var tooShort = 0
-    var duplicatePrompt = 0
-}
-
-extension ExportSummary {
-    mutating func apply(_ counts: SelectionCounts) {
-        read = counts.read
-        otherSignal = counts.otherSignal
-        filtered = counts.filtered
-        equalTexts = counts.equalTexts
-        tooShort = counts.tooShort
-        duplicatePrompt = counts.duplicatePrompt
-    }
-}
-
-/// Applies the export filters to records in file order. A record is counted under the first reason
-/// that drops it, in this order: other signal, `--source`/`--model`, equal texts, `--min-chars`,
-/// `--dedup-prompt` (last, so a dropped record never hides a later good one with the same prompt).
-struct RecordSelector {
-    let options: ExportOptions
-    private(set) var counts = SelectionCounts()
-    private var seenPrompts: Set<String> = []
-    private var firstOtherSignal: String?
-
-    init(options: ExportOptions) { self.options = options }
-
-    /// The encoded line and conversation id of a kept record; nil for a dropped one.
-    mutating func take(_ object: [String: Any]) throws(ExportError) -> (line: [UInt8], conversationId: String)? {
-        counts.read += 1
-        let format = options.format
-        // A record without "signal" is taken to be of the kind the format reads.
-        if let signal = object["signal"] as? String, signal != format.signal.rawValue {
-            counts.otherSignal += 1
-            if firstOtherSignal == nil { firstOtherSignal = signal }
-            return nil
-        }
-        if format.takesPreferencePairs {
-            let pair = try PreferencePairRecord(json: object)
-            guard keep(pair), let line = format.line(for: pair) else { return nil }
-            return (line, pair.conversationId)
-        }
-        let example = try SFTExampleRecord(json: object)
-        guard keep(example), let line = format.line(for: example, weightLastOnly: options.weightLastOnly) else {
-            return nil
-        }
-        return (line, example.conversationId)
-    }
-
-    /// Refuses a source whose records are all of another signal (most likely the wrong `--format`).
-    func checkSignalFound(in path: String) throws(ExportError) {
-        guard counts.read > 0, counts.otherSignal == counts.read, let found = firstOtherSignal else { return }
-        let format = options.format
-        var hint = ""
-        if let kind = SignalKind(rawValue: found), kind == .preferencePair || kind == .sftExample {
-            let formats = TrainingFormat.allCases.filter { $0.signal == kind }.map(\.rawValue)
-            hint = "; for \(found) use --format " + formats.joined(separator: " or ")
-        }
-        throw ExportError(
-            .wrongSignal,
-            "\(path) has no \(format.signal.rawValue) records (found \(found)): --format \(format.rawValue) "
-                + "reads \(format.signal.rawValue)\(hint)")
-    }
-
-    private mutating func keep(_ pair: PreferencePairRecord) -> Bool {
-        if !options.sources.isEmpty && !options.sources.contains(where: { $0.rawValue == pair.source }) {
-            counts.filtered += 1
-            return false
-        }
-        if !options.models.isEmpty
-            && !options.models.contains(pair.chosenModel ?? "") && !options.models.contains(pair.rejectedModel ?? "")
-        {
-            counts.filtered += 1
-            return false
-        }
-        if options.dropEqual && pair.chosen == pair.rejected {
-            counts.equalTexts += 1
-            return false
-        }
-        guard longEnough([pair.prompt, pair.chosen, pair.rejected]) else { return false }
-        return firstWith(prompt: pair.prompt)
-    }
-
-    private mutating func keep(_ example: SFTExampleRecord) -> Bool {
-        guard longEnough(example.messages.map(\.content)) else { return false }
-        return firstWith(prompt: example.firstPrompt)
-    }
-
-    private mutating func longEnough(_ texts: [String]) -> Bool {
-        guard options.minChars > 0 else { return true }
-        if texts.allSatisfy({ $0.unicodeScalars.count >= options.minChars }) { return true }
-        counts.tooShort += 1
-        return false
-    }
-
-    private mutating func firstWith(prompt: String) -> Bool {
-        guard options.dedupPrompt else { return true }
-        if seenPrompts.insert(prompt).inserted { return true }
-        counts.duplicatePrompt += 1
-        return false
-    }
-}
-
-/// A file written as `path` + ".tmp" through a 1 MiB buffer and renamed to `path` by `commit()`;
-/// `discard()` removes it, leaving any earlier file at `path` as it was.
-private final class StagedFile {
-    let path: String
-    private let temporaryPath: String
-    private var descriptor: Int32
-    private var buffer: [UInt8] = []
-    private(set) var lines = 0
-
-    init(path: String) throws(ExportError) {
-        self.path = path
-        temporaryPath = path + ".tmp"
-        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw ExportError(.writeFailed, "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-    }
-
-    deinit { if descriptor >= 0 { close(descriptor) } }
-
-    func append(_ line: [UInt8]) throws(ExportError) {
-        buffer.append(contentsOf: line)
-        lines += 1
-        if buffer.count >= 1 << 20 { try flush() }
-    }
-
-    func commit() throws(ExportError) {
-        try flush()
-        let synced = fsync(descriptor) == 0 ? 0 : errno
-        close(descriptor)
-        descriptor = -1
-        guard synced == 0 else { throw failure("cannot write \(temporaryPath)", synced) }
-        guard rename(temporaryPath, path) == 0 else {
-            throw failure("cannot rename \(temporaryPath) to \(path)", errno)
-        }
-    }
-
-    func discard() {
-        if descriptor >= 0 { close(descriptor) }
-        descriptor = -1
-        unlink(temporaryPath)
-    }
-
-    private func flush() throws(ExportError) {
-        let code: Int32? = buffer.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count, let base = bytes.baseAddress {
-                let written = write(descriptor, base + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
-            return nil
-        }
-        if let code { throw failure("cannot write \(temporaryPath)", code) }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private func failure(_ what: String, _ code: Int32) -> ExportError {
-        ExportError(.writeFailed, "\(what): \(String(cString: strerror(code)))")
     }
 }

@@ -27,11 +27,14 @@ public struct ExportOptions: Sendable {
     public var minChars: Int
     /// openai-sft only: weight 0 on every assistant message but the last, weight 1 on the last.
     public var weightLastOnly: Bool
+    /// Write texts as they are. By default every text of every format (prompts, chosen and rejected answers,
+    /// messages) has its e-mail addresses and phone numbers replaced by `[EMAIL]` and `[PHONE]` (CONTRACT 3.4).
+    public var keepPII: Bool
 
     public init(
         format: TrainingFormat, sourcePath: String, outputPath: String, sources: Set<PairSource> = [],
         models: Set<String> = [], variants: [String] = [], dropEqual: Bool = true, dedupPrompt: Bool = false,
-        split: Double? = nil, minChars: Int = 0, weightLastOnly: Bool = false
+        split: Double? = nil, minChars: Int = 0, weightLastOnly: Bool = false, keepPII: Bool = false
     ) {
         self.format = format
         self.sourcePath = sourcePath
@@ -44,6 +47,7 @@ public struct ExportOptions: Sendable {
         self.split = split
         self.minChars = minChars
         self.weightLastOnly = weightLastOnly
+        self.keepPII = keepPII
     }
 
     /// Where the validation records go: `outputPath` with `.val` before its extension
@@ -117,6 +121,12 @@ public struct ExportSummary: Sendable, Equatable {
     public var tooShort = 0
     /// Records whose prompt was already kept (`--dedup-prompt`).
     public var duplicatePrompt = 0
+    /// Texts of the written records in which e-mail addresses or phone numbers were replaced.
+    public var redactedTexts = 0
+    /// E-mail addresses and phone numbers replaced in them.
+    public var piiReplaced = 0
+    /// Whether texts were written as they are (`--keep-pii`).
+    public var keptPII = false
     /// Lines written to the training file.
     public var train = 0
     /// Lines written to the validation file.
@@ -143,6 +153,9 @@ public struct ExportSummary: Sendable, Equatable {
         var lines = [
             "exported \(kept) of \(read) \(format.signal.rawValue) records from \(inputPath) as \(format.rawValue)",
             dropped,
+            keptPII
+                ? "  PII kept as it is (--keep-pii)"
+                : "  PII redacted in \(redactedTexts) texts (\(piiReplaced) e-mail addresses and phone numbers)",
         ]
         if let validationPath {
             lines.append("  train \(train) -> \(trainPath)  validation \(validation) -> \(validationPath)")

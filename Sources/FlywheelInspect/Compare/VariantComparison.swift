@@ -55,7 +55,9 @@ public struct VariantComparison: Sendable {
         [
             rateRow("up_rate", a.feedbackUp, a.rated, b.feedbackUp, b.rated),
             rateRow("regenerate_rate", a.regenerations, a.responses, b.regenerations, b.responses),
-            rateRow("error_rate", a.errors, a.responses + a.errors, b.errors, b.responses + b.errors),
+            rateRow(
+                "error_rate", a.errors, a.responses.addingSaturating(a.errors), b.errors,
+                b.responses.addingSaturating(b.errors)),
         ]
     }
 

@@ -4,26 +4,46 @@ import Foundation
 /// `inspect --follow`: prints the records appended to a growing signal file, or produced to a signal topic, one
 /// line each, as they come.
 ///
-/// A file is read from where it last stopped; a partial last line waits for its "\n". When the file shrinks
-/// (rotated or rewritten) it starts again from the beginning. A topic is read through a read-only view from
-/// each partition's log start, picking up new records with `refresh()`; records of one poll come in the
-/// loader's merged order. Filters apply as for a one-shot read.
+/// A file is read from where it last stopped; a partial last line waits for its "\n". A file that was replaced
+/// (another inode at the path), truncated (shorter than what was read) or rewritten in place (its first bytes
+/// differ) is read again from its beginning, with a note. A topic is read through a read-only view from each
+/// partition's log start, picking up new records with `refresh()`; records of one poll come in the loader's
+/// merged order. Filters apply as for a one-shot read. A line or record that is not a signal record is reported
+/// in ``Poll/notes`` (naming the file and line, or the partition and offset) and skipped.
 public struct InspectFollower {
+    /// What one poll found: lines for standard output, and notes for standard error.
+    public struct Poll: Equatable, Sendable {
+        public var lines: [String] = []
+        public var notes: [String] = []
+    }
+
+    /// How records are printed.
+    public enum Style: Sendable {
+        /// One summary line per record, cut to the terminal width only on a terminal.
+        case text
+        /// The record itself: one compact JSON object per line (JSON Lines).
+        case json
+    }
+
+    /// How many of a file's first bytes are kept to notice it being rewritten in place.
+    static let headBytes = 4096
+
     public let options: InspectOptions
     public let terminal: Terminal
+    public let style: Style
     /// The file being followed, or the folder of the topic being followed.
     public let path: String
     /// The topic being followed, if SRC names one.
     private let topic: TopicRecords?
-    private var offset: UInt64 = 0
-    private var pending: [UInt8] = []
-    private var scanner = RecordScanner()
+    private var file = FollowedFile()
+    var scanner = RecordScanner()
 
     /// Follows SRC itself (a file or a topic), or in a replay output folder the file of the first `--kind`
     /// (default model_quality). A topic that does not exist is an error; an empty one is not.
-    public init(options: InspectOptions, terminal: Terminal) throws(InspectError) {
+    public init(options: InspectOptions, terminal: Terminal, style: Style = .text) throws(InspectError) {
         self.options = options
         self.terminal = terminal
+        self.style = style
         switch try InspectLoader.shape(of: options) {
         case .file(let file):
             path = file
@@ -39,81 +59,122 @@ public struct InspectFollower {
         }
     }
 
-    /// Prints what is there, then polls every `interval` seconds until the process is stopped.
-    public mutating func run(interval: Double = 0.5, output: (String) -> Void) throws(InspectError) {
-        let name = topic?.label ?? path
-        output(terminal.paint("following \(name) (Ctrl-C to stop)", .dim) + "\n")
-        for warning in topic?.takeWarnings() ?? [] { output(terminal.paint("warning: \(warning)", .yellow) + "\n") }
+    /// Says what is followed, prints what is there, then polls every `interval` seconds until the process is
+    /// stopped. Records go to `output`, notes (what is followed, skipped lines, a replaced file) to `notes`.
+    public mutating func run(
+        interval: Double = 0.5, output: (String) -> Void, notes: (String) -> Void
+    ) throws(InspectError) {
+        notes("following \(topic?.label ?? path) (Ctrl-C to stop)\n")
+        for warning in topic?.takeWarnings() ?? [] { notes("warning: \(warning)\n") }
         while true {
-            let lines = try poll()
-            if !lines.isEmpty { output(lines.joined(separator: "\n") + "\n") }
+            let poll = try poll()
+            for note in poll.notes { notes(note + "\n") }
+            if !poll.lines.isEmpty { output(poll.lines.joined(separator: "\n") + "\n") }
             Thread.sleep(forTimeInterval: interval)
         }
     }
 
-    /// Reads what was appended since the last call and returns one formatted line per complete record.
-    public mutating func poll() throws(InspectError) -> [String] {
+    /// Reads what was appended since the last call: one formatted line per complete record that passes the
+    /// filters, and a note per line that is not a signal record.
+    public mutating func poll() throws(InspectError) -> Poll {
         if let topic { return try poll(topic) }
+        var result = Poll()
+        let (complete, firstLine) = try file.readComplete(path: path, notes: &result.notes)
+        var number = firstLine
+        for line in complete.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            defer { number += 1 }
+            let outcome = Array(line).withUnsafeBytes { bytes in
+                EventDecoder.isBlank(bytes) ? .skipped : format(bytes)
+            }
+            switch outcome {
+            case .line(let text): result.lines.append(text)
+            case .skipped: break
+            case .notASignal: result.notes.append("warning: \(path):\(number): \(Self.notASignal), skipped")
+            }
+        }
+        return result
+    }
+
+    /// The records produced to `topic` since the last call, formatted; records that are not signals are noted.
+    private mutating func poll(_ topic: TopicRecords) throws(InspectError) -> Poll {
+        try topic.refresh()
+        var result = Poll()
+        try topic.readNew { value, position in
+            switch format(value) {
+            case .line(let text): result.lines.append(text)
+            case .skipped: break
+            case .notASignal:
+                result.notes.append(
+                    "warning: \(topic.label), partition \(position.partition), offset \(position.offset): "
+                        + "\(Self.notASignal), skipped")
+            }
+        }
+        return result
+    }
+
+    static let notASignal =
+        "not a signal record (expected a JSON object with a \"signal\" field and the fields its kind needs)"
+}
+
+/// The read position in a followed file, and what tells that the file was replaced or rewritten.
+struct FollowedFile {
+    private var offset: UInt64 = 0
+    /// Bytes read past the last complete line.
+    private var pending: [UInt8] = []
+    /// The 1-based number of the line `pending` starts.
+    private var nextLine = 1
+    /// (device, inode) of the file read so far.
+    private var identity: (UInt64, UInt64)?
+    /// The file's first bytes as read (at most ``InspectFollower/headBytes``).
+    private var head: [UInt8] = []
+    /// Whether the file was found gone (rotated away) and a note said so.
+    private var gone = false
+
+    /// The complete lines appended since the last call (joined, without the last "\n") and the number of the
+    /// first of them. Starts again from the beginning, with a note, when the file was replaced or truncated.
+    mutating func readComplete(path: String, notes: inout [String]) throws(InspectError) -> (ArraySlice<UInt8>, Int) {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw InspectError(.readFailed, "cannot read \(path) (expected a signal .jsonl file)")
+            // Gone after it was read (rotated away): wait for the next file at the path.
+            guard identity != nil else {
+                throw InspectError(.readFailed, "cannot read \(path) (expected a signal .jsonl file)")
+            }
+            if !gone { notes.append("note: \(path) is gone: waiting for a file at that path") }
+            gone = true
+            return ([], nextLine)
         }
+        gone = false
         defer { try? handle.close() }
-        let size = (try? handle.seekToEnd()) ?? 0
-        if size < offset {
-            offset = 0
-            pending = []
+        var status = stat()
+        let current = fstat(handle.fileDescriptor, &status) == 0 ? (UInt64(status.st_dev), UInt64(status.st_ino)) : nil
+        let size = UInt64(max(0, status.st_size))
+        if let known = identity, let change = change(known, current, size: size, handle: handle) {
+            notes.append("note: \(path) was \(change): reading it again from the beginning")
+            self = FollowedFile()
         }
+        identity = current
         try? handle.seek(toOffset: offset)
         let bytes = [UInt8]((try? handle.readToEnd()) ?? Data())
+        if head.count < InspectFollower.headBytes && UInt64(head.count) == offset {
+            head += bytes.prefix(InspectFollower.headBytes - head.count)
+        }
         offset += UInt64(bytes.count)
         pending += bytes
-        guard let lastNewline = pending.lastIndex(of: 0x0A) else { return [] }
+        let first = nextLine
+        guard let lastNewline = pending.lastIndex(of: 0x0A) else { return ([], first) }
         let complete = pending[..<lastNewline]
+        nextLine += complete.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
         pending = Array(pending[(lastNewline + 1)...])
-        var lines: [String] = []
-        for line in complete.split(separator: 0x0A, omittingEmptySubsequences: true) {
-            let text = Array(line).withUnsafeBytes { format($0) }
-            if let text { lines.append(text) }
-        }
-        return lines
+        return (complete, first)
     }
 
-    /// The records produced to `topic` since the last call, formatted; records that are not signals are skipped.
-    private mutating func poll(_ topic: TopicRecords) throws(InspectError) -> [String] {
-        try topic.refresh()
-        var lines: [String] = []
-        try topic.readNew { value, _ in
-            if let text = format(value) { lines.append(text) }
-        }
-        return lines
-    }
-
-    /// One line for a record that passes the filters; nil for one that does not or is not a record.
-    mutating func format(_ line: UnsafeRawBufferPointer) -> String? {
-        guard let kind = scanner.scan(line), options.wants(kind) else { return nil }
-        let text: String?
-        switch kind {
-        case .modelQuality:
-            guard let r = scanner.quality(), options.keeps(model: r.model, variant: r.variant),
-                options.keeps(windowStart: r.windowStart, windowEnd: r.windowEnd)
-            else { return nil }
-            let rated = r.feedbackUp + r.feedbackDown
-            let up = rated > 0 ? Double(r.feedbackUp) / Double(rated) : nil
-            text =
-                "\(Format.time(r.windowEnd))  \(r.model)  \(r.variant)  resp \(r.responses)  up \(Format.percent(up))"
-                + "  regen \(r.regenerations)  err \(r.errors)  p95 \(Format.ms(r.latency?.p95)) ms"
-        case .qualityAlert:
-            guard let a = scanner.alert(), options.keeps(model: a.model, variant: a.variant) else { return nil }
-            return terminal.paint(
-                "ALERT \(Format.time(a.windowEnd))  \(a.model)  \(a.variant)  down \(Format.percent(a.downRate)) of \(a.feedback)",
-                .red)
-        case .preferencePair:
-            guard let p = scanner.pair() else { return nil }
-            text = "pair \(p.pairId) [\(p.source)] \(p.chosenModel) > \(p.rejectedModel): \(p.prompt)"
-        default:
-            let fields: [RecordScanner.Key] = [.conversationId, .outcome, .reason, .eventId, .type, .timestamp]
-            text = ([kind.name] + fields.compactMap { scanner.string($0) }).joined(separator: "  ")
-        }
-        return text.map { DisplayWidth.cut($0, to: terminal.width) }
+    /// How the file at the path differs from the one read so far, or nil when it only grew.
+    private func change(
+        _ known: (UInt64, UInt64), _ current: (UInt64, UInt64)?, size: UInt64, handle: FileHandle
+    ) -> String? {
+        if let current, current != known { return "replaced" }
+        if size < offset { return "truncated" }
+        try? handle.seek(toOffset: 0)
+        let start = (try? handle.read(upToCount: head.count)) ?? Data()
+        return [UInt8](start) == head ? nil : "rewritten"
     }
 }

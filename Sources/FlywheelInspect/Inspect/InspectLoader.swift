@@ -41,7 +41,8 @@ public enum InspectLoader {
         return .folder(path)
     }
 
-    /// Reads the source with the options' filters.
+    /// Reads the source with the options' filters. A `--model` or `--variant` that no record names is an
+    /// ``InspectError/Code/invalidOption`` error listing the ones present.
     ///
     /// A topic has no `summary.json`: its data has no counters (as for a single file) and counts every wanted
     /// kind, 0 when it has no records of it. An empty topic is an error (``InspectError/Code/emptyTopic``).
@@ -61,6 +62,7 @@ public enum InspectLoader {
         case .topic(let name, let dataDirectory):
             try readTopic(TopicRecords(name: name, dataDirectory: dataDirectory), into: &collector)
         }
+        try collector.checkFilterValues()
         return collector.finished()
     }
 
@@ -72,7 +74,8 @@ public enum InspectLoader {
                 throw InspectError(
                     .badRecord,
                     "\(label), partition \(position.partition), offset \(position.offset): not a signal record; "
-                        + "expected one JSON object per record with a \"signal\" field, as flywheel replay writes them")
+                        + "expected one JSON object per record with a \"signal\" field and the fields its kind needs, "
+                        + "as flywheel replay writes them")
             }
         }
         guard count > 0 else {

@@ -19,8 +19,21 @@ public struct InspectOptions: Sendable {
     public var since: EventTime?
     /// Keep windows ending at or before this time, and point records before it.
     public var until: EventTime?
-    /// Rows per list (alerts, samples, reasons); the model table is never cut.
-    public var limit = 5
+    /// `--limit`: at most this many rows in every list (alerts, reasons, types) and samples in every sample
+    /// section (preference pairs, SFT examples); nil for the defaults (``defaultListLimit`` rows,
+    /// ``defaultPairSamples`` pairs, ``defaultSFTSamples`` SFT examples). The model table is never cut.
+    public var limit: Int?
+
+    public static let defaultListLimit = 5
+    public static let defaultPairSamples = 3
+    public static let defaultSFTSamples = 2
+
+    /// Rows per list (and samples per section in `--format json|csv`).
+    public var listLimit: Int { limit ?? Self.defaultListLimit }
+    /// Sample preference pairs in the table read-out.
+    public var pairSampleLimit: Int { limit ?? Self.defaultPairSamples }
+    /// Sample SFT examples in the table read-out.
+    public var sftSampleLimit: Int { limit ?? Self.defaultSFTSamples }
 
     public init(sourcePath: String) { self.sourcePath = sourcePath }
 
@@ -34,6 +47,16 @@ public struct InspectOptions: Sendable {
             throw InspectError(.invalidOption, "--kind \(text): unknown record kind; expected one of \(names)")
         }
         return kind
+    }
+
+    /// Parses a `--limit` value: a whole number, 0 or more.
+    public static func limit(_ text: String) throws(InspectError) -> Int {
+        guard let value = Int(text), value >= 0 else {
+            throw InspectError(
+                .invalidOption,
+                "--limit \(text): must be a positive number (or 0 to hide lists and samples), e.g. --limit 10")
+        }
+        return value
     }
 
     /// Parses a `--since` or `--until` value (RFC 3339 with a zone).
@@ -51,7 +74,10 @@ public struct InspectOptions: Sendable {
         if let since, let until, until <= since {
             throw InspectError(.invalidOption, "--until must be after --since")
         }
-        guard limit >= 0 else { throw InspectError(.invalidOption, "--limit must be >= 0, got \(limit)") }
+        if let limit, limit < 0 {
+            throw InspectError(
+                .invalidOption, "--limit \(limit): must be a positive number (or 0 to hide lists and samples)")
+        }
         try validateTopic()
     }
 

@@ -36,7 +36,7 @@ public enum InspectTables {
             let bounds = group.percentiles[95].map { "\(Format.ms($0.low))-\(Format.ms($0.high))" } ?? "-"
             table.append(
                 [.init(group.model), .init(group.variant), .init(Format.ms(group.latencyMean))] + cells
-                    + [.init(bounds, style: .dim), .init(Format.count(group.tokensIn + group.tokensOut))])
+                    + [.init(bounds, style: .dim), .init(Format.count(group.tokens))])
         }
         return table
     }

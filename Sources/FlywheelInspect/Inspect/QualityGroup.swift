@@ -2,7 +2,7 @@ import FlywheelEngine
 
 /// The `model_quality` records of one (model, variant) over the selected range, added up.
 ///
-/// Counts and token sums are exact sums over windows; rates are pooled (total up / total rated, not a mean
+/// Counts and token sums are exact sums over windows, held at Int64's bounds rather than overflowing; rates are pooled (total up / total rated, not a mean
 /// of window rates); latency percentiles are merged as ``LatencyMerge`` explains.
 public struct QualityGroup: Sendable {
     public var model: String
@@ -29,14 +29,14 @@ public struct QualityGroup: Sendable {
         self.variant = variant
         for record in records {
             windows += 1
-            responses += record.responses
-            feedbackUp += record.feedbackUp
-            feedbackDown += record.feedbackDown
-            regenerations += record.regenerations
-            copies += record.copies
-            errors += record.errors
-            tokensIn += record.tokensIn
-            tokensOut += record.tokensOut
+            responses = responses.addingSaturating(record.responses)
+            feedbackUp = feedbackUp.addingSaturating(record.feedbackUp)
+            feedbackDown = feedbackDown.addingSaturating(record.feedbackDown)
+            regenerations = regenerations.addingSaturating(record.regenerations)
+            copies = copies.addingSaturating(record.copies)
+            errors = errors.addingSaturating(record.errors)
+            tokensIn = tokensIn.addingSaturating(record.tokensIn)
+            tokensOut = tokensOut.addingSaturating(record.tokensOut)
             firstStart = min(firstStart, record.windowStart)
             lastEnd = max(lastEnd, record.windowEnd)
         }
@@ -58,7 +58,9 @@ public struct QualityGroup: Sendable {
         }
     }
 
-    public var rated: Int64 { feedbackUp + feedbackDown }
+    public var rated: Int64 { feedbackUp.addingSaturating(feedbackDown) }
+    /// Tokens in + out.
+    public var tokens: Int64 { tokensIn.addingSaturating(tokensOut) }
     /// up / (up + down); nil without feedback.
     public var upRate: Double? { rated > 0 ? Double(feedbackUp) / Double(rated) : nil }
     /// 95 % Wilson interval of the up-rate.
@@ -66,7 +68,10 @@ public struct QualityGroup: Sendable {
     /// regenerations / responses; nil without responses.
     public var regenerateRate: Double? { responses > 0 ? Double(regenerations) / Double(responses) : nil }
     /// errors / (responses + errors); nil when both are 0.
-    public var errorRate: Double? { responses + errors > 0 ? Double(errors) / Double(responses + errors) : nil }
+    public var errorRate: Double? {
+        let attempts = responses.addingSaturating(errors)
+        return attempts > 0 ? Double(errors) / Double(attempts) : nil
+    }
 }
 
 /// A (model, variant) pair, ordered by model then variant.

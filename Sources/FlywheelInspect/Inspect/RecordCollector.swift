@@ -8,6 +8,11 @@ struct RecordCollector {
     let options: InspectOptions
     var data: InspectData
     private var scanner = RecordScanner()
+    /// Models and variants named by records of the wanted kinds, before the model, variant and time filters.
+    private var modelsPresent: Set<String> = []
+    private var variantsPresent: Set<String> = []
+    /// Records whose numbers were rounded or clamped (see ``RecordScanner``).
+    private var adjustedRecords = 0
 
     init(options: InspectOptions) {
         self.options = options
@@ -23,18 +28,21 @@ struct RecordCollector {
         switch kind {
         case .modelQuality:
             guard let record = scanner.quality() else { return false }
+            note(models: [record.model], variant: record.variant)
             guard options.keeps(model: record.model, variant: record.variant),
                 options.keeps(windowStart: record.windowStart, windowEnd: record.windowEnd)
             else { return true }
             data.quality.append(record)
         case .qualityAlert:
             guard let alert = scanner.alert() else { return false }
+            note(models: [alert.model], variant: alert.variant)
             guard options.keeps(model: alert.model, variant: alert.variant),
                 options.keeps(windowStart: alert.windowStart, windowEnd: alert.windowEnd)
             else { return true }
             data.alerts.append(alert)
         case .preferencePair:
             guard let pair = scanner.pair() else { return false }
+            note(models: [pair.chosenModel, pair.rejectedModel].filter { !$0.isEmpty }, variant: nil)
             let modelMatches =
                 options.models.isEmpty || options.models.contains(pair.chosenModel)
                 || options.models.contains(pair.rejectedModel)
@@ -55,6 +63,12 @@ struct RecordCollector {
         return true
     }
 
+    private mutating func note(models: [String], variant: String?) {
+        modelsPresent.formUnion(models)
+        if let variant { variantsPresent.insert(variant) }
+        if scanner.adjusted { adjustedRecords += 1 }
+    }
+
     /// Marks the kinds that were read but had no selected record, so they show as 0.
     mutating func noteRead(_ kind: RecordKind) {
         if data.recordCounts[kind] == nil { data.recordCounts[kind] = 0 }
@@ -67,6 +81,36 @@ struct RecordCollector {
         if options.filtersByModel && options.wants(.sftExample) && !result.sftLines.isEmpty {
             result.warnings.append("--model and --variant do not apply to SFT examples (they name no model)")
         }
+        if adjustedRecords > 0 {
+            result.warnings.append(
+                "\(adjustedRecords) records hold numbers their fields cannot take (a fraction or a value beyond "
+                    + "±9223372036854775807 in a count, a value beyond ±1e250 in a latency or rate): they were "
+                    + "rounded toward zero and clamped, or left out when beyond a double (1e999)")
+        }
         return result
+    }
+
+    /// Refuses a `--model` or `--variant` that no record of the wanted kinds names (most likely a typo), listing
+    /// the ones the source holds. Kinds without models (SFT examples, sessions, side outputs) cannot tell.
+    func checkFilterValues() throws(InspectError) {
+        let modelKinds: [RecordKind] = [.modelQuality, .qualityAlert, .preferencePair]
+        if modelKinds.contains(where: options.wants) {
+            try Self.check("--model", options.models, present: modelsPresent, kinds: modelKinds)
+        }
+        let variantKinds: [RecordKind] = [.modelQuality, .qualityAlert]
+        if variantKinds.contains(where: options.wants) {
+            try Self.check("--variant", options.variants, present: variantsPresent, kinds: variantKinds)
+        }
+    }
+
+    private static func check(
+        _ flag: String, _ wanted: Set<String>, present: Set<String>, kinds: [RecordKind]
+    ) throws(InspectError) {
+        guard let missing = wanted.sorted().first(where: { !present.contains($0) }) else { return }
+        let what = flag == "--model" ? "models" : "variants"
+        throw InspectError(
+            .invalidOption,
+            "\(flag) \(missing): no \(kinds.map(\.name).joined(separator: ", ")) record names it; \(what) present: "
+                + (present.isEmpty ? "none" : present.sorted().joined(separator: ", ")))
     }
 }

@@ -22,7 +22,11 @@ enum LineFile {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
         } catch {
-            throw InspectError(.readFailed, "cannot read \(path): \(error.localizedDescription)", cause: error)
+            // The reason in the system's words ("Permission denied"), not Foundation's error domain and code.
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            let reason = descriptor < 0 ? String(cString: strerror(errno)) : "read error"
+            if descriptor >= 0 { close(descriptor) }
+            throw InspectError(.readFailed, "cannot read \(path): \(reason)", cause: error)
         }
         if data.starts(with: [0x1F, 0x8B]) {
             throw InspectError(
@@ -60,7 +64,7 @@ enum LineFile {
                         throw InspectError(
                             .badRecord,
                             "\(path):\(number): not a signal record; expected one JSON object per line with a "
-                                + "\"signal\" field, as flywheel replay writes them")
+                                + "\"signal\" field and the fields its kind needs, as flywheel replay writes them")
                     }
                     outcome.lines -= 1
                     outcome.truncatedLine = number

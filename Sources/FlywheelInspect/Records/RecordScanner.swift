@@ -2,6 +2,12 @@ import FlywheelEngine
 import FlywheelSignals
 
 /// Decodes the flat fields of signal records with the fast line scanner (no Foundation JSON).
+///
+/// Numbers are taken as any producer may write them: a count field (responses, tokens, ...) holding a fraction,
+/// an exponent or a value beyond Int64 is rounded toward zero and clamped into Int64; a real field (latency,
+/// down rate) beyond ±``maxMagnitude`` is clamped to it; a literal beyond a Double (1e999) counts as absent.
+/// Each sets ``adjusted`` for the record, so the reader can say how many records were changed. Nothing a
+/// record holds can make arithmetic on it trap.
 struct RecordScanner {
     enum Key: Int, CaseIterable {
         case signal, windowStart, windowEnd, model, variant, responses, feedbackUp, feedbackDown
@@ -18,10 +24,17 @@ struct RecordScanner {
         "outcome", "event_id",
     ]
 
+    /// The largest magnitude kept in a real field: far above any latency or rate, and small enough that sums
+    /// and products of many of them with counts stay finite.
+    static let maxMagnitude = 1e250
+
     private var scanner = JSONLineScanner(keys: RecordScanner.names)
+    /// Whether a number of the last record read was rounded or clamped.
+    private(set) var adjusted = false
 
     /// Scans a line; the record kind named by its `signal` field, or nil when it is not a signal record.
     mutating func scan(_ line: UnsafeRawBufferPointer) -> RecordKind? {
+        adjusted = false
         guard scanner.scan(line) == .object, let name = string(.signal) else { return nil }
         return RecordKind(signalName: name)
     }
@@ -31,19 +44,39 @@ struct RecordScanner {
         return nil
     }
 
-    func int(_ key: Key) -> Int64? {
-        if case .number(let value, let exact) = scanner.values[key.rawValue] { return exact ?? Int64(exactly: value) }
-        return nil
+    /// A count field; see the type's notes for numbers that are not integers in Int64.
+    mutating func int(_ key: Key) -> Int64? {
+        switch scanner.values[key.rawValue] {
+        case .number(let value, let exact):
+            if let integer = exact ?? Int64(exactly: value) { return integer }
+            adjusted = true
+            return Int64(roundingClamped: value)
+        case .nonFiniteNumber:
+            adjusted = true
+            return nil
+        default:
+            return nil
+        }
     }
 
-    func double(_ key: Key) -> Double? {
-        if case .number(let value, _) = scanner.values[key.rawValue] { return value }
-        return nil
+    /// A real field, within ±``maxMagnitude``.
+    mutating func double(_ key: Key) -> Double? {
+        switch scanner.values[key.rawValue] {
+        case .number(let value, _):
+            guard abs(value) > Self.maxMagnitude else { return value }
+            adjusted = true
+            return value < 0 ? -Self.maxMagnitude : Self.maxMagnitude
+        case .nonFiniteNumber:
+            adjusted = true
+            return nil
+        default:
+            return nil
+        }
     }
 
     func time(_ key: Key) -> EventTime? { string(key).flatMap { EventTime.parseRFC3339($0) } }
 
-    func quality() -> QualityRecord? {
+    mutating func quality() -> QualityRecord? {
         guard let start = time(.windowStart), let end = time(.windowEnd), let model = string(.model),
             let variant = string(.variant), let responses = int(.responses)
         else { return nil }
@@ -60,7 +93,7 @@ struct RecordScanner {
             latency: latency, tokensIn: int(.tokensIn) ?? 0, tokensOut: int(.tokensOut) ?? 0)
     }
 
-    func alert() -> AlertRecord? {
+    mutating func alert() -> AlertRecord? {
         guard let start = time(.windowStart), let end = time(.windowEnd), let model = string(.model),
             let variant = string(.variant), let downRate = double(.downRate), let feedback = int(.feedback)
         else { return nil }

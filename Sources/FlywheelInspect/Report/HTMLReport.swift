@@ -18,13 +18,11 @@ public struct HTMLReport {
         self.title = title
     }
 
-    /// Writes the report to `path` (replacing it).
+    /// Writes the report to `path` (replacing a file there) through a temporary file next to it, renamed into
+    /// place: a failed write leaves no half-written report. Fails, saying what to do, when `path` is a folder
+    /// or its folder does not exist.
     public func write(to path: String) throws(InspectError) {
-        do {
-            try Data(render().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw InspectError(.writeFailed, "cannot write \(path): \(error.localizedDescription)", cause: error)
-        }
+        try ReportFile.write(Array(render().utf8), to: path)
     }
 
     /// The whole page.

@@ -15,7 +15,7 @@ struct ReportChart {
             SVGChart.Panel(
                 title: "Latency (ms): p50, p95, p99", unit: { Format.ms($0) }, lines: latencyLines(), fixedMax: nil),
             SVGChart.Panel(
-                title: "Responses per bucket", unit: { Format.count(Int64($0)) }, lines: lines { Double($0.responses) },
+                title: "Responses per bucket", unit: { Format.count($0) }, lines: lines { Double($0.responses) },
                 fixedMax: nil),
         ]
         let markers = alerts.map { alert in

@@ -48,7 +48,8 @@ struct SVGChart {
         let plotWidth = Self.width - Self.left - Self.right
         let values = panel.lines.flatMap { $0.points.compactMap(\.y) }
         let maxValue = panel.fixedMax ?? Self.niceCeiling(values.max() ?? 1)
-        let y = { (value: Double) in top + Self.panelHeight * (1 - min(value, maxValue) / maxValue) }
+        // Values outside 0...maxValue (a hostile record's negative or huge numbers) are drawn at the panel's edge.
+        let y = { (value: Double) in top + Self.panelHeight * (1 - min(max(value, 0), maxValue) / maxValue) }
         let x = { (position: Double) in Self.left + plotWidth * position }
         var out = ["<g class=\"panel\">"]
         out.append(

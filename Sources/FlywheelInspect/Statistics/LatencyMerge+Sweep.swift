@@ -1,19 +1,21 @@
+/// The sweep counts responses in Int128: a window may claim up to Int64.max responses and a bootstrap draws it
+/// many times, so Int64 sums could overflow; Int128 holds every sum exactly.
 extension LatencyMerge {
     /// ceil(percent / 100 * n) in integers.
-    static func rank(_ percent: Int, _ n: Int64) -> Int64 { (Int64(percent) * n + 99) / 100 }
+    static func rank(_ percent: Int, _ n: Int128) -> Int128 { (Int128(percent) * n + 99) / 100 }
 
     /// Counts of responses known to be <= v at level 0, 1, 2 (p50, p95, p99) of a window.
-    static func levelCounts(_ n: Int64) -> [Int64] { LatencyMerge.percents.map { rank($0, n) } }
+    static func levelCounts(_ n: Int128) -> [Int128] { LatencyMerge.percents.map { rank($0, n) } }
 
     /// The guaranteed bounds of the pooled nearest-rank percentile, by two sweeps over the sorted steps.
     func bounds(_ percent: Int, multiplicity: [Int]?) -> (Double, Double)? {
-        var total: Int64 = 0
-        var atLeast: Int64 = 0  // C_lo(x): responses certainly <= x
-        var atMost: Int64 = 0  // C_hi(x): responses possibly <= x
+        var total: Int128 = 0
+        var atLeast: Int128 = 0  // C_lo(x): responses certainly <= x
+        var atMost: Int128 = 0  // C_hi(x): responses possibly <= x
         for (index, window) in windows.enumerated() {
-            let m = Int64(multiplicity?[index] ?? 1)
-            total += m * window.responses
-            atMost += m * (Self.rank(50, window.responses) - 1)
+            let m = Int128(multiplicity?[index] ?? 1)
+            total += m * Int128(window.responses)
+            atMost += m * (Self.rank(50, Int128(window.responses)) - 1)
         }
         guard total > 0 else { return nil }
         let target = Self.rank(percent, total)
@@ -24,9 +26,9 @@ extension LatencyMerge {
             let value = steps[position].value
             while position < steps.count && steps[position].value == value {
                 let step = steps[position]
-                let m = Int64(multiplicity?[step.window] ?? 1)
-                let counts = Self.levelCounts(windows[step.window].responses)
-                let n = windows[step.window].responses
+                let m = Int128(multiplicity?[step.window] ?? 1)
+                let n = Int128(windows[step.window].responses)
+                let counts = Self.levelCounts(n)
                 atLeast += m * (counts[step.level] - (step.level > 0 ? counts[step.level - 1] : 0))
                 let next = step.level < 2 ? counts[step.level + 1] - 1 : n
                 atMost += m * (next - (counts[step.level] - 1))

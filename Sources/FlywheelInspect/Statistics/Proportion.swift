@@ -49,7 +49,7 @@ public enum Proportion {
         let nB = Double(trialsB)
         let pA = Double(successesA) / nA
         let pB = Double(successesB) / nB
-        let pooled = Double(successesA + successesB) / (nA + nB)
+        let pooled = (Double(successesA) + Double(successesB)) / (nA + nB)
         let standardError = (pooled * (1 - pooled) * (1 / nA + 1 / nB)).squareRoot()
         let z = standardError > 0 ? (pB - pA) / standardError : 0
         let difference = pB - pA

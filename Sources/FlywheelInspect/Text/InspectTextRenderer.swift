@@ -26,18 +26,19 @@ public struct InspectTextRenderer {
                     + "TOKENS: in + out.")
         }
         if options.wants(.qualityAlert) && !data.alerts.isEmpty {
-            let title =
-                "Alerts (\(data.alerts.count)\(data.alerts.count > options.limit ? ", \(options.limit) worst" : ""))"
-            out += section(title, InspectTables.alerts(data, limit: options.limit))
+            let limit = options.listLimit
+            let title = "Alerts (\(data.alerts.count)\(data.alerts.count > limit ? ", \(limit) worst" : ""))"
+            out += section(title, InspectTables.alerts(data, limit: limit))
         }
         if !data.deadLetterReasons.isEmpty {
             out += section(
                 "Dead letters by reason",
-                InspectTables.counts(data.deadLetterReasons, keyTitle: "REASON", limit: options.limit))
+                InspectTables.counts(data.deadLetterReasons, keyTitle: "REASON", limit: options.listLimit))
         }
         if !data.lateEventTypes.isEmpty {
             out += section(
-                "Late events by type", InspectTables.counts(data.lateEventTypes, keyTitle: "TYPE", limit: options.limit)
+                "Late events by type",
+                InspectTables.counts(data.lateEventTypes, keyTitle: "TYPE", limit: options.listLimit)
             )
         }
         out += pairLines(data) + sftLines(data)
@@ -86,8 +87,8 @@ public struct InspectTextRenderer {
     }
 
     func pairLines(_ data: InspectData) -> [String] {
-        guard options.wants(.preferencePair), !data.pairs.isEmpty, options.limit > 0 else { return [] }
-        let samples = data.samplePairs(limit: min(options.limit, 3))
+        guard options.wants(.preferencePair), !data.pairs.isEmpty, options.pairSampleLimit > 0 else { return [] }
+        let samples = data.samplePairs(limit: options.pairSampleLimit)
         var lines: [String] = []
         for pair in samples {
             lines.append(
@@ -102,8 +103,8 @@ public struct InspectTextRenderer {
     }
 
     func sftLines(_ data: InspectData) -> [String] {
-        guard options.wants(.sftExample), data.sftCount > 0, options.limit > 0 else { return [] }
-        let samples = data.sampleSFT(limit: min(options.limit, 2))
+        guard options.wants(.sftExample), data.sftCount > 0, options.sftSampleLimit > 0 else { return [] }
+        let samples = data.sampleSFT(limit: options.sftSampleLimit)
         var lines: [String] = []
         for example in samples {
             lines.append(

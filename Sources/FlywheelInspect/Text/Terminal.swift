@@ -6,14 +6,18 @@ public struct Terminal: Sendable, Equatable {
     public var width: Int
     /// Whether to colour output: only on a terminal, and never when `NO_COLOR` is set.
     public var colors: Bool
+    /// Whether lines of unbounded length (`--follow`'s records) are cut to ``width``: on a terminal, or when
+    /// `COLUMNS` asks for a width; not when the output goes to a pipe or a file.
+    public var cutsLines: Bool
 
-    public init(width: Int = 80, colors: Bool = false) {
+    public init(width: Int = 80, colors: Bool = false, cutsLines: Bool = true) {
         self.width = max(40, width)
         self.colors = colors
+        self.cutsLines = cutsLines
     }
 
-    /// The standard output's terminal: its width (`COLUMNS`, else the tty's, else 80) and colours when it
-    /// is a terminal and `NO_COLOR` is not set.
+    /// The standard output's terminal: its width (`COLUMNS`, else the tty's, else 80), colours when it is a
+    /// terminal and `NO_COLOR` is not set, and cut lines on a terminal or when `COLUMNS` is set.
     public static func standardOutput(environment: [String: String] = ProcessInfo.processInfo.environment) -> Terminal {
         let isTTY = isatty(STDOUT_FILENO) == 1
         var width = Int(environment["COLUMNS"] ?? "") ?? 0
@@ -21,7 +25,10 @@ public struct Terminal: Sendable, Equatable {
             var size = winsize()
             if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 { width = Int(size.ws_col) }
         }
-        return Terminal(width: width > 0 ? width : 80, colors: isTTY && environment["NO_COLOR"] == nil)
+        let columns = Int(environment["COLUMNS"] ?? "") ?? 0
+        return Terminal(
+            width: width > 0 ? width : 80, colors: isTTY && environment["NO_COLOR"] == nil,
+            cutsLines: isTTY || columns > 0)
     }
 
     /// A note wrapped at spaces to the terminal width, every line two spaces in and dimmed.

@@ -3,9 +3,22 @@ import FlywheelEngine
 /// A growable byte buffer that JSON lines are encoded into, without Foundation formatters.
 struct GeneratorLineBuffer {
     var bytes: [UInt8] = []
+    /// Written after the letter of every id: the seed in base 36 and a dash (`e16-0` for seed 42), so logs
+    /// generated with different seeds share no event, conversation, message or user id and can be replayed
+    /// together.
+    let idTag: [UInt8]
 
-    init(capacity: Int) {
+    init(capacity: Int, seed: UInt64) {
         bytes.reserveCapacity(capacity)
+        var tag = GeneratorLineBuffer(digitsOf: seed)
+        tag.byte(UInt8(ascii: "-"))
+        idTag = tag.bytes
+    }
+
+    /// A buffer holding `value` in base 36 only.
+    private init(digitsOf value: UInt64) {
+        idTag = []
+        digits(value, radix: 36, minimumWidth: 1)
     }
 
     mutating func raw(_ text: StaticString) {
@@ -52,7 +65,14 @@ struct GeneratorLineBuffer {
         }
     }
 
-    /// Writes `"key":"<prefix><base36 id>"`; `-1` writes nothing, `-2` an empty string, `-3` `null`.
+    /// Writes the id `<prefix><seed tag><base36 value>`.
+    mutating func id(prefix: UInt8, _ value: Int) {
+        byte(prefix)
+        raw(idTag)
+        base36(value)
+    }
+
+    /// Writes `"key":"<id>"` (see ``id(prefix:_:)``); `-1` writes nothing, `-2` an empty string, `-3` `null`.
     mutating func idField(_ key: StaticString, prefix: UInt8, _ value: Int) {
         guard value != -1 else { return }
         raw(key)
@@ -61,10 +81,7 @@ struct GeneratorLineBuffer {
             return
         }
         byte(0x22)
-        if value >= 0 {
-            byte(prefix)
-            base36(value)
-        }
+        if value >= 0 { id(prefix: prefix, value) }
         byte(0x22)
     }
 

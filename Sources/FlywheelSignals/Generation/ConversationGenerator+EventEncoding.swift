@@ -24,10 +24,7 @@ extension GeneratorLineBuffer {
 
     private mutating func writeIdentity(_ event: GeneratedEvent) {
         raw(#"{"event_id":""#)
-        if event.mutation != .emptyEventID {
-            byte(UInt8(ascii: "e"))
-            base36(event.id)
-        }
+        if event.mutation != .emptyEventID { id(prefix: UInt8(ascii: "e"), event.id) }
         if event.mutation == .invalidUTF8 { raw([0xC3, 0x28, 0xFF]) }
         raw(#"","type":""#)
         if event.mutation == .unknownType { raw("thumbs_sideways") } else { raw(Self.typeName(event.kind)) }

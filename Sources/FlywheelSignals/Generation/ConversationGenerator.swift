@@ -29,26 +29,51 @@ public struct ConversationGenerator: Sendable {
     }
 
     /// Writes the log to the file at `path` (`"-"` means standard output), creating or truncating it.
-    public func write(toPath path: String) throws -> GeneratorStats {
-        if path == "-" {
-            let output = FileHandle.standardOutput
-            return try generate { try output.write(contentsOf: Data($0)) }
+    ///
+    /// Fails with a ``GeneratorError`` naming the path and the system's reason ("No such file or directory",
+    /// "No space left on device").
+    public func write(toPath path: String) throws(GeneratorError) -> GeneratorStats {
+        let descriptor = path == "-" ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw GeneratorError(path: path, code: errno) }
+        defer { if descriptor != STDOUT_FILENO { close(descriptor) } }
+        do {
+            return try generate { bytes throws(GeneratorError) in
+                var offset = 0
+                while offset < bytes.count, let base = bytes.baseAddress {
+                    let written = Foundation.write(descriptor, base + offset, bytes.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw GeneratorError(path: path, code: errno)
+                    }
+                    offset += written
+                }
+            }
+        } catch let error as GeneratorError {
+            throw error
+        } catch {
+            throw GeneratorError(path: path, reason: "\(error)")
         }
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-            let handle = FileHandle(forWritingAtPath: path)
-        else { throw GeneratorError(path: path) }
-        defer { try? handle.close() }
-        return try generate { try handle.write(contentsOf: Data($0)) }
     }
 }
 
-/// The output file of ``ConversationGenerator/write(toPath:)`` could not be created.
+/// The output file of ``ConversationGenerator/write(toPath:)`` could not be created or written.
 public struct GeneratorError: Error, Equatable, CustomStringConvertible {
     /// The path that could not be opened for writing.
     public var path: String
+    /// Why, in the system's words.
+    public var reason: String
 
-    /// A message naming the path.
-    public var description: String { "cannot create output file '\(path)'" }
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    init(path: String, code: Int32) {
+        self.init(path: path, reason: String(cString: strerror(code)))
+    }
+
+    /// A message naming the path and the reason.
+    public var description: String { "cannot write '\(path)': \(reason)" }
 }
 
 /// The mutable state of one generation run: clocks, id counters, the reorder buffer and output.
@@ -64,7 +89,7 @@ struct GenerationState {
     private var sequence = 0
     private var pending = GeneratorPendingQueue()
     private var duplicates: [(due: Int, event: GeneratedEvent)] = []
-    private var buffer = GeneratorLineBuffer(capacity: ConversationGenerator.chunkSize + 65_536)
+    private var buffer: GeneratorLineBuffer
     private let userPool: Int
     private let meanGapMs: Double
 
@@ -74,6 +99,7 @@ struct GenerationState {
         nextStart = Double(options.start)
         userPool = max(8, options.conversations / 3)
         meanGapMs = 60_000 / max(options.conversationsPerMinute, 1e-6)
+        buffer = GeneratorLineBuffer(capacity: ConversationGenerator.chunkSize + 65_536, seed: options.seed)
     }
 
     mutating func run(_ write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
