@@ -44,9 +44,9 @@ struct BadInvocationTests {
         Row("generate", 64, "--out"),
         Row("export --format nope out -o x.jsonl", 64, "openai-dpo"),
         Row("export --format trl-dpo missing -o x.jsonl", 1, "missing"),
-        Row("export --format trl-dpo out -o x.jsonl --model typo", 1, "typo"),
+        Row("export --format trl-dpo out -o x.jsonl --model typo", 64, "typo"),
         Row("inspect missing", 1, "missing"),
-        Row("inspect out --model typo", 1, "typo"),
+        Row("inspect out --model typo", 64, "typo"),
         Row("inspect out --limit -5", 64, "--limit"),
         Row("inspect out --limit 0", 64, "--limit"),
         Row("inspect topic:events", 64, "--data"),
@@ -63,7 +63,7 @@ struct BadInvocationTests {
         Row("topic create t0 --partitions 0 --data data", 64, "--partitions"),
         Row("topic create t1 --partitions -3 --data data", 64, "--partitions"),
         Row("topic consume broken --data data", 1, "topic.json"),
-        Row("bench --python-baseline missing.py", 1, "missing.py"),
+        Row("bench --python-baseline missing.py", 64, "missing.py"),
     ]
 
     /// A folder with what the rows name: a log, a replay output folder, a checkpoint folder, a bad

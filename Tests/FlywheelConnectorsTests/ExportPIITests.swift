@@ -81,4 +81,22 @@ struct ExportPIITests {
         #expect(error?.message.hasSuffix("models present: m1, m2, m3") == true)
         #expect(!FileManager.default.fileExists(atPath: folder.file("t.jsonl")), "nothing is written")
     }
+
+    /// Texts and models compare by code points (CONTRACT 1): "caf\u{E9}" and "cafe\u{301}" are different
+    /// prompts for --dedup-prompt, different texts for the equal-texts rule, and different models.
+    @Test func canonicallyEquivalentTextsAreDifferent() throws {
+        let folder = try TemporaryFolder("export-exact")
+        defer { folder.remove() }
+        let pairs = [
+            ExportTests.pair("c1", prompt: "caf\u{E9}", chosen: "caf\u{E9}", rejected: "cafe\u{301}"),
+            ExportTests.pair("c2", prompt: "cafe\u{301}", models: ("m\u{E9}", "m2")),
+        ]
+        _ = try folder.write("preference_pair.jsonl", pairs.joined(separator: "\n") + "\n")
+        var options = ExportOptions(
+            format: .trlDPO, sourcePath: folder.file("preference_pair.jsonl"), outputPath: folder.file("t.jsonl"))
+        options.dedupPrompt = true
+        #expect(try ExportJob.run(options).kept == 2)
+        options.models = ["me\u{301}"]
+        #expect(throws: ExportError.self) { try ExportJob.run(options) }
+    }
 }

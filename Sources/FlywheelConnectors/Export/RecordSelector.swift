@@ -1,3 +1,4 @@
+import FlywheelEngine
 import FlywheelSignals
 
 /// The drop and redaction counts of a `RecordSelector`, in the shape of the summary.
@@ -35,10 +36,11 @@ extension ExportSummary {
 struct RecordSelector {
     let options: ExportOptions
     private(set) var counts = SelectionCounts()
-    private var seenPrompts: Set<String> = []
+    /// Strings compare by code points here as everywhere (CONTRACT 1): `ExactKey`, never `String ==`.
+    private var seenPrompts: Set<ExactKey> = []
     private var firstOtherSignal: String?
     /// The chosen and rejected models of every pair read, for refusing a `--model` no pair names.
-    private var modelsPresent: Set<String> = []
+    private var modelsPresent: Set<ExactKey> = []
     /// Redactions in the record being taken, added to `counts` when it is kept.
     private var pending = (texts: 0, replaced: 0)
 
@@ -58,7 +60,7 @@ struct RecordSelector {
         let kept: (line: [UInt8], conversationId: String)?
         if format.takesPreferencePairs {
             var pair = try PreferencePairRecord(json: object)
-            modelsPresent.formUnion([pair.chosenModel, pair.rejectedModel].compactMap { $0 })
+            modelsPresent.formUnion([pair.chosenModel, pair.rejectedModel].compactMap { $0.map(ExactKey.init) })
             redact(&pair.prompt)
             redact(&pair.chosen)
             redact(&pair.rejected)
@@ -91,8 +93,11 @@ struct RecordSelector {
     /// Refuses a `--model` that no pair of the source names as chosen or rejected model (most likely a typo),
     /// listing the models present.
     func checkModelsFound(in path: String) throws(ExportError) {
-        guard let missing = options.models.sorted().first(where: { !modelsPresent.contains($0) }) else { return }
-        let present = modelsPresent.isEmpty ? "none" : modelsPresent.sorted().joined(separator: ", ")
+        guard let missing = options.models.sorted().first(where: { !modelsPresent.contains(ExactKey($0)) }) else {
+            return
+        }
+        let names = modelsPresent.map(\.value).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let present = names.isEmpty ? "none" : names.joined(separator: ", ")
         throw ExportError(
             .invalidOption,
             "--model \(missing): no preference_pair record in \(path) names it as chosen or rejected model; "
@@ -120,12 +125,14 @@ struct RecordSelector {
             return false
         }
         if !options.models.isEmpty
-            && !options.models.contains(pair.chosenModel ?? "") && !options.models.contains(pair.rejectedModel ?? "")
+            && !options.models.contains(where: {
+                $0.isExactly(pair.chosenModel ?? "") || $0.isExactly(pair.rejectedModel ?? "")
+            })
         {
             counts.filtered += 1
             return false
         }
-        if options.dropEqual && pair.chosen == pair.rejected {
+        if options.dropEqual && pair.chosen.isExactly(pair.rejected) {
             counts.equalTexts += 1
             return false
         }
@@ -147,7 +154,7 @@ struct RecordSelector {
 
     private mutating func firstWith(prompt: String) -> Bool {
         guard options.dedupPrompt else { return true }
-        if seenPrompts.insert(prompt).inserted { return true }
+        if seenPrompts.insert(ExactKey(prompt)).inserted { return true }
         counts.duplicatePrompt += 1
         return false
     }
