@@ -27,7 +27,10 @@ struct TopicBenchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("every-batch, a duration such as 1s, or never.", valueName: "policy"))
     var fsync: String = "every-batch"
 
-    @Option(help: "Run in this folder (removed afterwards) instead of a temporary one, e.g. on another disk.")
+    @Option(
+        help: ArgumentHelp(
+            "Run in this folder instead of a temporary one, e.g. on another disk; it must be empty or new, and "
+                + "only what the bench wrote is removed afterwards.", valueName: "dir"))
     var dir: String?
 
     func validate() throws {

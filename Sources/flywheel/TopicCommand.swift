@@ -96,11 +96,22 @@ struct TopicCreateCommand: AsyncParsableCommand {
             topic.retentionMillis = millis
         }
         do throws(LogError) {
-            try topic.validate()
+            try topic.validate(label: Self.flag)
         } catch {
             throw ValidationError(error.message)
         }
         return topic
+    }
+
+    /// The flag that sets `setting`, for messages.
+    static func flag(_ setting: TopicSetting) -> String {
+        switch setting {
+        case .partitions: "--partitions"
+        case .segmentBytes: "--segment-bytes"
+        case .retentionBytes: "--retention-bytes"
+        case .retentionMillis: "--retention"
+        case .indexIntervalBytes, .createdMillis: setting.key
+        }
     }
 
     func validate() throws { _ = try topic() }
@@ -116,15 +127,20 @@ struct TopicCreateCommand: AsyncParsableCommand {
 
 struct TopicListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "List the topics with their partitions, records and bytes.")
+        commandName: "list", abstract: "List the topics with their partitions, records and bytes.",
+        discussion: """
+            A topic that cannot be read (a bad topic.json) is reported on standard error after the list of the \
+            others, and the exit status is then 1.
+            """)
 
     @OptionGroup var data: DataFolderOption
 
     func run() async throws {
-        let text = try await TopicErrors.run(data: data.path) { () throws(LogError) in
-            try TopicReport.list(EmbeddedLog(directory: data.path))
-        }
+        let (text, problems) = TopicReport.list(EmbeddedLog(directory: data.path))
         print(text)
+        guard !problems.isEmpty else { return }
+        FileHandle.standardError.write(Data(problems.map { "error: \($0)\n" }.joined().utf8))
+        throw ExitCode(1)
     }
 }
 

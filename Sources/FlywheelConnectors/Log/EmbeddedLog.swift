@@ -55,15 +55,27 @@ public struct EmbeddedLog: Sendable {
         return topic
     }
 
-    /// The topics of the data folder, by name. A missing data folder has none.
+    /// The topics of the data folder, by name. A missing data folder has none. Fails on the first topic whose
+    /// `topic.json` is bad; `topicEntries()` reads past it.
     public func topics() throws(LogError) -> [Topic] {
+        try topicEntries().map { (entry) throws(LogError) in try entry.settings.get() }
+    }
+
+    /// Every topic folder of the data folder (one holding a `topic.json`), by name, with its settings or the error
+    /// reading them, so that one bad topic hides no other. A missing data folder has none.
+    public func topicEntries() -> [(name: String, settings: Result<Topic, LogError>)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        var topics: [Topic] = []
+        var entries: [(name: String, settings: Result<Topic, LogError>)] = []
         for name in names.sorted() where !name.hasPrefix(".") {
             let metadata = (folder(of: name) as NSString).appendingPathComponent(Self.metadataFile)
-            if LogFile.fileExists(metadata) { topics.append(try topic(named: name)) }
+            guard LogFile.fileExists(metadata) else { continue }
+            do throws(LogError) {
+                entries.append((name, .success(try topic(named: name))))
+            } catch {
+                entries.append((name, .failure(error)))
+            }
         }
-        return topics
+        return entries
     }
 
     /// The settings of topic `name`.
@@ -73,19 +85,7 @@ public struct EmbeddedLog: Sendable {
         guard let data = FileManager.default.contents(atPath: metadata) else {
             throw LogError(.topicNotFound, "topic '\(name)' not found in \(directory)")
         }
-        let topic: Topic
-        do {
-            topic = try JSONDecoder().decode(Topic.self, from: data)
-        } catch {
-            throw LogError(.corrupt, "\(metadata) is not a valid topic file: \(error)", cause: error)
-        }
-        guard topic.formatVersion == Topic.formatVersion, topic.name == name else {
-            throw LogError(
-                .corrupt,
-                "\(metadata): format version \(topic.formatVersion) and name '\(topic.name)' where "
-                    + "version \(Topic.formatVersion) and '\(name)' were expected")
-        }
-        return topic
+        return try TopicFile.decode(data, path: metadata, name: name)
     }
 
     /// Opens every partition of topic `name` with the durability and access settings of `access` (segment size
