@@ -11,8 +11,12 @@ struct TopicBenchCommand: AsyncParsableCommand {
             Appends N records (16-byte key, SIZE-byte value) to one partition in a temporary folder, in batches of \
             about 1 MiB with an fsync per batch, then reads them all back twice: without copying, and as record \
             values. Reports records/s and MB/s (of frames on disk) for each. The reads come from the page cache. \
-            Build in release mode for meaningful figures:
-              swift run -c release flywheel topic bench --records 2000000 --size 500
+            With --dir it runs in that folder, which must be empty or new, and removes only what it wrote. Build \
+            in release mode for meaningful figures.
+
+            Example:
+              swift run -c release flywheel topic bench --records 2000000 \\
+                --size 500
             """)
 
     @Option(help: "Number of records.")

@@ -11,9 +11,15 @@ struct TopicConsumeCommand: AsyncParsableCommand {
             it can run while a producer writes; with --follow it keeps printing new records until interrupted. \
             An --offset before the oldest record retention kept starts at that record.
 
-            Example:
-              flywheel topic consume events --partition 2 --offset 1000 --limit 10 --print-offset --data data/
-              flywheel topic consume events --from-end --follow --print-key --data data/
+            A damaged record stops it with exit status 1 and a message naming the partition and offset, after \
+            the records before it were printed. When retention deletes records before a lagging --follow has read \
+            them, it says which offsets were skipped (on standard error) and goes on.
+
+            Examples:
+              flywheel topic consume events --partition 2 --offset 1000 \\
+                --limit 10 --print-offset --data data/
+              flywheel topic consume events --from-end --follow --print-key \\
+                --data data/
             """)
 
     @Argument(help: "Topic name.")

@@ -12,16 +12,17 @@ struct TopicCommand: AsyncParsableCommand {
             sequence of records (key, value, timestamp) at offsets 0, 1, 2, ... stored in segment files with a \
             checksum per record. See "Embedded log (topics)" in README.md for the layout and record format.
 
-            Example:
+            Examples:
               flywheel topic create events --partitions 4 --retention 7d --data data/
               flywheel generate --conversations 1000 --out - | \\
-                flywheel topic produce events --key-field conversation_id --data data/
+                flywheel topic produce events --key-field conversation_id \\
+                --data data/
               flywheel topic describe events --data data/
               flywheel topic consume events --partition 0 --limit 5 --data data/
             """,
         subcommands: [
             TopicCreateCommand.self, TopicListCommand.self, TopicDescribeCommand.self, TopicProduceCommand.self,
-            TopicConsumeCommand.self, TopicDeleteCommand.self, TopicBenchCommand.self,
+            TopicConsumeCommand.self, TopicDeleteCommand.self, TopicRepairCommand.self, TopicBenchCommand.self,
         ]
     )
 }
@@ -42,6 +43,13 @@ enum TopicErrors {
             if error.code == .topicNotFound, let name = error.message.split(separator: "'").dropFirst().first {
                 message += "; create it with: flywheel topic create \(name) --partitions 4 --data \(data)"
             }
+            if error.code == .corrupt, let damage = error.cause as? LogDamage, let topic = damage.topic,
+                let partition = damage.partition
+            {
+                message +=
+                    "; to drop the damaged record and every later one so that appends can go on (their offsets are "
+                    + "then reused), run: flywheel topic repair \(topic) --partition \(partition) --data \(data)"
+            }
             FileHandle.standardError.write(Data((message + "\n").utf8))
             throw ExitCode(error.code == .invalidArgument ? 64 : 1)
         }
@@ -57,7 +65,8 @@ struct TopicCreateCommand: AsyncParsableCommand {
             written is never deleted.
 
             Example:
-              flywheel topic create events --partitions 4 --retention-bytes 1GiB --retention 7d --data data/
+              flywheel topic create events --partitions 4 \\
+                --retention-bytes 1GiB --retention 7d --data data/
             """)
 
     @Argument(help: "Topic name: 1 to 200 of A-Z a-z 0-9 . _ - (not starting with a dot).")
@@ -131,6 +140,9 @@ struct TopicListCommand: AsyncParsableCommand {
         discussion: """
             A topic that cannot be read (a bad topic.json) is reported on standard error after the list of the \
             others, and the exit status is then 1.
+
+            Example:
+              flywheel topic list --data data/
             """)
 
     @OptionGroup var data: DataFolderOption
@@ -148,7 +160,12 @@ struct TopicDescribeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "describe",
         abstract: "Show a topic's settings and, per partition, start and end offsets, records, segments and bytes.",
-        discussion: "START is the oldest offset retention kept; END (the high watermark) is the next offset to write.")
+        discussion: """
+            START is the oldest offset retention kept; END (the high watermark) is the next offset to write.
+
+            Example:
+              flywheel topic describe events --data data/
+            """)
 
     @Argument(help: "Topic name.")
     var name: String
@@ -165,7 +182,11 @@ struct TopicDescribeCommand: AsyncParsableCommand {
 
 struct TopicDeleteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "delete", abstract: "Delete a topic and all its data (refused while a producer writes to it).")
+        commandName: "delete", abstract: "Delete a topic and all its data (refused while a producer writes to it).",
+        discussion: """
+            Example:
+              flywheel topic delete events --data data/
+            """)
 
     @Argument(help: "Topic name.")
     var name: String

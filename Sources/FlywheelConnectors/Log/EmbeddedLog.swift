@@ -98,6 +98,24 @@ public struct EmbeddedLog: Sendable {
         return try TopicLog(topic: topic, directory: folder(of: name), access: access)
     }
 
+    /// Cuts partition `partition` of topic `name` at the damage in its newest segment, if there is any: the damaged
+    /// record and every later one in that segment are removed, and the next records appended take their offsets.
+    /// Returns what was cut (nil when the tail was whole). Refused while a process writes to the partition.
+    public func repairPartition(_ name: String, partition: Int) throws(LogError) -> RecoveryReport? {
+        let topic = try topic(named: name)
+        guard partition >= 0 && partition < topic.partitions else {
+            throw LogError(
+                .invalidArgument, "topic '\(name)' has partitions 0 to \(topic.partitions - 1), not \(partition)")
+        }
+        var access = PartitionLogOptions()
+        access.cutDamage = true
+        access.warn = { _ in }
+        let folder = (folder(of: name) as NSString).appendingPathComponent(String(partition))
+        let log = try PartitionLog(directory: folder, options: topic.partitionOptions(access))
+        try log.close()
+        return log.lastRecovery
+    }
+
     /// Deletes topic `name` and all its data. Refused while a process writes to one of its partitions.
     public func deleteTopic(named name: String) throws(LogError) {
         let topic = try topic(named: name)
