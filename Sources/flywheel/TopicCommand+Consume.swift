@@ -25,13 +25,13 @@ struct TopicConsumeCommand: AsyncParsableCommand {
     @Argument(help: "Topic name.")
     var name: String
 
-    @Option(help: "Read only this partition (0 to P-1).")
+    @Option(parsing: .unconditional, help: "Read only this partition (0 to P-1).")
     var partition: Int?
 
     @Flag(help: "Start at the oldest record (the default).")
     var fromBeginning = false
 
-    @Option(help: "Start at this offset in each partition read.")
+    @Option(parsing: .unconditional, help: "Start at this offset in each partition read.")
     var offset: Int64?
 
     @Flag(help: "Start at the end: print only records appended from now on (use with --follow).")
@@ -40,7 +40,7 @@ struct TopicConsumeCommand: AsyncParsableCommand {
     @Flag(help: "Keep waiting for new records at the end.")
     var follow = false
 
-    @Option(help: "Stop after N records.")
+    @Option(parsing: .unconditional, help: "Stop after N records.")
     var limit: Int?
 
     @Flag(help: "Print the key and a tab before each value ('null' without a key).")

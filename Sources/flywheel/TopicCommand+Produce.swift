@@ -80,7 +80,7 @@ struct TopicProduceCommand: AsyncParsableCommand {
             printAcks ? { FileHandle.standardOutput.write(Data("ack \($0) \($1)\n".utf8)) } : nil
         let stop = StopSignals()
         defer { stop.restore() }
-        let summary = try await TopicErrors.run(data: data.path) { () throws(LogError) in
+        let summary = try await TopicErrors.run(data: data.path, repairHint: true) { () throws(LogError) in
             try TopicProduceJob.run(options, stop: stop, onAck: acks)
         }
         if !quiet { print(summary.text(topic: name)) }

@@ -20,7 +20,7 @@ struct TopicRepairCommand: AsyncParsableCommand {
     @Argument(help: "Topic name.")
     var name: String
 
-    @Option(help: "The damaged partition (0 to P-1), as the error message names it.")
+    @Option(parsing: .unconditional, help: "The damaged partition (0 to P-1), as the error message names it.")
     var partition: Int
 
     @OptionGroup var data: DataFolderOption

@@ -35,7 +35,10 @@ struct DataFolderOption: ParsableArguments {
 
 /// Prints log errors with a hint and maps them to exit codes (64 for a bad argument, 1 otherwise).
 enum TopicErrors {
-    static func run<T>(data: String, _ body: () async throws(LogError) -> T) async throws -> T {
+    /// `repairHint`: a damaged partition is named with the command that cuts it (for the producer, which refuses it).
+    static func run<T>(data: String, repairHint: Bool = false, _ body: () async throws(LogError) -> T) async throws
+        -> T
+    {
         do {
             return try await body()
         } catch {
@@ -43,7 +46,7 @@ enum TopicErrors {
             if error.code == .topicNotFound, let name = error.message.split(separator: "'").dropFirst().first {
                 message += "; create it with: flywheel topic create \(name) --partitions 4 --data \(data)"
             }
-            if error.code == .corrupt, let damage = error.cause as? LogDamage, let topic = damage.topic,
+            if repairHint, error.code == .corrupt, let damage = error.cause as? LogDamage, let topic = damage.topic,
                 let partition = damage.partition
             {
                 message +=
@@ -72,7 +75,9 @@ struct TopicCreateCommand: AsyncParsableCommand {
     @Argument(help: "Topic name: 1 to 200 of A-Z a-z 0-9 . _ - (not starting with a dot).")
     var name: String
 
-    @Option(help: "Number of partitions (1 to 10000); records are routed to one by their key's hash.")
+    @Option(
+        parsing: .unconditional,
+        help: "Number of partitions (1 to 10000); records are routed to one by their key's hash.")
     var partitions: Int = 1
 
     @Option(help: ArgumentHelp("Keep at most this much data per partition, e.g. 512MiB, 1GiB.", valueName: "size"))

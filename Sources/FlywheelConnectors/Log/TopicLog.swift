@@ -31,7 +31,10 @@ public final class TopicLog: Sendable {
         damage.topic = topic
         damage.partition = partition
         var named = error
-        named.message = "topic '\(topic)' partition \(partition): " + error.message
+        let directory = (damage.path as NSString).deletingLastPathComponent + ": "
+        let message =
+            error.message.hasPrefix(directory) ? String(error.message.dropFirst(directory.count)) : error.message
+        named.message = "topic '\(topic)' partition \(partition): " + message
         named.cause = damage
         return named
     }
