@@ -54,6 +54,9 @@ extension TopicCLITests {
         #expect(consumed.stdout.split(separator: "\n").count == 30)
         #expect(consumed.stderr.contains("partition 0") && consumed.stderr.contains("offset 30"), "\(consumed)")
 
+        let described = try Self.flywheel(["topic", "describe", "ev", "--data", "data"], in: folder)
+        #expect(described.stdout.contains("partition 0: record at offset 30 is damaged"), "\(described)")
+
         let repaired = try Self.flywheel(["topic", "repair", "ev", "--partition", "0", "--data", "data"], in: folder)
         #expect(repaired.status == 0 && repaired.stdout.contains("offset 30"), "\(repaired)")
         let again = try Self.flywheel(["topic", "produce", "ev", "--data", "data"], stdin: more, in: folder)

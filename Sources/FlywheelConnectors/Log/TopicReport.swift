@@ -26,10 +26,11 @@ public enum TopicReport {
     }
 
     /// The topic's settings, then one line per partition: start and end offsets, records, segments, bytes, newest
-    /// timestamp.
+    /// timestamp; then the damage found in the newest segments, if any.
     public static func describe(_ log: EmbeddedLog, topic name: String) throws(LogError) -> String {
         let topic = try log.topic(named: name)
-        let stats = try partitionStats(log, name)
+        let partitions = try open(log, name).partitions
+        let stats = partitions.map(\.stats)
         var rows = [["PARTITION", "START", "END", "RECORDS", "SEGMENTS", "BYTES", "NEWEST"]]
         for (partition, stat) in stats.enumerated() {
             rows.append([
@@ -49,13 +50,22 @@ public enum TopicReport {
             "  created \(EventTime(millis: topic.createdMillis).rfc3339)",
             "",
         ]
-        return (header + [table(rows)]).joined(separator: "\n")
+        let damage = partitions.enumerated().compactMap { partition, log in
+            log.damage.map {
+                "partition \(partition): \($0); producers refuse it until it is repaired (see flywheel topic repair --help)"
+            }
+        }
+        return (header + [table(rows)] + (damage.isEmpty ? [] : [""] + damage)).joined(separator: "\n")
+    }
+
+    private static func open(_ log: EmbeddedLog, _ name: String) throws(LogError) -> TopicLog {
+        var access = PartitionLogOptions()
+        access.readOnly = true
+        return try log.open(name, access: access)
     }
 
     private static func partitionStats(_ log: EmbeddedLog, _ name: String) throws(LogError) -> [PartitionStats] {
-        var access = PartitionLogOptions()
-        access.readOnly = true
-        return try log.open(name, access: access).partitions.map(\.stats)
+        try open(log, name).partitions.map(\.stats)
     }
 
     private static func retention(_ topic: Topic) -> String {
