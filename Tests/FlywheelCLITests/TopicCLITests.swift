@@ -3,7 +3,10 @@ import Foundation
 import Testing
 
 /// `flywheel topic` as a user runs it: signals and slow inputs, damaged segments, bad topic files, the bench folder.
-struct TopicCLITests {
+///
+/// Serialized: each test blocks its thread while the CLI runs, and the suite has many cases; one at a time leaves
+/// the other threads to the rest of the tests.
+@Suite(.serialized) struct TopicCLITests {
     static func flywheel(_ arguments: [String], stdin: Data? = nil, in folder: TemporaryFolder) throws
         -> FlywheelCLI.Result
     {
