@@ -64,6 +64,9 @@ extension TopicCLITests {
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("data/bad/0")) == segments)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("data/bad")).count == 2)
+        let deleted = try Self.flywheel(["topic", "delete", "bad", "--data", "data"], in: folder)
+        #expect(deleted.status == 0, "\(deleted)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("data/bad")))
     }
 
     @Test(arguments: [

@@ -117,12 +117,17 @@ public struct EmbeddedLog: Sendable {
     }
 
     /// Deletes topic `name` and all its data. Refused while a process writes to one of its partitions.
+    /// A topic whose `topic.json` is bad can be deleted too: the partition folders present are locked.
     public func deleteTopic(named name: String) throws(LogError) {
-        let topic = try topic(named: name)
+        try Topic.validate(name: name)
         let target = folder(of: name)
+        guard LogFile.fileExists((target as NSString).appendingPathComponent(Self.metadataFile)) else {
+            throw LogError(.topicNotFound, "topic '\(name)' not found in \(directory)")
+        }
+        let partitions = ((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).compactMap { Int($0) }
         var locks: [Int32] = []
         defer { for fd in locks { close(fd) } }
-        for partition in 0..<topic.partitions {
+        for partition in partitions.sorted() {
             let lock = (target as NSString).appendingPathComponent("\(partition)/.lock")
             guard let fd = try? LogFile.tryLock(lock) else {
                 throw LogError(

@@ -35,11 +35,12 @@ enum TopicFile {
         guard let object = try? JSONDecoder().decode([String: Value].self, from: data) else {
             throw LogError(
                 .corrupt,
-                "\(path) is not a JSON object; restore it, or delete the folder \((path as NSString).deletingLastPathComponent)"
-                    + " to drop the topic")
+                "\(path) is not a JSON object; restore it, or delete the topic (topic delete)")
         }
         func fail(_ key: String, _ problem: String) -> LogError {
-            LogError(.corrupt, "\(path): key \"\(key)\" \(problem); fix the value in the file")
+            LogError(
+                .corrupt,
+                "\(path): key \"\(key)\" \(problem); fix the value in the file, or delete the topic (topic delete)")
         }
         func integer(_ key: String, optional: Bool = false) throws(LogError) -> Int64? {
             switch object[key] {
