@@ -126,4 +126,23 @@ struct EmbeddedLogDamageTests {
         #expect(reader.damage?.offset == 25)
         #expect(throws: LogError.self) { try reader.read(from: 25) }
     }
+
+    @Test func aReaderFollowsARepairOfTheDamage() throws {
+        let folder = try TemporaryFolder("log-damage-repair")
+        defer { folder.remove() }
+        let (directory, segment) = try Self.writeRecords(in: folder, count: 30)
+        try LogFixture.flipByte(segment, at: try Self.framePosition(25, in: segment, count: 30) + 40)
+        let reader = try PartitionLog(directory: directory, options: LogFixture.options(readOnly: true))
+        #expect(reader.damage?.offset == 25)
+        var repair = LogFixture.options(indexInterval: 1 << 20)
+        repair.cutDamage = true
+        let writer = try PartitionLog(directory: directory, options: repair)
+        #expect(writer.highWatermark == 25)
+        try writer.append(LogFixture.records(100..<103))
+        #expect(try reader.refresh() == 28)
+        #expect(reader.damage == nil)
+        #expect(
+            try reader.read(from: 24).map(\.value) == LogFixture.records(24..<25).map(\.value)
+                + LogFixture.records(100..<103).map(\.value))
+    }
 }
