@@ -11,8 +11,12 @@ struct TopicBenchCommand: AsyncParsableCommand {
             Appends N records (16-byte key, SIZE-byte value) to one partition in a temporary folder, in batches of \
             about 1 MiB with an fsync per batch, then reads them all back twice: without copying, and as record \
             values. Reports records/s and MB/s (of frames on disk) for each. The reads come from the page cache. \
-            Build in release mode for meaningful figures:
-              swift run -c release flywheel topic bench --records 2000000 --size 500
+            With --dir it runs in that folder, which must be empty or new, and removes only what it wrote. Build \
+            in release mode for meaningful figures.
+
+            Example:
+              swift run -c release flywheel topic bench --records 2000000 \\
+                --size 500
             """)
 
     @Option(help: "Number of records.")
@@ -27,7 +31,10 @@ struct TopicBenchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("every-batch, a duration such as 1s, or never.", valueName: "policy"))
     var fsync: String = "every-batch"
 
-    @Option(help: "Run in this folder (removed afterwards) instead of a temporary one, e.g. on another disk.")
+    @Option(
+        help: ArgumentHelp(
+            "Run in this folder instead of a temporary one, e.g. on another disk; it must be empty or new, and "
+                + "only what the bench wrote is removed afterwards.", valueName: "dir"))
     var dir: String?
 
     func validate() throws {

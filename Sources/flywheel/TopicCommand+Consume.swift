@@ -11,21 +11,27 @@ struct TopicConsumeCommand: AsyncParsableCommand {
             it can run while a producer writes; with --follow it keeps printing new records until interrupted. \
             An --offset before the oldest record retention kept starts at that record.
 
-            Example:
-              flywheel topic consume events --partition 2 --offset 1000 --limit 10 --print-offset --data data/
-              flywheel topic consume events --from-end --follow --print-key --data data/
+            A damaged record stops it with exit status 1 and a message naming the partition and offset, after \
+            the records before it were printed. When retention deletes records before a lagging --follow has read \
+            them, it says which offsets were skipped (on standard error) and goes on.
+
+            Examples:
+              flywheel topic consume events --partition 2 --offset 1000 \\
+                --limit 10 --print-offset --data data/
+              flywheel topic consume events --from-end --follow --print-key \\
+                --data data/
             """)
 
     @Argument(help: "Topic name.")
     var name: String
 
-    @Option(help: "Read only this partition (0 to P-1).")
+    @Option(parsing: .unconditional, help: "Read only this partition (0 to P-1).")
     var partition: Int?
 
     @Flag(help: "Start at the oldest record (the default).")
     var fromBeginning = false
 
-    @Option(help: "Start at this offset in each partition read.")
+    @Option(parsing: .unconditional, help: "Start at this offset in each partition read.")
     var offset: Int64?
 
     @Flag(help: "Start at the end: print only records appended from now on (use with --follow).")
@@ -34,7 +40,7 @@ struct TopicConsumeCommand: AsyncParsableCommand {
     @Flag(help: "Keep waiting for new records at the end.")
     var follow = false
 
-    @Option(help: "Stop after N records.")
+    @Option(parsing: .unconditional, help: "Stop after N records.")
     var limit: Int?
 
     @Flag(help: "Print the key and a tab before each value ('null' without a key).")

@@ -12,11 +12,16 @@ struct TopicProduceCommand: AsyncParsableCommand {
             a JSON object with that top-level field (a string, an integer or a boolean) gets it as key and goes \
             to partition FNV-1a-64(key) mod P, so one key always lands in one partition, in order. Other lines \
             have no key and go round robin. Records are appended per partition in batches of about \
-            --batch-bytes; an acknowledged batch (see --print-acks) survives a crash of the process and, with \
-            --fsync every-batch (the default), of the machine.
+            --batch-bytes, or sooner when the first line waiting in a batch was read --linger ago (so lines from a \
+            slow pipe are appended as they come); an acknowledged batch (see --print-acks) survives a crash of \
+            the process and, with --fsync every-batch (the default), of the machine.
+
+            On SIGINT or SIGTERM it stops reading, appends every line already read, prints the summary and exits \
+            with 130 (SIGINT) or 143 (SIGTERM); at the end of the input it exits with 0.
 
             Example:
-              flywheel topic produce events --key-field conversation_id --data data/ < events.jsonl
+              flywheel topic produce events --key-field conversation_id \\
+                --data data/ < events.jsonl
             """)
 
     @Argument(help: "Topic name.")
@@ -37,6 +42,12 @@ struct TopicProduceCommand: AsyncParsableCommand {
                 + "that much lost on power failure) or never (left to the kernel).", valueName: "policy"))
     var fsync: String = "every-batch"
 
+    @Option(
+        help: ArgumentHelp(
+            "Append a batch at the latest this long after its first line was read, e.g. 100ms, 1s; 0 appends what "
+                + "each read gave.", valueName: "duration"))
+    var linger: String = "100ms"
+
     @Flag(help: "After each append print 'ack PARTITION END' (END: offset after the acknowledged records).")
     var printAcks = false
 
@@ -54,6 +65,10 @@ struct TopicProduceCommand: AsyncParsableCommand {
         }
         options.batchBytes = bytes
         options.fsync = try FsyncArgument.parse(fsync)
+        guard let millis = parseDuration(linger), millis <= 3_600_000 else {
+            throw ValidationError("--linger: bad duration '\(linger)': use e.g. 0, 100ms, 1s (at most 1h)")
+        }
+        options.linger = .milliseconds(millis)
         return options
     }
 
@@ -63,10 +78,19 @@ struct TopicProduceCommand: AsyncParsableCommand {
         let options = try options()
         let acks: ((Int, Int64) -> Void)? =
             printAcks ? { FileHandle.standardOutput.write(Data("ack \($0) \($1)\n".utf8)) } : nil
-        let summary = try await TopicErrors.run(data: data.path) { () throws(LogError) in
-            try TopicProduceJob.run(options, onAck: acks)
+        let stop = StopSignals()
+        defer { stop.restore() }
+        let summary = try await TopicErrors.run(data: data.path, repairHint: true) { () throws(LogError) in
+            try TopicProduceJob.run(options, stop: stop, onAck: acks)
         }
         if !quiet { print(summary.text(topic: name)) }
+        if let signal = summary.stoppedBy, signal > 0 {
+            FileHandle.standardError.write(
+                Data(
+                    "interrupted by \(signalName(signal)): appended the \(summary.records) records read before it\n"
+                        .utf8))
+            throw ExitCode(128 + signal)
+        }
     }
 }
 

@@ -12,16 +12,17 @@ struct TopicCommand: AsyncParsableCommand {
             sequence of records (key, value, timestamp) at offsets 0, 1, 2, ... stored in segment files with a \
             checksum per record. See "Embedded log (topics)" in README.md for the layout and record format.
 
-            Example:
+            Examples:
               flywheel topic create events --partitions 4 --retention 7d --data data/
               flywheel generate --conversations 1000 --out - | \\
-                flywheel topic produce events --key-field conversation_id --data data/
+                flywheel topic produce events --key-field conversation_id \\
+                --data data/
               flywheel topic describe events --data data/
               flywheel topic consume events --partition 0 --limit 5 --data data/
             """,
         subcommands: [
             TopicCreateCommand.self, TopicListCommand.self, TopicDescribeCommand.self, TopicProduceCommand.self,
-            TopicConsumeCommand.self, TopicDeleteCommand.self, TopicBenchCommand.self,
+            TopicConsumeCommand.self, TopicDeleteCommand.self, TopicRepairCommand.self, TopicBenchCommand.self,
         ]
     )
 }
@@ -34,13 +35,23 @@ struct DataFolderOption: ParsableArguments {
 
 /// Prints log errors with a hint and maps them to exit codes (64 for a bad argument, 1 otherwise).
 enum TopicErrors {
-    static func run<T>(data: String, _ body: () async throws(LogError) -> T) async throws -> T {
+    /// `repairHint`: a damaged partition is named with the command that cuts it (for the producer, which refuses it).
+    static func run<T>(data: String, repairHint: Bool = false, _ body: () async throws(LogError) -> T) async throws
+        -> T
+    {
         do {
             return try await body()
         } catch {
             var message = "error: \(error.message)"
             if error.code == .topicNotFound, let name = error.message.split(separator: "'").dropFirst().first {
                 message += "; create it with: flywheel topic create \(name) --partitions 4 --data \(data)"
+            }
+            if repairHint, error.code == .corrupt, let damage = error.cause as? LogDamage, let topic = damage.topic,
+                let partition = damage.partition
+            {
+                message +=
+                    "; to drop the damaged record and every later one so that appends can go on (their offsets are "
+                    + "then reused), run: flywheel topic repair \(topic) --partition \(partition) --data \(data)"
             }
             FileHandle.standardError.write(Data((message + "\n").utf8))
             throw ExitCode(error.code == .invalidArgument ? 64 : 1)
@@ -57,13 +68,16 @@ struct TopicCreateCommand: AsyncParsableCommand {
             written is never deleted.
 
             Example:
-              flywheel topic create events --partitions 4 --retention-bytes 1GiB --retention 7d --data data/
+              flywheel topic create events --partitions 4 \\
+                --retention-bytes 1GiB --retention 7d --data data/
             """)
 
     @Argument(help: "Topic name: 1 to 200 of A-Z a-z 0-9 . _ - (not starting with a dot).")
     var name: String
 
-    @Option(help: "Number of partitions (1 to 10000); records are routed to one by their key's hash.")
+    @Option(
+        parsing: .unconditional,
+        help: "Number of partitions (1 to 10000); records are routed to one by their key's hash.")
     var partitions: Int = 1
 
     @Option(help: ArgumentHelp("Keep at most this much data per partition, e.g. 512MiB, 1GiB.", valueName: "size"))
@@ -96,11 +110,22 @@ struct TopicCreateCommand: AsyncParsableCommand {
             topic.retentionMillis = millis
         }
         do throws(LogError) {
-            try topic.validate()
+            try topic.validate(label: Self.flag)
         } catch {
             throw ValidationError(error.message)
         }
         return topic
+    }
+
+    /// The flag that sets `setting`, for messages.
+    static func flag(_ setting: TopicSetting) -> String {
+        switch setting {
+        case .partitions: "--partitions"
+        case .segmentBytes: "--segment-bytes"
+        case .retentionBytes: "--retention-bytes"
+        case .retentionMillis: "--retention"
+        case .indexIntervalBytes, .createdMillis: setting.key
+        }
     }
 
     func validate() throws { _ = try topic() }
@@ -116,15 +141,23 @@ struct TopicCreateCommand: AsyncParsableCommand {
 
 struct TopicListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "List the topics with their partitions, records and bytes.")
+        commandName: "list", abstract: "List the topics with their partitions, records and bytes.",
+        discussion: """
+            A topic that cannot be read (a bad topic.json) is reported on standard error after the list of the \
+            others, and the exit status is then 1.
+
+            Example:
+              flywheel topic list --data data/
+            """)
 
     @OptionGroup var data: DataFolderOption
 
     func run() async throws {
-        let text = try await TopicErrors.run(data: data.path) { () throws(LogError) in
-            try TopicReport.list(EmbeddedLog(directory: data.path))
-        }
+        let (text, problems) = TopicReport.list(EmbeddedLog(directory: data.path))
         print(text)
+        guard !problems.isEmpty else { return }
+        FileHandle.standardError.write(Data(problems.map { "error: \($0)\n" }.joined().utf8))
+        throw ExitCode(1)
     }
 }
 
@@ -132,7 +165,12 @@ struct TopicDescribeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "describe",
         abstract: "Show a topic's settings and, per partition, start and end offsets, records, segments and bytes.",
-        discussion: "START is the oldest offset retention kept; END (the high watermark) is the next offset to write.")
+        discussion: """
+            START is the oldest offset retention kept; END (the high watermark) is the next offset to write.
+
+            Example:
+              flywheel topic describe events --data data/
+            """)
 
     @Argument(help: "Topic name.")
     var name: String
@@ -149,7 +187,11 @@ struct TopicDescribeCommand: AsyncParsableCommand {
 
 struct TopicDeleteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "delete", abstract: "Delete a topic and all its data (refused while a producer writes to it).")
+        commandName: "delete", abstract: "Delete a topic and all its data (refused while a producer writes to it).",
+        discussion: """
+            Example:
+              flywheel topic delete events --data data/
+            """)
 
     @Argument(help: "Topic name.")
     var name: String

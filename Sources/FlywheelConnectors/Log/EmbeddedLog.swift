@@ -55,15 +55,27 @@ public struct EmbeddedLog: Sendable {
         return topic
     }
 
-    /// The topics of the data folder, by name. A missing data folder has none.
+    /// The topics of the data folder, by name. A missing data folder has none. Fails on the first topic whose
+    /// `topic.json` is bad; `topicEntries()` reads past it.
     public func topics() throws(LogError) -> [Topic] {
+        try topicEntries().map { (entry) throws(LogError) in try entry.settings.get() }
+    }
+
+    /// Every topic folder of the data folder (one holding a `topic.json`), by name, with its settings or the error
+    /// reading them, so that one bad topic hides no other. A missing data folder has none.
+    public func topicEntries() -> [(name: String, settings: Result<Topic, LogError>)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        var topics: [Topic] = []
+        var entries: [(name: String, settings: Result<Topic, LogError>)] = []
         for name in names.sorted() where !name.hasPrefix(".") {
             let metadata = (folder(of: name) as NSString).appendingPathComponent(Self.metadataFile)
-            if LogFile.fileExists(metadata) { topics.append(try topic(named: name)) }
+            guard LogFile.fileExists(metadata) else { continue }
+            do throws(LogError) {
+                entries.append((name, .success(try topic(named: name))))
+            } catch {
+                entries.append((name, .failure(error)))
+            }
         }
-        return topics
+        return entries
     }
 
     /// The settings of topic `name`.
@@ -73,19 +85,7 @@ public struct EmbeddedLog: Sendable {
         guard let data = FileManager.default.contents(atPath: metadata) else {
             throw LogError(.topicNotFound, "topic '\(name)' not found in \(directory)")
         }
-        let topic: Topic
-        do {
-            topic = try JSONDecoder().decode(Topic.self, from: data)
-        } catch {
-            throw LogError(.corrupt, "\(metadata) is not a valid topic file: \(error)", cause: error)
-        }
-        guard topic.formatVersion == Topic.formatVersion, topic.name == name else {
-            throw LogError(
-                .corrupt,
-                "\(metadata): format version \(topic.formatVersion) and name '\(topic.name)' where "
-                    + "version \(Topic.formatVersion) and '\(name)' were expected")
-        }
-        return topic
+        return try TopicFile.decode(data, path: metadata, name: name)
     }
 
     /// Opens every partition of topic `name` with the durability and access settings of `access` (segment size
@@ -98,13 +98,36 @@ public struct EmbeddedLog: Sendable {
         return try TopicLog(topic: topic, directory: folder(of: name), access: access)
     }
 
-    /// Deletes topic `name` and all its data. Refused while a process writes to one of its partitions.
-    public func deleteTopic(named name: String) throws(LogError) {
+    /// Cuts partition `partition` of topic `name` at the damage in its newest segment, if there is any: the damaged
+    /// record and every later one in that segment are removed, and the next records appended take their offsets.
+    /// Returns what was cut (nil when the tail was whole). Refused while a process writes to the partition.
+    public func repairPartition(_ name: String, partition: Int) throws(LogError) -> RecoveryReport? {
         let topic = try topic(named: name)
+        guard partition >= 0 && partition < topic.partitions else {
+            throw LogError(
+                .invalidArgument, "topic '\(name)' has partitions 0 to \(topic.partitions - 1), not \(partition)")
+        }
+        var access = PartitionLogOptions()
+        access.cutDamage = true
+        access.warn = { _ in }
+        let folder = (folder(of: name) as NSString).appendingPathComponent(String(partition))
+        let log = try PartitionLog(directory: folder, options: topic.partitionOptions(access))
+        try log.close()
+        return log.lastRecovery
+    }
+
+    /// Deletes topic `name` and all its data. Refused while a process writes to one of its partitions.
+    /// A topic whose `topic.json` is bad can be deleted too: the partition folders present are locked.
+    public func deleteTopic(named name: String) throws(LogError) {
+        try Topic.validate(name: name)
         let target = folder(of: name)
+        guard LogFile.fileExists((target as NSString).appendingPathComponent(Self.metadataFile)) else {
+            throw LogError(.topicNotFound, "topic '\(name)' not found in \(directory)")
+        }
+        let partitions = ((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).compactMap { Int($0) }
         var locks: [Int32] = []
         defer { for fd in locks { close(fd) } }
-        for partition in 0..<topic.partitions {
+        for partition in partitions.sorted() {
             let lock = (target as NSString).appendingPathComponent("\(partition)/.lock")
             guard let fd = try? LogFile.tryLock(lock) else {
                 throw LogError(

@@ -25,7 +25,9 @@ extension PartitionLog {
     /// their frames fit in `maxBytes` and there are fewer than `maxRecords`, all from one segment.
     ///
     /// An empty result means `offset` is at (or past) the high watermark. An offset before the log start is
-    /// `LogError.Code.offsetOutOfRange`. Every frame's checksum is verified. Safe to call from any task.
+    /// `LogError.Code.offsetOutOfRange`. Every frame's checksum is verified: a damaged record is a `.corrupt` error
+    /// naming its offset (with the `LogDamage` as `cause` when the damage is in the newest segment); the records
+    /// before it are returned by calls that start before it. Safe to call from any task.
     public func read(from offset: Int64, maxBytes: Int = 1 << 20, maxRecords: Int = .max) throws(LogError)
         -> [LogRecord]
     {
@@ -59,7 +61,8 @@ extension PartitionLog {
                 switch RecordFrame.check(bytes, at: at) {
                 case .valid(let frameBytes, let frameOffset, let timestamp):
                     guard frameOffset == next else {
-                        throw corrupt(plan.segment, position + at, "offset \(frameOffset) where \(next) was expected")
+                        throw corrupt(
+                            plan.segment, next, position + at, "offset \(frameOffset) where \(next) was expected")
                     }
                     if frameOffset >= offset {
                         if delivered > 0 && taken + frameBytes > maxBytes { break reading }
@@ -74,12 +77,12 @@ extension PartitionLog {
                     if at == 0 { needed = bytesNeeded }
                     break frames
                 case .corrupt(let reason):
-                    throw corrupt(plan.segment, position + at, reason)
+                    throw corrupt(plan.segment, next, position + at, reason)
                 }
             }
             if needed > 0 {
                 guard position + needed <= plan.limit else {
-                    throw corrupt(plan.segment, position, "frame runs past the valid end")
+                    throw corrupt(plan.segment, next, position, "frame runs past the valid end")
                 }
                 buffer.deallocate()
                 buffer = .allocate(byteCount: needed, alignment: 16)
@@ -98,6 +101,9 @@ extension PartitionLog {
                 throw LogError(.offsetOutOfRange, "offset \(offset) is before the log start \(start) of \(directory)")
             }
             guard offset < state.highWatermark else { return nil }
+            if let damage = state.damage, offset >= damage.offset {
+                throw LogError(.corrupt, "\(directory): \(damage)", cause: damage)
+            }
             var low = 0
             var high = state.segments.count
             while low < high {
@@ -121,7 +127,8 @@ extension PartitionLog {
             value: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<end]))
     }
 
-    private func corrupt(_ segment: Segment, _ position: Int, _ reason: String) -> LogError {
-        LogError(.corrupt, "\(segment.logPath): damaged record at byte \(position): \(reason)")
+    private func corrupt(_ segment: Segment, _ offset: Int64, _ position: Int, _ reason: String) -> LogError {
+        let damage = LogDamage(offset: offset, path: segment.logPath, position: position, reason: reason)
+        return LogError(.corrupt, "\(directory): \(damage)", cause: damage)
     }
 }

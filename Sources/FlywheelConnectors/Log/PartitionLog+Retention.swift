@@ -40,7 +40,8 @@ extension PartitionLog {
     /// For a read-only log: picks up the records and segments a writer (in another process) has added since, and
     /// forgets the segments its retention deleted. Returns the new high watermark.
     ///
-    /// A partial frame at the end (a write in progress) is not read until it is whole.
+    /// A partial frame at the end (a write in progress) is not read until it is whole. Damage found in the newest
+    /// segment is kept in `damage` (and reads fail at its offset) until a repair replaces the damaged bytes.
     @discardableResult
     public func refresh() throws(LogError) -> Int64 {
         try state.withLock { (state) throws(LogError) -> Int64 in
@@ -48,28 +49,29 @@ extension PartitionLog {
             let bases = Self.segmentBases(in: directory)
             let listed = Set(bases)
             state.segments.removeAll { !listed.contains($0.baseOffset) }
-            if let last = state.segments.last { try extend(last) }
+            var damage: LogDamage?
+            if let last = state.segments.last {
+                let fileSize = try LogFile.size(last.fd, path: last.logPath)
+                if fileSize > last.size || state.damage != nil {
+                    damage = try last.extend(to: fileSize, indexInterval: options.indexIntervalBytes)
+                }
+            }
             let known = state.segments.last?.baseOffset ?? -1
             for base in bases where base > known {
                 guard let segment = try? Segment.open(in: directory, base: base, writable: false) else { break }
-                _ = try segment.recover(indexInterval: options.indexIntervalBytes, repair: false)
+                if case .damaged(let found) = try segment.recover(
+                    indexInterval: options.indexIntervalBytes, repair: false)
+                {
+                    damage = found
+                } else {
+                    damage = nil
+                }
                 state.segments.append(segment)
             }
-            state.highWatermark = state.segments.last?.nextOffset ?? state.highWatermark
+            state.damage = damage
+            state.highWatermark = damage.map { $0.offset + 1 } ?? state.segments.last?.nextOffset ?? state.highWatermark
             state.durableOffset = state.highWatermark
             return state.highWatermark
         }
-    }
-
-    /// Reads the frames appended to `segment` since it was last scanned.
-    private func extend(_ segment: Segment) throws(LogError) {
-        let fileSize = try LogFile.size(segment.fd, path: segment.logPath)
-        guard fileSize > segment.size else { return }
-        let scan = try segment.scan(
-            from: segment.size, offset: segment.nextOffset, to: fileSize, indexInterval: options.indexIntervalBytes)
-        segment.index.append(contentsOf: scan.entries)
-        segment.size = scan.validEnd
-        segment.nextOffset = scan.nextOffset
-        segment.maxTimestamp = max(segment.maxTimestamp, scan.maxTimestamp)
     }
 }

@@ -16,6 +16,8 @@ public final class PartitionLog: Sendable {
         var lastSync: ContinuousClock.Instant
         var closed = false
         var recovery: RecoveryReport?
+        /// Damage in the newest segment of a read-only log: reads at `damage.offset` and after fail.
+        var damage: LogDamage?
     }
 
     /// The partition folder.
@@ -28,9 +30,12 @@ public final class PartitionLog: Sendable {
     /// Opens (creating the folder if needed, unless read-only) the partition in `directory`.
     ///
     /// A writable open takes the writer lock, then checks the tail of the newest segment from its last index
-    /// entry: a partial or corrupt frame and everything after it is cut off (reported through
-    /// `options.warn` and `lastRecovery`). Older segments are trusted; only their tails are scanned to learn
-    /// their newest timestamps. Retention is then applied.
+    /// entry: a torn tail (an incomplete last frame, or zero bytes to the end) is cut off (reported through
+    /// `options.warn` and `lastRecovery`); damage (a whole frame with a wrong checksum, or a bad frame followed by
+    /// valid ones) is never cut, unless `options.cutDamage`: the open fails with a `.corrupt` error whose `cause`
+    /// is the `LogDamage`, since appending would reuse the offsets of acknowledged records. A read-only open of a
+    /// damaged partition succeeds: `damage` names it, and reads fail at its offset. Older segments are trusted;
+    /// only their tails are scanned to learn their newest timestamps. Retention is then applied.
     public init(directory: String, options: PartitionLogOptions = PartitionLogOptions()) throws(LogError) {
         self.directory = directory
         self.options = options
@@ -48,12 +53,14 @@ public final class PartitionLog: Sendable {
             lockFD = fd
         }
         do throws(LogError) {
-            let (segments, recovery) = try Self.openSegments(in: directory, options: options)
+            let (segments, recovery, damage) = try Self.openSegments(in: directory, options: options)
             let end = segments.last?.nextOffset ?? 0
+            // A damaged partition's high watermark includes the damaged offset, so that readers reach it and fail.
+            let highWatermark = damage.map { $0.offset + 1 } ?? end
             state = Mutex(
                 State(
-                    segments: segments, highWatermark: end, durableOffset: end, lastSync: .now,
-                    recovery: recovery))
+                    segments: segments, highWatermark: highWatermark, durableOffset: highWatermark, lastSync: .now,
+                    recovery: recovery, damage: damage))
             if let recovery { options.warn("recovered \(recovery)") }
             if !options.readOnly { try applyRetention() }
         } catch {
@@ -73,26 +80,28 @@ public final class PartitionLog: Sendable {
     }
 
     private static func openSegments(in directory: String, options: PartitionLogOptions) throws(LogError)
-        -> ([Segment], RecoveryReport?)
+        -> ([Segment], RecoveryReport?, LogDamage?)
     {
         let bases = segmentBases(in: directory)
         let writable = !options.readOnly
         if bases.isEmpty {
-            guard writable else { return ([], nil) }
+            guard writable else { return ([], nil, nil) }
             let first = try Segment.create(in: directory, base: 0)
             LogFile.syncDirectory(directory)
-            return ([first], nil)
+            return ([first], nil, nil)
         }
         var segments: [Segment] = []
         var recovery: RecoveryReport?
+        var damage: LogDamage?
         for (position, base) in bases.enumerated() {
             let segment = try Segment.open(in: directory, base: base, writable: writable)
             let isLast = position == bases.count - 1
-            let report = try segment.recover(indexInterval: options.indexIntervalBytes, repair: writable && isLast)
-            if let report, !isLast {
+            let tail = try segment.recover(
+                indexInterval: options.indexIntervalBytes, repair: writable && isLast, cutDamage: options.cutDamage)
+            if !isLast, tail.problem != nil {
                 // Older segments were flushed when rolled: damage there is not a torn write. Keep the file whole
                 // so that reads of the damaged records fail loudly, while later offsets stay readable.
-                options.warn("damaged segment \(report.path): \(report.reason) at byte \(report.validBytes)")
+                options.warn("damaged segment \(segment.logPath): \(tail.problem ?? "") at byte \(segment.size)")
                 segment.size = try LogFile.size(segment.fd, path: segment.logPath)
                 segment.nextOffset = bases[position + 1]
             } else if !isLast && segment.nextOffset != bases[position + 1] {
@@ -101,14 +110,28 @@ public final class PartitionLog: Sendable {
                     "\(segment.logPath) ends at offset \(segment.nextOffset) but the next segment starts "
                         + "at \(bases[position + 1])")
             }
-            if isLast { recovery = report }
+            if isLast, case .torn(let report) = tail { recovery = report }
+            if isLast, case .damaged(let found) = tail {
+                guard !writable else {
+                    throw LogError(
+                        .corrupt,
+                        "\(directory): \(found); nothing can be appended here, since the next record would take "
+                            + "an offset that an acknowledged record holds. The records before offset "
+                            + "\(found.offset) can still be read", cause: found)
+                }
+                damage = found
+            }
             segments.append(segment)
         }
-        return (segments, recovery)
+        return (segments, recovery, damage)
     }
 
-    /// The report of the repair done at open, if the newest segment's tail was torn or corrupt.
+    /// The report of the repair done at open, if the newest segment's tail was torn (or damaged and cut with
+    /// `options.cutDamage`).
     public var lastRecovery: RecoveryReport? { state.withLock { $0.recovery } }
+
+    /// The damage found in the newest segment of a read-only log (at open or by `refresh()`); nil when none.
+    public var damage: LogDamage? { state.withLock { $0.damage } }
 
     /// The oldest stored offset, the high watermark, sizes and segment count.
     public var stats: PartitionStats {

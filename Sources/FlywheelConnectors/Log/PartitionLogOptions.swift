@@ -30,6 +30,9 @@ public struct PartitionLogOptions: Sendable {
     public var retentionBytes: Int?
     /// Whole old segments whose newest record is older than this (milliseconds) are deleted; nil keeps them.
     public var retentionMillis: Int64?
+    /// For a writable open: cut damage off the newest segment like a torn tail (the records from the damaged one on
+    /// are lost, and their offsets go to the next records appended) instead of refusing to open. For repairs only.
+    public var cutDamage = false
     /// Read-only: no lock, no repair, no retention; `refresh()` picks up what a writer in another process adds.
     public var readOnly = false
     /// The wall clock in milliseconds since the Unix epoch, used for retention by age.

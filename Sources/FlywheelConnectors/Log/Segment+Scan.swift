@@ -23,13 +23,34 @@ extension Segment {
         var nextOffset: Int64
         var maxTimestamp = Int64.min
         var problem: String?
+        /// The problem is a frame announcing more bytes than the file holds.
+        var incomplete = false
         var entries: [IndexEntry] = []
     }
 
+    /// What `recover` found at the end of the valid frames.
+    enum Tail {
+        /// Every byte of the file is a valid frame.
+        case clean
+        /// An incomplete last frame or zero bytes to the end: what a crash in the middle of an append leaves.
+        case torn(RecoveryReport)
+        /// A whole frame that is wrong, or a bad frame followed by valid ones.
+        case damaged(LogDamage)
+
+        /// What was wrong, for a warning; nil when clean.
+        var problem: String? {
+            switch self {
+            case .clean: nil
+            case .torn(let report): report.reason
+            case .damaged(let damage): damage.reason
+            }
+        }
+    }
+
     /// Scans the tail of the segment from its last usable index entry, rebuilding missing index entries, and
-    /// sets `size` and `nextOffset` to the end of the valid frames. With `repair`, a bad tail is cut off the
-    /// file; otherwise (read-only) reading simply stops there. Returns a report when the tail was not valid.
-    func recover(indexInterval: Int, repair: Bool) throws(LogError) -> RecoveryReport? {
+    /// sets `size` and `nextOffset` to the end of the valid frames. A torn tail is cut off the file with
+    /// `repair` (read-only, reading simply stops there); damage is never cut unless `cutDamage` is set too.
+    func recover(indexInterval: Int, repair: Bool, cutDamage: Bool = false) throws(LogError) -> Tail {
         let fileSize = try LogFile.size(fd, path: logPath)
         var scan: Scan
         while true {
@@ -51,16 +72,33 @@ extension Segment {
         lastIndexedPosition = Int(index.last?.position ?? 0)
         guard let problem = scan.problem else {
             if repair && (rebuilt || indexNeedsRewrite()) { try rewriteIndex() }
-            return nil
+            return .clean
         }
-        if repair {
+        let torn = try isTorn(scan, end: fileSize)
+        if repair && (torn || cutDamage) {
             try LogFile.truncate(fd, to: scan.validEnd, path: logPath)
             try LogFile.sync(fd, path: logPath)
             try rewriteIndex()
         }
-        return RecoveryReport(
-            path: logPath, validBytes: scan.validEnd, truncatedBytes: repair ? fileSize - scan.validEnd : 0,
-            reason: problem)
+        guard torn || (repair && cutDamage) else {
+            return .damaged(LogDamage(offset: scan.nextOffset, path: logPath, position: scan.validEnd, reason: problem))
+        }
+        return .torn(
+            RecoveryReport(
+                path: logPath, validBytes: scan.validEnd, truncatedBytes: repair ? fileSize - scan.validEnd : 0,
+                reason: torn ? problem : "damaged record at offset \(scan.nextOffset): \(problem)"))
+    }
+
+    /// Reads the frames appended since the segment was last scanned (by a writer in another process). Returns the
+    /// damage found, or nil when the new bytes are valid frames, possibly followed by a write in progress.
+    func extend(to fileSize: Int, indexInterval: Int) throws(LogError) -> LogDamage? {
+        let scan = try scan(from: size, offset: nextOffset, to: fileSize, indexInterval: indexInterval)
+        index.append(contentsOf: scan.entries)
+        size = scan.validEnd
+        nextOffset = scan.nextOffset
+        maxTimestamp = max(maxTimestamp, scan.maxTimestamp)
+        guard let problem = scan.problem, try !isTorn(scan, end: fileSize) else { return nil }
+        return LogDamage(offset: scan.nextOffset, path: logPath, position: scan.validEnd, reason: problem)
     }
 
     private func indexNeedsRewrite() -> Bool {
@@ -117,6 +155,7 @@ extension Segment {
             case .incomplete(let needed):
                 if chunkStart + at + needed > end {
                     scan.problem = "partial record (\(end - chunkStart - at) of \(needed) bytes)"
+                    scan.incomplete = true
                     return .done
                 }
                 return at == 0 ? .grow(needed) : .done

@@ -49,23 +49,19 @@ public struct Topic: Sendable, Equatable, Codable {
         StableHash.shard(of: key, count: partitions)
     }
 
-    /// Checks the name (1 to 200 of `A-Z a-z 0-9 . _ -`, not starting with a dot) and the numbers.
-    public func validate() throws(LogError) {
+    /// Checks the name (1 to 200 of `A-Z a-z 0-9 . _ -`, not starting with a dot) and that every number is within
+    /// the bounds of `TopicSetting`; `label` says how a setting is called in the message (a key of `topic.json`
+    /// or a flag of `topic create`).
+    public func validate(label: (TopicSetting) -> String = { $0.key }) throws(LogError) {
         try Self.validate(name: name)
-        guard partitions >= 1 && partitions <= 10_000 else {
-            throw LogError(.invalidArgument, "partitions must be between 1 and 10000, got \(partitions)")
-        }
-        guard segmentBytes >= 1024 && segmentBytes <= Int(UInt32.max) else {
-            throw LogError(.invalidArgument, "segment size must be between 1KiB and 4GiB, got \(segmentBytes) bytes")
-        }
-        guard indexIntervalBytes >= 1 else {
-            throw LogError(.invalidArgument, "index interval must be positive, got \(indexIntervalBytes)")
-        }
-        if let retentionBytes, retentionBytes < 0 {
-            throw LogError(.invalidArgument, "retention bytes must not be negative")
-        }
-        if let retentionMillis, retentionMillis <= 0 {
-            throw LogError(.invalidArgument, "retention time must be positive")
+        let values: [(TopicSetting, Int64?)] = [
+            (.partitions, Int64(partitions)), (.segmentBytes, Int64(segmentBytes)),
+            (.indexIntervalBytes, Int64(indexIntervalBytes)), (.retentionBytes, retentionBytes.map(Int64.init)),
+            (.retentionMillis, retentionMillis), (.createdMillis, createdMillis),
+        ]
+        for (setting, value) in values {
+            guard let value, !setting.bounds.contains(value) else { continue }
+            throw LogError(.invalidArgument, "\(label(setting)) must be \(setting.boundsText), got \(value)")
         }
     }
 

@@ -41,14 +41,16 @@ public struct TopicBenchResult: Sendable {
 /// Measures append and read throughput of one partition in a temporary data folder.
 public enum TopicBenchJob {
     /// Appends `records` records with a 16-byte key and a `size`-byte value in batches of about `batchBytes`,
-    /// flushing per `fsync` (default: each batch), then reads them back twice. The folder is removed after.
+    /// flushing per `fsync` (default: each batch), then reads them back twice.
+    ///
+    /// It runs in `directory`, which must be empty or new (its parent must exist), or else in a new temporary
+    /// folder, and removes only what it created: the folder when it made it, otherwise the topic in it.
     public static func run(
         records: Int, size: Int, batchBytes: Int = 1 << 20, fsync: FsyncPolicy = .everyBatch, directory: String? = nil
     ) throws(LogError) -> TopicBenchResult {
-        let root =
-            directory ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("flywheel-topic-bench-\(getpid())")
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let log = EmbeddedLog(directory: root)
+        let workspace = try BenchFolder(directory)
+        defer { workspace.remove() }
+        let log = EmbeddedLog(directory: workspace.path)
         try log.createTopic(Topic(name: "bench", partitions: 1, segmentBytes: 256 << 20))
         var access = PartitionLogOptions()
         access.fsync = fsync
@@ -98,5 +100,47 @@ public enum TopicBenchJob {
         case .interval(let interval): "every \(interval)"
         case .never: "never"
         }
+    }
+}
+
+/// The folder a bench runs in, and what of it the bench created (so that only that is removed).
+private struct BenchFolder {
+    let path: String
+    let created: Bool
+
+    init(_ directory: String?) throws(LogError) {
+        guard let directory else {
+            var template = Array(
+                (NSTemporaryDirectory() as NSString).appendingPathComponent("flywheel-topic-bench-XXXXXX").utf8CString)
+            guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+                throw LogError(.writeFailed, "cannot create a temporary folder: \(LogFile.errnoText())")
+            }
+            path = String(cString: made)
+            created = true
+            return
+        }
+        path = directory
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            guard isDirectory.boolValue, entries.isEmpty else {
+                throw LogError(
+                    .invalidArgument,
+                    "--dir \(directory) is not an empty folder; the bench writes a topic there and removes it "
+                        + "afterwards, so give an empty or a new folder")
+            }
+            created = false
+        } else {
+            guard Foundation.mkdir(directory, 0o755) == 0 else {
+                throw LogError(.writeFailed, "cannot create --dir \(directory): \(LogFile.errnoText())")
+            }
+            created = true
+        }
+    }
+
+    /// Removes the folder if the bench created it, else the topic it wrote there.
+    func remove() {
+        let target = created ? path : (path as NSString).appendingPathComponent("bench")
+        try? FileManager.default.removeItem(atPath: target)
     }
 }

@@ -27,6 +27,11 @@ public struct TopicConsumeOptions: Sendable {
     public var printKey = false
     /// How often a following consumer looks for new records.
     public var pollInterval = Duration.milliseconds(100)
+    /// Called with a one-line message when records were deleted by retention before they were read (default:
+    /// standard error).
+    public var warn: @Sendable (String) -> Void = { message in
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
 
     public init(dataDirectory: String, topic: String) {
         self.dataDirectory = dataDirectory
@@ -37,6 +42,10 @@ public struct TopicConsumeOptions: Sendable {
 /// Prints the records of a topic, one value per line, from a read-only view (it never blocks or repairs a writer).
 public enum TopicConsumeJob {
     /// Runs the consumer, writing to file descriptor `output`; returns the number of records printed.
+    ///
+    /// A damaged record stops it with a `.corrupt` error naming the topic, partition and offset, after the records
+    /// before it were written out. Records that retention deleted before they were read (a following consumer
+    /// that lags) are reported through `options.warn`, and reading goes on at the oldest record kept.
     public static func run(_ options: TopicConsumeOptions, output: Int32 = STDOUT_FILENO) async throws(LogError) -> Int
     {
         var access = PartitionLogOptions()
@@ -52,10 +61,16 @@ public enum TopicConsumeJob {
         while printer.printed < limit {
             var progressed = false
             for partition in selected where printer.printed < limit {
-                let partitionLog = log.partitions[partition]
-                let from = max(positions[partition] ?? 0, partitionLog.logStartOffset)
-                let next = try partitionLog.forEachRecord(from: from, maxRecords: limit - printer.printed) { record in
-                    printer.print(record, partition: partition)
+                let from = position(positions[partition] ?? 0, in: log, partition, options)
+                let next: Int64
+                do throws(LogError) {
+                    next = try log.partitions[partition].forEachRecord(from: from, maxRecords: limit - printer.printed)
+                    { record in
+                        printer.print(record, partition: partition)
+                    }
+                } catch {
+                    try printer.flush()
+                    throw TopicLog.naming(error, topic: options.topic, partition: partition)
                 }
                 if let failure = printer.failure { throw failure }
                 progressed = progressed || next != from
@@ -70,6 +85,19 @@ public enum TopicConsumeJob {
         }
         try printer.flush()
         return printer.printed
+    }
+
+    /// Where to read partition `partition` next: `wanted`, or the log start when retention deleted the records
+    /// from `wanted` on before they were read (reported through `options.warn`).
+    private static func position(
+        _ wanted: Int64, in log: TopicLog, _ partition: Int, _ options: TopicConsumeOptions
+    ) -> Int64 {
+        let start = log.partitions[partition].logStartOffset
+        guard wanted < start else { return wanted }
+        options.warn(
+            "topic '\(options.topic)' partition \(partition): offsets \(wanted) to \(start - 1) were deleted by "
+                + "retention before they were read; continuing at offset \(start)")
+        return start
     }
 
     private static func partitions(_ options: TopicConsumeOptions, count: Int) throws(LogError) -> [Int] {

@@ -16,9 +16,27 @@ public final class TopicLog: Sendable {
         var partitions: [PartitionLog] = []
         for partition in 0..<topic.partitions {
             let folder = (directory as NSString).appendingPathComponent(String(partition))
-            partitions.append(try PartitionLog(directory: folder, options: topic.partitionOptions(access)))
+            do throws(LogError) {
+                partitions.append(try PartitionLog(directory: folder, options: topic.partitionOptions(access)))
+            } catch {
+                throw Self.naming(error, topic: topic.name, partition: partition)
+            }
         }
         self.partitions = partitions
+    }
+
+    /// `error` with the topic and partition in its message and in its `LogDamage` cause, if it has one.
+    public static func naming(_ error: LogError, topic: String, partition: Int) -> LogError {
+        guard var damage = error.cause as? LogDamage else { return error }
+        damage.topic = topic
+        damage.partition = partition
+        var named = error
+        let directory = (damage.path as NSString).deletingLastPathComponent + ": "
+        let message =
+            error.message.hasPrefix(directory) ? String(error.message.dropFirst(directory.count)) : error.message
+        named.message = "topic '\(topic)' partition \(partition): " + message
+        named.cause = damage
+        return named
     }
 
     /// The partition of a record with `key`; see `Topic.partition(forKey:)`.

@@ -9,8 +9,11 @@ public struct TopicProduceOptions: Sendable {
     public var inputPath = "-"
     /// The top-level JSON field whose value is the key; lines without it (or not JSON) have no key.
     public var keyField: String?
-    /// A partition's batch is appended once it holds this many bytes (and at the end of the input).
+    /// A partition's batch is appended once it holds this many bytes, once its oldest line has waited `linger`, at
+    /// the end of the input, and on a stop request.
     public var batchBytes = 1 << 20
+    /// How long a line read may wait for more lines before its batch is appended (0: append what each read gave).
+    public var linger = Duration.milliseconds(100)
     public var fsync = FsyncPolicy.everyBatch
     /// Longer lines are skipped and counted.
     public var maxRecordBytes = 16 << 20
@@ -31,8 +34,11 @@ public struct TopicProduceSummary: Sendable {
     /// Records appended to each partition.
     public var perPartition: [Int64] = []
     public var seconds = 0.0
+    /// The signal that stopped the run before the end of its input (0 for `StopSignals.stop()`); nil otherwise.
+    /// Every line read before it was appended.
+    public var stoppedBy: Int32?
 
-    /// Two or three lines for the terminal.
+    /// Two to four lines for the terminal.
     public func text(topic: String) -> String {
         var lines = [
             "produced \(records) records (\(bytes) bytes on disk) to '\(topic)' in \(String(format: "%.2f", seconds)) s; "
@@ -40,6 +46,10 @@ public struct TopicProduceSummary: Sendable {
             "  per partition: "
                 + perPartition.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: "  "),
         ]
+        if let stoppedBy {
+            lines.append(
+                "  stopped by \(signalName(stoppedBy)) before the end of the input; every line read was appended")
+        }
         if emptyLinesSkipped + oversizedLinesSkipped > 0 {
             lines.append(
                 "  skipped \(emptyLinesSkipped) empty lines and \(oversizedLinesSkipped) lines over the size limit")
@@ -48,34 +58,59 @@ public struct TopicProduceSummary: Sendable {
     }
 }
 
+/// "SIGINT", "SIGTERM", "signal N", or "a stop request" for 0.
+public func signalName(_ number: Int32) -> String {
+    switch number {
+    case 0: "a stop request"
+    case SIGINT: "SIGINT"
+    case SIGTERM: "SIGTERM"
+    default: "signal \(number)"
+    }
+}
+
 /// Appends every line of an input to a topic: the key from a JSON field, the partition from the key's hash
 /// (keyless lines round robin), the timestamp from the wall clock, batches of about 1 MiB per partition.
 public enum TopicProduceJob {
-    /// Runs the job. `onAck(partition, highWatermark)` is called after each append returns, i.e. when the records
-    /// before `highWatermark` are acknowledged (durable under `FsyncPolicy.everyBatch`).
+    /// Runs the job until the input ends or `stop` asks to stop, appending every line read before it returns.
+    /// `onAck(partition, highWatermark)` is called after each append returns, i.e. when the records before
+    /// `highWatermark` are acknowledged (durable under `FsyncPolicy.everyBatch`).
+    ///
+    /// A batch is appended when it reaches `batchBytes`, or `linger` after the first line that is waiting was
+    /// read, so a slow input is appended as it comes; a stop request appends what was read and returns.
     public static func run(
-        _ options: TopicProduceOptions, onAck: ((Int, Int64) -> Void)? = nil
+        _ options: TopicProduceOptions, stop: StopSignals? = nil, onAck: ((Int, Int64) -> Void)? = nil
     ) throws(LogError) -> TopicProduceSummary {
         let started = ContinuousClock.now
         var access = PartitionLogOptions()
         access.fsync = options.fsync
         let log = try EmbeddedLog(directory: options.dataDirectory).open(options.topic, access: access)
-        let reader: LineReader
-        do {
-            reader = LineReader(
-                source: try ByteSource(path: options.inputPath), maxLineBytes: options.maxRecordBytes)
-        } catch {
-            throw LogError(.readFailed, error.message, cause: error)
-        }
+        let input = try ProduceInput(path: options.inputPath, maxLineBytes: options.maxRecordBytes)
         var state = ProduceState(log: log, options: options)
-        var more = true
-        while more {
-            do {
-                more = try reader.read(maxLines: 256) { _, content in state.add(content) }
-            } catch {
-                throw LogError(.readFailed, error.message, cause: error)
+        /// When the lines waiting in the batches must be appended; nil while none wait.
+        var deadline: ContinuousClock.Instant?
+        reading: while true {
+            let timeout = deadline.map { max(.zero, $0 - .now) }
+            let outcome = try input.next(timeout: timeout, wakeFD: stop?.wakeFD ?? -1) { state.add($0) }
+            switch outcome {
+            case .end, .stopped:
+                try state.flush(final: true, onAck: onAck)
+                if outcome == .stopped { state.summary.stoppedBy = stop?.stopSignal ?? 0 }
+                break reading
+            case .timeout:
+                try state.flush(final: true, onAck: onAck)
+                deadline = nil
+            case .lines:
+                try state.flush(final: false, onAck: onAck)
+                if !state.hasWaitingLines {
+                    deadline = nil
+                } else if deadline == nil {
+                    deadline = .now + options.linger
+                }
+                if let due = deadline, due <= .now {
+                    try state.flush(final: true, onAck: onAck)
+                    deadline = nil
+                }
             }
-            try state.flush(final: !more, onAck: onAck)
         }
         try log.close()
         state.summary.seconds = (ContinuousClock.now - started) / .seconds(1)
@@ -140,7 +175,10 @@ private struct ProduceState {
         }
     }
 
-    /// Appends the batches that are full, or all of them at the end of the input.
+    /// True when a batch holds lines not appended yet.
+    var hasWaitingLines: Bool { batches.contains { !$0.isEmpty } }
+
+    /// Appends the batches that are full, or all of them (`final`: at the end, on a stop or when they lingered).
     mutating func flush(final: Bool, onAck: ((Int, Int64) -> Void)?) throws(LogError) {
         for partition in batches.indices {
             let due = final ? !batches[partition].isEmpty : batches[partition].byteCount >= options.batchBytes

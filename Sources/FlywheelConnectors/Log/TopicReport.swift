@@ -3,26 +3,34 @@ import FlywheelSignals
 
 /// The text of `flywheel topic list` and `flywheel topic describe`, read without taking any lock.
 public enum TopicReport {
-    /// One line per topic: name, partitions, records, bytes, retention.
-    public static func list(_ log: EmbeddedLog) throws(LogError) -> String {
-        let topics = try log.topics()
-        guard !topics.isEmpty else { return "no topics in \(log.directory)" }
+    /// One line per topic that can be read (name, partitions, records, bytes, retention), and one message per
+    /// topic that cannot (a bad `topic.json`, a partition that cannot be opened), so that one bad topic hides no
+    /// other.
+    public static func list(_ log: EmbeddedLog) -> (text: String, problems: [String]) {
         var rows = [["TOPIC", "PARTITIONS", "RECORDS", "BYTES", "RETENTION"]]
-        for topic in topics {
-            let stats = try partitionStats(log, topic.name)
-            rows.append([
-                topic.name, String(topic.partitions), String(stats.reduce(0) { $0 + $1.recordCount }),
-                String(stats.reduce(0) { $0 + $1.sizeBytes }), retention(topic),
-            ])
+        var problems: [String] = []
+        for (name, settings) in log.topicEntries() {
+            do throws(LogError) {
+                let topic = try settings.get()
+                let stats = try partitionStats(log, topic.name)
+                rows.append([
+                    topic.name, String(topic.partitions), String(stats.reduce(0) { $0 + $1.recordCount }),
+                    String(stats.reduce(0) { $0 + $1.sizeBytes }), retention(topic),
+                ])
+            } catch {
+                problems.append("topic '\(name)' cannot be read: \(error.message)")
+            }
         }
-        return table(rows)
+        guard rows.count > 1 else { return ("no topics in \(log.directory)", problems) }
+        return (table(rows), problems)
     }
 
     /// The topic's settings, then one line per partition: start and end offsets, records, segments, bytes, newest
-    /// timestamp.
+    /// timestamp; then the damage found in the newest segments, if any.
     public static func describe(_ log: EmbeddedLog, topic name: String) throws(LogError) -> String {
         let topic = try log.topic(named: name)
-        let stats = try partitionStats(log, name)
+        let partitions = try open(log, name).partitions
+        let stats = partitions.map(\.stats)
         var rows = [["PARTITION", "START", "END", "RECORDS", "SEGMENTS", "BYTES", "NEWEST"]]
         for (partition, stat) in stats.enumerated() {
             rows.append([
@@ -42,13 +50,22 @@ public enum TopicReport {
             "  created \(EventTime(millis: topic.createdMillis).rfc3339)",
             "",
         ]
-        return (header + [table(rows)]).joined(separator: "\n")
+        let damage = partitions.enumerated().compactMap { partition, log in
+            log.damage.map {
+                "partition \(partition): \($0); producers refuse it until it is repaired (see flywheel topic repair --help)"
+            }
+        }
+        return (header + [table(rows)] + (damage.isEmpty ? [] : [""] + damage)).joined(separator: "\n")
+    }
+
+    private static func open(_ log: EmbeddedLog, _ name: String) throws(LogError) -> TopicLog {
+        var access = PartitionLogOptions()
+        access.readOnly = true
+        return try log.open(name, access: access)
     }
 
     private static func partitionStats(_ log: EmbeddedLog, _ name: String) throws(LogError) -> [PartitionStats] {
-        var access = PartitionLogOptions()
-        access.readOnly = true
-        return try log.open(name, access: access).partitions.map(\.stats)
+        try open(log, name).partitions.map(\.stats)
     }
 
     private static func retention(_ topic: Topic) -> String {
