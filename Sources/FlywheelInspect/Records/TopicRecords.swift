@@ -141,7 +141,7 @@ final class TopicRecords {
                     "topic '\(name)' not found: no data folder \(dataDirectory) "
                         + "(expected the --data folder of flywheel topic create)")
             }
-            let names = ((try? EmbeddedLog(directory: dataDirectory))?.topicEntries() ?? []).map(\.name)
+            let names = EmbeddedLog(directory: dataDirectory).topicEntries().map(\.name)
             let there = names.isEmpty ? "it holds no topics" : "topics there: \(names.joined(separator: ", "))"
             return InspectError(
                 .sourceNotFound, "topic '\(name)' not found in \(dataDirectory); \(there)", cause: error)
