@@ -87,9 +87,15 @@ struct ReplayCommand: AsyncParsableCommand {
         options.outputTopic = outTopic
         options.checkpointInterval = CheckpointInterval.parse(checkpointInterval) ?? .seconds(5)
         options.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+        let stop = ReplayStop()
+        options.stop = stop
+        let trap = SignalTrap(stop)
+        defer { trap.cancel() }
         let meter = ProgressMeter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
-        let result = try await CLIErrors.connector { try await ReplayJob.run(options, progress: meter.report) }
-        meter.clear()
+        defer { meter.clear() }
+        let result = try await CLIErrors.connector(stop: stop) {
+            try await ReplayJob.run(options, progress: meter.report)
+        }
         if result.alreadyFinished {
             print("replay already finished (checkpoint folder \(checkpointDir ?? "")); \(out) is left as it is")
             return
