@@ -76,6 +76,22 @@ struct ReplayResumeTests {
         #expect(try folderBytes(folder.file("straight")) == resumedBytes)
     }
 
+    @Test func severalInputsResumeToTheSameOutput() async throws {
+        let folder = try TemporaryFolder("resume-merged")
+        defer { folder.remove() }
+        let first = try Self.log(in: folder)
+        let second = try Self.log(in: folder, "second.jsonl", seed: 13)
+        var options = ReplayOptions(inputs: [first, second], outputPath: folder.file("out"), parallelism: 3)
+        options.checkpointDir = folder.file("checkpoints")
+        options.checkpointInterval = .events(900)
+        _ = try await ReplayJob.run(options)
+        try FileManager.default.removeItem(atPath: folder.file("checkpoints/finished.json"))
+        let finished = try folderBytes(folder.file("out"))
+        let resumed = try await ReplayJob.run(options)
+        #expect(resumed.resumedFrom != nil)
+        #expect(try folderBytes(folder.file("out")) == finished)
+    }
+
     @Test func folderWithoutJobFileIsNotTakenOver() async throws {
         let folder = try TemporaryFolder("resume-nojob")
         defer { folder.remove() }

@@ -60,7 +60,11 @@ struct IngestLoop {
     /// how many input events had been read.
     mutating func run() async throws {
         do {
-            try await (sources.count == 1 ? runFused() : runMerged())
+            if sources.count == 1 {
+                try await runFused()
+            } else {
+                try await runMerged()
+            }
         } catch let error as ConnectorError where error.code == .interrupted {
             var interrupted = error
             interrupted.message += " after \(state.counters.eventsIn) input events"
