@@ -15,24 +15,39 @@ struct ReplayCLITests {
     }
 
     /// Waits (at most a minute) until `condition` holds; false if it never did.
-    static func waitUntil(_ condition: () -> Bool) -> Bool {
+    static func waitUntil(_ condition: () -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(60)
         while !condition() {
             if Date() > deadline { return false }
-            usleep(10_000)
+            try await Task.sleep(for: .milliseconds(10))
         }
         return true
+    }
+
+    /// Runs `body`, which blocks (it waits for a process), on a Dispatch thread: blocking one of the
+    /// few threads of the cooperative pool would starve the async tests of other suites meanwhile.
+    static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    /// `flywheel ARGUMENTS` run to its end, off the cooperative pool.
+    static func run(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:])
+        async throws -> FlywheelCLI.Result
+    {
+        try await blocking { try FlywheelCLI.run(arguments, directory: directory, environment: environment) }
     }
 
     static func names(in path: String) -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
     }
 
-    @Test func sigintStopsAReplayOfStandardInputWithNothingFinal() throws {
+    @Test func sigintStopsAReplayOfStandardInputWithNothingFinal() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("cli-sigint")
         defer { folder.remove() }
-        let lines = try String(contentsOfFile: try Self.log(in: folder, conversations: 50), encoding: .utf8)
+        let lines = try Data(contentsOf: URL(fileURLWithPath: try Self.log(in: folder, conversations: 50)))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: FlywheelCLI.binary)
         process.arguments = ["replay", "-", "--out", folder.file("out")]
@@ -43,10 +58,13 @@ struct ReplayCLITests {
         process.standardError = errors
         try process.run()
         // Standard input stays open: the replay waits for more lines when the signal comes.
-        input.fileHandleForWriting.write(Data(lines.utf8))
-        let started = Self.waitUntil { Self.names(in: folder.file("out")).count >= RecordKind.allCases.count }
+        input.fileHandleForWriting.write(lines)
+        let started = try await Self.waitUntil {
+            Self.names(in: folder.file("out")).count >= RecordKind.allCases.count
+        }
         kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
+        let waited = Waited(process)
+        try await Self.blocking { waited.process.waitUntilExit() }
         try? input.fileHandleForWriting.close()
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(started)
@@ -67,16 +85,16 @@ struct ReplayCLITests {
             "--checkpoint-interval", "1000events", "--batch-size", "256",
         ]
         let running = try FlywheelCLI.start(arguments)
-        let checkpointed = Self.waitUntil {
+        let checkpointed = try await Self.waitUntil {
             Self.names(in: folder.file("checkpoints")).contains { $0.hasSuffix(".bin") }
         }
         running.send(SIGTERM)
-        let stopped = running.wait()
+        let stopped = try await Self.blocking { running.wait() }
         #expect(checkpointed)
         #expect(!stopped.signaled && stopped.status == 143, "the replay ended before the signal? \(stopped)")
         #expect(stopped.stderr.contains("interrupted by SIGTERM"))
         #expect(stopped.stderr.contains("run the same command again to resume"))
-        let resumed = try FlywheelCLI.run(arguments)
+        let resumed = try await Self.run(arguments)
         #expect(resumed.status == 0, "\(resumed)")
         #expect(resumed.stdout.contains("resumed from checkpoint"))
         _ = try await ReplayJob.run(ReplayOptions(inputs: [log], outputPath: folder.file("expected")))
@@ -92,12 +110,12 @@ struct ReplayCLITests {
             "replay", log, "--out", folder.file("out"), "--checkpoint-dir", folder.file("checkpoints"),
             "--checkpoint-interval", "1000events",
         ]
-        let first = try FlywheelCLI.run(arguments)
+        let first = try await Self.run(arguments)
         try #require(first.status == 0, "\(first)")
         // As if killed after its last checkpoint.
         try FileManager.default.removeItem(atPath: folder.file("checkpoints/finished.json"))
         let total = try #require(first.stdout.split(separator: " ").dropFirst().first.flatMap { Int($0) })
-        let resumed = try FlywheelCLI.run(arguments)
+        let resumed = try await Self.run(arguments)
         #expect(resumed.status == 0, "\(resumed)")
         let lines = resumed.stdout.split(separator: "\n").map(String.init)
         let words = lines.first?.split(separator: " ").map(String.init) ?? []
@@ -121,19 +139,19 @@ struct ReplayCLITests {
         (["replay", "PLAIN", "--out", "OUT"], 1, "input is a directory"),
         (["replay", "LOG", "--out", "OUT", "--checkpoint-dir", "LOG"], 1, "is a file, not a folder"),
     ])
-    func badInvocation(arguments: [String], status: Int32, phrase: String) throws {
+    func badInvocation(arguments: [String], status: Int32, phrase: String) async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("cli-bad")
         defer { folder.remove() }
         try FileManager.default.createDirectory(atPath: folder.file("PLAIN"), withIntermediateDirectories: true)
         let log = try Self.log(in: folder, conversations: 30)
         try FileManager.default.moveItem(atPath: log, toPath: folder.file("LOG"))
-        let setup = try FlywheelCLI.run(
+        let setup = try await Self.run(
             ["replay", "LOG", "--out", "done", "--checkpoint-dir", "CK", "--checkpoint-interval", "100events"],
             directory: folder.path)
         try #require(setup.status == 0, "\(setup)")
         let before = Set(Self.names(in: folder.path))
-        let result = try FlywheelCLI.run(arguments, directory: folder.path)
+        let result = try await Self.run(arguments, directory: folder.path)
         #expect(result.status == status, "\(result)")
         #expect(result.stderr.contains(phrase), "\(result)")
         for leak in ["NSCocoaErrorDomain", "Error Domain", "DecodingError"] {
@@ -143,9 +161,9 @@ struct ReplayCLITests {
         #expect(Set(Self.names(in: folder.path)) == before, "the failed command created files")
     }
 
-    @Test func helpExamplesArePasteableAtSixtyColumns() throws {
+    @Test func helpExamplesArePasteableAtSixtyColumns() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
-        let help = try FlywheelCLI.run(["replay", "--help"], environment: ["COLUMNS": "60"])
+        let help = try await Self.run(["replay", "--help"], environment: ["COLUMNS": "60"])
         let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let start = try #require(lines.firstIndex { $0.hasPrefix("Example") })
         var continues = false
@@ -163,4 +181,11 @@ struct ReplayCLITests {
         }
         #expect(commands >= 2)
     }
+}
+
+/// A process handed to a Dispatch thread that waits for it; only `waitUntilExit` is called there,
+/// and the test reads the process again only after that returned.
+private final class Waited: @unchecked Sendable {
+    let process: Process
+    init(_ process: Process) { self.process = process }
 }
