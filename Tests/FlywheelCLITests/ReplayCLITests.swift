@@ -79,10 +79,10 @@ struct ReplayCLITests {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("cli-sigterm")
         defer { folder.remove() }
-        let log = try Self.log(in: folder, conversations: 3000)
+        let log = try Self.log(in: folder, conversations: 1500)
         let arguments = [
             "replay", log, "--out", folder.file("out"), "--checkpoint-dir", folder.file("checkpoints"),
-            "--checkpoint-interval", "1000events", "--batch-size", "256",
+            "--checkpoint-interval", "500events", "--batch-size", "256",
         ]
         let running = try FlywheelCLI.start(arguments)
         let checkpointed = try await Self.waitUntil {

@@ -6,7 +6,7 @@ import Testing
 
 /// A replay reads all of every input or fails, and a mistake in the command leaves nothing behind.
 struct ReplayInputTests {
-    static func log(in folder: TemporaryFolder, conversations: Int = 300, seed: UInt64 = 5) throws -> String {
+    static func log(in folder: TemporaryFolder, conversations: Int = 100, seed: UInt64 = 5) throws -> String {
         try folder.generatedLog {
             $0.conversations = conversations
             $0.seed = seed

@@ -11,7 +11,7 @@ struct ReplayResumeTests {
     static func interruptedReplay(_ input: String, in folder: TemporaryFolder) async throws -> ReplayOptions {
         var options = ReplayOptions(inputs: [input], outputPath: folder.file("out"), parallelism: 2)
         options.checkpointDir = folder.file("checkpoints")
-        options.checkpointInterval = .events(700)
+        options.checkpointInterval = .events(300)
         _ = try await ReplayJob.run(options)
         try FileManager.default.removeItem(atPath: folder.file("checkpoints/finished.json"))
         return options
@@ -19,7 +19,7 @@ struct ReplayResumeTests {
 
     static func log(in folder: TemporaryFolder, _ name: String = "log.jsonl", seed: UInt64 = 11) throws -> String {
         try folder.generatedLog(name) {
-            $0.conversations = 400
+            $0.conversations = 150
             $0.seed = seed
         }
     }
@@ -83,7 +83,7 @@ struct ReplayResumeTests {
         let second = try Self.log(in: folder, "second.jsonl", seed: 13)
         var options = ReplayOptions(inputs: [first, second], outputPath: folder.file("out"), parallelism: 3)
         options.checkpointDir = folder.file("checkpoints")
-        options.checkpointInterval = .events(900)
+        options.checkpointInterval = .events(400)
         _ = try await ReplayJob.run(options)
         try FileManager.default.removeItem(atPath: folder.file("checkpoints/finished.json"))
         let finished = try folderBytes(folder.file("out"))
