@@ -14,13 +14,32 @@ enum CLIErrors {
         }
     }
 
-    static func connector<T>(_ body: () async throws -> T) async throws -> T {
+    /// Runs `body`; a `ConnectorError` is printed and exits 1, or 128 + the signal number when it
+    /// is a stop requested through `stop` (130 for SIGINT, 143 for SIGTERM).
+    static func connector<T>(stop: ReplayStop? = nil, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as ConnectorError {
-            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
-            throw ExitCode(1)
+            throw exit(error, stop: stop)
         }
+    }
+
+    /// The synchronous form of `connector`.
+    static func connector<T>(_ body: () throws(ConnectorError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw exit(error, stop: nil)
+        }
+    }
+
+    private static func exit(_ error: ConnectorError, stop: ReplayStop?) -> ExitCode {
+        if error.code == .interrupted, let signal = stop?.requested {
+            FileHandle.standardError.write(Data("\(error.message)\n".utf8))
+            return ExitCode(128 + signal)
+        }
+        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+        return ExitCode(error.code == .invalidOption ? 64 : 1)
     }
 }
 
@@ -50,10 +69,17 @@ enum ReplaySummaryText {
     static func render(_ result: ReplayResult, outputPath: String) -> String {
         let c = result.counters
         var lines: [String] = []
-        if let resumed = result.resumedFrom { lines.append("resumed from checkpoint \(resumed)") }
+        let timing =
+            "in \(String(format: "%.2f", result.wallSeconds)) s (\(Int(result.eventsPerSecond)) events/s)"
+        if let resumed = result.resumedFrom {
+            lines += [
+                "resumed from checkpoint \(resumed), where \(result.resumedEventsIn) events had been replayed",
+                "replayed \(result.eventsThisRun) more events \(timing); \(c.eventsIn) events in all into \(outputPath)",
+            ]
+        } else {
+            lines.append("replayed \(c.eventsIn) events \(timing) into \(outputPath)")
+        }
         lines += [
-            "replayed \(c.eventsIn) events in \(String(format: "%.2f", result.wallSeconds)) s "
-                + "(\(Int(result.eventsPerSecond)) events/s) into \(outputPath)",
             "  accepted \(c.eventsAccepted)  duplicates \(c.duplicatesDropped)  invalid \(c.invalidEvents)  "
                 + "late \(c.lateEvents)  unresolved references \(c.unresolvedReferences)",
             "  signals:",

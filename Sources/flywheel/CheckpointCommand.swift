@@ -16,17 +16,18 @@ struct CheckpointCommand: ParsableCommand {
         var folder: String
 
         func run() throws {
-            let store = try CheckpointStore(path: folder)
-            if let job = store.readJob() { print("job: \(job.inputs.joined(separator: " ")) -> \(job.output)") }
+            let store = try CLIErrors.connector { () throws(ConnectorError) in try CheckpointStore.existing(folder) }
+            let job = try CLIErrors.connector { () throws(ConnectorError) in try store.readJob() }
+            if let job { print("job: \(job.inputs.joined(separator: " ")) -> \(job.output)") }
             if store.finishedSummary() != nil { print("finished") }
             for id in store.ids() {
-                do {
+                do throws(ConnectorError) {
                     let data = try store.read(id)
                     print(
                         "\(id)  \(CheckpointText.when(data))  line \(data.sequence)  watermark \(CheckpointText.watermark(data))"
                     )
                 } catch {
-                    print("\(id)  unusable: \(error)")
+                    print("\(id)  unusable: \(error.message)")
                 }
             }
         }
@@ -43,9 +44,16 @@ struct CheckpointCommand: ParsableCommand {
         var id: Int64?
 
         func run() throws {
-            let store = try CheckpointStore(path: folder)
-            guard let id = id ?? store.ids().last else { throw ValidationError("no checkpoint in \(folder)") }
-            let data = try store.read(id)
+            let data = try CLIErrors.connector { () throws(ConnectorError) in
+                let store = try CheckpointStore.existing(folder)
+                guard let id = id ?? store.ids().last else {
+                    throw ConnectorError(
+                        .inputNotFound,
+                        "\(folder) has no checkpoint yet (the replay stopped before its first one, or it finished "
+                            + "and they were removed): nothing to show")
+                }
+                return try store.read(id)
+            }
             print(CheckpointText.describe(data))
         }
     }

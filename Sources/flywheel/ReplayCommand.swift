@@ -10,8 +10,15 @@ struct ReplayCommand: AsyncParsableCommand {
         discussion: """
             Each INPUT is one source partition: the watermark is the minimum over them, and lines are taken from the input whose next line has the smallest timestamp. '-' reads standard input; gzip input (.jsonl.gz) is read transparently; topic:NAME reads every partition of an embedded-log topic (one source partition each) from the folder given with --data. The output folder gets one JSONL file per record kind and summary.json with the counters.
 
-            Example:
-              flywheel replay SampleData/conversations.jsonl --out out/
+            Interrupted by SIGINT or SIGTERM, a replay stops between batches and exits 130 or 143; its files keep their .inprogress names (nothing is final). With --checkpoint-dir, the same command run again resumes from the last checkpoint, if the inputs are unchanged.
+
+            Examples:
+              flywheel replay SampleData/conversations.jsonl \\
+                --out out/
+              flywheel replay events.jsonl.gz --out out/ \\
+                --checkpoint-dir ck/
+              flywheel generate --out - | flywheel replay - \\
+                --out out/
             """)
 
     @Argument(help: "Input JSONL files ('-' for standard input; .gz is decompressed).")
@@ -87,9 +94,15 @@ struct ReplayCommand: AsyncParsableCommand {
         options.outputTopic = outTopic
         options.checkpointInterval = CheckpointInterval.parse(checkpointInterval) ?? .seconds(5)
         options.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+        let stop = ReplayStop()
+        options.stop = stop
+        let trap = SignalTrap(stop)
+        defer { trap.cancel() }
         let meter = ProgressMeter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
-        let result = try await CLIErrors.connector { try await ReplayJob.run(options, progress: meter.report) }
-        meter.clear()
+        defer { meter.clear() }
+        let result = try await CLIErrors.connector(stop: stop) {
+            try await ReplayJob.run(options, progress: meter.report)
+        }
         if result.alreadyFinished {
             print("replay already finished (checkpoint folder \(checkpointDir ?? "")); \(out) is left as it is")
             return

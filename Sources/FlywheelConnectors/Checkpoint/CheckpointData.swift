@@ -2,15 +2,18 @@ import CZlib
 import FlywheelEngine
 import FlywheelSignals
 
-/// Where a replay resumes reading one input: the byte offset after the last line it consumed, and
-/// that line's number.
+/// Where a replay resumes reading one input: the byte offset after the last line it consumed, that
+/// line's number, and (for a file) the CRC-32 of the bytes before the offset, which a resume checks
+/// so that it never continues into another file.
 public struct InputPosition: Sendable, Equatable {
     public var offset: Int64
     public var line: Int64
+    public var hash: UInt32
 
-    public init(offset: Int64 = 0, line: Int64 = 0) {
+    public init(offset: Int64 = 0, line: Int64 = 0, hash: UInt32 = 0) {
         self.offset = offset
         self.line = line
+        self.hash = hash
     }
 }
 
@@ -19,7 +22,7 @@ public struct InputPosition: Sendable, Equatable {
 /// and how far each output file had been committed.
 public struct CheckpointData: Sendable {
     public static let magic: [UInt8] = Array("FLYWCKPT".utf8)
-    public static let formatVersion: UInt64 = 3
+    public static let formatVersion: UInt64 = 4
 
     public var id: Int64
     public var createdMillis: Int64
@@ -37,6 +40,9 @@ public struct CheckpointData: Sendable {
     public var fileLengths: [Int64]
     /// Committed high watermark of each partition of the output topic (empty without one).
     public var topicOffsets: [Int64] = []
+    /// The size in bytes of each input file when the run that took the checkpoint started (-1 for a
+    /// topic partition): a resume refuses an input whose size has changed.
+    public var inputSizes: [Int64] = []
 
     /// The checkpoint file's bytes: magic, format version, payload, and a CRC-32 of all before it.
     public func encoded() -> [UInt8] {
@@ -51,6 +57,7 @@ public struct CheckpointData: Sendable {
         writer.write(positions) { writer, position in
             writer.write(position.offset)
             writer.write(position.line)
+            writer.write(Int64(position.hash))
         }
         writer.write(bytes: ingest)
         writer.write(groups) { $0.write(bytes: $1) }
@@ -58,6 +65,7 @@ public struct CheckpointData: Sendable {
         writer.write(written)
         writer.write(fileLengths) { $0.write($1) }
         writer.write(topicOffsets) { $0.write($1) }
+        writer.write(inputSizes) { $0.write($1) }
         var bytes = writer.bytes
         let checksum = UInt64(Self.crc32(bytes))
         withUnsafeBytes(of: checksum.littleEndian) { bytes.append(contentsOf: $0) }
@@ -86,7 +94,9 @@ public struct CheckpointData: Sendable {
         sequence = try reader.readInt64()
         watermark = try reader.readTime()
         positions = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
-            InputPosition(offset: try reader.readInt64(), line: try reader.readInt64())
+            InputPosition(
+                offset: try reader.readInt64(), line: try reader.readInt64(),
+                hash: UInt32(truncatingIfNeeded: try reader.readInt64()))
         }
         ingest = try reader.readBytes()
         groups = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in try reader.readBytes() }
@@ -100,6 +110,9 @@ public struct CheckpointData: Sendable {
         topicOffsets = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
             try reader.readInt64()
         }
+        inputSizes = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
+            try reader.readInt64()
+        }
         guard groups.count == KeyGroups.count, fileLengths.count == RecordKind.allCases.count else {
             throw CheckpointError(
                 .incompatible, "checkpoint has \(groups.count) key groups, expected \(KeyGroups.count)")
@@ -109,7 +122,7 @@ public struct CheckpointData: Sendable {
     public init(
         id: Int64, createdMillis: Int64, parallelism: Int, sequence: Int64, watermark: EventTime,
         positions: [InputPosition], ingest: [UInt8], groups: [[UInt8]], pending: [SignalRecord],
-        written: SignalCounters, fileLengths: [Int64], topicOffsets: [Int64] = []
+        written: SignalCounters, fileLengths: [Int64], topicOffsets: [Int64] = [], inputSizes: [Int64] = []
     ) {
         self.id = id
         self.createdMillis = createdMillis
@@ -123,6 +136,7 @@ public struct CheckpointData: Sendable {
         self.written = written
         self.fileLengths = fileLengths
         self.topicOffsets = topicOffsets
+        self.inputSizes = inputSizes
     }
 
     static func crc32(_ bytes: [UInt8]) -> UInt32 {

@@ -3,10 +3,26 @@ import Foundation
 
 /// The replay a checkpoint folder belongs to; a folder is never reused for another job.
 public struct CheckpointJob: Codable, Sendable, Equatable {
+    /// Input files by canonical path (`CanonicalPath`), `topic:NAME` as given.
     public var inputs: [String]
+    /// The output folder's canonical path.
     public var output: String
     /// The effective pipeline configuration, so a changed pipeline is not resumed silently.
     public var pipeline: String
+
+    public init(inputs: [String], output: String, pipeline: String) {
+        self.inputs = inputs
+        self.output = output
+        self.pipeline = pipeline
+    }
+
+    /// The same job with its paths spelled canonically (relative paths are taken from the current
+    /// folder), so that `out/`, `./out` and `/abs/out` are one job.
+    public var canonical: CheckpointJob {
+        CheckpointJob(
+            inputs: inputs.map { ReplaySource.topicName(of: $0) == nil && $0 != "-" ? CanonicalPath.of($0) : $0 },
+            output: CanonicalPath.of(output), pipeline: pipeline)
+    }
 }
 
 /// A checkpoint folder: `job.json`, numbered checkpoint files written atomically (write, fsync,
@@ -15,14 +31,50 @@ public struct CheckpointStore: Sendable {
     public let path: String
     public let keep: Int
 
+    /// A checkpoint folder at `path`, which need not exist yet (`create()` makes it).
     public init(path: String, keep: Int = 3) throws(ConnectorError) {
         self.path = path
         self.keep = max(1, keep)
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw ConnectorError(.writeFailed, "cannot create checkpoint folder \(path): \(error.localizedDescription)")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ConnectorError(.readFailed, "\(path) is a file, not a checkpoint folder")
         }
+    }
+
+    /// The checkpoint folder at `path`, which must exist and hold a replay's checkpoints (for
+    /// commands that look into one: they never create it).
+    public static func existing(_ path: String) throws(ConnectorError) -> CheckpointStore {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConnectorError(
+                .inputNotFound, "checkpoint folder \(path) does not exist: name the --checkpoint-dir of a replay")
+        }
+        let store = try CheckpointStore(path: path)
+        guard store.isCheckpointFolder else {
+            throw ConnectorError(
+                .inputNotFound,
+                "\(path) is not a checkpoint folder (it has no job.json and no checkpoint-*.bin files): "
+                    + "name the --checkpoint-dir of a replay")
+        }
+        return store
+    }
+
+    /// Creates the folder if it is missing.
+    public func create() throws(ConnectorError) {
+        try AtomicFile.createFolder(path, what: "checkpoint folder")
+    }
+
+    /// True when the folder holds anything a replay writes into its checkpoint folder.
+    public var isCheckpointFolder: Bool {
+        !names().filter { Self.isOurs($0) }.isEmpty
+    }
+
+    /// Every name in the folder (none when it is missing).
+    func names() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] }
+
+    static func isOurs(_ name: String) -> Bool {
+        ["job.json", "finished.json", "topic-start.json"].contains(name)
+            || (name.hasPrefix("checkpoint-") && (name.hasSuffix(".bin") || name.hasSuffix(".bin.tmp")))
     }
 
     func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
@@ -31,8 +83,7 @@ public struct CheckpointStore: Sendable {
 
     /// The ids of the checkpoint files present, oldest first.
     public func ids() -> [Int64] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return names.compactMap { name -> Int64? in
+        names().compactMap { name -> Int64? in
             guard name.hasPrefix("checkpoint-"), name.hasSuffix(".bin") else { return nil }
             return Int64(name.dropFirst("checkpoint-".count).dropLast(".bin".count))
         }.sorted()
@@ -47,28 +98,46 @@ public struct CheckpointStore: Sendable {
         return bytes.count
     }
 
-    /// Reads one checkpoint file.
-    public func read(_ id: Int64) throws -> CheckpointData {
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file(Self.name(of: id)))))
-        return try CheckpointData(decoding: bytes)
+    /// Reads one checkpoint file; the error says whether it is missing or unusable, and why.
+    public func read(_ id: Int64) throws(ConnectorError) -> CheckpointData {
+        guard let contents = FileManager.default.contents(atPath: file(Self.name(of: id))) else {
+            let present = ids().map(String.init).joined(separator: ", ")
+            throw ConnectorError(
+                .inputNotFound,
+                "no checkpoint \(id) in \(path): "
+                    + (present.isEmpty ? "it has no checkpoint" : "the checkpoints there are \(present)"))
+        }
+        do {
+            return try CheckpointData(decoding: [UInt8](contents))
+        } catch {
+            throw ConnectorError(
+                .corrupt, "checkpoint \(id) in \(path) is unusable: \(error.message)", cause: error)
+        }
     }
 
     /// The newest checkpoint that reads back intact; damaged newer ones are reported in `warnings`.
     public func latest() -> (data: CheckpointData?, warnings: [String]) {
         var warnings: [String] = []
         for id in ids().reversed() {
-            do {
+            do throws(ConnectorError) {
                 return (try read(id), warnings)
             } catch {
-                warnings.append("checkpoint \(Self.name(of: id)) is unusable (\(error)); using the previous one")
+                warnings.append("\(error.message); using the previous one")
             }
         }
         return (nil, warnings)
     }
 
-    public func readJob() -> CheckpointJob? {
+    /// The job the folder belongs to: nil when `job.json` is missing; an error when it is unreadable.
+    public func readJob() throws(ConnectorError) -> CheckpointJob? {
         guard let data = FileManager.default.contents(atPath: file("job.json")) else { return nil }
-        return try? JSONDecoder().decode(CheckpointJob.self, from: data)
+        guard let job = try? JSONDecoder().decode(CheckpointJob.self, from: data) else {
+            throw ConnectorError(
+                .checkpointMismatch,
+                "\(file("job.json")) is damaged, so the checkpoints cannot be tied to a replay: "
+                    + "delete the checkpoint folder \(path) to replay from the start")
+        }
+        return job
     }
 
     public func writeJob(_ job: CheckpointJob) throws(ConnectorError) {
@@ -98,41 +167,5 @@ public struct CheckpointStore: Sendable {
 
     public func markFinished(summary: String) throws(ConnectorError) {
         try AtomicFile.write(Array(summary.utf8), to: file("finished.json"))
-    }
-}
-
-/// Writes a file so that readers see either the old content or the new one, never a mix:
-/// write to a temporary name, fsync, rename, fsync the folder.
-enum AtomicFile {
-    static func write(_ bytes: [UInt8], to path: String) throws(ConnectorError) {
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw ConnectorError(.writeFailed, "cannot create \(temporary): \(String(cString: strerror(errno)))")
-        }
-        let failure: Int32? = bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let count = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += count
-            }
-            return fsync(fd) == 0 ? nil : errno
-        }
-        close(fd)
-        if let failure {
-            throw ConnectorError(.writeFailed, "cannot write \(temporary): \(String(cString: strerror(failure)))")
-        }
-        guard rename(temporary, path) == 0 else {
-            throw ConnectorError(.writeFailed, "cannot rename \(temporary): \(String(cString: strerror(errno)))")
-        }
-        let folder = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_CLOEXEC)
-        if folder >= 0 {
-            fsync(folder)
-            close(folder)
-        }
     }
 }

@@ -1,20 +1,30 @@
 import CZlib
 import Foundation
 
-/// Reads the bytes of an input file, a gzip file (detected from its content, whatever its name)
-/// or standard input ("-"), through zlib's transparent reader.
+/// Reads the bytes of an input file, a gzip file (detected from its first two bytes, whatever its
+/// name) or standard input ("-"). A gzip file must end cleanly: a truncated member or bytes after
+/// the last member are errors that name the file and how far it got, not a silent end of input.
 final class ByteSource {
-    private let handle: gzFile
     let name: String
+    private let fd: Int32
+    /// A regular file (seekable; reads never block).
+    private let isRegularFile: Bool
+    private let stop: ReplayStop?
+    private var inflater: GzipInflater?
+    /// Compressed input waiting for the inflater, or the first bytes of a plain input read to detect gzip.
+    private var raw: UnsafeMutableRawBufferPointer
+    private var rawStart = 0
+    private var rawEnd = 0
+    private var rawAtEOF = false
 
-    /// Opens `path`; "-" is standard input. A missing file or a directory is a precise error.
-    init(path: String) throws(ConnectorError) {
+    /// Opens `path`; "-" is standard input. A missing file or a directory is a precise error. While
+    /// it waits for data from a pipe (standard input, a FIFO), `stop` is checked a few times a second.
+    init(path: String, stop: ReplayStop? = nil) throws(ConnectorError) {
         name = path
+        self.stop = stop
         if path == "-" {
-            guard let handle = gzdopen(dup(STDIN_FILENO), "rb") else {
-                throw ConnectorError(.readFailed, "cannot read standard input")
-            }
-            self.handle = handle
+            fd = dup(STDIN_FILENO)
+            guard fd >= 0 else { throw ConnectorError(.readFailed, "cannot read standard input") }
         } else {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -23,33 +33,115 @@ final class ByteSource {
             if isDirectory.boolValue {
                 throw ConnectorError(.inputIsDirectory, "input is a directory, not a JSONL file: \(path)")
             }
-            guard let handle = gzopen(path, "rb") else {
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
                 throw ConnectorError(.readFailed, "cannot open input \(path): \(String(cString: strerror(errno)))")
             }
-            self.handle = handle
         }
-        gzbuffer(handle, 1 << 18)
+        var status = stat()
+        isRegularFile = fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+        raw = .allocate(byteCount: 1 << 18, alignment: 16)
+        while rawEnd < 2 && !rawAtEOF { try refillRaw() }
+        if rawEnd >= 2 && raw[0] == 0x1F && raw[1] == 0x8B { inflater = try GzipInflater(name: path) }
     }
 
-    deinit { gzclose(handle) }
+    deinit {
+        raw.deallocate()
+        close(fd)
+    }
 
     /// Moves to byte `offset` of the (decompressed) input. Standard input cannot seek.
     func seek(to offset: Int64) throws(ConnectorError) {
         guard offset > 0 else { return }
-        guard name != "-" else { throw ConnectorError(.readFailed, "standard input cannot be resumed at an offset") }
-        if gzseek(handle, Int(offset), SEEK_SET) < 0 {
-            throw ConnectorError(.readFailed, "cannot seek to byte \(offset) of \(name)")
+        guard isRegularFile else {
+            throw ConnectorError(.readFailed, "\(name == "-" ? "standard input" : name) cannot be resumed at an offset")
+        }
+        if inflater == nil {
+            guard lseek(fd, off_t(offset), SEEK_SET) == offset else {
+                throw ConnectorError(.readFailed, "cannot seek to byte \(offset) of \(name)")
+            }
+            rawStart = 0
+            rawEnd = 0
+            return
+        }
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
+        defer { scratch.deallocate() }
+        var left = offset
+        while left > 0 {
+            let count = try read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[..<Int(min(left, 1 << 18))]))
+            guard count > 0 else { throw ConnectorError(.readFailed, "\(name) ends before byte \(offset)") }
+            left -= Int64(count)
         }
     }
 
     /// Reads up to `buffer.count` bytes; 0 at the end of the input.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(ConnectorError) -> Int {
-        let count = gzread(handle, buffer.baseAddress, UInt32(min(buffer.count, Int(Int32.max))))
-        if count < 0 {
-            var code: Int32 = 0
-            let message = gzerror(handle, &code).map { String(cString: $0) } ?? "unknown error"
-            throw ConnectorError(.readFailed, "cannot read \(name): \(message)")
+        if let inflater { return try inflate(into: buffer, inflater) }
+        if rawStart < rawEnd {
+            let count = min(buffer.count, rawEnd - rawStart)
+            buffer.baseAddress!.copyMemory(from: raw.baseAddress! + rawStart, byteCount: count)
+            rawStart += count
+            return count
         }
-        return Int(count)
+        return try readFile(into: buffer)
+    }
+
+    private func inflate(into buffer: UnsafeMutableRawBufferPointer, _ inflater: GzipInflater) throws(ConnectorError)
+        -> Int
+    {
+        while true {
+            if inflater.betweenMembers {
+                while rawEnd - rawStart < 2 && !rawAtEOF { try refillRaw() }
+                if rawStart == rawEnd { return 0 }  // the last member ended with the file
+                guard rawEnd - rawStart >= 2, raw[rawStart] == 0x1F, raw[rawStart + 1] == 0x8B else {
+                    throw inflater.trailingGarbage(name)
+                }
+                inflater.startMember()
+            }
+            if rawStart == rawEnd {
+                if rawAtEOF { throw inflater.truncated(name) }
+                try refillRaw()
+                continue
+            }
+            let input = UnsafeRawBufferPointer(rebasing: raw[rawStart..<rawEnd])
+            let step = try inflater.inflate(from: input, into: buffer, name: name)
+            rawStart += step.consumed
+            if step.produced > 0 { return step.produced }
+            if step.consumed == 0 && !inflater.betweenMembers {
+                // zlib wants more input than is buffered.
+                if rawAtEOF { throw inflater.truncated(name) }
+                try refillRaw()
+            }
+        }
+    }
+
+    /// Appends to the compressed buffer, first moving what is left of it to the front.
+    private func refillRaw() throws(ConnectorError) {
+        if rawStart > 0 {
+            let left = rawEnd - rawStart
+            if left > 0 { memmove(raw.baseAddress!, raw.baseAddress! + rawStart, left) }
+            rawStart = 0
+            rawEnd = left
+        }
+        let count = try readFile(into: UnsafeMutableRawBufferPointer(rebasing: raw[rawEnd...]))
+        if count == 0 { rawAtEOF = true }
+        rawEnd += count
+    }
+
+    /// One read(2) of the file; for a pipe, waits in short polls so that a stop request is seen.
+    private func readFile(into buffer: UnsafeMutableRawBufferPointer) throws(ConnectorError) -> Int {
+        while true {
+            if let stop, !isRegularFile {
+                if let signal = stop.requested {
+                    throw ConnectorError(.interrupted, "interrupted by \(ReplayStop.name(of: signal))")
+                }
+                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&poller, 1, 200) == 0 { continue }
+            }
+            let count = Foundation.read(fd, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            throw ConnectorError(.readFailed, "cannot read \(name): \(String(cString: strerror(errno)))")
+        }
     }
 }

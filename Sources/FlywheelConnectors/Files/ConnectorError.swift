@@ -9,6 +9,12 @@ public struct ConnectorError: Error, Sendable, CustomStringConvertible {
         /// A file, folder or log could not be read.
         public static let readFailed = Code(raw: "read_failed")
         public static let outputNotEmpty = Code(raw: "output_not_empty")
+        /// An input is one of the files the replay writes.
+        public static let inputIsOutput = Code(raw: "input_is_output")
+        /// A checkpoint folder does not match the replay: another job, or inputs changed since.
+        public static let checkpointMismatch = Code(raw: "checkpoint_mismatch")
+        /// A stop was requested (SIGINT, SIGTERM): the output is not final.
+        public static let interrupted = Code(raw: "interrupted")
         /// An output could not be created, written or renamed into place.
         public static let writeFailed = Code(raw: "write_failed")
         // Embedded log.

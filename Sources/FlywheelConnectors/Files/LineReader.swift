@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 
 /// One line of input as the reader hands it over.
@@ -23,6 +24,10 @@ final class LineReader {
     private var bufferOffset: Int64 = 0
     /// Absolute byte offset just past the last delivered line (where reading would resume).
     private(set) var endOffset: Int64 = 0
+    /// Whether `prefixHash` is kept (checkpointed replays: it fingerprints the input they resume).
+    var hashesPrefix = false
+    /// CRC-32 of the input's bytes before `endOffset` (when `hashesPrefix`).
+    private(set) var prefixHash: UInt32 = 0
 
     init(source: ByteSource, maxLineBytes: Int, chunkBytes: Int = 1 << 20) {
         self.source = source
@@ -30,11 +35,12 @@ final class LineReader {
         buffer = .allocate(byteCount: max(chunkBytes, 4096), alignment: 16)
     }
 
-    /// Continues reading at byte `offset`, numbering lines after `lineNumber` (resuming a checkpoint).
-    /// Call before the first read.
-    func resume(at offset: Int64, lineNumber: Int64) throws(ConnectorError) {
+    /// Continues reading at byte `offset`, numbering lines after `lineNumber` and hashing on from
+    /// `prefixHash` (resuming a checkpoint). Call before the first read.
+    func resume(at offset: Int64, lineNumber: Int64, prefixHash: UInt32 = 0) throws(ConnectorError) {
         try source.seek(to: offset)
         self.lineNumber = lineNumber
+        self.prefixHash = prefixHash
         bufferOffset = offset
         endOffset = offset
     }
@@ -55,6 +61,7 @@ final class LineReader {
         while delivered < maxLines {
             if let newline = findNewline() {
                 endOffset = bufferOffset + Int64(newline + 1)
+                if hashesPrefix { hash(upTo: newline + 1) }
                 deliver(upTo: newline, body)
                 start = newline + 1
                 delivered += 1
@@ -63,6 +70,7 @@ final class LineReader {
             if atEOF {
                 if start < end || oversized != nil {
                     endOffset = bufferOffset + Int64(end)
+                    if hashesPrefix { hash(upTo: end) }
                     deliver(upTo: end, body)
                     start = end
                     delivered += 1
@@ -72,6 +80,13 @@ final class LineReader {
             try refill()
         }
         return true
+    }
+
+    /// Adds `buffer[start..<index]`, bytes being consumed, to `prefixHash`.
+    private func hash(upTo index: Int) {
+        guard index > start, let base = buffer.baseAddress else { return }
+        prefixHash = UInt32(
+            crc32(UInt(prefixHash), base.assumingMemoryBound(to: Bytef.self) + start, UInt32(index - start)))
     }
 
     private func findNewline() -> Int? {
@@ -99,6 +114,7 @@ final class LineReader {
     private func refill() throws(ConnectorError) {
         let pending = end - start
         if pending > maxLineBytes || oversized != nil {
+            if hashesPrefix { hash(upTo: end) }
             let bytes = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
             if oversized == nil {
                 oversized = (Array(bytes.prefix(4096)), bytes.count)

@@ -4,60 +4,76 @@ import Foundation
 /// The replay output folder of CONTRACT section 6: one JSONL file per record kind (created even
 /// when empty) and `summary.json`, written through 1 MiB buffers.
 ///
+/// Files are written as `NAME.jsonl.inprogress` and get their final names only when the replay
+/// has finished (then `summary.json` is written atomically and the folder is fsynced): an
+/// interrupted or failed replay never leaves a partial file under a final name.
+///
 /// In checkpointed replays `commit()` (called as a checkpoint completes) flushes and fsyncs the
 /// files and returns their lengths, which the checkpoint records as committed. Bytes past those
 /// lengths are in progress: a resumed replay cuts every file back to its committed length and
 /// produces the same records again (replay is deterministic), so each record is in the finished
 /// files exactly once. Records are not held in memory between checkpoints.
 final class OutputFolder {
+    static let inProgressSuffix = ".inprogress"
+    /// The final names of the record files.
+    static var fileNames: [String] { RecordKind.allCases.map(\.fileName) }
+
     let path: String
     private var files: [Int32]
     private var buffers: [[UInt8]]
     private var lengths: [Int64]
     private let flushBytes: Int
-    /// ".inprogress" while a checkpointed replay runs: the files get their final names when it ends.
-    private let suffix: String
 
-    /// Prepares `path`. An existing non-empty folder is refused unless `force`, which truncates the
-    /// files a replay writes (and touches nothing else). `resumeLengths` (checkpointed replays) writes
-    /// `NAME.jsonl.inprogress` files, cut back to those committed lengths, renamed at `finish`.
-    init(path: String, force: Bool, resumeLengths: [Int64]? = nil) throws(ConnectorError) {
-        self.path = path
-        flushBytes = 1 << 20
-        suffix = resumeLengths == nil ? "" : ".inprogress"
-        lengths = resumeLengths ?? Array(repeating: 0, count: RecordKind.allCases.count)
-        let manager = FileManager.default
-        let existing = (try? manager.contentsOfDirectory(atPath: path)) ?? []
+    /// Refuses a non-empty folder unless `force`. Leftovers of an unfinished replay (`.inprogress`
+    /// files, `summary.json.tmp`) do not count: they are never final output.
+    static func checkEmpty(_ path: String, force: Bool) throws(ConnectorError) {
+        let leftovers = Set(fileNames.map { $0 + inProgressSuffix } + ["summary.json" + AtomicFile.temporarySuffix])
+        let existing = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter {
+            !leftovers.contains($0)
+        }
         if !existing.isEmpty && !force {
             throw ConnectorError(
                 .outputNotEmpty, "output folder \(path) is not empty: choose another --out or pass --force to overwrite"
             )
         }
-        do {
-            try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw ConnectorError(.writeFailed, "cannot create output folder \(path): \(error.localizedDescription)")
-        }
+    }
+
+    /// Prepares `path`. An existing non-empty folder is refused unless `force`, which replaces the
+    /// files a replay writes (and touches nothing else). `resumeLengths` (checkpointed replays):
+    /// the `.inprogress` files are cut back to those committed lengths; without, the final files of
+    /// an earlier replay are removed at once, so that an interrupted run leaves none of them.
+    init(path: String, force: Bool, resumeLengths: [Int64]? = nil) throws(ConnectorError) {
+        self.path = path
+        flushBytes = 1 << 20
+        lengths = resumeLengths ?? Array(repeating: 0, count: RecordKind.allCases.count)
+        try Self.checkEmpty(path, force: force)
+        try AtomicFile.createFolder(path, what: "output folder")
         files = []
         buffers = Array(repeating: [], count: RecordKind.allCases.count)
+        for name in ["summary.json", "summary.json" + AtomicFile.temporarySuffix] { unlink(file(name)) }
         for kind in RecordKind.allCases {
-            let file = (path as NSString).appendingPathComponent(kind.fileName + suffix)
-            try Self.reclaim(
-                file, from: (path as NSString).appendingPathComponent(kind.fileName), committed: lengths[kind.rawValue])
-            let fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+            let final = file(kind.fileName)
+            let inProgress = final + Self.inProgressSuffix
+            if resumeLengths == nil {
+                unlink(final)
+            } else {
+                try Self.reclaim(inProgress, from: final, committed: lengths[kind.rawValue])
+            }
+            let fd = open(inProgress, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0, ftruncate(fd, off_t(lengths[kind.rawValue])) == 0, lseek(fd, 0, SEEK_END) >= 0 else {
-                throw ConnectorError(.writeFailed, "cannot create \(file): \(String(cString: strerror(errno)))")
+                throw ConnectorError(.writeFailed, "cannot create \(inProgress): \(String(cString: strerror(errno)))")
             }
             files.append(fd)
         }
-        try? manager.removeItem(atPath: (path as NSString).appendingPathComponent("summary.json"))
     }
+
+    private func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
     /// Before resuming into `file`: a crash after the final rename left the data under `final`, so
     /// move it back; a file shorter than its committed length cannot be resumed.
     private static func reclaim(_ file: String, from final: String, committed: Int64) throws(ConnectorError) {
         let manager = FileManager.default
-        if file != final, !manager.fileExists(atPath: file), manager.fileExists(atPath: final) {
+        if !manager.fileExists(atPath: file), manager.fileExists(atPath: final) {
             guard rename(final, file) == 0 else {
                 throw ConnectorError(
                     .writeFailed, "cannot move \(final) back for resuming: \(String(cString: strerror(errno)))")
@@ -89,23 +105,22 @@ final class OutputFolder {
         return lengths
     }
 
-    /// Flushes every file, writes `summary.json` and syncs the folder's files.
+    /// Flushes and syncs every file, gives each its final name, then writes `summary.json`
+    /// atomically and syncs the folder (which makes the renames durable too).
     func finish(summary: String) throws(ConnectorError) {
         _ = try commit()
-        if !suffix.isEmpty {
-            for kind in RecordKind.allCases {
-                let final = (path as NSString).appendingPathComponent(kind.fileName)
-                guard rename(final + suffix, final) == 0 else {
-                    throw ConnectorError(
-                        .writeFailed, "cannot rename \(final + suffix): \(String(cString: strerror(errno)))")
-                }
+        for name in Self.fileNames {
+            guard rename(file(name + Self.inProgressSuffix), file(name)) == 0 else {
+                throw ConnectorError(
+                    .writeFailed,
+                    "cannot rename \(file(name + Self.inProgressSuffix)): \(String(cString: strerror(errno)))")
             }
         }
-        let file = (path as NSString).appendingPathComponent("summary.json")
-        guard FileManager.default.createFile(atPath: file, contents: Data(summary.utf8)) else {
-            throw ConnectorError(.writeFailed, "cannot write \(file)")
-        }
+        try AtomicFile.write(Array(summary.utf8), to: file("summary.json"))
     }
+
+    /// Bytes written to the files so far (flushed or staged).
+    var bytesWritten: Int64 { zip(lengths, buffers).reduce(0) { $0 + $1.0 + Int64($1.1.count) } }
 
     private func flush(_ index: Int) throws(ConnectorError) {
         let failure: Int32? = buffers[index].withUnsafeBytes { bytes in

@@ -56,18 +56,30 @@ struct IngestLoop {
         }
     }
 
+    /// Reads every input to its end; a stop request ends it with an `.interrupted` error that says
+    /// how many input events had been read.
     mutating func run() async throws {
-        if sources.count == 1 {
-            try await runFused()
-            return
+        do {
+            if sources.count == 1 {
+                try await runFused()
+            } else {
+                try await runMerged()
+            }
+        } catch let error as ConnectorError where error.code == .interrupted {
+            var interrupted = error
+            interrupted.message += " after \(state.counters.eventsIn) input events"
+            throw interrupted
         }
+    }
+
+    private mutating func runMerged() async throws {
         let channels = sources.map { _ in BoundedChannel<Result<[InputLine], ConnectorError>>(capacity: 4) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, source) in sources.enumerated() {
                 let decoder = InputDecoder(
                     input: source, partition: index, maxEventBytes: options.config.time.maxEventBytes,
                     batchLines: options.batchLines, countsPII: options.config.signals.needsPIICounts,
-                    position: positions[index])
+                    position: positions[index], hashesPrefix: options.checkpointDir != nil, stop: options.stop)
                 group.addTask { await decoder.run(into: channels[index]) }
             }
             var merger = InputMerger(channels: channels)
@@ -86,7 +98,8 @@ struct IngestLoop {
     private mutating func runFused() async throws {
         let reader = try InputReader(
             sources[0], partition: 0, maxEventBytes: options.config.time.maxEventBytes,
-            countsPII: options.config.signals.needsPIICounts, position: positions[0])
+            countsPII: options.config.signals.needsPIICounts, position: positions[0],
+            hashesPrefix: options.checkpointDir != nil, stop: options.stop)
         var run: [InputLine] = []
         run.reserveCapacity(Self.runLines)
         var idHashes: [UInt64] = []
@@ -123,7 +136,7 @@ struct IngestLoop {
     /// Applies the ingest steps to one line; returns true when the batch is full.
     private mutating func ingest(_ line: InputLine, partition: Int, idHash: UInt64? = nil) -> Bool {
         sequence += 1
-        positions[partition] = InputPosition(offset: line.endOffset, line: line.position)
+        positions[partition] = InputPosition(offset: line.endOffset, line: line.position, hash: line.prefixHash)
         let before = state.watermark
         switch state.ingest(line.decoded, partition: partition, idHash: idHash) {
         case .accepted(let event, let watermarkBefore):
@@ -147,6 +160,9 @@ struct IngestLoop {
     }
 
     private mutating func flush(isFinal: Bool) async throws {
+        if let signal = options.stop?.requested {
+            throw ConnectorError(.interrupted, "interrupted by \(ReplayStop.name(of: signal))")
+        }
         if !sides.isEmpty {
             await dispatcher.emit(.records(sides))
             sides = []

@@ -9,6 +9,8 @@ struct InputLine: Sendable {
     var decoded: DecodedLine
     /// The input cut at 1 KiB, only for invalid lines.
     var raw: String?
+    /// CRC-32 of the file's bytes before `endOffset`, when the reader hashes (checkpointed replays).
+    var prefixHash: UInt32 = 0
 
     /// What is left in a batch after a line is moved out of it (holds no memory).
     static var moved: InputLine {
@@ -69,16 +71,18 @@ final class InputReader {
     private static let topicChunkBytes = 256 << 10
 
     /// Opens `input` (the source partition numbered `partition`) at `position`; `countsPII`: see
-    /// `EventDecoder.countsPII`.
+    /// `EventDecoder.countsPII`; `hashesPrefix`: lines carry `prefixHash`; `stop` ends a wait on a pipe.
     init(
-        _ input: ReplaySource, partition: Int, maxEventBytes: Int, countsPII: Bool, position: InputPosition
+        _ input: ReplaySource, partition: Int, maxEventBytes: Int, countsPII: Bool, position: InputPosition,
+        hashesPrefix: Bool = false, stop: ReplayStop? = nil
     ) throws(ConnectorError) {
         decoder = LineDecoder(partition: partition, maxEventBytes: maxEventBytes, countsPII: countsPII)
         switch input {
         case .file(let path):
             directory = path
-            let reader = LineReader(source: try ByteSource(path: path), maxLineBytes: maxEventBytes)
-            try reader.resume(at: position.offset, lineNumber: position.line)
+            let reader = LineReader(source: try ByteSource(path: path, stop: stop), maxLineBytes: maxEventBytes)
+            reader.hashesPrefix = hashesPrefix
+            try reader.resume(at: position.offset, lineNumber: position.line, prefixHash: position.hash)
             source = .file(reader)
         case .topicPartition(_, _, let directory):
             self.directory = directory
@@ -86,10 +90,29 @@ final class InputReader {
                 var options = PartitionLogOptions()
                 options.readOnly = true
                 let log = try PartitionLog(directory: directory, options: options)
+                try Self.check(position, in: log, directory: directory)
                 source = .topic(log, next: max(position.offset, log.logStartOffset), end: log.highWatermark)
             } catch {
                 throw ConnectorError(.readFailed, "cannot read \(directory): \(error.message)", cause: error)
             }
+        }
+    }
+
+    /// A resumed topic partition still holds the records after `position` (none were removed by
+    /// retention) and at least as many as were read.
+    private static func check(_ position: InputPosition, in log: PartitionLog, directory: String) throws(LogError) {
+        guard position.offset > 0 else { return }
+        if position.offset < log.logStartOffset {
+            throw LogError(
+                .offsetOutOfRange,
+                "records \(position.offset)..<\(log.logStartOffset) were removed (retention) after the checkpoint read "
+                    + "up to \(position.offset); delete the checkpoint folder to replay from the start")
+        }
+        if position.offset > log.highWatermark {
+            throw LogError(
+                .offsetOutOfRange,
+                "it ends at offset \(log.highWatermark) but the checkpoint read up to \(position.offset); "
+                    + "delete the checkpoint folder to replay from the start")
         }
     }
 
@@ -103,7 +126,10 @@ final class InputReader {
         switch source {
         case .file(let reader):
             return try reader.read(maxLines: maxLines) { position, endOffset, content in
-                if let line = decoder.decode(content, position: position, endOffset: endOffset) { body(line) }
+                if var line = decoder.decode(content, position: position, endOffset: endOffset) {
+                    line.prefixHash = reader.prefixHash
+                    body(line)
+                }
             }
         case .topic(let log, let next, let end):
             if handedOut == pending.count {
@@ -153,13 +179,16 @@ struct InputDecoder: Sendable {
     /// Where to start (the beginning for a fresh replay; a topic offset before the log start is
     /// clamped to it).
     var position = InputPosition()
+    var hashesPrefix = false
+    var stop: ReplayStop?
 
     /// Sends decoded batches to `channel`, then finishes it. Errors are sent as the last element.
     func run(into channel: BoundedChannel<Result<[InputLine], ConnectorError>>) async {
         defer { channel.finish() }
         do {
             let reader = try InputReader(
-                input, partition: partition, maxEventBytes: maxEventBytes, countsPII: countsPII, position: position)
+                input, partition: partition, maxEventBytes: maxEventBytes, countsPII: countsPII, position: position,
+                hashesPrefix: hashesPrefix, stop: stop)
             var more = true
             while more {
                 var batch: [InputLine] = []

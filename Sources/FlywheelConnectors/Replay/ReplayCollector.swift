@@ -21,6 +21,8 @@ struct ReplayCollector {
     let sink: TopicSink?
     let store: CheckpointStore?
     let parallelism: Int
+    /// The input sizes every checkpoint records (`CheckpointData.inputSizes`).
+    let inputSizes: [Int64]
     var stats = CheckpointStats()
     private var barrier: ReplayJob.Barrier?
     private var snapshots: [Int: ShardSnapshot] = [:]
@@ -29,8 +31,7 @@ struct ReplayCollector {
 
     init(
         ordered: OrderedOutput, written: SignalCounters, folder: OutputFolder, sink: TopicSink?,
-        store: CheckpointStore?,
-        parallelism: Int
+        store: CheckpointStore?, parallelism: Int, inputSizes: [Int64] = []
     ) {
         self.ordered = ordered
         writtenBefore = written
@@ -38,6 +39,7 @@ struct ReplayCollector {
         self.sink = sink
         self.store = store
         self.parallelism = parallelism
+        self.inputSizes = inputSizes
     }
 
     /// Takes `event` over: records are moved into the ordering, not copied.
@@ -109,9 +111,10 @@ struct ReplayCollector {
             id: current.id, createdMillis: Int64(Date().timeIntervalSince1970 * 1000), parallelism: parallelism,
             sequence: current.sequence, watermark: current.watermark, positions: current.positions,
             ingest: current.ingest, groups: groups, pending: ordered.pendingRecords(), written: written,
-            fileLengths: lengths, topicOffsets: topicOffsets)
+            fileLengths: lengths, topicOffsets: topicOffsets, inputSizes: inputSizes)
         if let store { stats.lastBytes = try store.write(data) }
         stats.count += 1
+        stats.lastId = current.id
         stats.totalSeconds += (ContinuousClock.now - started).seconds
         barrier = nil
         snapshots = [:]

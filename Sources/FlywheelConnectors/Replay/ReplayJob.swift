@@ -28,12 +28,15 @@ public enum ReplayJob {
         _ options: ReplayOptions, progress: (@Sendable (ReplayProgress) -> Void)? = nil
     ) async throws -> ReplayResult {
         let started = ContinuousClock.now
-        let recovery = try ReplayRecovery(options: options)
+        try ReplayPreflight.check(options)
+        let sources = try ReplaySource.resolve(inputs: options.inputs, dataDir: options.dataDir)
+        let recovery = try ReplayRecovery(options: options, sources: sources)
         if let summary = recovery.finishedSummary {
             return ReplayResult(counters: summary, wallSeconds: 0, alreadyFinished: true)
         }
         let resume = recovery.checkpoint
-        let sources = try ReplaySource.resolve(inputs: options.inputs, dataDir: options.dataDir)
+        try OutputFolder.checkEmpty(options.outputPath, force: options.force || recovery.isResume)
+        try recovery.begin()
         let sink = try options.outputTopic.map { (name: String) throws(ConnectorError) in
             guard let dataDir = options.dataDir else {
                 throw ConnectorError(.writeFailed, "--out-topic needs the log folder: pass --data DIR")
@@ -46,20 +49,28 @@ public enum ReplayJob {
             resumeLengths: recovery.store == nil ? nil : resume?.fileLengths ?? RecordKind.allCases.map { _ in 0 })
         let operators = try makeOperators(options, sources: sources, resume: resume)
         let ingestCounters = Mutex(SignalCounters())
+        let resumedEventsIn = Mutex<Int64>(0)
         var collector = ReplayCollector(
             ordered: OrderedOutput(
                 shards: options.parallelism, allowedLatenessMs: options.config.time.allowedLatenessMs,
                 resumingAt: resume?.watermark ?? .min, sequence: resume?.sequence ?? 0, records: resume?.pending ?? []),
             written: resume?.written ?? SignalCounters(), folder: folder, sink: sink, store: recovery.store,
-            parallelism: options.parallelism)
-        try await ShardedStage.run(operators: operators, sideType: Side.self) { dispatcher in
-            var ingest = try IngestLoop(
-                options: options, sources: sources, dispatcher: dispatcher, started: started, progress: progress,
-                resume: resume)
-            try await ingest.run()
-            ingestCounters.withLock { $0 = ingest.state.counters }
-        } collect: { (event: consuming ReplayCollector.Event) in
-            try collector.handle(event)
+            parallelism: options.parallelism,
+            inputSizes: recovery.store == nil ? [] : InputFingerprint.sizes(of: sources))
+        do {
+            try await ShardedStage.run(operators: operators, sideType: Side.self) { dispatcher in
+                var ingest = try IngestLoop(
+                    options: options, sources: sources, dispatcher: dispatcher, started: started, progress: progress,
+                    resume: resume)
+                resumedEventsIn.withLock { $0 = ingest.state.counters.eventsIn }
+                try await ingest.run()
+                ingestCounters.withLock { $0 = ingest.state.counters }
+            } collect: { (event: consuming ReplayCollector.Event) in
+                try collector.handle(event)
+            }
+        } catch let error as ConnectorError {
+            throw unfinished(
+                error, options: options, folder: folder, lastCheckpoint: collector.stats.lastId ?? resume?.id)
         }
         guard collector.isDrained else {
             throw ConnectorError(.writeFailed, "internal error: a checkpoint barrier was left incomplete")
@@ -78,10 +89,32 @@ public enum ReplayJob {
         var result = ReplayResult(counters: counters, wallSeconds: (ContinuousClock.now - started).seconds)
         result.exports = exports
         result.resumedFrom = resume?.id
+        result.resumedEventsIn = resumedEventsIn.withLock { $0 }
         result.checkpoints = collector.stats
         return result
     }
 
+    /// `error` (a failed read or write, or a stop request) completed with what it leaves behind.
+    static func unfinished(
+        _ error: ConnectorError, options: ReplayOptions, folder: OutputFolder, lastCheckpoint: Int64?
+    ) -> ConnectorError {
+        let output =
+            "\(options.outputPath) holds only unfinished *.jsonl.inprogress files (\(folder.bytesWritten) bytes "
+            + "of records), nothing is final"
+        let next: String
+        if let dir = options.checkpointDir {
+            next =
+                lastCheckpoint.map {
+                    "checkpoint \($0) in \(dir) is kept: run the same command again to resume from it"
+                }
+                ?? "no checkpoint was taken yet: run the same command again to start over"
+        } else {
+            next = "run the command again to replay from the start"
+        }
+        var result = error
+        result.message = "\(error.message); \(output); \(next)"
+        return result
+    }
     /// Writes the training-ready files the pipeline asks for (`exports:`) from the finished output.
     static func runExports(_ options: ReplayOptions) throws -> [ExportSummary] {
         try options.config.exports.map { spec in

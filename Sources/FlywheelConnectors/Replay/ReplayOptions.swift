@@ -34,6 +34,8 @@ public struct ReplayOptions: Sendable {
     public var dataDir: String?
     /// A topic that also receives every output record (keyed by kind), exactly once with checkpoints.
     public var outputTopic: String?
+    /// Set by a signal handler to stop the replay between batches (see `ReplayStop`).
+    public var stop: ReplayStop?
     /// Receives warnings (e.g. a damaged checkpoint skipped).
     public var warn: @Sendable (String) -> Void = { _ in }
 
@@ -83,17 +85,25 @@ public struct ReplayResult: Sendable {
     public var wallSeconds: Double
     /// The checkpoint the replay resumed from, if any.
     public var resumedFrom: Int64?
+    /// Input events the resumed checkpoint had counted already (0 without a resume); `counters`
+    /// cover the whole replay, this run and the runs before.
+    public var resumedEventsIn: Int64 = 0
+    /// Input events read by this run.
+    public var eventsThisRun: Int64 { counters.eventsIn - resumedEventsIn }
     /// True when the checkpoint folder said the replay had finished already (nothing was run).
     public var alreadyFinished = false
     public var checkpoints = CheckpointStats()
     /// The training-ready files written after the replay (pipeline `exports:`).
     public var exports: [ExportSummary] = []
-    public var eventsPerSecond: Double { wallSeconds > 0 ? Double(counters.eventsIn) / wallSeconds : 0 }
+    /// The rate of this run: events it read per second of its wall time.
+    public var eventsPerSecond: Double { wallSeconds > 0 ? Double(eventsThisRun) / wallSeconds : 0 }
 }
 
 /// What checkpointing cost in a replay.
 public struct CheckpointStats: Sendable {
     public var count = 0
+    /// The id of the last checkpoint written by this run.
+    public var lastId: Int64?
     public var lastBytes = 0
     public var totalSeconds = 0.0
 }

@@ -1,7 +1,12 @@
 import FlywheelSignals
 import Foundation
 
-/// What a checkpointed replay finds in its checkpoint folder before it starts.
+/// What a checkpointed replay finds in its checkpoint folder before it starts. Reading it changes
+/// nothing on disk; `begin()` then creates the folder and its `job.json` for a new job.
+///
+/// A folder is resumed only by the replay that created it (same canonical inputs, output and
+/// pipeline, recorded in `job.json`), and only while its input files are as they were: same size,
+/// same bytes up to where the checkpoint stopped reading (`InputFingerprint`).
 struct ReplayRecovery {
     var store: CheckpointStore?
     var checkpoint: CheckpointData?
@@ -9,8 +14,9 @@ struct ReplayRecovery {
     var finishedSummary: SignalCounters?
     /// The checkpoint folder already belonged to this replay (a resume), so its output folder is ours.
     var isResume = false
+    private var job: CheckpointJob?
 
-    init(options: ReplayOptions) throws {
+    init(options: ReplayOptions, sources: [ReplaySource]) throws(ConnectorError) {
         guard let dir = options.checkpointDir else { return }
         if options.inputs.contains("-") {
             throw ConnectorError(
@@ -19,17 +25,25 @@ struct ReplayRecovery {
         let store = try CheckpointStore(path: dir)
         self.store = store
         let job = CheckpointJob(
-            inputs: options.inputs, output: options.outputPath, pipeline: options.config.effectiveYAML())
-        if let existing = store.readJob() {
-            isResume = true
-            guard existing == job else {
+            inputs: options.inputs, output: options.outputPath, pipeline: options.config.effectiveYAML()
+        ).canonical
+        guard let existing = try store.readJob() else {
+            guard store.names().isEmpty else {
                 throw ConnectorError(
-                    .outputNotEmpty,
-                    "checkpoint folder \(dir) belongs to another replay (different inputs, --out or pipeline); "
-                        + "use another --checkpoint-dir or delete it")
+                    .checkpointMismatch,
+                    "checkpoint folder \(dir) is not empty but has no job.json, so it cannot be tied to this "
+                        + "replay (was job.json deleted?): use another --checkpoint-dir, or delete \(dir) to start over"
+                )
             }
-        } else {
-            try store.writeJob(job)
+            self.job = job
+            return
+        }
+        isResume = true
+        guard existing.canonical == job else {
+            throw ConnectorError(
+                .checkpointMismatch,
+                "checkpoint folder \(dir) belongs to another replay (different inputs, --out or pipeline); "
+                    + "use another --checkpoint-dir or delete it")
         }
         if store.finishedSummary() != nil {
             let summaryPath = (options.outputPath as NSString).appendingPathComponent("summary.json")
@@ -39,7 +53,15 @@ struct ReplayRecovery {
         }
         let (latest, warnings) = store.latest()
         warnings.forEach(options.warn)
+        if let latest { try InputFingerprint.verify(latest, sources: sources, checkpointDir: dir) }
         checkpoint = latest
+    }
+
+    /// Creates the checkpoint folder and records the job, for a replay that is not a resume.
+    func begin() throws(ConnectorError) {
+        guard let store else { return }
+        try store.create()
+        if let job { try store.writeJob(job) }
     }
 }
 

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Writes a file so that readers see either the old content or the new one, never a mix:
+/// write to `NAME.tmp`, fsync, rename, fsync the folder. A crash can leave `NAME.tmp` behind;
+/// whoever writes `NAME` next removes it.
+enum AtomicFile {
+    static let temporarySuffix = ".tmp"
+
+    static func write(_ bytes: [UInt8], to path: String) throws(ConnectorError) {
+        let temporary = path + temporarySuffix
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw ConnectorError(.writeFailed, "cannot create \(temporary): \(String(cString: strerror(errno)))")
+        }
+        let failure: Int32? = bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let count = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += count
+            }
+            return fsync(fd) == 0 ? nil : errno
+        }
+        close(fd)
+        if let failure {
+            unlink(temporary)
+            throw ConnectorError(.writeFailed, "cannot write \(temporary): \(String(cString: strerror(failure)))")
+        }
+        guard rename(temporary, path) == 0 else {
+            throw ConnectorError(.writeFailed, "cannot rename \(temporary): \(String(cString: strerror(errno)))")
+        }
+        syncFolder(of: path)
+    }
+
+    /// Makes the renames and creations in `path`'s folder durable.
+    static func syncFolder(of path: String) {
+        let parent = (path as NSString).deletingLastPathComponent
+        let folder = open(parent.isEmpty ? "." : parent, O_RDONLY | O_CLOEXEC)
+        if folder >= 0 {
+            fsync(folder)
+            close(folder)
+        }
+    }
+
+    /// Creates folder `path` and its missing parents; `what` names it in the error ("output folder").
+    static func createFolder(_ path: String, what: String) throws(ConnectorError) {
+        var missing: [String] = []
+        var current = Substring(path)
+        while current.last == "/" && current.count > 1 { current = current.dropLast() }
+        while !current.isEmpty && current != "/" && !FileManager.default.fileExists(atPath: String(current)) {
+            missing.insert(String(current), at: 0)
+            // The parent: up to the last "/" (Foundation's deletingLastPathComponent traps on some inputs).
+            current = current.lastIndex(of: "/").map { current[..<$0] } ?? ""
+        }
+        for folder in missing where mkdir(folder, 0o755) != 0 && errno != EEXIST {
+            throw ConnectorError(.writeFailed, "cannot create \(what) \(folder): \(String(cString: strerror(errno)))")
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import FlywheelSignals
+import Foundation
+
+/// What a replay checks before it creates anything, so that a mistake in the command leaves no
+/// files behind and the corrected command runs: every input file exists, is a readable file and is
+/// not one of the files the replay writes; `--out` and `--checkpoint-dir` are not files.
+enum ReplayPreflight {
+    static func check(_ options: ReplayOptions) throws(ConnectorError) {
+        let written = Set(writtenFiles(options).map(CanonicalPath.of))
+        for input in options.inputs where input != "-" && ReplaySource.topicName(of: input) == nil {
+            try checkReadable(input)
+            if written.contains(CanonicalPath.of(input)) {
+                throw ConnectorError(
+                    .inputIsOutput,
+                    "input \(input) is a file this replay writes in --out \(options.outputPath), so it would be "
+                        + "overwritten before it is read: move the input out of the folder or choose another --out")
+            }
+        }
+        try checkFolder(options.outputPath, flag: "--out")
+        if let checkpointDir = options.checkpointDir { try checkFolder(checkpointDir, flag: "--checkpoint-dir") }
+    }
+
+    /// The files a replay writes in its output folder (final and temporary names) and its exports.
+    static func writtenFiles(_ options: ReplayOptions) -> [String] {
+        let folder = options.outputPath as NSString
+        var names = OutputFolder.fileNames.flatMap { [$0, $0 + OutputFolder.inProgressSuffix] }
+        names += ["summary.json", "summary.json" + AtomicFile.temporarySuffix]
+        return names.map { folder.appendingPathComponent($0) }
+            + options.config.exports.map { $0.file.hasPrefix("/") ? $0.file : folder.appendingPathComponent($0.file) }
+    }
+
+    private static func checkReadable(_ path: String) throws(ConnectorError) {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR {
+                throw ConnectorError(.inputNotFound, "input file not found: \(path) (check the path)")
+            }
+            throw ConnectorError(.readFailed, "cannot read input \(path): \(String(cString: strerror(errno)))")
+        }
+        if (status.st_mode & S_IFMT) == S_IFDIR {
+            throw ConnectorError(
+                .inputIsDirectory, "input is a directory, not a JSONL file: \(path) (name the files in it)")
+        }
+        // O_NONBLOCK: opening a FIFO must not wait for its writer here.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ConnectorError(.readFailed, "cannot read input \(path): \(String(cString: strerror(errno)))")
+        }
+        close(fd)
+    }
+
+    private static func checkFolder(_ path: String, flag: String) throws(ConnectorError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ConnectorError(
+                .writeFailed, "\(flag) \(path) is a file, not a folder: name a folder (it is created if missing)")
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import FlywheelConnectors
+import FlywheelSignals
+import FlywheelTesting
+import Foundation
+import Testing
+
+/// A checkpoint folder is resumed only by the replay that made it, and only on the same inputs.
+struct ReplayResumeTests {
+    /// A checkpointed replay of `input` run to its end, then made to look as if it had been killed
+    /// after its last checkpoint (the finished marker removed).
+    static func interruptedReplay(_ input: String, in folder: TemporaryFolder) async throws -> ReplayOptions {
+        var options = ReplayOptions(inputs: [input], outputPath: folder.file("out"), parallelism: 2)
+        options.checkpointDir = folder.file("checkpoints")
+        options.checkpointInterval = .events(300)
+        _ = try await ReplayJob.run(options)
+        try FileManager.default.removeItem(atPath: folder.file("checkpoints/finished.json"))
+        return options
+    }
+
+    static func log(in folder: TemporaryFolder, _ name: String = "log.jsonl", seed: UInt64 = 11) throws -> String {
+        try folder.generatedLog(name) {
+            $0.conversations = 150
+            $0.seed = seed
+        }
+    }
+
+    static func expectRefused(_ options: ReplayOptions, saying phrase: String) async {
+        let error = await #expect(throws: ConnectorError.self) { try await ReplayJob.run(options) }
+        #expect(error?.message.contains(phrase) == true, "\(String(describing: error?.message))")
+    }
+
+    @Test func replacedInputIsRefused() async throws {
+        let folder = try TemporaryFolder("resume-replaced")
+        defer { folder.remove() }
+        let input = try Self.log(in: folder)
+        let options = try await Self.interruptedReplay(input, in: folder)
+        let other = try Data(contentsOf: URL(fileURLWithPath: try Self.log(in: folder, "other.jsonl", seed: 12)))
+        try other.write(to: URL(fileURLWithPath: input))
+        await Self.expectRefused(options, saying: "input \(input) has changed")
+    }
+
+    @Test func truncatedInputIsRefused() async throws {
+        let folder = try TemporaryFolder("resume-truncated")
+        defer { folder.remove() }
+        let input = try Self.log(in: folder)
+        let options = try await Self.interruptedReplay(input, in: folder)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: input))
+        try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: input))
+        await Self.expectRefused(options, saying: "has changed since the checkpoint was taken")
+    }
+
+    @Test func inputWithTheSameSizeButOtherBytesIsRefused() async throws {
+        let folder = try TemporaryFolder("resume-edited")
+        defer { folder.remove() }
+        let input = try Self.log(in: folder)
+        let options = try await Self.interruptedReplay(input, in: folder)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: input))
+        let index = try #require(bytes.firstIndex(of: UInt8(ascii: "e")))
+        bytes[index] = UInt8(ascii: "f")
+        try bytes.write(to: URL(fileURLWithPath: input))
+        await Self.expectRefused(options, saying: "bytes differ")
+    }
+
+    @Test func unchangedGzipInputResumesToTheSameOutput() async throws {
+        let folder = try TemporaryFolder("resume-gzip")
+        defer { folder.remove() }
+        let log = try Self.log(in: folder)
+        _ = try ReplayInputTests.gzip(log, to: "log.jsonl.gz", in: folder)
+        var options = try await Self.interruptedReplay(folder.file("log.jsonl.gz"), in: folder)
+        let resumed = try await ReplayJob.run(options)
+        #expect(resumed.resumedFrom != nil)
+        let resumedBytes = try folderBytes(folder.file("out"))
+        options.checkpointDir = nil
+        options.outputPath = folder.file("straight")
+        _ = try await ReplayJob.run(options)
+        #expect(try folderBytes(folder.file("straight")) == resumedBytes)
+    }
+
+    @Test func severalInputsResumeToTheSameOutput() async throws {
+        let folder = try TemporaryFolder("resume-merged")
+        defer { folder.remove() }
+        let first = try Self.log(in: folder)
+        let second = try Self.log(in: folder, "second.jsonl", seed: 13)
+        var options = ReplayOptions(inputs: [first, second], outputPath: folder.file("out"), parallelism: 3)
+        options.checkpointDir = folder.file("checkpoints")
+        options.checkpointInterval = .events(400)
+        _ = try await ReplayJob.run(options)
+        try FileManager.default.removeItem(atPath: folder.file("checkpoints/finished.json"))
+        let finished = try folderBytes(folder.file("out"))
+        let resumed = try await ReplayJob.run(options)
+        #expect(resumed.resumedFrom != nil)
+        #expect(try folderBytes(folder.file("out")) == finished)
+    }
+
+    @Test func folderWithoutJobFileIsNotTakenOver() async throws {
+        let folder = try TemporaryFolder("resume-nojob")
+        defer { folder.remove() }
+        var options = try await Self.interruptedReplay(try Self.log(in: folder), in: folder)
+        try FileManager.default.removeItem(atPath: folder.file("checkpoints/job.json"))
+        options.inputs = [try folder.write("small.jsonl", "")]
+        options.outputPath = folder.file("other")
+        options.force = true
+        await Self.expectRefused(options, saying: "has no job.json")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("other")))
+    }
+
+    @Test func pathsSpelledDifferentlyAreTheSameJob() async throws {
+        let folder = try TemporaryFolder("resume-spelling")
+        defer { folder.remove() }
+        let input = try Self.log(in: folder)
+        var options = try await Self.interruptedReplay(input, in: folder)
+        try FileManager.default.createSymbolicLink(atPath: folder.file("link"), withDestinationPath: folder.path)
+        options.inputs = [folder.file("link/./log.jsonl")]
+        options.outputPath = folder.file("link/out/")
+        options.checkpointDir = folder.file("link/checkpoints/")
+        let result = try await ReplayJob.run(options)
+        #expect(result.resumedFrom != nil)
+    }
+}
