@@ -16,7 +16,7 @@ enum CLIErrors {
 
     /// Runs `body`; a `ConnectorError` is printed and exits 1, or 128 + the signal number when it
     /// is a stop requested through `stop` (130 for SIGINT, 143 for SIGTERM).
-    static func connector<T>(stop: ReplayStop? = nil, _ body: () async throws -> T) async throws -> T {
+    static func connector<T>(stop: StopSignals? = nil, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as ConnectorError {
@@ -33,8 +33,8 @@ enum CLIErrors {
         }
     }
 
-    private static func exit(_ error: ConnectorError, stop: ReplayStop?) -> ExitCode {
-        if error.code == .interrupted, let signal = stop?.requested {
+    private static func exit(_ error: ConnectorError, stop: StopSignals?) -> ExitCode {
+        if error.code == .interrupted, let signal = stop?.stopSignal {
             FileHandle.standardError.write(Data("\(error.message)\n".utf8))
             return ExitCode(128 + signal)
         }

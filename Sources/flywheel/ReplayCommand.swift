@@ -94,10 +94,9 @@ struct ReplayCommand: AsyncParsableCommand {
         options.outputTopic = outTopic
         options.checkpointInterval = CheckpointInterval.parse(checkpointInterval) ?? .seconds(5)
         options.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
-        let stop = ReplayStop()
+        let stop = StopSignals()
         options.stop = stop
-        let trap = SignalTrap(stop)
-        defer { trap.cancel() }
+        defer { stop.restore() }
         let meter = ProgressMeter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         defer { meter.clear() }
         let result = try await CLIErrors.connector(stop: stop) {

@@ -87,7 +87,7 @@ struct TopicProduceCommand: AsyncParsableCommand {
         if let signal = summary.stoppedBy, signal > 0 {
             FileHandle.standardError.write(
                 Data(
-                    "interrupted by \(signalName(signal)): appended the \(summary.records) records read before it\n"
+                    "interrupted by \(StopSignals.name(of: signal)): appended the \(summary.records) records read before it\n"
                         .utf8))
             throw ExitCode(128 + signal)
         }

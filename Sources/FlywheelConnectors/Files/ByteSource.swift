@@ -9,7 +9,7 @@ final class ByteSource {
     private let fd: Int32
     /// A regular file (seekable; reads never block).
     private let isRegularFile: Bool
-    private let stop: ReplayStop?
+    private let stop: StopSignals?
     private var inflater: GzipInflater?
     /// Compressed input waiting for the inflater, or the first bytes of a plain input read to detect gzip.
     private var raw: UnsafeMutableRawBufferPointer
@@ -19,7 +19,7 @@ final class ByteSource {
 
     /// Opens `path`; "-" is standard input. A missing file or a directory is a precise error. While
     /// it waits for data from a pipe (standard input, a FIFO), `stop` is checked a few times a second.
-    init(path: String, stop: ReplayStop? = nil) throws(ConnectorError) {
+    init(path: String, stop: StopSignals? = nil) throws(ConnectorError) {
         name = path
         self.stop = stop
         if path == "-" {
@@ -132,8 +132,8 @@ final class ByteSource {
     private func readFile(into buffer: UnsafeMutableRawBufferPointer) throws(ConnectorError) -> Int {
         while true {
             if let stop, !isRegularFile {
-                if let signal = stop.requested {
-                    throw ConnectorError(.interrupted, "interrupted by \(ReplayStop.name(of: signal))")
+                if let signal = stop.stopSignal {
+                    throw ConnectorError(.interrupted, "interrupted by \(StopSignals.name(of: signal))")
                 }
                 var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                 if poll(&poller, 1, 200) == 0 { continue }

@@ -76,7 +76,11 @@ final class ProduceInput {
         if !plain && inflater == nil {
             sniff.append(contentsOf: bytes)
             guard sniff.count >= 2 else { return }
-            if sniff[0] == 0x1F && sniff[1] == 0x8B { inflater = try GzipInflater(name: name) } else { plain = true }
+            if sniff[0] == 0x1F && sniff[1] == 0x8B {
+                inflater = try gzip { () throws(ConnectorError) in try GzipInflater(name: name) }
+            } else {
+                plain = true
+            }
             let first = sniff
             sniff = []
             var failure: LogError?
@@ -87,7 +91,7 @@ final class ProduceInput {
             return
         }
         if let inflater {
-            try inflater.feed(bytes) { split($0, body) }
+            try gzip { () throws(ConnectorError) in try inflater.feed(bytes, name: name) { split($0, body) } }
         } else {
             split(bytes, body)
         }
@@ -100,7 +104,7 @@ final class ProduceInput {
             sniff = []
             rest.withUnsafeBytes { split($0, body) }
         }
-        try inflater?.finish()
+        if let inflater { try gzip { () throws(ConnectorError) in try inflater.finish(name: name) } }
         if let big = oversized {
             body(.oversized(prefix: big.prefix, length: big.length))
         } else if !pending.isEmpty {
@@ -148,6 +152,15 @@ final class ProduceInput {
             body(.oversized(prefix: Array(line.prefix(4096)), length: line.count))
         } else {
             body(.line(line))
+        }
+    }
+
+    /// Runs a step of the (shared) gzip reader, whose errors are the connectors' kind, as a log error.
+    private func gzip<T>(_ body: () throws(ConnectorError) -> T) throws(LogError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw LogError(.readFailed, error.message)
         }
     }
 }

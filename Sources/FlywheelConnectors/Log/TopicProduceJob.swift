@@ -48,23 +48,14 @@ public struct TopicProduceSummary: Sendable {
         ]
         if let stoppedBy {
             lines.append(
-                "  stopped by \(signalName(stoppedBy)) before the end of the input; every line read was appended")
+                "  stopped by \(StopSignals.name(of: stoppedBy)) before the end of the input; every line read was appended"
+            )
         }
         if emptyLinesSkipped + oversizedLinesSkipped > 0 {
             lines.append(
                 "  skipped \(emptyLinesSkipped) empty lines and \(oversizedLinesSkipped) lines over the size limit")
         }
         return lines.joined(separator: "\n")
-    }
-}
-
-/// "SIGINT", "SIGTERM", "signal N", or "a stop request" for 0.
-public func signalName(_ number: Int32) -> String {
-    switch number {
-    case 0: "a stop request"
-    case SIGINT: "SIGINT"
-    case SIGTERM: "SIGTERM"
-    default: "signal \(number)"
     }
 }
 

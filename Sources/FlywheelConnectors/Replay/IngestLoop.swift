@@ -160,8 +160,8 @@ struct IngestLoop {
     }
 
     private mutating func flush(isFinal: Bool) async throws {
-        if let signal = options.stop?.requested {
-            throw ConnectorError(.interrupted, "interrupted by \(ReplayStop.name(of: signal))")
+        if let signal = options.stop?.stopSignal {
+            throw ConnectorError(.interrupted, "interrupted by \(StopSignals.name(of: signal))")
         }
         if !sides.isEmpty {
             await dispatcher.emit(.records(sides))

@@ -74,7 +74,7 @@ final class InputReader {
     /// `EventDecoder.countsPII`; `hashesPrefix`: lines carry `prefixHash`; `stop` ends a wait on a pipe.
     init(
         _ input: ReplaySource, partition: Int, maxEventBytes: Int, countsPII: Bool, position: InputPosition,
-        hashesPrefix: Bool = false, stop: ReplayStop? = nil
+        hashesPrefix: Bool = false, stop: StopSignals? = nil
     ) throws(ConnectorError) {
         decoder = LineDecoder(partition: partition, maxEventBytes: maxEventBytes, countsPII: countsPII)
         switch input {
@@ -93,7 +93,7 @@ final class InputReader {
                 try Self.check(position, in: log, directory: directory)
                 source = .topic(log, next: max(position.offset, log.logStartOffset), end: log.highWatermark)
             } catch {
-                throw ConnectorError(.readFailed, "cannot read \(directory): \(error.message)", cause: error)
+                throw ConnectorError(.readFailed, topicReadFailure(directory, error), cause: error)
             }
         }
     }
@@ -163,7 +163,7 @@ final class InputReader {
             }
             source = .topic(log, next: after, end: end)
         } catch {
-            throw ConnectorError(.readFailed, "cannot read \(directory): \(error.message)", cause: error)
+            throw ConnectorError(.readFailed, topicReadFailure(directory, error), cause: error)
         }
     }
 }
@@ -180,7 +180,7 @@ struct InputDecoder: Sendable {
     /// clamped to it).
     var position = InputPosition()
     var hashesPrefix = false
-    var stop: ReplayStop?
+    var stop: StopSignals?
 
     /// Sends decoded batches to `channel`, then finishes it. Errors are sent as the last element.
     func run(into channel: BoundedChannel<Result<[InputLine], ConnectorError>>) async {
@@ -200,4 +200,9 @@ struct InputDecoder: Sendable {
             await channel.send(.failure(error))
         }
     }
+}
+
+/// A log error's message, naming the partition folder unless it already does.
+private func topicReadFailure(_ directory: String, _ error: LogError) -> String {
+    error.message.contains(directory) ? error.message : "cannot read \(directory): \(error.message)"
 }

@@ -34,8 +34,8 @@ public struct ReplayOptions: Sendable {
     public var dataDir: String?
     /// A topic that also receives every output record (keyed by kind), exactly once with checkpoints.
     public var outputTopic: String?
-    /// Set by a signal handler to stop the replay between batches (see `ReplayStop`).
-    public var stop: ReplayStop?
+    /// Set by a signal handler to stop the replay between batches (see `StopSignals`).
+    public var stop: StopSignals?
     /// Receives warnings (e.g. a damaged checkpoint skipped).
     public var warn: @Sendable (String) -> Void = { _ in }
 

@@ -2,8 +2,10 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Turns SIGINT and SIGTERM (or a call to `stop()`) into a readable pipe, so that a loop waiting in `poll(2)` wakes
-/// up, finishes what it holds and ends; the signal's default action (ending the process at once) is replaced.
+/// Turns SIGINT and SIGTERM (or a call to `stop()`) into a stop request that long-running work sees between
+/// batches (`stopSignal`) and, when it waits in `poll(2)`, through a readable pipe (`wakeFD`), so that it finishes
+/// what it holds and ends cleanly; the signal's default action (ending the process at once) is replaced. A second
+/// signal ends the process at once (exit 128 + its number), for a user who does not want to wait.
 ///
 /// Whichever thread the kernel delivers the signal to, the wake-up reaches the loop through the pipe.
 // @unchecked Sendable: the descriptors and sources are set in init and never change; `requested` is atomic.
@@ -15,7 +17,7 @@ public final class StopSignals: @unchecked Sendable {
     private let sources: [any DispatchSourceSignal]
     private let signals: [Int32]
 
-    /// Starts catching `signals` (until `restore()`).
+    /// Starts catching `signals` (until `restore()`); with none, it is a stop flag that only `stop()` sets.
     public init(_ signals: [Int32] = [SIGINT, SIGTERM]) {
         var ends: [Int32] = [-1, -1]
         if pipe(&ends) == 0 {
@@ -59,8 +61,23 @@ public final class StopSignals: @unchecked Sendable {
     }
 
     private func request(_ number: Int32) {
-        _ = requested.compareExchange(expected: 0, desired: number, ordering: .acquiringAndReleasing)
+        let first = requested.compareExchange(expected: 0, desired: number, ordering: .acquiringAndReleasing).exchanged
+        if !first && number > 0 {
+            FileHandle.standardError.write(Data("\(Self.name(of: number)) again: exiting at once\n".utf8))
+            _exit(128 + number)
+        }
         var byte: UInt8 = 1
         _ = write(writeFD, &byte, 1)
+    }
+
+    /// "SIGINT", "SIGTERM", "SIGHUP", "signal N", or "a stop request" for `stop()` (0).
+    public static func name(of signal: Int32) -> String {
+        switch signal {
+        case 0: return "a stop request"
+        case SIGINT: return "SIGINT"
+        case SIGTERM: return "SIGTERM"
+        case SIGHUP: return "SIGHUP"
+        default: return "signal \(signal)"
+        }
     }
 }
