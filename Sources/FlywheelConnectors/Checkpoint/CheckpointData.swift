@@ -19,7 +19,7 @@ public struct InputPosition: Sendable, Equatable {
 /// and how far each output file had been committed.
 public struct CheckpointData: Sendable {
     public static let magic: [UInt8] = Array("FLYWCKPT".utf8)
-    public static let formatVersion: UInt64 = 3
+    public static let formatVersion: UInt64 = 4
 
     public var id: Int64
     public var createdMillis: Int64
