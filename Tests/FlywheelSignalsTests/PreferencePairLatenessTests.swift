@@ -6,7 +6,7 @@ import Testing
 private typealias E = SignalsEvent
 
 /// Allowed lateness 30 s, join_ttl 10 s.
-private let lateness: PipelineConfig = {
+let pairLatenessConfig: PipelineConfig = {
     var config = PipelineConfig.default
     config.time.allowedLatenessMs = 30_000
     config.signals.joinTTLMs = 10_000
@@ -34,13 +34,13 @@ struct PreferencePairLatenessTests {
             E.feedback("c5", at: 10_000, conv: "cP", on: "rPA", .up),
             E.response("c6", at: 5_000, conv: "cP", message: "rPA", parent: "pP", text: "A"),
         ]
-        let harness = SignalsShardHarness.run(events, config: lateness, batchSize: batchSize)
+        let harness = SignalsShardHarness.run(events, config: pairLatenessConfig, batchSize: batchSize)
         let pairs = try harness.objects(.preferencePair).map { "\($0.string("pair_id")!) \($0.string("timestamp")!)" }
         #expect(pairs == ["rPA:rPB \(signalsStamp(10_000))"])
     }
 
     /// Input elements 1-12; W steps after elements 4 (14.999 s), 9 (15.999 s) and 11 (34.999 s).
-    private static let scenario: [ChatEvent] = [
+    static let scenario: [ChatEvent] = [
         E.prompt("e01", at: 0, message: "p", text: "Q"),
         E.response("e02", at: 1_000, message: "a", parent: "p", text: "A"),
         E.choice("e03", at: 2_000, chosen: "a", rejected: "x"),  // waits for x; deadline 12 s
@@ -59,7 +59,7 @@ struct PreferencePairLatenessTests {
     /// `ownsFillers`), advancing before each owned event to the W it arrived with, and after the
     /// input elements `stepsSeen` says, then to +infinity.
     private static func drive(ownsFillers: Bool, stepsSeen: (Int) -> Bool) -> [SignalRecord] {
-        var ingest = IngestState(time: lateness.time, partitions: 1)
+        var ingest = IngestState(time: pairLatenessConfig.time, partitions: 1)
         var trail = WatermarkTrail()
         var arrivals: [(event: ChatEvent, before: EventTime, after: EventTime)] = []
         for (index, event) in scenario.enumerated() {
@@ -71,7 +71,7 @@ struct PreferencePairLatenessTests {
             arrivals.append((accepted, before, ingest.watermark))
         }
         trail.append(sequence: Int64(scenario.count), watermark: .max)
-        var pairs = PreferencePairOperator(config: lateness, sourceNames: ["in"])
+        var pairs = PreferencePairOperator(config: pairLatenessConfig, sourceNames: ["in"])
         var out: [SignalRecord] = []
         for (index, arrival) in arrivals.enumerated() {
             if ownsFillers || arrival.event.conversationId == "c1" {

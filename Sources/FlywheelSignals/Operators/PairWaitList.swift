@@ -8,6 +8,9 @@ import FlywheelEngine
 /// prompt event for the prompt its chosen response answers: it is watched under those message
 /// slots. An index entry whose pair has gone, or no longer watches that slot, is skipped when read
 /// and dropped; the index is rebuilt when such entries outnumber the live ones.
+///
+/// Most conversations have nothing waiting: the list then holds no storage at all (one nil
+/// reference in the conversation's state), and it lets go of its storage whenever it empties.
 struct PairWaitList: Sendable {
     struct Entry: Sendable {
         var pair: WaitingPair
@@ -25,61 +28,96 @@ struct PairWaitList: Sendable {
         var live: Int
     }
 
-    /// Handles increase in the order pairs start waiting.
-    private var entries: [Int: Entry] = [:]
-    private var byRuleEvent: [ExactKey: RuleGroup] = [:]
-    private var watchers: [Int: [Int]] = [:]
-    private var watcherEntries = 0
-    private var nextHandle = 0
+    /// Copy-on-write storage: mutated only through `mutable()`, which copies it unless this list
+    /// holds the only reference; that is what makes sharing it across tasks safe.
+    private final class Storage: @unchecked Sendable {
+        /// Handles increase in the order pairs start waiting.
+        var entries: [Int: Entry] = [:]
+        var byRuleEvent: [ExactKey: RuleGroup] = [:]
+        var watchers: [Int: [Int]] = [:]
+        var watcherEntries = 0
+        var nextHandle = 0
 
-    var isEmpty: Bool { entries.isEmpty }
-    var count: Int { entries.count }
+        init() {}
 
-    subscript(handle: Int) -> Entry { entries[handle]! }
+        init(copying other: Storage) {
+            entries = other.entries
+            byRuleEvent = other.byRuleEvent
+            watchers = other.watchers
+            watcherEntries = other.watcherEntries
+            nextHandle = other.nextHandle
+        }
+    }
+
+    private var storage: Storage?
+
+    private mutating func mutable() -> Storage {
+        if storage == nil {
+            storage = Storage()
+        } else if !isKnownUniquelyReferenced(&storage!) {
+            storage = Storage(copying: storage!)
+        }
+        return storage!
+    }
+
+    var isEmpty: Bool { storage?.entries.isEmpty ?? true }
+    var count: Int { storage?.entries.count ?? 0 }
+
+    subscript(handle: Int) -> Entry { storage!.entries[handle]! }
 
     /// Every waiting pair, in the order they started waiting.
-    var inOrder: [WaitingPair] { entries.keys.sorted().map { entries[$0]!.pair } }
+    var inOrder: [WaitingPair] {
+        guard let storage else { return [] }
+        return storage.entries.keys.sorted().map { storage.entries[$0]!.pair }
+    }
 
     /// The first waiting pair of each rule event, in the order they started waiting.
     var firstPerRuleEvent: [WaitingPair] {
-        byRuleEvent.values.compactMap { group in group.handles.first { entries[$0] != nil } }.sorted().map {
-            entries[$0]!.pair
+        guard let storage else { return [] }
+        let firsts = storage.byRuleEvent.values.compactMap { group in
+            group.handles.first { storage.entries[$0] != nil }
         }
+        return firsts.sorted().map { storage.entries[$0]!.pair }
     }
 
     /// Adds a waiting pair; returns true when no other pair of its rule event is waiting (so the
     /// caller sets the event's deadline).
     mutating func add(_ entry: Entry) -> Bool {
-        let handle = nextHandle
-        nextHandle += 1
-        entries[handle] = entry
-        for slot in Self.watchedSlots(entry) { watch(slot, handle) }
+        let storage = mutable()
+        let handle = storage.nextHandle
+        storage.nextHandle += 1
+        storage.entries[handle] = entry
+        for slot in Self.watchedSlots(entry) { Self.watch(slot, handle, in: storage) }
         let key = ExactKey(entry.pair.rule.eventId)
-        if byRuleEvent[key] == nil || byRuleEvent[key]!.live == 0 {
-            byRuleEvent[key] = RuleGroup(handles: [handle], live: 1)
+        guard storage.byRuleEvent[key] != nil else {
+            storage.byRuleEvent[key] = RuleGroup(handles: [handle], live: 1)
             return true
         }
-        byRuleEvent[key]!.handles.append(handle)
-        byRuleEvent[key]!.live += 1
+        storage.byRuleEvent[key]!.handles.append(handle)
+        storage.byRuleEvent[key]!.live += 1
         return false
     }
 
     /// Removes and returns the pairs still waiting on the event `eventId`, in the order they started.
     mutating func expire(ruleEventId eventId: String) -> [WaitingPair] {
-        guard let group = byRuleEvent.removeValue(forKey: ExactKey(eventId)) else { return [] }
-        let expired = group.handles.compactMap { entries.removeValue(forKey: $0)?.pair }
-        resetIfEmpty()
+        guard storage?.byRuleEvent[ExactKey(eventId)] != nil else { return [] }
+        let storage = mutable()
+        let group = storage.byRuleEvent.removeValue(forKey: ExactKey(eventId))!
+        let expired = group.handles.compactMap { storage.entries.removeValue(forKey: $0)?.pair }
+        releaseIfEmpty()
         return expired
     }
 
     /// The handles of the pairs watching `slot`, in the order they started waiting; the slot's index
     /// entry is dropped, so each one must be `complete`d or `rewatch`ed.
     mutating func takeWatchers(of slot: Int) -> [Int] {
-        guard let listed = watchers.removeValue(forKey: slot) else { return [] }
-        watcherEntries -= listed.count
+        guard storage?.watchers[slot] != nil else { return [] }
+        let storage = mutable()
+        let listed = storage.watchers.removeValue(forKey: slot)!
+        storage.watcherEntries -= listed.count
         var handles: [Int] = []
         for handle in listed.count > 1 ? listed.sorted() : listed
-        where handle != handles.last && entries[handle]?.watches(slot) == true {
+        where handle != handles.last && storage.entries[handle]?.watches(slot) == true {
             handles.append(handle)
         }
         return handles
@@ -87,30 +125,32 @@ struct PairWaitList: Sendable {
 
     /// Removes a completed pair.
     mutating func complete(_ handle: Int) {
-        guard let entry = entries.removeValue(forKey: handle) else { return }
+        let storage = mutable()
+        guard let entry = storage.entries.removeValue(forKey: handle) else { return }
         let key = ExactKey(entry.pair.rule.eventId)
-        if let live = byRuleEvent[key]?.live {
-            if live <= 1 { byRuleEvent.removeValue(forKey: key) } else { byRuleEvent[key]!.live = live - 1 }
+        if let live = storage.byRuleEvent[key]?.live {
+            if live <= 1 { storage.byRuleEvent.removeValue(forKey: key) } else { storage.byRuleEvent[key]!.live -= 1 }
         }
-        resetIfEmpty()
+        releaseIfEmpty()
     }
 
     /// Watches again a pair taken from `slot` that still waits, with its chosen response's prompt now `prompt`.
     mutating func rewatch(_ handle: Int, taken slot: Int, prompt: Int) {
-        guard var entry = entries[handle] else { return }
+        let storage = mutable()
+        guard var entry = storage.entries[handle] else { return }
         let movedPrompt = entry.prompt != prompt
         entry.prompt = prompt
-        entries[handle] = entry
-        if entry.watches(slot) { watch(slot, handle) }
+        storage.entries[handle] = entry
+        if entry.watches(slot) { Self.watch(slot, handle, in: storage) }
         if movedPrompt && prompt >= 0 && prompt != slot && prompt != entry.chosen && prompt != entry.rejected {
-            watch(prompt, handle)
+            Self.watch(prompt, handle, in: storage)
         }
-        if watcherEntries > 4 * entries.count + 64 { rebuildWatchers() }
+        if storage.watcherEntries > 4 * storage.entries.count + 64 { Self.rebuildWatchers(storage) }
     }
 
-    private mutating func watch(_ slot: Int, _ handle: Int) {
-        watchers[slot, default: []].append(handle)
-        watcherEntries += 1
+    private static func watch(_ slot: Int, _ handle: Int, in storage: Storage) {
+        storage.watchers[slot, default: []].append(handle)
+        storage.watcherEntries += 1
     }
 
     private static func watchedSlots(_ entry: Entry) -> [Int] {
@@ -120,17 +160,16 @@ struct PairWaitList: Sendable {
         return slots
     }
 
-    private mutating func rebuildWatchers() {
-        watchers = [:]
-        watcherEntries = 0
-        for handle in entries.keys.sorted() { for slot in Self.watchedSlots(entries[handle]!) { watch(slot, handle) } }
+    private static func rebuildWatchers(_ storage: Storage) {
+        storage.watchers = [:]
+        storage.watcherEntries = 0
+        for handle in storage.entries.keys.sorted() {
+            for slot in watchedSlots(storage.entries[handle]!) { watch(slot, handle, in: storage) }
+        }
     }
 
-    /// Nothing waits: every index entry is stale.
-    private mutating func resetIfEmpty() {
-        guard entries.isEmpty else { return }
-        watchers = [:]
-        watcherEntries = 0
-        byRuleEvent = [:]
+    /// Nothing waits: every index entry is stale, so the storage goes.
+    private mutating func releaseIfEmpty() {
+        if storage?.entries.isEmpty == true { storage = nil }
     }
 }
