@@ -148,7 +148,9 @@ struct SignalsShardHarness {
         if case .accepted(let event, let watermarkBefore) = ingest.ingest(line, partition: 0) {
             let forModel = event.type.countsForModelQuality && event.model != nil
             batch.append(
-                RoutedEvent(event: event, watermarkBefore: watermarkBefore, forConversation: true, forModel: forModel))
+                RoutedEvent(
+                    event: event, watermarkBefore: watermarkBefore, forConversation: true, forModel: forModel,
+                    sequence: sequence))
         }
         if ingest.watermark != before { trail.append(sequence: sequence, watermark: ingest.watermark) }
         elements += 1

@@ -66,8 +66,11 @@ extension PairConversationState: StateCodable {
             writer.write(message.regenerated)
             writer.write(message.responseOrder)
         }
-        writer.write(claimed) { $0.write($1) }
-        writer.write(waiting) { writer, pair in
+        writer.write(claimed.pairs) { writer, pair in
+            writer.write(pair.chosen)
+            writer.write(pair.rejected)
+        }
+        writer.write(waits.inOrder) { writer, pair in
             writer.write(pair.chosen)
             writer.write(pair.rejected)
             writer.write(pair.source.rawValue)
@@ -88,25 +91,43 @@ extension PairConversationState: StateCodable {
             try Self.readMessage(&reader)
         }
         restoreMessages(messages)
-        claimed = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in try reader.readString()
+        let claimedPairs = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
+            (chosen: try reader.readInt(), rejected: try reader.readInt())
         }
-        waiting = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
-            let chosen = try reader.readString()
-            let rejected = try reader.readString()
-            guard let source = PairSource(rawValue: try reader.readString()) else {
-                throw CheckpointError(.corrupt, "bad pair source")
+        for pair in claimedPairs {
+            guard messages.indices.contains(pair.chosen), messages.indices.contains(pair.rejected) else {
+                throw CheckpointError(.corrupt, "claimed pair names a message that is not there")
             }
-            let eventId = try reader.readString()
-            let time = try reader.readTime()
-            let typeIndex = Int(try reader.readByte())
-            guard typeIndex < ChatEventType.allCases.count else { throw CheckpointError(.corrupt, "bad event type") }
-            let origin = EventOrigin(
-                partition: try reader.readInt(), position: try reader.readInt64(), raw: try reader.readOptionalString())
-            let rule = RuleEvent(
-                eventId: eventId, time: time, type: ChatEventType.allCases[typeIndex], origin: origin,
-                sequence: try reader.readInt64())
-            return WaitingPair(chosen: chosen, rejected: rejected, source: source, rule: rule)
+            _ = claimed.insert(chosen: pair.chosen, rejected: pair.rejected)
         }
+        let waiting = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
+            try Self.readWaitingPair(&reader)
+        }
+        for pair in waiting {
+            let chosen = slot(pair.chosen)
+            let rejected = slot(pair.rejected)
+            _ = waits.add(
+                PairWaitList.Entry(
+                    pair: pair, chosen: chosen, rejected: rejected, prompt: promptSlot(ofResponse: chosen)))
+        }
+    }
+
+    private static func readWaitingPair(_ reader: inout StateReader) throws(CheckpointError) -> WaitingPair {
+        let chosen = try reader.readString()
+        let rejected = try reader.readString()
+        guard let source = PairSource(rawValue: try reader.readString()) else {
+            throw CheckpointError(.corrupt, "bad pair source")
+        }
+        let eventId = try reader.readString()
+        let time = try reader.readTime()
+        let typeIndex = Int(try reader.readByte())
+        guard typeIndex < ChatEventType.allCases.count else { throw CheckpointError(.corrupt, "bad event type") }
+        let origin = EventOrigin(
+            partition: try reader.readInt(), position: try reader.readInt64(), raw: try reader.readOptionalString())
+        let rule = RuleEvent(
+            eventId: eventId, time: time, type: ChatEventType.allCases[typeIndex], origin: origin,
+            sequence: try reader.readInt64())
+        return WaitingPair(chosen: chosen, rejected: rejected, source: source, rule: rule)
     }
 
     private static func readMessage(_ reader: inout StateReader) throws(CheckpointError) -> Message {

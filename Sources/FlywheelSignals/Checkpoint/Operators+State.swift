@@ -45,9 +45,7 @@ extension PreferencePairOperator {
             let state = try reader.read(PairConversationState.self)
             conversations.insert(key, hash: key.stableHash, value: state)
             insertExpiry(PairExpiry(time: state.lastTime.adding(retentionMs), conversationId: key.value))
-            var seen: [String] = []
-            for pair in state.waiting where !seen.contains(pair.rule.eventId) {
-                seen.append(pair.rule.eventId)
+            for pair in state.waits.firstPerRuleEvent {
                 insertDeadline(
                     PairDeadline(
                         time: pair.rule.time.adding(joinTTLMs), conversationId: key.value, eventId: pair.rule.eventId))

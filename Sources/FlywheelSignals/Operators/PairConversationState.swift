@@ -11,7 +11,8 @@ struct RuleEvent: Sendable {
     var time: EventTime
     var type: ChatEventType
     var origin: EventOrigin
-    /// Arrival number of the event, so its dead letter never sorts before its own arrival.
+    /// The input element after which the event was released (its arrival; for an event released
+    /// behind the watermark, the element that next moved W), so its dead letter never sorts before it.
     var sequence: Int64
 }
 
@@ -27,8 +28,10 @@ struct WaitingPair: Sendable {
 /// latest per message id in event-time order), latest ratings, regenerated responses, the pairs
 /// already claimed and the pairs still waiting.
 ///
-/// Conversations hold a handful of messages, so messages live in one array searched linearly;
-/// past `indexThreshold` messages an id index keeps lookups constant-time.
+/// Messages are numbered by slot in the order their ids are first seen. Conversations hold a
+/// handful of messages, so they live in one array searched linearly; past `indexThreshold` messages
+/// an id index and the responses grouped by prompt keep every look-up independent of the
+/// conversation's length.
 struct PairConversationState: Sendable {
     struct Response: Sendable {
         var text: String
@@ -60,10 +63,14 @@ struct PairConversationState: Sendable {
     }
     /// Empty (no allocation) until the conversation passes `indexThreshold` messages.
     private var index: [ExactKey: Int] = [:]
+    /// Kept only while `index` is (past `indexThreshold` messages).
+    private var groups = PairResponseGroups()
     private var responsesSeen = 0
-    var claimed: [String] = []
-    var waiting: [WaitingPair] = []
+    var claimed = PairKeySet()
+    var waits = PairWaitList()
     var lastTime = EventTime.min
+
+    private var isIndexed: Bool { !index.isEmpty }
 
     /// Replaces the messages with restored ones (checkpoint restore).
     mutating func restoreMessages(_ restored: [Message]) {
@@ -71,14 +78,12 @@ struct PairConversationState: Sendable {
         hashes = restored.map { (StableHash.hash($0.id), $0.response.map { StableHash.hash($0.promptId) } ?? 0) }
         responsesSeen = restored.map(\.responseOrder).max() ?? 0
         index = [:]
-        if messages.count > Self.indexThreshold {
-            index = Dictionary(
-                messages.enumerated().map { (ExactKey($1.id), $0) }, uniquingKeysWith: { first, _ in first })
-        }
+        groups = PairResponseGroups()
+        if messages.count > Self.indexThreshold { buildIndex() }
     }
 
     func find(_ id: String) -> Int? {
-        if !index.isEmpty { return index[ExactKey(id)] }
+        if isIndexed { return index[ExactKey(id)] }
         let hash = StableHash.hash(id)
         var index = 0
         while index < hashes.count {
@@ -94,54 +99,102 @@ struct PairConversationState: Sendable {
         let hash = StableHash.hash(id)
         messages.append(Message(id: id))
         hashes.append((hash, 0))
-        if !index.isEmpty {
+        if isIndexed {
             index[ExactKey(id)] = messages.count - 1
         } else if messages.count > Self.indexThreshold {
-            index = Dictionary(
-                messages.enumerated().map { (ExactKey($1.id), $0) }, uniquingKeysWith: { first, _ in first })
+            buildIndex()
         }
         return messages.count - 1
     }
 
-    mutating func recordPrompt(id: String, text: String) { messages[slot(id)].promptText = text }
+    private mutating func buildIndex() {
+        index = Dictionary(
+            messages.enumerated().map { (ExactKey($1.id), $0) }, uniquingKeysWith: { first, _ in first })
+        for slot in messages.indices { regroup(slot) }
+    }
 
-    mutating func recordResponse(id: String, text: String, model: String, promptId: String) {
+    /// Puts the response in `slot` where its rating and regeneration say, in its prompt's group.
+    private mutating func regroup(_ slot: Int) {
+        guard isIndexed, let response = messages[slot].response else { return }
+        let message = messages[slot]
+        groups.place(
+            slot, prompt: response.promptId, up: message.rating == .up,
+            downOrRegenerated: message.rating == .down || message.regenerated)
+    }
+
+    @discardableResult
+    mutating func recordPrompt(id: String, text: String) -> Int {
         let at = slot(id)
-        if messages[at].response == nil {
+        messages[at].promptText = text
+        return at
+    }
+
+    mutating func recordResponse(id: String, text: String, model: String, promptId: String) -> Int {
+        let at = slot(id)
+        if let old = messages[at].response {
+            if isIndexed && !old.promptId.isExactly(promptId) { groups.remove(at, prompt: old.promptId) }
+        } else {
             responsesSeen += 1
             messages[at].responseOrder = responsesSeen
         }
         messages[at].response = Response(text: text, model: model, promptId: promptId)
         hashes[at].prompt = StableHash.hash(promptId)
+        regroup(at)
+        return at
     }
 
-    mutating func setRating(_ rating: Rating, of id: String) { messages[slot(id)].rating = rating }
+    mutating func setRating(_ rating: Rating, of id: String) -> Int {
+        let at = slot(id)
+        messages[at].rating = rating
+        regroup(at)
+        return at
+    }
 
-    mutating func markRegenerated(_ id: String) { messages[slot(id)].regenerated = true }
+    mutating func markRegenerated(_ id: String) -> Int {
+        let at = slot(id)
+        messages[at].regenerated = true
+        regroup(at)
+        return at
+    }
 
-    func rating(of id: String) -> Rating? { find(id).flatMap { messages[$0].rating } }
-
-    func isRegenerated(_ id: String) -> Bool { find(id).map { messages[$0].regenerated } ?? false }
-
-    /// Other seen responses to the same prompt as `id`, in the order they were first seen.
-    func siblings(of id: String) -> [String] {
-        guard let at = find(id), messages[at].response != nil else { return [] }
-        let promptHash = hashes[at].prompt
-        var result: [(order: Int, id: String)] = []
-        for index in hashes.indices where index != at && hashes[index].prompt == promptHash {
-            guard let other = messages[index].response, other.promptId.isExactly(messages[at].response!.promptId)
-            else { continue }
-            result.append((messages[index].responseOrder, messages[index].id))
+    /// The other seen responses to the same prompt as the response in `slot` that are of `kind`, in
+    /// the order they were first seen.
+    func siblings(of slot: Int, _ kind: PairResponseGroups.Kind) -> [Int] {
+        guard let response = messages[slot].response else { return [] }
+        var found: [Int] = []
+        if isIndexed {
+            for other in groups.members(of: response.promptId, kind) where other != slot { found.append(other) }
+        } else {
+            let promptHash = hashes[slot].prompt
+            for other in hashes.indices where other != slot && hashes[other].prompt == promptHash {
+                guard Self.isKind(kind, messages[other]),
+                    messages[other].response?.promptId.isExactly(response.promptId) == true
+                else { continue }
+                found.append(other)
+            }
         }
-        if result.count > 1 { result.sort { $0.order < $1.order } }
-        return result.map(\.id)
+        if found.count > 1 { found.sort { messages[$0].responseOrder < messages[$1].responseOrder } }
+        return found
+    }
+
+    private static func isKind(_ kind: PairResponseGroups.Kind, _ message: Message) -> Bool {
+        switch kind {
+        case .up: return message.rating == .up
+        case .downOrRegenerated: return message.rating == .down || message.regenerated
+        }
+    }
+
+    /// The slot of the prompt that the response in `slot` answers (created when unknown), or -1
+    /// while that response is unknown.
+    mutating func promptSlot(ofResponse slot: Int) -> Int {
+        guard let promptId = messages[slot].response?.promptId else { return -1 }
+        return self.slot(promptId)
     }
 
     /// The texts of a pair when all are known and both responses answer the same prompt.
-    func resolve(chosen: String, rejected: String) -> (prompt: String, chosen: Response, rejected: Response)? {
-        guard let chosenAt = find(chosen), let rejectedAt = find(rejected),
-            hashes[chosenAt].prompt == hashes[rejectedAt].prompt,
-            let a = messages[chosenAt].response, let b = messages[rejectedAt].response,
+    func resolve(chosen: Int, rejected: Int) -> (prompt: String, chosen: Response, rejected: Response)? {
+        guard hashes[chosen].prompt == hashes[rejected].prompt,
+            let a = messages[chosen].response, let b = messages[rejected].response,
             a.promptId.isExactly(b.promptId),
             let prompt = find(a.promptId).flatMap({ messages[$0].promptText })
         else { return nil }

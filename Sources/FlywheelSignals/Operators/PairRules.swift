@@ -13,6 +13,9 @@ struct CompletedPair {
 /// Applies one released event to a conversation's pair state: updates what it knows, claims the
 /// pairs whose rule now holds (choice, then feedback, then regenerate), and completes waiting pairs
 /// whose texts are now known.
+///
+/// Work per event: the responses the rule can pair with (found through the prompt's groups), the
+/// pairs it claims (a hash set look-up each) and the waiting pairs that watch its message.
 struct PairRules {
     let event: ChatEvent
     let sequence: Int64
@@ -29,79 +32,109 @@ struct PairRules {
         state.lastTime = Swift.max(state.lastTime, event.time)
         switch event.type {
         case .prompt:
-            state.recordPrompt(id: event.messageId!, text: event.text ?? "")
+            let at = state.recordPrompt(id: event.messageId!, text: event.text ?? "")
+            completeWaiting(&state, watching: at)
         case .response:
-            let id = event.messageId!
-            state.recordResponse(id: id, text: event.text ?? "", model: event.model ?? "", promptId: event.parentId!)
-            for other in state.siblings(of: id) {
-                checkFeedbackAndRegenerate(&state, chosen: id, rejected: other)
-                checkFeedbackAndRegenerate(&state, chosen: other, rejected: id)
-            }
+            let at = state.recordResponse(
+                id: event.messageId!, text: event.text ?? "", model: event.model ?? "", promptId: event.parentId!)
+            onResponse(&state, at)
+            completeWaiting(&state, watching: at)
         case .feedback:
-            onFeedback(&state, on: event.parentId!, rating: event.rating!)
-        case .regenerate:
-            let id = event.parentId!
-            state.markRegenerated(id)
-            for other in state.siblings(of: id) where state.rating(of: other) == .up {
-                claim(&state, chosen: other, rejected: id, source: .regenerate)
+            let rating = event.rating!
+            let at = state.setRating(rating, of: event.parentId!)
+            if rating == .up {
+                for other in state.siblings(of: at, .downOrRegenerated) {
+                    claim(&state, chosen: at, rejected: other, source: Self.source(rejecting: state.messages[other]))
+                }
+            } else {
+                for other in state.siblings(of: at, .up) {
+                    claim(&state, chosen: other, rejected: at, source: .feedback)
+                }
             }
+        case .regenerate:
+            let at = state.markRegenerated(event.parentId!)
+            for other in state.siblings(of: at, .up) { claim(&state, chosen: other, rejected: at, source: .regenerate) }
         case .choice:
-            claim(&state, chosen: event.parentId!, rejected: event.rejectedId!, source: .choice)
+            let chosen = state.slot(event.parentId!)
+            claim(&state, chosen: chosen, rejected: state.slot(event.rejectedId!), source: .choice)
         case .copy, .error:
             break
         }
-        completeWaiting(&state)
     }
 
-    private mutating func onFeedback(_ state: inout PairConversationState, on id: String, rating: Rating) {
-        state.setRating(rating, of: id)
-        for other in state.siblings(of: id) {
-            if rating == .up {
-                checkFeedbackAndRegenerate(&state, chosen: id, rejected: other)
+    /// The rule that pairs a chosen (rated up) response over `rejected`: feedback when it is rated
+    /// down, else regenerate (it is regenerated).
+    private static func source(rejecting rejected: PairConversationState.Message) -> PairSource {
+        rejected.rating == .down ? .feedback : .regenerate
+    }
+
+    /// A response seen (again): with every sibling, first as chosen, then as rejected, siblings in
+    /// the order they were first seen.
+    private mutating func onResponse(_ state: inout PairConversationState, _ at: Int) {
+        let message = state.messages[at]
+        let asChosen = message.rating == .up ? state.siblings(of: at, .downOrRegenerated) : []
+        let asRejected = message.rating == .down || message.regenerated ? state.siblings(of: at, .up) : []
+        guard !asChosen.isEmpty || !asRejected.isEmpty else { return }
+        let rejectedSource = Self.source(rejecting: message)
+        var (chosenNext, rejectedNext) = (0, 0)
+        while chosenNext < asChosen.count || rejectedNext < asRejected.count {
+            let takeChosen =
+                rejectedNext == asRejected.count
+                || (chosenNext < asChosen.count
+                    && state.messages[asChosen[chosenNext]].responseOrder
+                        <= state.messages[asRejected[rejectedNext]].responseOrder)
+            if takeChosen {
+                let other = asChosen[chosenNext]
+                claim(&state, chosen: at, rejected: other, source: Self.source(rejecting: state.messages[other]))
+                chosenNext += 1
             } else {
-                checkFeedbackAndRegenerate(&state, chosen: other, rejected: id)
+                claim(&state, chosen: asRejected[rejectedNext], rejected: at, source: rejectedSource)
+                rejectedNext += 1
             }
         }
     }
 
-    /// The feedback rule, then the regenerate rule, for the ordered pair (chosen, rejected).
-    private mutating func checkFeedbackAndRegenerate(
-        _ state: inout PairConversationState, chosen: String, rejected: String
-    ) {
-        guard state.rating(of: chosen) == .up else { return }
-        if state.rating(of: rejected) == .down {
-            claim(&state, chosen: chosen, rejected: rejected, source: .feedback)
-        } else if state.isRegenerated(rejected) {
-            claim(&state, chosen: chosen, rejected: rejected, source: .regenerate)
-        }
-    }
-
+    /// Claims the pair unless an earlier rule did; emits it when its texts are known, else it waits.
     private mutating func claim(
-        _ state: inout PairConversationState, chosen: String, rejected: String, source: PairSource
+        _ state: inout PairConversationState, chosen: Int, rejected: Int, source: PairSource
     ) {
-        let pairId = "\(chosen):\(rejected)"
-        guard !state.claimed.contains(where: { $0.isExactly(pairId) }) else { return }
-        state.claimed.append(pairId)
+        guard state.claimed.insert(chosen: chosen, rejected: rejected) else { return }
+        if let texts = state.resolve(chosen: chosen, rejected: rejected) {
+            complete(chosen: chosen, rejected: rejected, source: source, texts: texts, in: state)
+            return
+        }
         let rule = RuleEvent(
             eventId: event.eventId, time: event.time, type: event.type, origin: event.origin, sequence: sequence)
-        if !state.waiting.contains(where: { $0.rule.eventId.isExactly(event.eventId) }) { newWaits.append(rule) }
-        state.waiting.append(WaitingPair(chosen: chosen, rejected: rejected, source: source, rule: rule))
+        let pair = WaitingPair(
+            chosen: state.messages[chosen].id, rejected: state.messages[rejected].id, source: source, rule: rule)
+        let entry = PairWaitList.Entry(
+            pair: pair, chosen: chosen, rejected: rejected, prompt: state.promptSlot(ofResponse: chosen))
+        if state.waits.add(entry) { newWaits.append(rule) }
     }
 
-    /// Emits every waiting pair whose texts are now all known (in the order they started waiting).
-    private mutating func completeWaiting(_ state: inout PairConversationState) {
-        guard !state.waiting.isEmpty else { return }
-        var still: [WaitingPair] = []
-        for pair in state.waiting {
-            if let texts = state.resolve(chosen: pair.chosen, rejected: pair.rejected) {
-                completed.append(
-                    CompletedPair(
-                        chosenId: pair.chosen, rejectedId: pair.rejected, source: pair.source, prompt: texts.prompt,
-                        chosen: texts.chosen, rejected: texts.rejected))
+    /// Emits every waiting pair watching `slot` whose texts are now all known.
+    private mutating func completeWaiting(_ state: inout PairConversationState, watching slot: Int) {
+        guard !state.waits.isEmpty else { return }
+        for handle in state.waits.takeWatchers(of: slot) {
+            let entry = state.waits[handle]
+            if let texts = state.resolve(chosen: entry.chosen, rejected: entry.rejected) {
+                complete(
+                    chosen: entry.chosen, rejected: entry.rejected, source: entry.pair.source, texts: texts, in: state)
+                state.waits.complete(handle)
             } else {
-                still.append(pair)
+                state.waits.rewatch(handle, taken: slot, prompt: state.promptSlot(ofResponse: entry.chosen))
             }
         }
-        state.waiting = still
+    }
+
+    private mutating func complete(
+        chosen: Int, rejected: Int, source: PairSource,
+        texts: (prompt: String, chosen: PairConversationState.Response, rejected: PairConversationState.Response),
+        in state: PairConversationState
+    ) {
+        completed.append(
+            CompletedPair(
+                chosenId: state.messages[chosen].id, rejectedId: state.messages[rejected].id, source: source,
+                prompt: texts.prompt, chosen: texts.chosen, rejected: texts.rejected))
     }
 }

@@ -34,6 +34,10 @@ public struct PreferencePairOperator: Sendable {
 
     /// Buffers an accepted event until the watermark passes it; `sequence` is its arrival number.
     /// `conversationHash` is `StableHash.hash(event.conversationId)`, computed when not given.
+    ///
+    /// An event at or behind the watermark (accepted thanks to allowed lateness) waits too: it is
+    /// released by the next `advance`, in event-time order with what that advance releases
+    /// (CONTRACT 2, as a Flink event-time timer set in the past fires on the next watermark).
     public mutating func add(_ event: ChatEvent, sequence: Int64 = 0, conversationHash: UInt64? = nil) {
         switch event.type {
         case .prompt, .response, .feedback, .regenerate, .choice:
@@ -51,8 +55,13 @@ public struct PreferencePairOperator: Sendable {
     /// not watermark step by watermark step, keeps the output the same whichever watermarks a shard
     /// happens to see (they depend on the parallelism and batch size). `trail` dates dead letters by
     /// the input element after which the watermark reached their deadline.
+    ///
+    /// Events added at or behind the current watermark come first: their times are below every
+    /// other time this advance releases, and everything due up to the current watermark was taken
+    /// by earlier advances. A call that does not move the watermark releases nothing.
     public mutating func advance(to newWatermark: EventTime, trail: WatermarkTrail, into out: inout [SignalRecord]) {
-        guard newWatermark >= watermark else { return }
+        guard newWatermark > watermark else { return }
+        let previous = watermark
         watermark = newWatermark
         while true {
             let eventTime = buffer.nextTime.flatMap { $0 <= watermark ? $0 : nil } ?? .max
@@ -60,7 +69,9 @@ public struct PreferencePairOperator: Sendable {
             let expiry = !expiries.isEmpty && nextExpiry <= watermark ? nextExpiry : .max
             if eventTime != .max && eventTime <= deadline && eventTime <= expiry {
                 let next = buffer.popFirst(notAfter: eventTime)!
-                process(next.event, sequence: next.sequence, hash: next.conversationHash, into: &out)
+                let released =
+                    eventTime <= previous ? releaseSequence(next.sequence, after: previous, trail) : next.sequence
+                process(next.event, sequence: released, hash: next.conversationHash, into: &out)
             } else if deadline != .max && deadline <= expiry {
                 let due = deadlines.removeMin()
                 nextDeadline = deadlines.min?.time ?? .max
@@ -71,6 +82,13 @@ public struct PreferencePairOperator: Sendable {
                 break
             }
         }
+    }
+
+    /// The input element after which an event that arrived (as element `arrival`) behind the
+    /// watermark `previous` is released: the first one that moved W past `previous`. Its dead
+    /// letters, if any, are dated by that element, never before.
+    private func releaseSequence(_ arrival: Int64, after previous: EventTime, _ trail: WatermarkTrail) -> Int64 {
+        Swift.max(arrival, trail.firstSequence(reaching: previous.adding(1)) ?? arrival)
     }
 
     private mutating func process(_ event: ChatEvent, sequence: Int64, hash: UInt64, into out: inout [SignalRecord]) {
@@ -89,14 +107,13 @@ public struct PreferencePairOperator: Sendable {
     private mutating func expire(_ deadline: PairDeadline, trail: WatermarkTrail, into out: inout [SignalRecord]) {
         let id = deadline.conversationId
         guard let slot = conversations.find(ExactKey(id), hash: StableHash.hash(id)) else { return }
-        let expired = conversations[slot].waiting.filter { $0.rule.eventId.isExactly(deadline.eventId) }
+        let expired = conversations[slot].waits.expire(ruleEventId: deadline.eventId)
         guard let first = expired.first else { return }
-        conversations[slot].waiting.removeAll { $0.rule.eventId.isExactly(deadline.eventId) }
         let pairs = expired.map { "\($0.chosen):\($0.rejected)" }.joined(separator: ", ")
         let failure = ValidationFailure(.unresolvedReference, "\(first.source.rawValue) pair \(pairs) misses texts")
         let origin = first.rule.origin
         // The deadline passes after the input element that moved W to it, but never before the rule
-        // event itself arrived (with allowed lateness it can arrive with its deadline already passed).
+        // event itself was released (with allowed lateness, its deadline may have passed already).
         let reached = trail.firstSequence(reaching: deadline.time) ?? first.rule.sequence
         let sequence = Swift.max(reached, first.rule.sequence)
         out.append(
@@ -125,7 +142,7 @@ public struct PreferencePairOperator: Sendable {
         let id = next.conversationId
         guard let slot = conversations.find(ExactKey(id), hash: StableHash.hash(id)) else { return }
         let due = conversations[slot].lastTime.adding(retentionMs)
-        if due <= next.time && conversations[slot].waiting.isEmpty {
+        if due <= next.time && conversations[slot].waits.isEmpty {
             conversations.remove(at: slot)
         } else {
             // A pair waits at most join_ttl (never more than retentionMs) past the conversation's last

@@ -115,10 +115,9 @@ public struct SignalShardOperator: ShardOperator {
         if routed.forModel && runQuality { quality.add(routed.event, keyHash: routed.modelHash, into: &output) }
         if routed.forConversation {
             if runConversations { conversations.add(routed.event, hash: routed.conversationHash, into: &output) }
+            // An event accepted at or behind the watermark (allowed lateness) waits for the next advance.
             if runPairs {
                 pairs.add(routed.event, sequence: routed.sequence, conversationHash: routed.conversationHash)
-                // Accepted at or behind the watermark (allowed lateness): released at once.
-                if routed.event.time <= watermark { pairs.advance(to: watermark, trail: trail, into: &output) }
             }
         }
     }

@@ -1,0 +1,72 @@
+import FlywheelEngine
+import Testing
+
+@testable import FlywheelSignals
+
+/// The pair operator's state (long conversations past the index threshold, waiting pairs, late
+/// events held for the next advance) survives a snapshot and restore into a fresh shard.
+struct PreferencePairSnapshotTests {
+    /// Replays `events` on one shard in batches of `batchSize` input elements; after the batch that
+    /// ends with element `restoreAfter`, snapshots the shard and goes on with a restored copy.
+    private static func replay(
+        _ events: [ChatEvent], config: PipelineConfig, batchSize: Int, restoreAfter: Int? = nil
+    ) throws -> [String] {
+        var ingest = IngestState(time: config.time, partitions: 1)
+        var shard = SignalShardOperator(config: config, catalog: nil, sourceNames: ["in"])
+        var out: [SignalRecord] = []
+        var records: [RoutedEvent] = []
+        var trail = WatermarkTrail()
+        for (index, event) in events.enumerated() {
+            let sequence = Int64(index + 1)
+            let before = ingest.watermark
+            if case .accepted(let accepted, let watermarkBefore) = ingest.ingest(.event(event), partition: 0) {
+                records.append(
+                    RoutedEvent(
+                        event: accepted, watermarkBefore: watermarkBefore, forConversation: true, forModel: false,
+                        sequence: sequence))
+            }
+            if ingest.watermark != before { trail.append(sequence: sequence, watermark: ingest.watermark) }
+            let last = index + 1 == events.count
+            guard last || (index + 1).isMultiple(of: batchSize) else { continue }
+            if last { trail.append(sequence: sequence, watermark: .max) }
+            shard.process(
+                ShardBatch(
+                    records: records, watermark: last ? .max : ingest.watermark, lastSequence: sequence, trail: trail,
+                    isFinal: last),
+                into: &out)
+            (records, trail) = ([], WatermarkTrail())
+            if index + 1 == restoreAfter { shard = try restored(shard, config: config) }
+        }
+        return signalsFileOrder(out).map { String(decoding: $0.line, as: UTF8.self) }
+    }
+
+    private static func restored(_ shard: SignalShardOperator, config: PipelineConfig) throws -> SignalShardOperator {
+        let snapshot = shard.snapshot()
+        var fresh = SignalShardOperator(config: config, catalog: nil, sourceNames: ["in"])
+        let groups = (0..<KeyGroups.count).map { snapshot.groups[$0] ?? SignalShardOperator.emptyGroup }
+        try fresh.restore(groups: groups, watermark: snapshot.watermark)
+        return fresh
+    }
+
+    @Test(arguments: [(seed: UInt64(3), responses: 40), (seed: 7, responses: 5)])
+    func randomConversationRestoredMidwayGivesTheSameOutput(seed: UInt64, responses: Int) throws {
+        let events = PairReferenceModel.randomConversation(seed: seed, events: 300, prompts: 3, responses: responses)
+        let straight = try Self.replay(events, config: .default, batchSize: 10)
+        #expect(straight.contains { $0.contains("preference_pair") })
+        #expect(responses < 24 || straight.contains { $0.contains("unresolved_reference") })
+        for restoreAfter in [50, 150, 290] {
+            #expect(try Self.replay(events, config: .default, batchSize: 10, restoreAfter: restoreAfter) == straight)
+        }
+    }
+
+    /// Restored after every element of the lateness scenario, so also while late events are held.
+    @Test func lateEventsHeldAtTheSnapshotAreReleasedAfterTheRestore() throws {
+        let events = PreferencePairLatenessTests.scenario
+        let straight = try Self.replay(events, config: pairLatenessConfig, batchSize: 1)
+        #expect(straight.contains { $0.contains("preference_pair") && $0.contains("a:b") })
+        for restoreAfter in 1..<events.count {
+            let resumed = try Self.replay(events, config: pairLatenessConfig, batchSize: 1, restoreAfter: restoreAfter)
+            #expect(resumed == straight, "restored after element \(restoreAfter)")
+        }
+    }
+}
