@@ -48,7 +48,7 @@ struct BadInvocationTests {
         Row("inspect missing", 1, "missing"),
         Row("inspect out --model typo", 64, "typo"),
         Row("inspect out --limit -5", 64, "--limit"),
-        Row("inspect out --limit 0", 64, "--limit"),
+        Row("inspect out --limit ten", 64, "--limit"),
         Row("inspect topic:events", 64, "--data"),
         Row("inspect topic:nope --data data", 1, "nope"),
         Row("report missing -o r.html", 1, "missing"),
