@@ -44,3 +44,19 @@ public func folderBytes(_ path: String, names: [String]? = nil) throws -> [Strin
     }
     return files
 }
+
+/// The bytes of `path` compressed by gzip(1), for tests of gzip input.
+public func gzipped(_ path: String) throws -> Data {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    process.arguments = ["-c", path]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: path])
+    }
+    return data
+}

@@ -22,19 +22,6 @@ struct EmbeddedLogProduceTests {
         return (summary, try LogFixture.readAll(partition).map(\.valueText))
     }
 
-    static func gzip(_ path: String) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        process.arguments = ["-c", path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0)
-        return data
-    }
-
     /// 40,000 lines of 40 to 100 bytes: about 3 MB, so lines cross the 1 MiB reads.
     static let lines = (0..<40_000).map { #"{"n": \#($0), "pad": "\#(String(repeating: "x", count: $0 % 61))"}"# }
 
@@ -58,7 +45,7 @@ struct EmbeddedLogProduceTests {
         let folder = try TemporaryFolder("log-produce-gzip")
         defer { folder.remove() }
         let plain = try folder.write("in.jsonl", Self.lines.joined(separator: "\n") + "\n")
-        let zipped = try Self.gzip(plain)
+        let zipped = try gzipped(plain)
         let twice = folder.file("twice.gz")
         try (zipped + zipped).write(to: URL(fileURLWithPath: twice))
         let (_, values) = try Self.produce(twice, in: folder)

@@ -15,15 +15,7 @@ struct ReplayInputTests {
 
     /// `path` compressed by gzip(1), as a new file `name`.
     static func gzip(_ path: String, to name: String, in folder: TemporaryFolder) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        process.arguments = ["-c", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0)
+        let data = try gzipped(path)
         try data.write(to: URL(fileURLWithPath: folder.file(name)))
         return data
     }
