@@ -66,7 +66,9 @@ struct EmbeddedLogDamageTests {
         #expect((error?.cause as? LogDamage)?.offset == 200)
     }
 
-    @Test(arguments: [-1, -20, 9])
+    /// The last byte of the value, a byte of the key, the offset field, and each byte of the length field that
+    /// makes the last frame announce more bytes than the file holds (as a torn write would, but the frame is whole).
+    @Test(arguments: [-1, -20, 9, 0, 1, 2])
     func aFlippedByteInTheLastWholeRecordIsDamageThatOnlyARepairCuts(positionFromRecordStart: Int) throws {
         let folder = try TemporaryFolder("log-damage-last")
         defer { folder.remove() }

@@ -3,11 +3,28 @@ extension Segment {
     /// bytes only (a file extended without its data), or an incomplete frame with no valid frame after it.
     ///
     /// Anything else is damage: a whole frame with a wrong checksum, or a bad frame followed by valid frames (a
-    /// flipped length makes a frame in the middle look incomplete, but the frames after it are still whole).
+    /// flipped length makes a frame in the middle look incomplete, but the frames after it are still whole), or a
+    /// last frame whose flipped length announces more bytes than the file holds while the bytes it has are the
+    /// whole frame (its checksum matches them).
     func isTorn(_ scan: Scan, end: Int) throws(LogError) -> Bool {
         if try onlyZeros(from: scan.validEnd, to: end) { return true }
         guard scan.incomplete else { return false }
+        if try isWholeFrameWithBadLength(at: scan.validEnd, to: end) { return false }
         return try !hasValidFrame(after: scan.validEnd, to: end, expecting: scan.nextOffset)
+    }
+
+    /// True when the bytes from `position` to `end` are one frame with a correct checksum once its length field
+    /// says how many bytes there are: a whole record whose length was damaged, not a write cut short (whose
+    /// checksum, computed over bytes that were never written, cannot match).
+    private func isWholeFrameWithBadLength(at position: Int, to end: Int) throws(LogError) -> Bool {
+        let count = end - position
+        guard count >= RecordFrame.headerBytes, count <= RecordFrame.maximumLength + 4 else { return false }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+        defer { buffer.deallocate() }
+        guard try LogFile.read(fd, into: buffer, at: position, path: logPath) == count else { return false }
+        buffer.storeBytes(of: UInt32(count - 4).littleEndian, toByteOffset: 0, as: UInt32.self)
+        if case .valid = RecordFrame.check(UnsafeRawBufferPointer(buffer), at: 0) { return true }
+        return false
     }
 
     /// True when every byte of the file from `start` to `end` is zero.
