@@ -79,4 +79,18 @@ extension TopicCLITests {
         #expect(consumed.stdout.split(separator: "\n") == (140..<157).map { #"{"n": \#($0)}"#[...] })
         #expect(consumed.stderr.contains("partition 0") && consumed.stderr.contains("offset 157"), "\(consumed)")
     }
+
+    /// An offset after the damaged record of the newest segment (clamped to the end, which is just after it) and
+    /// the end itself (--from-end) cannot be read past the damage: they fail naming it instead of printing nothing.
+    @Test(arguments: [["--offset", "35"], ["--offset", "49"], ["--offset", "1000"], ["--from-end"]])
+    func consumePastTheDamageFailsNamingItInsteadOfPrintingNothing(start: [String]) throws {
+        let folder = try TemporaryFolder("topic-cli-damage-past")
+        defer { folder.remove() }
+        try Self.topic("ev", records: 50, in: folder)
+        _ = try Self.damage(30, topic: "ev", in: folder)
+        let consumed = try Self.flywheel(["topic", "consume", "ev", "--data", "data"] + start, in: folder)
+        #expect(consumed.status == 1, "\(consumed)")
+        #expect(consumed.stdout.isEmpty, "\(consumed)")
+        #expect(consumed.stderr.contains("partition 0") && consumed.stderr.contains("offset 30"), "\(consumed)")
+    }
 }

@@ -24,10 +24,11 @@ extension PartitionLog {
     /// Reads records from `offset` on: at least one when `offset` is below the high watermark, then more while
     /// their frames fit in `maxBytes` and there are fewer than `maxRecords`, all from one segment.
     ///
-    /// An empty result means `offset` is at (or past) the high watermark. An offset before the log start is
-    /// `LogError.Code.offsetOutOfRange`. Every frame's checksum is verified: a damaged record is a `.corrupt` error
-    /// naming its offset (with the `LogDamage` as `cause` when the damage is in the newest segment); the records
-    /// before it are returned by calls that start before it. Safe to call from any task.
+    /// An empty result means `offset` is at (or past) the high watermark (of a log without damage: at or past the
+    /// damaged offset, the read fails). An offset before the log start is `LogError.Code.offsetOutOfRange`. Every
+    /// frame's checksum is verified: a damaged record is a `.corrupt` error naming its offset (with the `LogDamage`
+    /// as `cause` when the damage is in the newest segment); the records before it are returned by calls that
+    /// start before it. Safe to call from any task.
     public func read(from offset: Int64, maxBytes: Int = 1 << 20, maxRecords: Int = .max) throws(LogError)
         -> [LogRecord]
     {
@@ -100,10 +101,11 @@ extension PartitionLog {
             guard offset >= start else {
                 throw LogError(.offsetOutOfRange, "offset \(offset) is before the log start \(start) of \(directory)")
             }
-            guard offset < state.highWatermark else { return nil }
+            // Before the end check: an offset past the damage (the end is just after it) cannot be reached either.
             if let damage = state.damage, offset >= damage.offset {
                 throw LogError(.corrupt, "\(directory): \(damage)", cause: damage)
             }
+            guard offset < state.highWatermark else { return nil }
             var low = 0
             var high = state.segments.count
             while low < high {
