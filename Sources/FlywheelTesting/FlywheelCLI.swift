@@ -29,22 +29,25 @@ public enum FlywheelCLI {
     /// True when the binary exists (it does after `swift build` or `swift test`).
     public static var isBuilt: Bool { FileManager.default.isExecutableFile(atPath: binary) }
 
-    /// Runs `flywheel ARGUMENTS` in `directory` with `stdin` as its input, waits for it (at most `timeout`
-    /// seconds, then it is killed) and returns what it printed.
+    /// Runs `flywheel ARGUMENTS` (or `executable ARGUMENTS`, e.g. a shell that sets limits and then runs
+    /// `binary`) in `directory` with `stdin` as its input, waits for it (at most `timeout` seconds, then it is
+    /// killed) and returns what it printed.
     public static func run(
         _ arguments: [String], stdin: Data? = nil, directory: String? = nil, environment: [String: String] = [:],
-        timeout: Double = 120
+        executable: String = binary, timeout: Double = 120
     ) throws -> Result {
-        let process = try start(arguments, stdin: stdin, directory: directory, environment: environment)
+        let process = try start(
+            arguments, stdin: stdin, directory: directory, environment: environment, executable: executable)
         return process.wait(timeout: timeout)
     }
 
     /// Starts `flywheel ARGUMENTS` and returns at once; send it signals, then `wait`.
     public static func start(
-        _ arguments: [String], stdin: Data? = nil, directory: String? = nil, environment: [String: String] = [:]
+        _ arguments: [String], stdin: Data? = nil, directory: String? = nil, environment: [String: String] = [:],
+        executable: String = binary
     ) throws -> Running {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = ProcessInfo.processInfo.environment

@@ -106,4 +106,30 @@ extension TopicCLITests {
         #expect(inNew.status == 0, "\(inNew)")
         #expect(!FileManager.default.fileExists(atPath: folder.file("new")))
     }
+
+    /// A topic with many partitions holds more files open than a shell's usual soft limit allows: the producer
+    /// raises the limit (up to the hard one) instead of failing, and says which limit to raise when it cannot.
+    @Test func produceToATopicWithMorePartitionsThanTheSoftOpenFileLimitAllows() throws {
+        let folder = try TemporaryFolder("topic-cli-open-files")
+        defer { folder.remove() }
+        let created = try Self.flywheel(
+            ["topic", "create", "wide", "--partitions", "300", "--data", "data"], in: folder)
+        try #require(created.status == 0, "\(created)")
+        let lines = (0..<600).map { #"{"k": "\#($0)"}"# }.joined(separator: "\n") + "\n"
+        func produce(limits: String) throws -> FlywheelCLI.Result {
+            try FlywheelCLI.run(
+                [
+                    "-c", "\(limits) && exec \"$0\" \"$@\"", FlywheelCLI.binary, "topic", "produce", "wide",
+                    "--key-field", "k",
+                    "--data", "data",
+                ],
+                stdin: Data(lines.utf8), directory: folder.path, executable: "/bin/sh", timeout: 60)
+        }
+        let raised = try produce(limits: "ulimit -Sn 256")
+        #expect(raised.status == 0, "\(raised)")
+        #expect(try Self.consumed("wide", in: folder).count == 600)
+        let capped = try produce(limits: "ulimit -n 256")
+        #expect(capped.status == 1, "\(capped)")
+        #expect(capped.stderr.contains("ulimit -n") && capped.stderr.contains("256"), "\(capped)")
+    }
 }

@@ -10,13 +10,39 @@ enum LogFile {
     static func open(_ path: String, writable: Bool, create: Bool = false) throws(LogError) -> Int32 {
         var flags = writable ? O_RDWR : O_RDONLY
         if create { flags |= O_CREAT }
+        _ = openFileLimit
         let fd = Foundation.open(path, flags | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
+            if errno == EMFILE {
+                throw LogError(
+                    .readFailed,
+                    "cannot open \(path): too many open files (this process may open \(openFileLimit); every "
+                        + "segment of an open partition holds one or two): raise the limit with ulimit -n")
+            }
             let code: LogError.Code = errno == ENOENT ? .readFailed : (writable ? .writeFailed : .readFailed)
             throw LogError(code, "cannot open \(path): \(errnoText())")
         }
         return fd
     }
+
+    /// The number of files this process may open, after raising the soft limit to the hard one (once, at the first
+    /// open): a topic holds one or two descriptors per segment of each partition, far more than the usual soft
+    /// limit of 1024 for a topic with hundreds of partitions.
+    static let openFileLimit: Int = {
+        var limit = rlimit()
+        #if canImport(Glibc)
+            let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        #else
+            let resource = RLIMIT_NOFILE
+        #endif
+        guard getrlimit(resource, &limit) == 0 else { return Int(Int32.max) }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(resource, &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
+    }()
 
     /// Writes all of `bytes` at `position`, retrying short writes.
     static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at position: Int, path: String) throws(LogError) {
