@@ -85,10 +85,10 @@ struct TopicProduceCommand: AsyncParsableCommand {
         }
         if !quiet { print(summary.text(topic: name)) }
         if let signal = summary.stoppedBy, signal > 0 {
-            FileHandle.standardError.write(
-                Data(
-                    "interrupted by \(StopSignals.name(of: signal)): appended the \(summary.records) records read before it\n"
-                        .utf8))
+            let message =
+                "interrupted by \(StopSignals.name(of: signal)): appended the \(summary.records) records read before it"
+                + summary.unfinishedLineText
+            FileHandle.standardError.write(Data((message + "\n").utf8))
             throw ExitCode(128 + signal)
         }
     }

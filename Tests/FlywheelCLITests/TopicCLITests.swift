@@ -89,13 +89,14 @@ import Testing
         let input = try SlowInput(folder.file("in.fifo"))
         let producer = try FlywheelCLI.start(
             ["topic", "produce", "ev", "--data", "data", "-i", "in.fifo", "--linger", "1h"], directory: folder.path)
-        input.write((0..<5).map { "{\"n\": \($0)}\n" }.joined())
+        input.write((0..<5).map { "{\"n\": \($0)}\n" }.joined() + "{\"n\": 5")
         #expect(Self.eventually { input.unread == 0 }, "the producer never read its input")
         producer.send(signal)
         let result = producer.wait(timeout: 60)
         #expect(result.status == status && !result.signaled, "\(result)")
         #expect(result.stdout.contains("produced 5 records"), "\(result)")
         #expect(result.stderr.contains("appended the 5 records"), "\(result)")
+        #expect(result.stderr.contains("an unfinished last line (7 bytes, no newline) was not appended"), "\(result)")
         #expect(try Self.consumed("ev", in: folder).count == 5)
     }
 }

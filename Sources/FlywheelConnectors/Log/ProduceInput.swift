@@ -18,6 +18,9 @@ final class ProduceInput {
     private var pending: [UInt8] = []
     private var oversized: (prefix: [UInt8], length: Int)?
 
+    /// Bytes read of a line whose newline has not come yet (handed over at the end of the input, not on a stop).
+    var unfinishedLineBytes: Int { oversized?.length ?? (pending.count + sniff.count) }
+
     /// Opens `path`, or standard input for "-".
     init(path: String, maxLineBytes: Int) throws(LogError) {
         name = path == "-" ? "standard input" : path

@@ -37,6 +37,14 @@ public struct TopicProduceSummary: Sendable {
     /// The signal that stopped the run before the end of its input (0 for `StopSignals.stop()`); nil otherwise.
     /// Every line read before it was appended.
     public var stoppedBy: Int32?
+    /// Bytes of an unfinished last line (no newline yet) that a stop left unappended.
+    public var unfinishedLineBytes = 0
+
+    /// What a stop left: "" or "; an unfinished last line (N bytes, no newline) was not appended".
+    public var unfinishedLineText: String {
+        unfinishedLineBytes == 0
+            ? "" : "; an unfinished last line (\(unfinishedLineBytes) bytes, no newline) was not appended"
+    }
 
     /// Two to four lines for the terminal.
     public func text(topic: String) -> String {
@@ -49,7 +57,7 @@ public struct TopicProduceSummary: Sendable {
         if let stoppedBy {
             lines.append(
                 "  stopped by \(StopSignals.name(of: stoppedBy)) before the end of the input; every line read was appended"
-            )
+                    + unfinishedLineText)
         }
         if emptyLinesSkipped + oversizedLinesSkipped > 0 {
             lines.append(
@@ -85,7 +93,10 @@ public enum TopicProduceJob {
             switch outcome {
             case .end, .stopped:
                 try state.flush(final: true, onAck: onAck)
-                if outcome == .stopped { state.summary.stoppedBy = stop?.stopSignal ?? 0 }
+                if outcome == .stopped {
+                    state.summary.stoppedBy = stop?.stopSignal ?? 0
+                    state.summary.unfinishedLineBytes = input.unfinishedLineBytes
+                }
                 break reading
             case .timeout:
                 try state.flush(final: true, onAck: onAck)
