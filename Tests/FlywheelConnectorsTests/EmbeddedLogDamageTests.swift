@@ -147,4 +147,23 @@ struct EmbeddedLogDamageTests {
             try reader.read(from: 24).map(\.value) == LogFixture.records(24..<25).map(\.value)
                 + LogFixture.records(100..<103).map(\.value))
     }
+
+    /// The index is a hint without a checksum: a flipped byte in an entry (its position, or its offset) that points
+    /// a read at the middle of a frame, or at another record, is not reported as a damaged record; the read starts
+    /// from the segment start instead, for readers and after a writer reopened the partition.
+    @Test(arguments: [8, 9, 12, 13])
+    func aFlippedByteInTheIndexIsNotDamage(indexByte: Int) throws {
+        let folder = try TemporaryFolder("log-damage-index")
+        defer { folder.remove() }
+        let (directory, segment) = try Self.writeRecords(in: folder, indexInterval: 1024)
+        let index = String(segment.dropLast(4)) + ".index"
+        try #require(try LogFixture.fileSize(index) >= 32)
+        try LogFixture.flipByte(index, at: indexByte)
+        try PartitionLog(directory: directory, options: LogFixture.options(indexInterval: 1024)).close()
+        let reader = try PartitionLog(directory: directory, options: LogFixture.options(readOnly: true))
+        for start in [Int64(0), 25, 30, 100, 299] {
+            let values = try reader.read(from: start, maxBytes: 1 << 20).map(\.value)
+            #expect(values == LogFixture.records(Int(start)..<300).map(\.value), "from \(start)")
+        }
+    }
 }

@@ -43,7 +43,22 @@ extension PartitionLog {
     public func forEachRecord(
         from offset: Int64, maxBytes: Int = 1 << 20, maxRecords: Int = .max, _ body: (RecordView) -> Void
     ) throws(LogError) -> Int64 {
-        guard let plan = try plan(from: offset), maxRecords > 0 else { return offset }
+        guard var plan = try plan(from: offset), maxRecords > 0 else { return offset }
+        do throws(LogError) {
+            return try forEachRecord(plan, from: offset, maxBytes: maxBytes, maxRecords: maxRecords, body)
+        } catch {
+            // The index has no checksum: an entry that points at no frame, or at another record, is a bad hint,
+            // not a damaged record. Nothing was handed out yet; read from the segment start instead.
+            guard plan.position > 0, (error.cause as? LogDamage)?.position == plan.position else { throw error }
+            plan.position = 0
+            plan.offset = plan.segment.baseOffset
+            return try forEachRecord(plan, from: offset, maxBytes: maxBytes, maxRecords: maxRecords, body)
+        }
+    }
+
+    private func forEachRecord(
+        _ plan: ReadPlan, from offset: Int64, maxBytes: Int, maxRecords: Int, _ body: (RecordView) -> Void
+    ) throws(LogError) -> Int64 {
         var buffer = UnsafeMutableRawBufferPointer.allocate(
             byteCount: min(plan.limit - plan.position, max(maxBytes, 4096) + options.indexIntervalBytes),
             alignment: 16)
