@@ -19,16 +19,19 @@ struct TopicBenchCommand: AsyncParsableCommand {
                 --size 500
             """)
 
-    @Option(help: "Number of records.")
+    // Numbers are parsed unconditionally, so that "--records -5" is a bad value instead of a missing one.
+    @Option(parsing: .unconditional, help: "Number of records.")
     var records: Int = 1_000_000
 
-    @Option(help: "Value bytes per record.")
+    @Option(parsing: .unconditional, help: "Value bytes per record.")
     var size: Int = 500
 
-    @Option(help: ArgumentHelp("Batch size of the appends.", valueName: "size"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Batch size of the appends.", valueName: "size"))
     var batchBytes: String = "1MiB"
 
-    @Option(help: ArgumentHelp("every-batch, a duration such as 1s, or never.", valueName: "policy"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("every-batch, a duration such as 1s, or never.", valueName: "policy"))
     var fsync: String = "every-batch"
 
     @Option(

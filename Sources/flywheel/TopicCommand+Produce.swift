@@ -33,16 +33,21 @@ struct TopicProduceCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Read this file instead of standard input (gzip is read transparently).")
     var input: String = "-"
 
-    @Option(help: ArgumentHelp("Append a partition's batch when it reaches this size.", valueName: "size"))
+    // Values are parsed unconditionally, so that "--linger -5" is a bad value instead of a missing one.
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Append a partition's batch when it reaches this size.", valueName: "size"))
     var batchBytes: String = "1MiB"
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "When to flush to disk: every-batch (nothing acknowledged is lost), a duration such as 1s (at most "
                 + "that much lost on power failure) or never (left to the kernel).", valueName: "policy"))
     var fsync: String = "every-batch"
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Append a batch at the latest this long after its first line was read, e.g. 100ms, 1s; 0 appends what "
                 + "each read gave.", valueName: "duration"))

@@ -80,14 +80,19 @@ struct TopicCreateCommand: AsyncParsableCommand {
         help: "Number of partitions (1 to 10000); records are routed to one by their key's hash.")
     var partitions: Int = 1
 
-    @Option(help: ArgumentHelp("Keep at most this much data per partition, e.g. 512MiB, 1GiB.", valueName: "size"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Keep at most this much data per partition, e.g. 512MiB, 1GiB.", valueName: "size"))
     var retentionBytes: String?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp("Delete segments whose newest record is older than this, e.g. 12h, 7d.", valueName: "age"))
     var retention: String?
 
-    @Option(help: ArgumentHelp("Roll to a new segment file at this size (1KiB to 4GiB).", valueName: "size"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Roll to a new segment file at this size (1KiB to 4GiB).", valueName: "size"))
     var segmentBytes: String = "64MiB"
 
     @OptionGroup var data: DataFolderOption

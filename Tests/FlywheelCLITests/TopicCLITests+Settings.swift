@@ -132,4 +132,25 @@ extension TopicCLITests {
         #expect(capped.status == 1, "\(capped)")
         #expect(capped.stderr.contains("ulimit -n") && capped.stderr.contains("256"), "\(capped)")
     }
+
+    /// A negative number is a bad value of its flag, not a missing one ("Missing value for '--linger'").
+    @Test(arguments: [
+        (["produce", "t", "--linger", "-5"], "--linger: bad duration '-5'"),
+        (["produce", "t", "--batch-bytes", "-1KiB"], "--batch-bytes: bad size '-1KiB'"),
+        (["produce", "t", "--fsync", "-1s"], "--fsync: expected every-batch, never or a duration"),
+        (["create", "t", "--segment-bytes", "-5"], "--segment-bytes: bad size '-5'"),
+        (["create", "t", "--retention-bytes", "-5"], "--retention-bytes: bad size '-5'"),
+        (["create", "t", "--retention", "-5d"], "--retention: bad duration '-5d'"),
+        (["bench", "--records", "-5"], "--records must be at least 1"),
+        (["bench", "--size", "-5"], "--size must be between 1 and 16777216"),
+        (["bench", "--batch-bytes", "-5"], "--batch-bytes: bad size '-5'"),
+    ])
+    func aNegativeNumberIsABadValueOfItsFlag(arguments: [String], phrase: String) throws {
+        let folder = try TemporaryFolder("topic-cli-negative")
+        defer { folder.remove() }
+        let data = arguments[0] == "bench" ? [] : ["--data", "data"]
+        let result = try Self.flywheel(["topic"] + arguments + data, stdin: Data(), in: folder)
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stderr.contains(phrase) && !result.stderr.contains("Missing value"), "\(result)")
+    }
 }
