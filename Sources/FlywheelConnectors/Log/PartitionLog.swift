@@ -61,7 +61,8 @@ public final class PartitionLog: Sendable {
                 State(
                     segments: segments, highWatermark: highWatermark, durableOffset: highWatermark, lastSync: .now,
                     recovery: recovery, damage: damage))
-            if let recovery { options.warn("recovered \(recovery)") }
+            // Read-only, an incomplete last frame is most likely a write in progress, and nothing was repaired.
+            if let recovery, !options.readOnly { options.warn("recovered \(recovery)") }
             if !options.readOnly { try applyRetention() }
         } catch {
             if lockFD >= 0 { Foundation.close(lockFD) }
