@@ -153,4 +153,26 @@ extension TopicCLITests {
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains(phrase) && !result.stderr.contains("Missing value"), "\(result)")
     }
+
+    /// A `topic.json` that is a folder or a named pipe is named as unreadable (not "not found, create it"), and
+    /// reading it never waits for a writer of the pipe.
+    @Test(arguments: ["folder", "fifo"])
+    func aTopicFileThatIsNotARegularFileIsNamed(kind: String) throws {
+        let folder = try TemporaryFolder("topic-cli-file-kind")
+        defer { folder.remove() }
+        try Self.topic("bad", records: 1, in: folder)
+        let path = folder.file("data/bad/topic.json")
+        try FileManager.default.removeItem(atPath: path)
+        if kind == "folder" {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        } else {
+            try #require(mkfifo(path, 0o644) == 0)
+        }
+        for command in [["list"], ["describe", "bad"], ["consume", "bad"]] {
+            let result = try Self.flywheel(["topic"] + command + ["--data", "data"], in: folder)
+            #expect(result.status == 1, "\(command): \(result)")
+            #expect(result.stderr.contains("data/bad/topic.json is not a regular file"), "\(command): \(result)")
+            #expect(!result.stderr.contains("create it with"), "\(command): \(result)")
+        }
+    }
 }

@@ -82,8 +82,15 @@ public struct EmbeddedLog: Sendable {
     public func topic(named name: String) throws(LogError) -> Topic {
         try Topic.validate(name: name)
         let metadata = (folder(of: name) as NSString).appendingPathComponent(Self.metadataFile)
-        guard let data = FileManager.default.contents(atPath: metadata) else {
+        var status = stat()
+        guard stat(metadata, &status) == 0 else {
             throw LogError(.topicNotFound, "topic '\(name)' not found in \(directory)")
+        }
+        // A folder or a named pipe (which a read would wait on forever) is not a settings file.
+        guard status.st_mode & S_IFMT == S_IFREG, let data = FileManager.default.contents(atPath: metadata) else {
+            throw LogError(
+                .corrupt,
+                "\(metadata) is not a regular file that can be read; restore it, or delete the topic (topic delete)")
         }
         return try TopicFile.decode(data, path: metadata, name: name)
     }
