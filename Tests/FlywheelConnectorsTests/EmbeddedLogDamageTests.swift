@@ -165,5 +165,10 @@ struct EmbeddedLogDamageTests {
             let values = try reader.read(from: start, maxBytes: 1 << 20).map(\.value)
             #expect(values == LogFixture.records(Int(start)..<300).map(\.value), "from \(start)")
         }
+        // A writer cutting back (a transactional sink on abort) finds the record to cut at as well.
+        let writer = try PartitionLog(directory: directory, options: LogFixture.options(indexInterval: 1024))
+        try writer.truncate(after: 30)
+        #expect(writer.highWatermark == 31)
+        #expect(try writer.read(from: 0, maxBytes: 1 << 20).map(\.value) == LogFixture.records(0..<31).map(\.value))
     }
 }

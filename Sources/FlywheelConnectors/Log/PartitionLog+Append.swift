@@ -122,8 +122,13 @@ extension PartitionLog {
     /// The file position where the record `offset` starts in `segment` (its size for the next offset).
     private func position(of offset: Int64, in segment: Segment) throws(LogError) -> Int {
         let start = segment.floor(for: offset)
-        let scan = try segment.scan(
+        var scan = try segment.scan(
             from: start.position, offset: start.offset, to: segment.size, indexInterval: .max, stopAt: offset)
+        if scan.nextOffset != offset && start.position > 0 {
+            // The index entry may be a bad hint (it has no checksum): scan from the segment start.
+            scan = try segment.scan(
+                from: 0, offset: segment.baseOffset, to: segment.size, indexInterval: .max, stopAt: offset)
+        }
         guard scan.nextOffset == offset else {
             throw LogError(.corrupt, "\(segment.logPath): offset \(offset) not found (\(scan.problem ?? "short"))")
         }
