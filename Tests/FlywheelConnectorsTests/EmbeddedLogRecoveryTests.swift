@@ -82,6 +82,7 @@ struct EmbeddedLogRecoveryTests {
         let reopened = try PartitionLog(directory: folder.file("p"), options: warned)
         #expect(reopened.highWatermark == 60)
         #expect(warnings.all.count == 1)
+        #expect(warnings.all.first?.contains("record at offset 0 is damaged") == true, "\(warnings.all)")
         let error = #expect(throws: LogError.self) { try reopened.read(from: 0) }
         #expect(error?.code == .corrupt)
         #expect(try reopened.read(from: 59).map(\.offset) == [59])

@@ -102,7 +102,10 @@ public final class PartitionLog: Sendable {
             if !isLast, tail.problem != nil {
                 // Older segments were flushed when rolled: damage there is not a torn write. Keep the file whole
                 // so that reads of the damaged records fail loudly, while later offsets stay readable.
-                options.warn("damaged segment \(segment.logPath): \(tail.problem ?? "") at byte \(segment.size)")
+                let found = LogDamage(
+                    offset: segment.nextOffset, path: segment.logPath, position: segment.size,
+                    reason: tail.problem ?? "")
+                options.warn("older segment: \(found)")
                 segment.size = try LogFile.size(segment.fd, path: segment.logPath)
                 segment.nextOffset = bases[position + 1]
             } else if !isLast && segment.nextOffset != bases[position + 1] {
