@@ -116,4 +116,25 @@ struct ReplayResumeTests {
         let result = try await ReplayJob.run(options)
         #expect(result.resumedFrom != nil)
     }
+
+    /// The `source` of dead letters and late events is the input as the first run spelled it, also
+    /// for the records a resume spelled differently writes: the folder is byte-identical to an
+    /// uninterrupted run (it mixed "DIR/log.jsonl" and "DIR/link/./log.jsonl").
+    @Test func aResumeSpelledDifferentlyWritesTheSameBytes() async throws {
+        let folder = try TemporaryFolder("resume-spelling-bytes")
+        defer { folder.remove() }
+        let input = try Self.log(in: folder)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
+        handle.seekToEndOfFile()
+        handle.write(Data("not json 1\nnot json 2\nnot json 3\n".utf8))
+        try handle.close()
+        let lines = try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n").count
+        var options = try await Self.interruptedReplay(input, in: folder)
+        try FileManager.default.createSymbolicLink(atPath: folder.file("link"), withDestinationPath: folder.path)
+        options.inputs = [folder.file("link/./log.jsonl")]
+        let result = try await ReplayJob.run(options)
+        try #require(result.resumedFrom != nil && result.resumedEventsIn <= Int64(lines - 3), "\(result)")
+        _ = try await ReplayJob.run(ReplayOptions(inputs: [input], outputPath: folder.file("expected")))
+        #expect(try folderBytes(folder.file("out")) == folderBytes(folder.file("expected")))
+    }
 }

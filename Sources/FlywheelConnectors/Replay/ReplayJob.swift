@@ -47,7 +47,7 @@ public enum ReplayJob {
         let folder = try OutputFolder(
             path: options.outputPath, force: options.force || recovery.isResume,
             resumeLengths: recovery.store == nil ? nil : resume?.fileLengths ?? RecordKind.allCases.map { _ in 0 })
-        let operators = try makeOperators(options, sources: sources, resume: resume)
+        let operators = try makeOperators(options, sourceNames: recovery.sourceNames, resume: resume)
         let ingestCounters = Mutex(SignalCounters())
         let resumedEventsIn = Mutex<Int64>(0)
         var collector = ReplayCollector(
@@ -61,7 +61,7 @@ public enum ReplayJob {
             try await ShardedStage.run(operators: operators, sideType: Side.self) { dispatcher in
                 var ingest = try IngestLoop(
                     options: options, sources: sources, dispatcher: dispatcher, started: started, progress: progress,
-                    resume: resume)
+                    resume: resume, sourceNames: recovery.sourceNames)
                 resumedEventsIn.withLock { $0 = ingest.state.counters.eventsIn }
                 try await ingest.run()
                 ingestCounters.withLock { $0 = ingest.state.counters }
@@ -129,11 +129,11 @@ public enum ReplayJob {
     }
 
     private static func makeOperators(
-        _ options: ReplayOptions, sources: [ReplaySource], resume: CheckpointData?
+        _ options: ReplayOptions, sourceNames: [String], resume: CheckpointData?
     ) throws -> [SignalShardOperator] {
         try (0..<options.parallelism).map { shard in
             var op = SignalShardOperator(
-                config: options.config, catalog: options.catalog, sourceNames: sources.map(\.name))
+                config: options.config, catalog: options.catalog, sourceNames: sourceNames)
             if let resume {
                 let owned = KeyGroups.groups(ofShard: shard, parallelism: options.parallelism).map { resume.groups[$0] }
                 try op.restore(groups: owned, watermark: resume.watermark)

@@ -14,9 +14,13 @@ struct ReplayRecovery {
     var finishedSummary: SignalCounters?
     /// The checkpoint folder already belonged to this replay (a resume), so its output folder is ours.
     var isResume = false
+    /// The `source` name of each source partition: as the run that created the checkpoint folder
+    /// spelled its inputs, so that the resumed output matches its first part.
+    var sourceNames: [String]
     private var job: CheckpointJob?
 
     init(options: ReplayOptions, sources: [ReplaySource]) throws(ConnectorError) {
+        sourceNames = sources.map(\.name)
         guard let dir = options.checkpointDir else { return }
         if options.inputs.contains("-") {
             throw ConnectorError(
@@ -24,9 +28,10 @@ struct ReplayRecovery {
         }
         let store = try CheckpointStore(path: dir)
         self.store = store
-        let job = CheckpointJob(
+        var job = CheckpointJob(
             inputs: options.inputs, output: options.outputPath, pipeline: options.config.effectiveYAML()
         ).canonical
+        job.sourceNames = sourceNames
         guard let existing = try store.readJob() else {
             guard store.names().isEmpty else {
                 throw ConnectorError(
@@ -39,12 +44,13 @@ struct ReplayRecovery {
             return
         }
         isResume = true
-        guard existing.canonical == job else {
+        guard existing.canonical == job.canonical else {
             throw ConnectorError(
                 .checkpointMismatch,
                 "checkpoint folder \(dir) belongs to another replay (different inputs, --out or pipeline); "
                     + "use another --checkpoint-dir or delete it")
         }
+        if let names = existing.sourceNames, names.count == sourceNames.count { sourceNames = names }
         if store.finishedSummary() != nil {
             let summaryPath = (options.outputPath as NSString).appendingPathComponent("summary.json")
             let data = FileManager.default.contents(atPath: summaryPath) ?? Data()
