@@ -137,4 +137,17 @@ struct ReplayResumeTests {
         _ = try await ReplayJob.run(ReplayOptions(inputs: [input], outputPath: folder.file("expected")))
         #expect(try folderBytes(folder.file("out")) == folderBytes(folder.file("expected")))
     }
+
+    /// A finished replay run again leaves its output alone; when that output is gone it says so
+    /// (it said "already finished ... left as it is" and exited 0 with no output folder at all).
+    @Test func finishedReplayWhoseOutputIsGoneSaysSo() async throws {
+        let folder = try TemporaryFolder("resume-finished-gone")
+        defer { folder.remove() }
+        var options = ReplayOptions(inputs: [try Self.log(in: folder)], outputPath: folder.file("out"))
+        options.checkpointDir = folder.file("checkpoints")
+        _ = try await ReplayJob.run(options)
+        #expect(try await ReplayJob.run(options).alreadyFinished)
+        try FileManager.default.removeItem(atPath: folder.file("out"))
+        await Self.expectRefused(options, saying: "says this replay finished, but \(folder.file("out/summary.json"))")
+    }
 }

@@ -53,8 +53,15 @@ struct ReplayRecovery {
         if let names = existing.sourceNames, names.count == sourceNames.count { sourceNames = names }
         if store.finishedSummary() != nil {
             let summaryPath = (options.outputPath as NSString).appendingPathComponent("summary.json")
-            let data = FileManager.default.contents(atPath: summaryPath) ?? Data()
-            finishedSummary = (try? JSONDecoder().decode(SummaryFile.self, from: data))?.counters ?? SignalCounters()
+            guard let data = FileManager.default.contents(atPath: summaryPath),
+                let summary = try? JSONDecoder().decode(SummaryFile.self, from: data)
+            else {
+                throw ConnectorError(
+                    .checkpointMismatch,
+                    "checkpoint folder \(dir) says this replay finished, but \(summaryPath) is missing or damaged "
+                        + "(was the output deleted or moved?): delete \(dir) to replay again")
+            }
+            finishedSummary = summary.counters
             return
         }
         let (latest, warnings) = store.latest()
