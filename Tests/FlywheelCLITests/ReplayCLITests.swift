@@ -47,7 +47,8 @@ struct ReplayCLITests {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("cli-sigint")
         defer { folder.remove() }
-        let lines = try Data(contentsOf: URL(fileURLWithPath: try Self.log(in: folder, conversations: 50)))
+        // Enough lines for records to be produced, and few enough that they are all still in memory.
+        let lines = try Data(contentsOf: URL(fileURLWithPath: try Self.log(in: folder, conversations: 1500)))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: FlywheelCLI.binary)
         process.arguments = ["replay", "-", "--out", folder.file("out")]
@@ -73,6 +74,11 @@ struct ReplayCLITests {
         #expect(stderr.contains("nothing is final"))
         let names = Self.names(in: folder.file("out"))
         #expect(names.allSatisfy { $0.hasSuffix(".inprogress") }, "\(names)")
+        // The bytes it says it left are the bytes in the files (it counted records still in memory).
+        let onDisk = try names.reduce(0) {
+            $0 + (try FileManager.default.attributesOfItem(atPath: folder.file("out/\($1)"))[.size] as? Int ?? 0)
+        }
+        #expect(stderr.contains("files (\(onDisk) bytes of records)"), "\(stderr)")
     }
 
     @Test func sigtermStopsACheckpointedReplayAndTheNextRunResumes() async throws {

@@ -119,8 +119,14 @@ final class OutputFolder {
         try AtomicFile.write(Array(summary.utf8), to: file("summary.json"))
     }
 
-    /// Bytes written to the files so far (flushed or staged).
-    var bytesWritten: Int64 { zip(lengths, buffers).reduce(0) { $0 + $1.0 + Int64($1.1.count) } }
+    /// Bytes in the files now, as an interrupted or failed replay leaves them (records still staged
+    /// in memory are not there, and a failed write may have put part of a buffer there).
+    var bytesOnDisk: Int64 {
+        files.reduce(0) { total, fd in
+            var status = stat()
+            return total + (fstat(fd, &status) == 0 ? Int64(status.st_size) : 0)
+        }
+    }
 
     private func flush(_ index: Int) throws(ConnectorError) {
         let failure: Int32? = buffers[index].withUnsafeBytes { bytes in

@@ -99,7 +99,7 @@ public enum ReplayJob {
         _ error: ConnectorError, options: ReplayOptions, folder: OutputFolder, lastCheckpoint: Int64?
     ) -> ConnectorError {
         let output =
-            "\(options.outputPath) holds only unfinished *.jsonl.inprogress files (\(folder.bytesWritten) bytes "
+            "\(options.outputPath) holds only unfinished *.jsonl.inprogress files (\(folder.bytesOnDisk) bytes "
             + "of records), nothing is final"
         let next: String
         if let dir = options.checkpointDir {
