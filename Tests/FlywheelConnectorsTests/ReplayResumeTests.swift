@@ -150,4 +150,24 @@ struct ReplayResumeTests {
         try FileManager.default.removeItem(atPath: folder.file("out"))
         await Self.expectRefused(options, saying: "says this replay finished, but \(folder.file("out/summary.json"))")
     }
+
+    /// A checkpoint folder inside the output folder (or the output folder itself): the first run
+    /// works (it created the checkpoint folder, then refused the output folder as not empty, and
+    /// left the checkpoint folder behind), and so does a resume.
+    @Test(arguments: ["out/checkpoints", "out"])
+    func checkpointFolderInsideTheOutputFolder(checkpoints: String) async throws {
+        let folder = try TemporaryFolder("resume-inside-out")
+        defer { folder.remove() }
+        let input = try Self.log(in: folder)
+        var options = ReplayOptions(inputs: [input], outputPath: folder.file("out"), parallelism: 2)
+        options.checkpointDir = folder.file(checkpoints)
+        options.checkpointInterval = .events(300)
+        _ = try await ReplayJob.run(options)
+        try FileManager.default.removeItem(atPath: folder.file("\(checkpoints)/finished.json"))
+        let resumed = try await ReplayJob.run(options)
+        #expect(resumed.resumedFrom != nil)
+        _ = try await ReplayJob.run(ReplayOptions(inputs: [input], outputPath: folder.file("expected")))
+        let names = RecordKind.allCases.map(\.fileName) + ["summary.json"]
+        #expect(try folderBytes(folder.file("out"), names: names) == folderBytes(folder.file("expected"), names: names))
+    }
 }

@@ -38,15 +38,15 @@ final class OutputFolder {
         }
     }
 
-    /// Prepares `path`. An existing non-empty folder is refused unless `force`, which replaces the
-    /// files a replay writes (and touches nothing else). `resumeLengths` (checkpointed replays):
+    /// Prepares `path`, replacing the files a replay writes (and touching nothing else): the caller
+    /// has checked first (`checkEmpty`) that the folder may be written, before it created anything
+    /// there (a checkpoint folder inside it). `resumeLengths` (checkpointed replays):
     /// the `.inprogress` files are cut back to those committed lengths; without, the final files of
     /// an earlier replay are removed at once, so that an interrupted run leaves none of them.
-    init(path: String, force: Bool, resumeLengths: [Int64]? = nil) throws(ConnectorError) {
+    init(path: String, resumeLengths: [Int64]? = nil) throws(ConnectorError) {
         self.path = path
         flushBytes = 1 << 20
         lengths = resumeLengths ?? Array(repeating: 0, count: RecordKind.allCases.count)
-        try Self.checkEmpty(path, force: force)
         try AtomicFile.createFolder(path, what: "output folder")
         files = []
         buffers = Array(repeating: [], count: RecordKind.allCases.count)

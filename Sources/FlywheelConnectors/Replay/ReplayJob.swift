@@ -45,7 +45,7 @@ public enum ReplayJob {
         }
         defer { sink?.close() }
         let folder = try OutputFolder(
-            path: options.outputPath, force: options.force || recovery.isResume,
+            path: options.outputPath,
             resumeLengths: recovery.store == nil ? nil : resume?.fileLengths ?? RecordKind.allCases.map { _ in 0 })
         let operators = try makeOperators(options, sourceNames: recovery.sourceNames, resume: resume)
         let ingestCounters = Mutex(SignalCounters())
