@@ -153,4 +153,19 @@ struct ReplayInputTests {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.file("out"))
         #expect(names.allSatisfy { $0.hasSuffix(".inprogress") }, "\(names)")
     }
+
+    /// `summary.json` that cannot be written (a full disk; here a folder in the way of its temporary
+    /// file) fails the replay before any record file has its final name (they were renamed first,
+    /// so a failed replay left complete-looking files that `export` would use).
+    @Test func summaryThatCannotBeWrittenLeavesNothingFinal() async throws {
+        let folder = try TemporaryFolder("summary-fails")
+        defer { folder.remove() }
+        let log = try Self.log(in: folder, conversations: 20)
+        try FileManager.default.createDirectory(
+            atPath: folder.file("out/summary.json.tmp"), withIntermediateDirectories: true)
+        let error = await #expect(throws: ConnectorError.self) { try await Self.replay([log], folder.file("out")) }
+        #expect(error?.message.contains("nothing is final") == true, "\(String(describing: error))")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.file("out"))
+        #expect(names.allSatisfy { $0.hasSuffix(".inprogress") || $0 == "summary.json.tmp" }, "\(names)")
+    }
 }

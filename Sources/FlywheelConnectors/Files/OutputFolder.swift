@@ -105,10 +105,12 @@ final class OutputFolder {
         return lengths
     }
 
-    /// Flushes and syncs every file, gives each its final name, then writes `summary.json`
-    /// atomically and syncs the folder (which makes the renames durable too).
+    /// Flushes and syncs every file and `summary.json.tmp` (so that a full disk fails before any
+    /// file has its final name), gives each its final name, `summary.json` last, and syncs the
+    /// folder (which makes the renames durable).
     func finish(summary: String) throws(ConnectorError) {
         _ = try commit()
+        try AtomicFile.writeTemporary(Array(summary.utf8), for: file("summary.json"))
         for name in Self.fileNames {
             guard rename(file(name + Self.inProgressSuffix), file(name)) == 0 else {
                 throw ConnectorError(
@@ -116,7 +118,7 @@ final class OutputFolder {
                     "cannot rename \(file(name + Self.inProgressSuffix)): \(String(cString: strerror(errno)))")
             }
         }
-        try AtomicFile.write(Array(summary.utf8), to: file("summary.json"))
+        try AtomicFile.commit(file("summary.json"))
     }
 
     /// Bytes in the files now, as an interrupted or failed replay leaves them (records still staged

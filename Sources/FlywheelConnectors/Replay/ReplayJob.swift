@@ -83,7 +83,12 @@ public enum ReplayJob {
         counters.signalsOut = written.signalsOut
         counters.unresolvedReferences = written.unresolvedReferences
         _ = try sink?.commit()
-        try folder.finish(summary: counters.summaryJSON())
+        do {
+            try folder.finish(summary: counters.summaryJSON())
+        } catch {
+            throw unfinished(
+                error, options: options, folder: folder, lastCheckpoint: collector.stats.lastId ?? resume?.id)
+        }
         try recovery.store?.markFinished(summary: counters.summaryJSON())
         let exports = try runExports(options)
         var result = ReplayResult(counters: counters, wallSeconds: (ContinuousClock.now - started).seconds)
