@@ -81,6 +81,23 @@ struct ReplayCLITests {
         #expect(stderr.contains("files (\(onDisk) bytes of records)"), "\(stderr)")
     }
 
+    /// Damaged gzip on standard input names it "standard input", not "-".
+    @Test func damagedGzipOnStandardInputIsNamed() async throws {
+        try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
+        let folder = try TemporaryFolder("cli-stdin-gzip")
+        defer { folder.remove() }
+        let compressed = try gzipped(try Self.log(in: folder, conversations: 30))
+        for (stdin, phrase) in [
+            (compressed.prefix(compressed.count / 2), "standard input is truncated"),
+            (compressed + Data("junk".utf8), "standard input has data after the end of its gzip stream"),
+        ] {
+            let result = try await Self.blocking {
+                try FlywheelCLI.run(["replay", "-", "--out", folder.file("out")], stdin: Data(stdin))
+            }
+            #expect(result.status == 1 && result.stderr.contains(phrase), "\(result)")
+        }
+    }
+
     @Test func sigtermStopsACheckpointedReplayAndTheNextRunResumes() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("cli-sigterm")

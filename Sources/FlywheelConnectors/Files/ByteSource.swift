@@ -42,8 +42,11 @@ final class ByteSource {
         isRegularFile = fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
         raw = .allocate(byteCount: 1 << 18, alignment: 16)
         while rawEnd < 2 && !rawAtEOF { try refillRaw() }
-        if rawEnd >= 2 && raw[0] == 0x1F && raw[1] == 0x8B { inflater = try GzipInflater(name: path) }
+        if rawEnd >= 2 && raw[0] == 0x1F && raw[1] == 0x8B { inflater = try GzipInflater(name: described) }
     }
+
+    /// The input as errors name it: its path, or "standard input" for "-".
+    private var described: String { name == "-" ? "standard input" : name }
 
     deinit {
         raw.deallocate()
@@ -54,7 +57,7 @@ final class ByteSource {
     func seek(to offset: Int64) throws(ConnectorError) {
         guard offset > 0 else { return }
         guard isRegularFile else {
-            throw ConnectorError(.readFailed, "\(name == "-" ? "standard input" : name) cannot be resumed at an offset")
+            throw ConnectorError(.readFailed, "\(described) cannot be resumed at an offset")
         }
         if inflater == nil {
             guard lseek(fd, off_t(offset), SEEK_SET) == offset else {
@@ -94,22 +97,22 @@ final class ByteSource {
                 while rawEnd - rawStart < 2 && !rawAtEOF { try refillRaw() }
                 if rawStart == rawEnd { return 0 }  // the last member ended with the file
                 guard rawEnd - rawStart >= 2, raw[rawStart] == 0x1F, raw[rawStart + 1] == 0x8B else {
-                    throw inflater.trailingGarbage(name)
+                    throw inflater.trailingGarbage(described)
                 }
                 inflater.startMember()
             }
             if rawStart == rawEnd {
-                if rawAtEOF { throw inflater.truncated(name) }
+                if rawAtEOF { throw inflater.truncated(described) }
                 try refillRaw()
                 continue
             }
             let input = UnsafeRawBufferPointer(rebasing: raw[rawStart..<rawEnd])
-            let step = try inflater.inflate(from: input, into: buffer, name: name)
+            let step = try inflater.inflate(from: input, into: buffer, name: described)
             rawStart += step.consumed
             if step.produced > 0 { return step.produced }
             if step.consumed == 0 && !inflater.betweenMembers {
                 // zlib wants more input than is buffered.
-                if rawAtEOF { throw inflater.truncated(name) }
+                if rawAtEOF { throw inflater.truncated(described) }
                 try refillRaw()
             }
         }
@@ -141,7 +144,7 @@ final class ByteSource {
             let count = Foundation.read(fd, buffer.baseAddress, buffer.count)
             if count >= 0 { return count }
             if errno == EINTR { continue }
-            throw ConnectorError(.readFailed, "cannot read \(name): \(String(cString: strerror(errno)))")
+            throw ConnectorError(.readFailed, "cannot read \(described): \(String(cString: strerror(errno)))")
         }
     }
 }
