@@ -81,6 +81,35 @@ struct ReplayCLITests {
         #expect(stderr.contains("files (\(onDisk) bytes of records)"), "\(stderr)")
     }
 
+    /// A named pipe whose writer has not come yet: SIGINT stops the replay (the first one was lost
+    /// while open(2) waited for the writer), and a writer that comes is read to the end.
+    @Test func sigintStopsAReplayWaitingForAPipesWriter() async throws {
+        try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
+        let folder = try TemporaryFolder("cli-fifo")
+        defer { folder.remove() }
+        try #require(mkfifo(folder.file("events.jsonl"), 0o644) == 0)
+        let running = try FlywheelCLI.start(["replay", folder.file("events.jsonl"), "--out", folder.file("out")])
+        let waiting = try await Self.waitUntil { Self.names(in: folder.file("out")).count >= RecordKind.allCases.count }
+        try await Task.sleep(for: .milliseconds(200))
+        running.send(SIGINT)
+        let stopped = try await Self.blocking { running.wait(timeout: 20) }
+        #expect(waiting)
+        #expect(!stopped.signaled && stopped.status == 130, "\(stopped)")
+        #expect(stopped.stderr.contains("interrupted by SIGINT"), "\(stopped)")
+        // With a writer, it reads the pipe to its end.
+        let log = try Self.log(in: folder, conversations: 20)
+        let replay = try FlywheelCLI.start(["replay", folder.file("events.jsonl"), "--out", folder.file("again")])
+        try await Self.blocking {
+            let writer = FileHandle(forWritingAtPath: folder.file("events.jsonl"))
+            writer?.write(try Data(contentsOf: URL(fileURLWithPath: log)))
+            try writer?.close()
+        }
+        let done = try await Self.blocking { replay.wait(timeout: 60) }
+        #expect(done.status == 0, "\(done)")
+        let expected = try await Self.run(["replay", log, "--out", folder.file("expected")])
+        #expect(done.stdout.split(separator: "\n").dropFirst() == expected.stdout.split(separator: "\n").dropFirst())
+    }
+
     /// Damaged gzip on standard input names it "standard input", not "-".
     @Test func damagedGzipOnStandardInputIsNamed() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")

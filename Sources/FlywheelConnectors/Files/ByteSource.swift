@@ -33,7 +33,11 @@ final class ByteSource {
             if isDirectory.boolValue {
                 throw ConnectorError(.inputIsDirectory, "input is a directory, not a JSONL file: \(path)")
             }
-            fd = open(path, O_RDONLY | O_CLOEXEC)
+            // A FIFO is opened without waiting for its writer (open(2) would block, deaf to a stop
+            // request); `readFile` then waits in poll(2), which reports nothing until a writer comes.
+            var status = stat()
+            let isFIFO = stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO
+            fd = open(path, O_RDONLY | O_CLOEXEC | (isFIFO ? O_NONBLOCK : 0))
             guard fd >= 0 else {
                 throw ConnectorError(.readFailed, "cannot open input \(path): \(String(cString: strerror(errno)))")
             }
@@ -131,19 +135,20 @@ final class ByteSource {
         rawEnd += count
     }
 
-    /// One read(2) of the file; for a pipe, waits in short polls so that a stop request is seen.
+    /// One read(2) of the file; for a pipe, waits in poll(2) first (in short polls when there is a
+    /// stop request to see).
     private func readFile(into buffer: UnsafeMutableRawBufferPointer) throws(ConnectorError) -> Int {
         while true {
-            if let stop, !isRegularFile {
-                if let signal = stop.stopSignal {
+            if !isRegularFile {
+                if let signal = stop?.stopSignal {
                     throw ConnectorError(.interrupted, "interrupted by \(StopSignals.name(of: signal))")
                 }
                 var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                if poll(&poller, 1, 200) == 0 { continue }
+                if poll(&poller, 1, stop == nil ? -1 : 200) == 0 { continue }
             }
             let count = Foundation.read(fd, buffer.baseAddress, buffer.count)
             if count >= 0 { return count }
-            if errno == EINTR { continue }
+            if errno == EINTR || errno == EAGAIN { continue }
             throw ConnectorError(.readFailed, "cannot read \(described): \(String(cString: strerror(errno)))")
         }
     }

@@ -68,12 +68,19 @@ enum ReplayPreflight {
             throw ConnectorError(
                 .inputIsDirectory, "input is a directory, not a JSONL file: \(path) (name the files in it)")
         }
-        // O_NONBLOCK: opening a FIFO must not wait for its writer here.
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
+        // A FIFO is not opened: a reader that comes and goes lets a waiting writer start, and then
+        // kills it with SIGPIPE when it closes.
+        let readable: Bool
+        if (status.st_mode & S_IFMT) == S_IFIFO {
+            readable = access(path, R_OK) == 0
+        } else {
+            let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+            readable = fd >= 0
+            if readable { close(fd) }
+        }
+        guard readable else {
             throw ConnectorError(.readFailed, "cannot read input \(path): \(String(cString: strerror(errno)))")
         }
-        close(fd)
         return status
     }
 
