@@ -170,4 +170,19 @@ struct ReplayResumeTests {
         let names = RecordKind.allCases.map(\.fileName) + ["summary.json"]
         #expect(try folderBytes(folder.file("out"), names: names) == folderBytes(folder.file("expected"), names: names))
     }
+
+    /// A checkpoint folder of another replay is refused naming what differs (it said "different
+    /// inputs, --out or pipeline").
+    @Test func anotherReplaysFolderIsRefusedNamingWhatDiffers() async throws {
+        let folder = try TemporaryFolder("resume-other-job")
+        defer { folder.remove() }
+        var options = try await Self.interruptedReplay(try Self.log(in: folder), in: folder)
+        options.outputPath = folder.file("elsewhere")
+        await Self.expectRefused(
+            options,
+            saying:
+                "its --out was \(CanonicalPath.of(folder.file("out"))), now \(CanonicalPath.of(folder.file("elsewhere")))"
+        )
+        #expect(!FileManager.default.fileExists(atPath: folder.file("elsewhere")))
+    }
 }

@@ -45,10 +45,18 @@ struct ReplayRecovery {
         }
         isResume = true
         guard existing.canonical == job.canonical else {
+            let old = existing.canonical
+            var differences: [String] = []
+            if old.inputs != job.inputs {
+                differences.append(
+                    "its inputs were \(old.inputs.joined(separator: " ")), now \(job.inputs.joined(separator: " "))")
+            }
+            if old.output != job.output { differences.append("its --out was \(old.output), now \(job.output)") }
+            if old.pipeline != job.pipeline { differences.append("its pipeline settings differ") }
             throw ConnectorError(
                 .checkpointMismatch,
-                "checkpoint folder \(dir) belongs to another replay (different inputs, --out or pipeline); "
-                    + "use another --checkpoint-dir or delete it")
+                "checkpoint folder \(dir) belongs to another replay (\(differences.joined(separator: "; "))): "
+                    + "use another --checkpoint-dir for this replay, or delete \(dir)")
         }
         if let names = existing.sourceNames, names.count == sourceNames.count { sourceNames = names }
         if store.finishedSummary() != nil {
