@@ -47,7 +47,8 @@ struct ReplayCLITests {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("cli-sigint")
         defer { folder.remove() }
-        let lines = try Data(contentsOf: URL(fileURLWithPath: try Self.log(in: folder, conversations: 50)))
+        // Enough lines for records to be produced, and few enough that they are all still in memory.
+        let lines = try Data(contentsOf: URL(fileURLWithPath: try Self.log(in: folder, conversations: 1500)))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: FlywheelCLI.binary)
         process.arguments = ["replay", "-", "--out", folder.file("out")]
@@ -73,6 +74,57 @@ struct ReplayCLITests {
         #expect(stderr.contains("nothing is final"))
         let names = Self.names(in: folder.file("out"))
         #expect(names.allSatisfy { $0.hasSuffix(".inprogress") }, "\(names)")
+        // The bytes it says it left are the bytes in the files (it counted records still in memory).
+        let onDisk = try names.reduce(0) {
+            $0 + (try FileManager.default.attributesOfItem(atPath: folder.file("out/\($1)"))[.size] as? Int ?? 0)
+        }
+        #expect(stderr.contains("files (\(onDisk) bytes of records)"), "\(stderr)")
+    }
+
+    /// A named pipe whose writer has not come yet: SIGINT stops the replay (the first one was lost
+    /// while open(2) waited for the writer), and a writer that comes is read to the end.
+    @Test func sigintStopsAReplayWaitingForAPipesWriter() async throws {
+        try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
+        let folder = try TemporaryFolder("cli-fifo")
+        defer { folder.remove() }
+        try #require(mkfifo(folder.file("events.jsonl"), 0o644) == 0)
+        let running = try FlywheelCLI.start(["replay", folder.file("events.jsonl"), "--out", folder.file("out")])
+        let waiting = try await Self.waitUntil { Self.names(in: folder.file("out")).count >= RecordKind.allCases.count }
+        try await Task.sleep(for: .milliseconds(200))
+        running.send(SIGINT)
+        let stopped = try await Self.blocking { running.wait(timeout: 20) }
+        #expect(waiting)
+        #expect(!stopped.signaled && stopped.status == 130, "\(stopped)")
+        #expect(stopped.stderr.contains("interrupted by SIGINT"), "\(stopped)")
+        // With a writer, it reads the pipe to its end.
+        let log = try Self.log(in: folder, conversations: 20)
+        let replay = try FlywheelCLI.start(["replay", folder.file("events.jsonl"), "--out", folder.file("again")])
+        try await Self.blocking {
+            let writer = FileHandle(forWritingAtPath: folder.file("events.jsonl"))
+            writer?.write(try Data(contentsOf: URL(fileURLWithPath: log)))
+            try writer?.close()
+        }
+        let done = try await Self.blocking { replay.wait(timeout: 60) }
+        #expect(done.status == 0, "\(done)")
+        let expected = try await Self.run(["replay", log, "--out", folder.file("expected")])
+        #expect(done.stdout.split(separator: "\n").dropFirst() == expected.stdout.split(separator: "\n").dropFirst())
+    }
+
+    /// Damaged gzip on standard input names it "standard input", not "-".
+    @Test func damagedGzipOnStandardInputIsNamed() async throws {
+        try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
+        let folder = try TemporaryFolder("cli-stdin-gzip")
+        defer { folder.remove() }
+        let compressed = try gzipped(try Self.log(in: folder, conversations: 30))
+        for (stdin, phrase) in [
+            (compressed.prefix(compressed.count / 2), "standard input is truncated"),
+            (compressed + Data("junk".utf8), "standard input has data after the end of its gzip stream"),
+        ] {
+            let result = try await Self.blocking {
+                try FlywheelCLI.run(["replay", "-", "--out", folder.file("out")], stdin: Data(stdin))
+            }
+            #expect(result.status == 1 && result.stderr.contains(phrase), "\(result)")
+        }
     }
 
     @Test func sigtermStopsACheckpointedReplayAndTheNextRunResumes() async throws {

@@ -81,6 +81,37 @@ struct ReplayInputTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == text)
     }
 
+    /// A hard link to an output file (or to a leftover `.inprogress` one) is another name for the
+    /// same bytes: a checkpointed replay with --force cut it to nothing and replayed 0 events.
+    @Test(arguments: ["preference_pair.jsonl", "preference_pair.jsonl.inprogress"])
+    func hardLinkToAnOutputFileIsRefusedAndLeftAlone(name: String) async throws {
+        let folder = try TemporaryFolder("input-linked-in-out")
+        defer { folder.remove() }
+        let text = try Data(contentsOf: URL(fileURLWithPath: try Self.log(in: folder)))
+        try FileManager.default.createDirectory(atPath: folder.file("out"), withIntermediateDirectories: true)
+        try text.write(to: URL(fileURLWithPath: folder.file("out/\(name)")))
+        try FileManager.default.linkItem(atPath: folder.file("out/\(name)"), toPath: folder.file("input.jsonl"))
+        var options = ReplayOptions(inputs: [folder.file("input.jsonl")], outputPath: folder.file("out"), force: true)
+        options.checkpointDir = folder.file("checkpoints")
+        let error = await #expect(throws: ConnectorError.self) { try await ReplayJob.run(options) }
+        #expect(error?.message.contains("is a file this replay writes") == true, "\(String(describing: error))")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder.file("input.jsonl"))) == text)
+    }
+
+    /// A pipe cannot be resumed: a checkpointed replay of one is refused before anything is created
+    /// (it created the folders, then waited for a writer, deaf to the first SIGINT).
+    @Test func checkpointedReplayOfAPipeIsRefused() async throws {
+        let folder = try TemporaryFolder("checkpoint-fifo")
+        defer { folder.remove() }
+        try #require(mkfifo(folder.file("events.jsonl"), 0o644) == 0)
+        var options = ReplayOptions(inputs: [folder.file("events.jsonl")], outputPath: folder.file("out"))
+        options.checkpointDir = folder.file("checkpoints")
+        let error = await #expect(throws: ConnectorError.self) { try await ReplayJob.run(options) }
+        #expect(error?.message.contains("needs seekable inputs") == true, "\(String(describing: error))")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("out")))
+        #expect(!FileManager.default.fileExists(atPath: folder.file("checkpoints")))
+    }
+
     @Test(arguments: ["missing.jsonl", "a-folder"])
     func badInputCreatesNothing(input: String) async throws {
         let folder = try TemporaryFolder("preflight")
@@ -121,5 +152,20 @@ struct ReplayInputTests {
         await #expect(throws: ConnectorError.self) { try await Self.replay([cut], folder.file("out"), force: true) }
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.file("out"))
         #expect(names.allSatisfy { $0.hasSuffix(".inprogress") }, "\(names)")
+    }
+
+    /// `summary.json` that cannot be written (a full disk; here a folder in the way of its temporary
+    /// file) fails the replay before any record file has its final name (they were renamed first,
+    /// so a failed replay left complete-looking files that `export` would use).
+    @Test func summaryThatCannotBeWrittenLeavesNothingFinal() async throws {
+        let folder = try TemporaryFolder("summary-fails")
+        defer { folder.remove() }
+        let log = try Self.log(in: folder, conversations: 20)
+        try FileManager.default.createDirectory(
+            atPath: folder.file("out/summary.json.tmp"), withIntermediateDirectories: true)
+        let error = await #expect(throws: ConnectorError.self) { try await Self.replay([log], folder.file("out")) }
+        #expect(error?.message.contains("nothing is final") == true, "\(String(describing: error))")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.file("out"))
+        #expect(names.allSatisfy { $0.hasSuffix(".inprogress") || $0 == "summary.json.tmp" }, "\(names)")
     }
 }

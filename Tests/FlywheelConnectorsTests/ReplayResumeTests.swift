@@ -116,4 +116,73 @@ struct ReplayResumeTests {
         let result = try await ReplayJob.run(options)
         #expect(result.resumedFrom != nil)
     }
+
+    /// The `source` of dead letters and late events is the input as the first run spelled it, also
+    /// for the records a resume spelled differently writes: the folder is byte-identical to an
+    /// uninterrupted run (it mixed "DIR/log.jsonl" and "DIR/link/./log.jsonl").
+    @Test func aResumeSpelledDifferentlyWritesTheSameBytes() async throws {
+        let folder = try TemporaryFolder("resume-spelling-bytes")
+        defer { folder.remove() }
+        let input = try Self.log(in: folder)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
+        handle.seekToEndOfFile()
+        handle.write(Data("not json 1\nnot json 2\nnot json 3\n".utf8))
+        try handle.close()
+        let lines = try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n").count
+        var options = try await Self.interruptedReplay(input, in: folder)
+        try FileManager.default.createSymbolicLink(atPath: folder.file("link"), withDestinationPath: folder.path)
+        options.inputs = [folder.file("link/./log.jsonl")]
+        let result = try await ReplayJob.run(options)
+        try #require(result.resumedFrom != nil && result.resumedEventsIn <= Int64(lines - 3), "\(result)")
+        _ = try await ReplayJob.run(ReplayOptions(inputs: [input], outputPath: folder.file("expected")))
+        #expect(try folderBytes(folder.file("out")) == folderBytes(folder.file("expected")))
+    }
+
+    /// A finished replay run again leaves its output alone; when that output is gone it says so
+    /// (it said "already finished ... left as it is" and exited 0 with no output folder at all).
+    @Test func finishedReplayWhoseOutputIsGoneSaysSo() async throws {
+        let folder = try TemporaryFolder("resume-finished-gone")
+        defer { folder.remove() }
+        var options = ReplayOptions(inputs: [try Self.log(in: folder)], outputPath: folder.file("out"))
+        options.checkpointDir = folder.file("checkpoints")
+        _ = try await ReplayJob.run(options)
+        #expect(try await ReplayJob.run(options).alreadyFinished)
+        try FileManager.default.removeItem(atPath: folder.file("out"))
+        await Self.expectRefused(options, saying: "says this replay finished, but \(folder.file("out/summary.json"))")
+    }
+
+    /// A checkpoint folder inside the output folder (or the output folder itself): the first run
+    /// works (it created the checkpoint folder, then refused the output folder as not empty, and
+    /// left the checkpoint folder behind), and so does a resume.
+    @Test(arguments: ["out/checkpoints", "out"])
+    func checkpointFolderInsideTheOutputFolder(checkpoints: String) async throws {
+        let folder = try TemporaryFolder("resume-inside-out")
+        defer { folder.remove() }
+        let input = try Self.log(in: folder)
+        var options = ReplayOptions(inputs: [input], outputPath: folder.file("out"), parallelism: 2)
+        options.checkpointDir = folder.file(checkpoints)
+        options.checkpointInterval = .events(300)
+        _ = try await ReplayJob.run(options)
+        try FileManager.default.removeItem(atPath: folder.file("\(checkpoints)/finished.json"))
+        let resumed = try await ReplayJob.run(options)
+        #expect(resumed.resumedFrom != nil)
+        _ = try await ReplayJob.run(ReplayOptions(inputs: [input], outputPath: folder.file("expected")))
+        let names = RecordKind.allCases.map(\.fileName) + ["summary.json"]
+        #expect(try folderBytes(folder.file("out"), names: names) == folderBytes(folder.file("expected"), names: names))
+    }
+
+    /// A checkpoint folder of another replay is refused naming what differs (it said "different
+    /// inputs, --out or pipeline").
+    @Test func anotherReplaysFolderIsRefusedNamingWhatDiffers() async throws {
+        let folder = try TemporaryFolder("resume-other-job")
+        defer { folder.remove() }
+        var options = try await Self.interruptedReplay(try Self.log(in: folder), in: folder)
+        options.outputPath = folder.file("elsewhere")
+        await Self.expectRefused(
+            options,
+            saying:
+                "its --out was \(CanonicalPath.of(folder.file("out"))), now \(CanonicalPath.of(folder.file("elsewhere")))"
+        )
+        #expect(!FileManager.default.fileExists(atPath: folder.file("elsewhere")))
+    }
 }

@@ -9,15 +9,20 @@ public struct CheckpointJob: Codable, Sendable, Equatable {
     public var output: String
     /// The effective pipeline configuration, so a changed pipeline is not resumed silently.
     public var pipeline: String
+    /// The `source` names the first run gave its dead letters, late events and pairs (the inputs as
+    /// spelled then), so that a resume spelled differently writes the same bytes. Nil in job files
+    /// written before it was recorded; not part of the job's identity.
+    public var sourceNames: [String]?
 
-    public init(inputs: [String], output: String, pipeline: String) {
+    public init(inputs: [String], output: String, pipeline: String, sourceNames: [String]? = nil) {
         self.inputs = inputs
         self.output = output
         self.pipeline = pipeline
+        self.sourceNames = sourceNames
     }
 
     /// The same job with its paths spelled canonically (relative paths are taken from the current
-    /// folder), so that `out/`, `./out` and `/abs/out` are one job.
+    /// folder), so that `out/`, `./out` and `/abs/out` are one job; without `sourceNames`.
     public var canonical: CheckpointJob {
         CheckpointJob(
             inputs: inputs.map { ReplaySource.topicName(of: $0) == nil && $0 != "-" ? CanonicalPath.of($0) : $0 },

@@ -7,6 +7,13 @@ enum AtomicFile {
     static let temporarySuffix = ".tmp"
 
     static func write(_ bytes: [UInt8], to path: String) throws(ConnectorError) {
+        try writeTemporary(bytes, for: path)
+        try commit(path)
+    }
+
+    /// The first half of `write`: `bytes` in `NAME.tmp`, fsynced. What can fail for lack of space
+    /// fails here, before anything has a final name.
+    static func writeTemporary(_ bytes: [UInt8], for path: String) throws(ConnectorError) {
         let temporary = path + temporarySuffix
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -29,6 +36,11 @@ enum AtomicFile {
             unlink(temporary)
             throw ConnectorError(.writeFailed, "cannot write \(temporary): \(String(cString: strerror(failure)))")
         }
+    }
+
+    /// The second half of `write`: renames `NAME.tmp` to `path` and syncs the folder.
+    static func commit(_ path: String) throws(ConnectorError) {
+        let temporary = path + temporarySuffix
         guard rename(temporary, path) == 0 else {
             throw ConnectorError(.writeFailed, "cannot rename \(temporary): \(String(cString: strerror(errno)))")
         }

@@ -33,7 +33,11 @@ final class ByteSource {
             if isDirectory.boolValue {
                 throw ConnectorError(.inputIsDirectory, "input is a directory, not a JSONL file: \(path)")
             }
-            fd = open(path, O_RDONLY | O_CLOEXEC)
+            // A FIFO is opened without waiting for its writer (open(2) would block, deaf to a stop
+            // request); `readFile` then waits in poll(2), which reports nothing until a writer comes.
+            var status = stat()
+            let isFIFO = stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO
+            fd = open(path, O_RDONLY | O_CLOEXEC | (isFIFO ? O_NONBLOCK : 0))
             guard fd >= 0 else {
                 throw ConnectorError(.readFailed, "cannot open input \(path): \(String(cString: strerror(errno)))")
             }
@@ -42,8 +46,11 @@ final class ByteSource {
         isRegularFile = fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
         raw = .allocate(byteCount: 1 << 18, alignment: 16)
         while rawEnd < 2 && !rawAtEOF { try refillRaw() }
-        if rawEnd >= 2 && raw[0] == 0x1F && raw[1] == 0x8B { inflater = try GzipInflater(name: path) }
+        if rawEnd >= 2 && raw[0] == 0x1F && raw[1] == 0x8B { inflater = try GzipInflater(name: described) }
     }
+
+    /// The input as errors name it: its path, or "standard input" for "-".
+    private var described: String { name == "-" ? "standard input" : name }
 
     deinit {
         raw.deallocate()
@@ -54,7 +61,7 @@ final class ByteSource {
     func seek(to offset: Int64) throws(ConnectorError) {
         guard offset > 0 else { return }
         guard isRegularFile else {
-            throw ConnectorError(.readFailed, "\(name == "-" ? "standard input" : name) cannot be resumed at an offset")
+            throw ConnectorError(.readFailed, "\(described) cannot be resumed at an offset")
         }
         if inflater == nil {
             guard lseek(fd, off_t(offset), SEEK_SET) == offset else {
@@ -94,22 +101,22 @@ final class ByteSource {
                 while rawEnd - rawStart < 2 && !rawAtEOF { try refillRaw() }
                 if rawStart == rawEnd { return 0 }  // the last member ended with the file
                 guard rawEnd - rawStart >= 2, raw[rawStart] == 0x1F, raw[rawStart + 1] == 0x8B else {
-                    throw inflater.trailingGarbage(name)
+                    throw inflater.trailingGarbage(described)
                 }
                 inflater.startMember()
             }
             if rawStart == rawEnd {
-                if rawAtEOF { throw inflater.truncated(name) }
+                if rawAtEOF { throw inflater.truncated(described) }
                 try refillRaw()
                 continue
             }
             let input = UnsafeRawBufferPointer(rebasing: raw[rawStart..<rawEnd])
-            let step = try inflater.inflate(from: input, into: buffer, name: name)
+            let step = try inflater.inflate(from: input, into: buffer, name: described)
             rawStart += step.consumed
             if step.produced > 0 { return step.produced }
             if step.consumed == 0 && !inflater.betweenMembers {
                 // zlib wants more input than is buffered.
-                if rawAtEOF { throw inflater.truncated(name) }
+                if rawAtEOF { throw inflater.truncated(described) }
                 try refillRaw()
             }
         }
@@ -128,20 +135,21 @@ final class ByteSource {
         rawEnd += count
     }
 
-    /// One read(2) of the file; for a pipe, waits in short polls so that a stop request is seen.
+    /// One read(2) of the file; for a pipe, waits in poll(2) first (in short polls when there is a
+    /// stop request to see).
     private func readFile(into buffer: UnsafeMutableRawBufferPointer) throws(ConnectorError) -> Int {
         while true {
-            if let stop, !isRegularFile {
-                if let signal = stop.stopSignal {
+            if !isRegularFile {
+                if let signal = stop?.stopSignal {
                     throw ConnectorError(.interrupted, "interrupted by \(StopSignals.name(of: signal))")
                 }
                 var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                if poll(&poller, 1, 200) == 0 { continue }
+                if poll(&poller, 1, stop == nil ? -1 : 200) == 0 { continue }
             }
             let count = Foundation.read(fd, buffer.baseAddress, buffer.count)
             if count >= 0 { return count }
-            if errno == EINTR { continue }
-            throw ConnectorError(.readFailed, "cannot read \(name): \(String(cString: strerror(errno)))")
+            if errno == EINTR || errno == EAGAIN { continue }
+            throw ConnectorError(.readFailed, "cannot read \(described): \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -38,15 +38,15 @@ final class OutputFolder {
         }
     }
 
-    /// Prepares `path`. An existing non-empty folder is refused unless `force`, which replaces the
-    /// files a replay writes (and touches nothing else). `resumeLengths` (checkpointed replays):
+    /// Prepares `path`, replacing the files a replay writes (and touching nothing else): the caller
+    /// has checked first (`checkEmpty`) that the folder may be written, before it created anything
+    /// there (a checkpoint folder inside it). `resumeLengths` (checkpointed replays):
     /// the `.inprogress` files are cut back to those committed lengths; without, the final files of
     /// an earlier replay are removed at once, so that an interrupted run leaves none of them.
-    init(path: String, force: Bool, resumeLengths: [Int64]? = nil) throws(ConnectorError) {
+    init(path: String, resumeLengths: [Int64]? = nil) throws(ConnectorError) {
         self.path = path
         flushBytes = 1 << 20
         lengths = resumeLengths ?? Array(repeating: 0, count: RecordKind.allCases.count)
-        try Self.checkEmpty(path, force: force)
         try AtomicFile.createFolder(path, what: "output folder")
         files = []
         buffers = Array(repeating: [], count: RecordKind.allCases.count)
@@ -105,10 +105,12 @@ final class OutputFolder {
         return lengths
     }
 
-    /// Flushes and syncs every file, gives each its final name, then writes `summary.json`
-    /// atomically and syncs the folder (which makes the renames durable too).
+    /// Flushes and syncs every file and `summary.json.tmp` (so that a full disk fails before any
+    /// file has its final name), gives each its final name, `summary.json` last, and syncs the
+    /// folder (which makes the renames durable).
     func finish(summary: String) throws(ConnectorError) {
         _ = try commit()
+        try AtomicFile.writeTemporary(Array(summary.utf8), for: file("summary.json"))
         for name in Self.fileNames {
             guard rename(file(name + Self.inProgressSuffix), file(name)) == 0 else {
                 throw ConnectorError(
@@ -116,11 +118,17 @@ final class OutputFolder {
                     "cannot rename \(file(name + Self.inProgressSuffix)): \(String(cString: strerror(errno)))")
             }
         }
-        try AtomicFile.write(Array(summary.utf8), to: file("summary.json"))
+        try AtomicFile.commit(file("summary.json"))
     }
 
-    /// Bytes written to the files so far (flushed or staged).
-    var bytesWritten: Int64 { zip(lengths, buffers).reduce(0) { $0 + $1.0 + Int64($1.1.count) } }
+    /// Bytes in the files now, as an interrupted or failed replay leaves them (records still staged
+    /// in memory are not there, and a failed write may have put part of a buffer there).
+    var bytesOnDisk: Int64 {
+        files.reduce(0) { total, fd in
+            var status = stat()
+            return total + (fstat(fd, &status) == 0 ? Int64(status.st_size) : 0)
+        }
+    }
 
     private func flush(_ index: Int) throws(ConnectorError) {
         let failure: Int32? = buffers[index].withUnsafeBytes { bytes in

@@ -8,7 +8,8 @@ struct IngestLoop {
 
     let options: ReplayOptions
     let sources: [ReplaySource]
-    /// `sources[i].name`, worked out once (a topic partition's name is built from its parts).
+    /// The `source` of `sources[i]`'s records: its name (`sources[i].name`, worked out once), or the
+    /// name the run that created the checkpoint folder gave it.
     private let sourceNames: [String]
     let dispatcher: Dispatcher
     let started: ContinuousClock.Instant
@@ -32,11 +33,12 @@ struct IngestLoop {
 
     init(
         options: ReplayOptions, sources: [ReplaySource], dispatcher: Dispatcher, started: ContinuousClock.Instant,
-        progress: (@Sendable (ReplayProgress) -> Void)?, resume: CheckpointData? = nil
+        progress: (@Sendable (ReplayProgress) -> Void)?, resume: CheckpointData? = nil,
+        sourceNames: [String]? = nil
     ) throws {
         self.options = options
         self.sources = sources
-        sourceNames = sources.map(\.name)
+        self.sourceNames = sourceNames ?? sources.map(\.name)
         self.dispatcher = dispatcher
         self.started = started
         self.progress = progress

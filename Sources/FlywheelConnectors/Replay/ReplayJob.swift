@@ -45,9 +45,9 @@ public enum ReplayJob {
         }
         defer { sink?.close() }
         let folder = try OutputFolder(
-            path: options.outputPath, force: options.force || recovery.isResume,
+            path: options.outputPath,
             resumeLengths: recovery.store == nil ? nil : resume?.fileLengths ?? RecordKind.allCases.map { _ in 0 })
-        let operators = try makeOperators(options, sources: sources, resume: resume)
+        let operators = try makeOperators(options, sourceNames: recovery.sourceNames, resume: resume)
         let ingestCounters = Mutex(SignalCounters())
         let resumedEventsIn = Mutex<Int64>(0)
         var collector = ReplayCollector(
@@ -61,7 +61,7 @@ public enum ReplayJob {
             try await ShardedStage.run(operators: operators, sideType: Side.self) { dispatcher in
                 var ingest = try IngestLoop(
                     options: options, sources: sources, dispatcher: dispatcher, started: started, progress: progress,
-                    resume: resume)
+                    resume: resume, sourceNames: recovery.sourceNames)
                 resumedEventsIn.withLock { $0 = ingest.state.counters.eventsIn }
                 try await ingest.run()
                 ingestCounters.withLock { $0 = ingest.state.counters }
@@ -83,7 +83,12 @@ public enum ReplayJob {
         counters.signalsOut = written.signalsOut
         counters.unresolvedReferences = written.unresolvedReferences
         _ = try sink?.commit()
-        try folder.finish(summary: counters.summaryJSON())
+        do {
+            try folder.finish(summary: counters.summaryJSON())
+        } catch {
+            throw unfinished(
+                error, options: options, folder: folder, lastCheckpoint: collector.stats.lastId ?? resume?.id)
+        }
         try recovery.store?.markFinished(summary: counters.summaryJSON())
         let exports = try runExports(options)
         var result = ReplayResult(counters: counters, wallSeconds: (ContinuousClock.now - started).seconds)
@@ -99,7 +104,7 @@ public enum ReplayJob {
         _ error: ConnectorError, options: ReplayOptions, folder: OutputFolder, lastCheckpoint: Int64?
     ) -> ConnectorError {
         let output =
-            "\(options.outputPath) holds only unfinished *.jsonl.inprogress files (\(folder.bytesWritten) bytes "
+            "\(options.outputPath) holds only unfinished *.jsonl.inprogress files (\(folder.bytesOnDisk) bytes "
             + "of records), nothing is final"
         let next: String
         if let dir = options.checkpointDir {
@@ -129,11 +134,11 @@ public enum ReplayJob {
     }
 
     private static func makeOperators(
-        _ options: ReplayOptions, sources: [ReplaySource], resume: CheckpointData?
+        _ options: ReplayOptions, sourceNames: [String], resume: CheckpointData?
     ) throws -> [SignalShardOperator] {
         try (0..<options.parallelism).map { shard in
             var op = SignalShardOperator(
-                config: options.config, catalog: options.catalog, sourceNames: sources.map(\.name))
+                config: options.config, catalog: options.catalog, sourceNames: sourceNames)
             if let resume {
                 let owned = KeyGroups.groups(ofShard: shard, parallelism: options.parallelism).map { resume.groups[$0] }
                 try op.restore(groups: owned, watermark: resume.watermark)

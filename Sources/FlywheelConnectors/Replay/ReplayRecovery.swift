@@ -14,9 +14,13 @@ struct ReplayRecovery {
     var finishedSummary: SignalCounters?
     /// The checkpoint folder already belonged to this replay (a resume), so its output folder is ours.
     var isResume = false
+    /// The `source` name of each source partition: as the run that created the checkpoint folder
+    /// spelled its inputs, so that the resumed output matches its first part.
+    var sourceNames: [String]
     private var job: CheckpointJob?
 
     init(options: ReplayOptions, sources: [ReplaySource]) throws(ConnectorError) {
+        sourceNames = sources.map(\.name)
         guard let dir = options.checkpointDir else { return }
         if options.inputs.contains("-") {
             throw ConnectorError(
@@ -24,9 +28,10 @@ struct ReplayRecovery {
         }
         let store = try CheckpointStore(path: dir)
         self.store = store
-        let job = CheckpointJob(
+        var job = CheckpointJob(
             inputs: options.inputs, output: options.outputPath, pipeline: options.config.effectiveYAML()
         ).canonical
+        job.sourceNames = sourceNames
         guard let existing = try store.readJob() else {
             guard store.names().isEmpty else {
                 throw ConnectorError(
@@ -39,16 +44,32 @@ struct ReplayRecovery {
             return
         }
         isResume = true
-        guard existing.canonical == job else {
+        guard existing.canonical == job.canonical else {
+            let old = existing.canonical
+            var differences: [String] = []
+            if old.inputs != job.inputs {
+                differences.append(
+                    "its inputs were \(old.inputs.joined(separator: " ")), now \(job.inputs.joined(separator: " "))")
+            }
+            if old.output != job.output { differences.append("its --out was \(old.output), now \(job.output)") }
+            if old.pipeline != job.pipeline { differences.append("its pipeline settings differ") }
             throw ConnectorError(
                 .checkpointMismatch,
-                "checkpoint folder \(dir) belongs to another replay (different inputs, --out or pipeline); "
-                    + "use another --checkpoint-dir or delete it")
+                "checkpoint folder \(dir) belongs to another replay (\(differences.joined(separator: "; "))): "
+                    + "use another --checkpoint-dir for this replay, or delete \(dir)")
         }
+        if let names = existing.sourceNames, names.count == sourceNames.count { sourceNames = names }
         if store.finishedSummary() != nil {
             let summaryPath = (options.outputPath as NSString).appendingPathComponent("summary.json")
-            let data = FileManager.default.contents(atPath: summaryPath) ?? Data()
-            finishedSummary = (try? JSONDecoder().decode(SummaryFile.self, from: data))?.counters ?? SignalCounters()
+            guard let data = FileManager.default.contents(atPath: summaryPath),
+                let summary = try? JSONDecoder().decode(SummaryFile.self, from: data)
+            else {
+                throw ConnectorError(
+                    .checkpointMismatch,
+                    "checkpoint folder \(dir) says this replay finished, but \(summaryPath) is missing or damaged "
+                        + "(was the output deleted or moved?): delete \(dir) to replay again")
+            }
+            finishedSummary = summary.counters
             return
         }
         let (latest, warnings) = store.latest()
