@@ -7,10 +7,24 @@ struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
         abstract: "Look into a replay's checkpoint folder.",
+        discussion: """
+            A checkpoint folder is the --checkpoint-dir of a replay. These commands only read it.
+
+            Examples:
+              flywheel checkpoint list ck/
+              flywheel checkpoint show ck/ --id 3
+            """,
         subcommands: [List.self, Show.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the checkpoints of a folder, oldest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the checkpoints of a folder, oldest first.",
+            discussion: """
+                One line per checkpoint: its id, when it was taken, the input lines consumed and the watermark.
+
+                Example:
+                  flywheel checkpoint list ck/
+                """)
 
         @Argument(help: "The checkpoint folder (--checkpoint-dir of a replay).")
         var folder: String
@@ -35,13 +49,25 @@ struct CheckpointCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show what one checkpoint holds (the latest by default).")
+            abstract: "Show what one checkpoint holds (the latest by default).",
+            discussion: """
+                The input positions, the watermark, and the size of the ingest state, of the operator state by key \
+                group, of the records waiting for their turn, and of the committed output.
+
+                Example:
+                  flywheel checkpoint show ck/ --id 3
+                """)
 
         @Argument(help: "The checkpoint folder.")
         var folder: String
 
-        @Option(help: "Checkpoint id (see `checkpoint list`).")
+        // Parsed unconditionally, so that "--id -1" reaches validation instead of reading as a flag.
+        @Option(parsing: .unconditional, help: "Checkpoint id (see `checkpoint list`).")
         var id: Int64?
+
+        func validate() throws {
+            if let id, id < 1 { throw ValidationError("--id must be a checkpoint id (1 or more), got \(id)") }
+        }
 
         func run() throws {
             let data = try CLIErrors.connector { () throws(ConnectorError) in

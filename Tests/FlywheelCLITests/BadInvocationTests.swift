@@ -58,6 +58,7 @@ struct BadInvocationTests {
         Row("checkpoint list empty-dir", 1, "empty-dir"),
         Row("checkpoint show empty-dir", 1, "empty-dir"),
         Row("checkpoint show ck --id 99", 1, "99"),
+        Row("checkpoint show ck --id -1", 64, "--id"),
         Row("topic list", 64, "--data"),
         Row("topic describe nope --data data", 1, "nope"),
         Row("topic create t0 --partitions 0 --data data", 64, "--partitions"),

@@ -83,7 +83,10 @@ extension InspectCLITests {
     /// Every example in the help of the top-level command and of inspect, report, export, generate, bench and
     /// validate-pipeline, at 80 columns, is on one line or continues with " \" onto an indented line: none is
     /// broken by the help's wrapping, so each can be pasted.
-    @Test(arguments: [[], ["inspect"], ["report"], ["export"], ["generate"], ["bench"], ["validate-pipeline"]])
+    @Test(arguments: [
+        [], ["inspect"], ["report"], ["export"], ["generate"], ["bench"], ["validate-pipeline"], ["checkpoint"],
+        ["checkpoint", "list"], ["checkpoint", "show"],
+    ])
     func helpExamplesArePasteable(command: [String]) throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let result = try FlywheelCLI.run(["help"] + command, environment: ["COLUMNS": "80"])

@@ -106,6 +106,13 @@ public enum ReplayJob {
         let output =
             "\(options.outputPath) holds only unfinished *.jsonl.inprogress files (\(folder.bytesOnDisk) bytes "
             + "of records), nothing is final"
+        // Running the command again helps only once what failed is mended.
+        let first: String
+        switch error.code {
+        case .corrupt, .readFailed: first = "once the input reads again (repaired or replaced), "
+        case .writeFailed: first = "once the output can be written (space, permissions), "
+        default: first = ""
+        }
         let next: String
         if let dir = options.checkpointDir {
             next =
@@ -117,9 +124,10 @@ public enum ReplayJob {
             next = "run the command again to replay from the start"
         }
         var result = error
-        result.message = "\(error.message); \(output); \(next)"
+        result.message = "\(error.message); \(output); \(first)\(next)"
         return result
     }
+
     /// Writes the training-ready files the pipeline asks for (`exports:`) from the finished output.
     static func runExports(_ options: ReplayOptions) throws -> [ExportSummary] {
         try options.config.exports.map { spec in
