@@ -210,6 +210,22 @@ struct PreferencePairTests {
         #expect(out.map(\.kind) == [.preferencePair])
     }
 
+    /// An event id forgotten by de-duplication can come again on another event (CONTRACT 2): two rule
+    /// events with one id are two events, each with its own deadline and its own dead letter.
+    @Test func twoRuleEventsWithOneIdGetADeadLetterEach() throws {
+        var pairs = PreferencePairOperator(config: .default, sourceNames: ["in"])
+        pairs.add(E.choice("same-id", at: 1_000, chosen: "a", rejected: "b"))
+        pairs.add(E.choice("same-id", at: 2_000, chosen: "c", rejected: "d"))
+        var out: [SignalRecord] = []
+        // Past the first deadline only: the second choice's pair still waits.
+        pairs.advance(to: signalsTime(1_000 + halfHour), trail: WatermarkTrail(), into: &out)
+        #expect(out.map(\.kind) == [.deadLetter])
+        pairs.advance(to: .max, trail: WatermarkTrail(), into: &out)
+        #expect(out.map(\.kind) == [.deadLetter, .deadLetter])
+        let details = try out.map { try SignalsJSON($0).string("detail") ?? "" }
+        #expect(details[0].contains("a:b") && details[1].contains("c:d"), "\(details)")
+    }
+
     /// A shard sees only some of the watermark's steps (which ones depends on the parallelism and
     /// batch size): whether a quiet conversation's state is dropped before a later event must not.
     @Test(arguments: [[Int64](), [2 * 2 * halfHour + 5_000], [2 * halfHour, 4 * halfHour + 9_000]])
