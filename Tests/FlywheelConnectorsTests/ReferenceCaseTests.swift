@@ -92,4 +92,23 @@ struct ReferenceCaseTests {
                 Array("me\u{301}".unicodeScalars), Array("m\u{E9}".unicodeScalars),
             ])
     }
+
+    /// A response can be the event that makes a rule hold (its ratings came first); when its pair never
+    /// gets its prompt, the response's own line is the dead letter's `raw` (CONTRACT 3.2 and 4).
+    @Test func unresolvedResponseKeepsItsRawLine() async throws {
+        let response =
+            #"{"event_id":"rb","type":"response","timestamp":"2026-11-26T10:00:03.000Z","conversation_id":"c","message_id":"b","parent_id":"p","model":"m","text":"y","latency_ms":1}"#
+        let lines = [
+            #"{"event_id":"fa","type":"feedback","timestamp":"2026-11-26T10:00:00.000Z","conversation_id":"c","parent_id":"a","model":"m","rating":"up"}"#,
+            #"{"event_id":"fb","type":"feedback","timestamp":"2026-11-26T10:00:01.000Z","conversation_id":"c","parent_id":"b","model":"m","rating":"down"}"#,
+            #"{"event_id":"ra","type":"response","timestamp":"2026-11-26T10:00:02.000Z","conversation_id":"c","message_id":"a","parent_id":"p","model":"m","text":"x","latency_ms":1}"#,
+            response,
+        ]
+        let (folder, result) = try await replay(lines)
+        defer { folder.remove() }
+        #expect(result.counters.unresolvedReferences == 1)
+        let letters = try GoldenComparison.records(at: folder.file("out/dead_letter.jsonl"))
+        #expect(letters.map { $0["raw"] as? String } == [response])
+        #expect(letters.map { $0["position"] as? Int } == [4])
+    }
 }

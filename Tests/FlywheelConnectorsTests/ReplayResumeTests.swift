@@ -29,6 +29,20 @@ struct ReplayResumeTests {
         #expect(error?.message.contains(phrase) == true, "\(String(describing: error?.message))")
     }
 
+    /// A stop with several inputs ends the replay even when the decoders have filled their channels
+    /// (it used to wait for them forever: SIGTERM on `replay a.jsonl b.jsonl` hung).
+    @Test(.timeLimit(.minutes(1))) func stopWithSeveralInputsEndsTheReplay() async throws {
+        let folder = try TemporaryFolder("stop-merged")
+        defer { folder.remove() }
+        let first = try Self.log(in: folder, "a.jsonl", seed: 21)
+        let second = try Self.log(in: folder, "b.jsonl", seed: 22)
+        var options = ReplayOptions(inputs: [first, second], outputPath: folder.file("out"), batchLines: 4)
+        options.stop = StopSignals([])
+        options.stop?.stop()
+        let error = await #expect(throws: ConnectorError.self) { try await ReplayJob.run(options) }
+        #expect(error?.code == .interrupted, "\(String(describing: error))")
+    }
+
     @Test func replacedInputIsRefused() async throws {
         let folder = try TemporaryFolder("resume-replaced")
         defer { folder.remove() }

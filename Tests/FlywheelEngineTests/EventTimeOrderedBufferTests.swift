@@ -23,6 +23,15 @@ struct EventTimeOrderedBufferTests {
         #expect(buffer.isEmpty)
     }
 
+    /// Tie-breaks compare by code points (CONTRACT 1, v1.1): "e" + U+0301 comes before U+00E9, though the
+    /// two are equal as Swift Strings, whatever their arrival order.
+    @Test func canonicallyEquivalentTieBreaksOrderByCodePoints() {
+        var buffer = EventTimeOrderedBuffer<String>()
+        buffer.insert("precomposed", time: at(20), tieBreak: "\u{E9}")
+        buffer.insert("decomposed", time: at(20), tieBreak: "e\u{301}")
+        #expect(drain(&buffer, notAfter: .max) == ["decomposed", "precomposed"])
+    }
+
     @Test func popFirstReleasesOnlyUpToTheLimitInclusive() {
         var buffer = EventTimeOrderedBuffer<String>()
         for time: Int64 in [30, 10, 20, 40] { buffer.insert("\(time)", time: at(time), tieBreak: "") }

@@ -18,7 +18,8 @@ private struct ReferenceDecoder {
         do {
             var event = try validatedEvent()
             event.origin = origin
-            if event.type == .choice || event.type == .feedback || event.type == .regenerate {
+            // Every event type that can make a pair rule hold keeps its raw line.
+            if [.choice, .feedback, .regenerate, .response].contains(event.type) {
                 event.origin.raw = RawText.cut(line)
             }
             return .event(event)

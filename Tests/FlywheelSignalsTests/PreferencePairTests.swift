@@ -110,6 +110,47 @@ struct PreferencePairTests {
         #expect(pair.string("chosen") == "Answer A, revised" && pair.string("chosen_model") == "m-a2")
     }
 
+    /// A message id is one message, the latest event with it (CONTRACT 3.2): a prompt that reuses a
+    /// response's id makes it a response no longer, so neither rule pairs it.
+    @Test func aPromptReusingAResponsesIdEndsThatResponse() throws {
+        let events =
+            promptAndTwoAnswers + [
+                E.prompt("e-pa", at: 300, message: "a", text: "Now a prompt"),
+                E.feedback("e-fa", at: 1_000, on: "a", .up),
+                E.feedback("e-fb", at: 2_000, on: "b", .down),
+                E.choice("e-choice", at: 3_000, chosen: "a", rejected: "b"),
+            ]
+        let harness = SignalsShardHarness.run(events)
+        #expect(try harness.objects(.preferencePair).isEmpty)
+        #expect(try unresolved(harness).count == 1)
+    }
+
+    /// ... and a response that reuses a prompt's id makes it a prompt no longer: its answers have no
+    /// prompt text until a prompt with that id comes again.
+    @Test func aResponseReusingAPromptsIdEndsThatPrompt() throws {
+        let events =
+            promptAndTwoAnswers + [
+                E.response("e-p1r", at: 300, message: "p1", parent: "p0", model: "m-p", text: "Now a response"),
+                E.choice("e-choice", at: 1_000, chosen: "a", rejected: "b"),
+                E.prompt("e-p1again", at: 2_000, message: "p1", text: "Asked again"),
+            ]
+        let result = try SignalsShardHarness.run(events).objects(.preferencePair)
+        #expect(result.map { $0.string("prompt") } == ["Asked again"])
+        #expect(result.map { $0.string("timestamp") } == [signalsStamp(2_000)])
+    }
+
+    /// Events at the same time are taken in code-point order of their ids (CONTRACT 1 and 2, v1.1),
+    /// whatever their arrival order: "e" + U+0301 before U+00E9, so the choice claims the pair first.
+    @Test(arguments: [false, true])
+    func sameTimeEventsWithCanonicallyEquivalentIdsGoByCodePoints(choiceFirst: Bool) throws {
+        let feedback = E.feedback("x\u{E9}", at: 1_000, on: "a", .up)
+        let choice = E.choice("xe\u{301}", at: 1_000, chosen: "a", rejected: "b")
+        let events =
+            promptAndTwoAnswers + [E.feedback("e-fb", at: 500, on: "b", .down)]
+            + (choiceFirst ? [choice, feedback] : [feedback, choice])
+        #expect(try pairs(events) == ["a:b choice \(signalsStamp(1_000))"])
+    }
+
     /// A choice at 0 whose rejected response never comes: deadline D = join_ttl = 30 min.
     @Test(arguments: [
         (watermarkMs: halfHour - 1, deadLetters: 0), (watermarkMs: halfHour, deadLetters: 1),
@@ -167,6 +208,22 @@ struct PreferencePairTests {
         }
         pairs.advance(to: .max, trail: WatermarkTrail(), into: &out)
         #expect(out.map(\.kind) == [.preferencePair])
+    }
+
+    /// An event id forgotten by de-duplication can come again on another event (CONTRACT 2): two rule
+    /// events with one id are two events, each with its own deadline and its own dead letter.
+    @Test func twoRuleEventsWithOneIdGetADeadLetterEach() throws {
+        var pairs = PreferencePairOperator(config: .default, sourceNames: ["in"])
+        pairs.add(E.choice("same-id", at: 1_000, chosen: "a", rejected: "b"))
+        pairs.add(E.choice("same-id", at: 2_000, chosen: "c", rejected: "d"))
+        var out: [SignalRecord] = []
+        // Past the first deadline only: the second choice's pair still waits.
+        pairs.advance(to: signalsTime(1_000 + halfHour), trail: WatermarkTrail(), into: &out)
+        #expect(out.map(\.kind) == [.deadLetter])
+        pairs.advance(to: .max, trail: WatermarkTrail(), into: &out)
+        #expect(out.map(\.kind) == [.deadLetter, .deadLetter])
+        let details = try out.map { try SignalsJSON($0).string("detail") ?? "" }
+        #expect(details[0].contains("a:b") && details[1].contains("c:d"), "\(details)")
     }
 
     /// A shard sees only some of the watermark's steps (which ones depends on the parallelism and

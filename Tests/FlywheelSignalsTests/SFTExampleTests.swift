@@ -5,25 +5,40 @@ import Testing
 
 /// `SFTExample`'s qualification and ordering, against the straightforward forms they replace.
 struct SFTExampleTests {
-    /// The rule as first written: a set of prompt ids and a count of answers per parent id.
+    /// The rule as first written: a set of prompt ids and a count of answers per parent id, ids
+    /// compared by code points (CONTRACT 1, v1.1).
     private static func referenceAnswersPairUp(_ messages: [ConversationMessage]) -> Bool {
-        var answers: [String: Int] = [:]
-        var promptIds: Set<String> = []
+        var answers: [ExactKey: Int] = [:]
+        var promptIds: Set<ExactKey> = []
         for message in messages {
             if message.isPrompt {
-                promptIds.insert(message.messageId)
+                promptIds.insert(ExactKey(message.messageId))
             } else {
-                answers[message.parentId ?? "", default: 0] += 1
+                answers[ExactKey(message.parentId ?? ""), default: 0] += 1
             }
         }
-        for message in messages where !message.isPrompt && !promptIds.contains(message.parentId ?? "") {
+        for message in messages where !message.isPrompt && !promptIds.contains(ExactKey(message.parentId ?? "")) {
             return false
         }
-        return !messages.contains { $0.isPrompt && answers[$0.messageId] != 1 }
+        return !messages.contains { $0.isPrompt && answers[ExactKey($0.messageId)] != 1 }
+    }
+
+    /// A response whose parent id is canonically equivalent to the prompt's message id, but not the
+    /// same code points, does not answer it: the session gives no example.
+    @Test func aResponseToACanonicallyEquivalentIdDoesNotAnswerThePrompt() {
+        let messages = [
+            ConversationMessage(
+                time: EventTime(millis: 0), eventId: "e1", isPrompt: true, messageId: "p\u{E9}", parentId: nil,
+                text: "q"),
+            ConversationMessage(
+                time: EventTime(millis: 1), eventId: "e2", isPrompt: false, messageId: "r1", parentId: "pe\u{301}",
+                text: "a"),
+        ]
+        #expect(!SFTExample.answersPairUp(messages))
     }
 
     /// Random prompts and responses over a few ids, with missing parents and ids that differ only by
-    /// Unicode normalisation ("é" precomposed and decomposed are equal as Strings).
+    /// Unicode normalisation ("é" precomposed and decomposed: two ids, though equal as Swift Strings).
     private static func randomMessages(_ generator: inout SplitMix64) -> [ConversationMessage] {
         let ids = ["", "m1", "m2", "m3", "\u{E9}", "e\u{301}"]
         return (0..<Int.random(in: 0...7, using: &generator)).map { index in

@@ -85,11 +85,18 @@ struct IngestLoop {
                 group.addTask { await decoder.run(into: channels[index]) }
             }
             var merger = InputMerger(channels: channels)
-            while let (line, partition) = try await merger.next(onFinished: { finish($0) }) {
-                if ingest(line, partition: partition) { try await flush(isFinal: false) }
+            do {
+                while let (line, partition) = try await merger.next(onFinished: { finish($0) }) {
+                    if ingest(line, partition: partition) { try await flush(isFinal: false) }
+                }
+                trail.append(sequence: sequence, watermark: .max)
+                try await flush(isFinal: true)
+            } catch {
+                // A decoder waiting on a full channel would wait for this loop forever (the group awaits
+                // its tasks before rethrowing): finishing the channels releases it, and drops what it sends.
+                for channel in channels { channel.finish() }
+                throw error
             }
-            trail.append(sequence: sequence, watermark: .max)
-            try await flush(isFinal: true)
             try await group.waitForAll()
         }
     }

@@ -65,7 +65,9 @@ public struct EventTimeOrderedBuffer<Element> {
     private func less(_ a: Key, _ b: Key) -> Bool {
         if a.time != b.time { return a.time < b.time }
         let (ta, tb) = (ties[a.slot], ties[b.slot])
-        if ta != tb { return ta.utf8.lexicographicallyPrecedes(tb.utf8) }
+        // Code points (CONTRACT 1): `!=` is canonical equivalence, which would let "e\u{301}" and "\u{E9}"
+        // tie and fall back to arrival order.
+        if !ta.isExactly(tb) { return ta.utf8.lexicographicallyPrecedes(tb.utf8) }
         return a.arrival < b.arrival
     }
 

@@ -48,7 +48,8 @@ extension PreferencePairOperator {
             for pair in state.waits.firstPerRuleEvent {
                 insertDeadline(
                     PairDeadline(
-                        time: pair.rule.time.adding(joinTTLMs), conversationId: key.value, eventId: pair.rule.eventId))
+                        time: pair.rule.time.adding(joinTTLMs), conversationId: key.value, eventId: pair.rule.eventId,
+                        ruleTime: pair.rule.time))
             }
         }
         let events = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in

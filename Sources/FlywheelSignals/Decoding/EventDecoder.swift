@@ -50,9 +50,13 @@ public struct EventDecoder: Sendable {
                 let fields = FieldView(line: bytes, lineCount: line.count, spans: spans, recentStrings: recentStrings)
                 do throws(ValidationFailure) {
                     var event = try fields.validatedEvent(origin: origin)
-                    if event.type == .choice || event.type == .feedback || event.type == .regenerate {
+                    // A response is a rule event too when ratings or a regeneration of its siblings came first.
+                    if event.type == .choice || event.type == .feedback || event.type == .regenerate
+                        || event.type == .response
+                    {
                         event.origin.raw = RawText.cut(line)
-                    } else if countsPII, event.type == .prompt || event.type == .response, let text = event.text {
+                    }
+                    if countsPII, event.type == .prompt || event.type == .response, let text = event.text {
                         event.textPIICount = PIIRedactor.count(text)
                     }
                     return .event(event)

@@ -103,17 +103,17 @@ enum SFTExample {
     ///
     /// Sorted by the id they share (a prompt's message id, a response's parent id), prompts and
     /// responses form groups; the rule holds exactly when every group has at least one prompt and
-    /// exactly one response. Ids compare with `==` and `<`, as the `Set` and `Dictionary` this
-    /// replaces did.
+    /// exactly one response. Ids compare by code points (CONTRACT 1): a parent id canonically
+    /// equivalent to a prompt's message id, but spelled differently, does not answer it.
     static func answersPairUp(_ messages: [ConversationMessage]) -> Bool {
         var links = messages.map { (id: $0.isPrompt ? $0.messageId : $0.parentId ?? "", isPrompt: $0.isPrompt) }
-        links.sort { $0.id < $1.id }
+        links.sort { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
         var start = 0
         while start < links.count {
             var prompts = 0
             var responses = 0
             var end = start
-            while end < links.count && links[end].id == links[start].id {
+            while end < links.count && links[end].id.isExactly(links[start].id) {
                 if links[end].isPrompt { prompts += 1 } else { responses += 1 }
                 end += 1
             }

@@ -122,10 +122,17 @@ struct PairConversationState: Sendable {
             downOrRegenerated: message.rating == .down || message.regenerated)
     }
 
+    /// A message id names one message, the latest event with it (CONTRACT 3.2): a prompt that reuses a
+    /// response's id ends that response, and a response that reuses a prompt's id ends that prompt.
     @discardableResult
     mutating func recordPrompt(id: String, text: String) -> Int {
         let at = slot(id)
         messages[at].promptText = text
+        if let old = messages[at].response {
+            if isIndexed { groups.remove(at, prompt: old.promptId) }
+            messages[at].response = nil
+            hashes[at].prompt = 0
+        }
         return at
     }
 
@@ -138,6 +145,7 @@ struct PairConversationState: Sendable {
             messages[at].responseOrder = responsesSeen
         }
         messages[at].response = Response(text: text, model: model, promptId: promptId)
+        messages[at].promptText = nil
         hashes[at].prompt = StableHash.hash(promptId)
         regroup(at)
         return at

@@ -22,6 +22,19 @@ struct PairWaitList: Sendable {
         func watches(_ slot: Int) -> Bool { slot == chosen || slot == rejected || slot == prompt }
     }
 
+    /// A rule event: its id and time. An id forgotten by de-duplication (after `dedup_ttl`) can come
+    /// again on a later event, which is another rule event with its own deadline and dead letter.
+    private struct RuleKey: Hashable, Sendable {
+        var id: ExactKey
+        var time: Int64
+
+        init(_ rule: RuleEvent) { self.init(id: rule.eventId, time: rule.time) }
+        init(id: String, time: EventTime) {
+            self.id = ExactKey(id)
+            self.time = time.millis
+        }
+    }
+
     private struct RuleGroup: Sendable {
         /// Handles in the order the pairs started waiting; some may have completed since.
         var handles: [Int]
@@ -33,7 +46,7 @@ struct PairWaitList: Sendable {
     private final class Storage: @unchecked Sendable {
         /// Handles increase in the order pairs start waiting.
         var entries: [Int: Entry] = [:]
-        var byRuleEvent: [ExactKey: RuleGroup] = [:]
+        var byRuleEvent: [RuleKey: RuleGroup] = [:]
         var watchers: [Int: [Int]] = [:]
         var watcherEntries = 0
         var nextHandle = 0
@@ -88,7 +101,7 @@ struct PairWaitList: Sendable {
         storage.nextHandle += 1
         storage.entries[handle] = entry
         for slot in Self.watchedSlots(entry) { Self.watch(slot, handle, in: storage) }
-        let key = ExactKey(entry.pair.rule.eventId)
+        let key = RuleKey(entry.pair.rule)
         guard storage.byRuleEvent[key] != nil else {
             storage.byRuleEvent[key] = RuleGroup(handles: [handle], live: 1)
             return true
@@ -98,11 +111,12 @@ struct PairWaitList: Sendable {
         return false
     }
 
-    /// Removes and returns the pairs still waiting on the event `eventId`, in the order they started.
-    mutating func expire(ruleEventId eventId: String) -> [WaitingPair] {
-        guard storage?.byRuleEvent[ExactKey(eventId)] != nil else { return [] }
+    /// Removes and returns the pairs still waiting on the event `eventId` at `time`, in the order they started.
+    mutating func expire(ruleEventId eventId: String, at time: EventTime) -> [WaitingPair] {
+        let key = RuleKey(id: eventId, time: time)
+        guard storage?.byRuleEvent[key] != nil else { return [] }
         let storage = mutable()
-        let group = storage.byRuleEvent.removeValue(forKey: ExactKey(eventId))!
+        let group = storage.byRuleEvent.removeValue(forKey: key)!
         let expired = group.handles.compactMap { storage.entries.removeValue(forKey: $0)?.pair }
         releaseIfEmpty()
         return expired
@@ -127,7 +141,7 @@ struct PairWaitList: Sendable {
     mutating func complete(_ handle: Int) {
         let storage = mutable()
         guard let entry = storage.entries.removeValue(forKey: handle) else { return }
-        let key = ExactKey(entry.pair.rule.eventId)
+        let key = RuleKey(entry.pair.rule)
         if let live = storage.byRuleEvent[key]?.live {
             if live <= 1 { storage.byRuleEvent.removeValue(forKey: key) } else { storage.byRuleEvent[key]!.live -= 1 }
         }

@@ -100,14 +100,15 @@ public struct PreferencePairOperator: Sendable {
         for pair in rules.completed where emitPairs { out.append(pairRecord(pair, event: event)) }
         for rule in rules.newWaits {
             insertDeadline(
-                PairDeadline(time: rule.time.adding(joinTTLMs), conversationId: id, eventId: rule.eventId))
+                PairDeadline(
+                    time: rule.time.adding(joinTTLMs), conversationId: id, eventId: rule.eventId, ruleTime: rule.time))
         }
     }
 
     private mutating func expire(_ deadline: PairDeadline, trail: WatermarkTrail, into out: inout [SignalRecord]) {
         let id = deadline.conversationId
         guard let slot = conversations.find(ExactKey(id), hash: StableHash.hash(id)) else { return }
-        let expired = conversations[slot].waits.expire(ruleEventId: deadline.eventId)
+        let expired = conversations[slot].waits.expire(ruleEventId: deadline.eventId, at: deadline.ruleTime)
         guard let first = expired.first else { return }
         let pairs = expired.map { "\($0.chosen):\($0.rejected)" }.joined(separator: ", ")
         let failure = ValidationFailure(.unresolvedReference, "\(first.source.rawValue) pair \(pairs) misses texts")
@@ -178,6 +179,8 @@ struct PairDeadline: Comparable, Sendable {
     var time: EventTime
     var conversationId: String
     var eventId: String
+    /// The rule event's time (`time` - join_ttl, unless that saturated): with `eventId`, which rule event.
+    var ruleTime: EventTime
 
     static func < (lhs: PairDeadline, rhs: PairDeadline) -> Bool {
         (lhs.time, lhs.conversationId, lhs.eventId) < (rhs.time, rhs.conversationId, rhs.eventId)
