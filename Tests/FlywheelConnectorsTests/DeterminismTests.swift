@@ -108,4 +108,28 @@ struct DeterminismTests {
         }
         #expect(plain == zipped)
     }
+
+    /// Unresolved references that the end of the input resolves come from every shard at once. When the
+    /// last batch was already sent (the line count a multiple of the batch size), the end took the last
+    /// line's sequence number, which the shards had reported already, so the collector wrote these dead
+    /// letters in whatever order the shards' outputs arrived. The end now has a number of its own.
+    @Test func deadLettersAtTheEndOfTheInputKeepTheirOrderAtEveryParallelism() async throws {
+        let folder = try TemporaryFolder("determinism-end")
+        defer { folder.remove() }
+        let lines = (0..<48).map { index in
+            #"{"event_id":"x\#(index)","type":"choice","timestamp":"2026-11-26T10:00:\#(10 + index % 40).000Z","conversation_id":"c\#(index)","parent_id":"a\#(index)","rejected_id":"b\#(index)"}"#
+        }
+        for (name, files) in [("one", [lines]), ("two", [Array(lines[..<24]), Array(lines[24...])])] {
+            let inputs = try files.enumerated().map { index, part in
+                try folder.write("\(name)-\(index).jsonl", part.joined(separator: "\n") + "\n")
+            }
+            _ = try await Self.replay(inputs, into: folder.file("\(name)-expected"), parallelism: 1, batch: 1024)
+            let expected = try folderBytes(folder.file("\(name)-expected"))
+            for run in 0..<6 {
+                let out = folder.file("\(name)-run\(run)")
+                _ = try await Self.replay(inputs, into: out, parallelism: 4, batch: run % 2 == 0 ? 1 : 4)
+                #expect(try folderBytes(out) == expected, "\(name) input(s), run \(run)")
+            }
+        }
+    }
 }

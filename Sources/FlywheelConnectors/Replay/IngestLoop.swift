@@ -89,7 +89,7 @@ struct IngestLoop {
                 while let (line, partition) = try await merger.next(onFinished: { finish($0) }) {
                     if ingest(line, partition: partition) { try await flush(isFinal: false) }
                 }
-                trail.append(sequence: sequence, watermark: .max)
+                stepWithoutLine(to: .max)
                 try await flush(isFinal: true)
             } catch {
                 // A decoder waiting on a full channel would wait for this loop forever (the group awaits
@@ -134,12 +134,21 @@ struct IngestLoop {
             if linesInBatch >= options.batchLines { try await flush(isFinal: false) }
         }
         finish(0)
-        trail.append(sequence: sequence, watermark: .max)
+        stepWithoutLine(to: .max)
         try await flush(isFinal: true)
     }
 
+    /// An input's end moves W like an input element of its own, so it takes the next sequence number:
+    /// the shards may already have reported the last line's number, and a timer that this step fires
+    /// must date its output after everything released so far (else its place would depend on which
+    /// shard's output reaches the collector first).
     private mutating func finish(_ partition: Int) {
-        if state.finish(partition: partition) { trail.append(sequence: sequence, watermark: state.watermark) }
+        if state.finish(partition: partition) { stepWithoutLine(to: state.watermark) }
+    }
+
+    private mutating func stepWithoutLine(to watermark: EventTime) {
+        sequence += 1
+        trail.append(sequence: sequence, watermark: watermark)
     }
 
     /// Applies the ingest steps to one line; returns true when the batch is full.
