@@ -1,3 +1,4 @@
+import FlywheelEngine
 import Foundation
 
 /// A file written as `path` + ".tmp" through a 1 MiB buffer and renamed to `path` by `commit()`;
@@ -11,7 +12,7 @@ final class StagedFile {
 
     init(path: String) throws(ExportError) {
         self.path = path
-        temporaryPath = path + ".tmp"
+        temporaryPath = path + AtomicFile.temporarySuffix
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw ExportError(.writeFailed, "cannot write \(path): \(String(cString: strerror(errno)))")
@@ -32,8 +33,10 @@ final class StagedFile {
         close(descriptor)
         descriptor = -1
         guard synced == 0 else { throw failure("cannot write \(temporaryPath)", synced) }
-        guard rename(temporaryPath, path) == 0 else {
-            throw failure("cannot rename \(temporaryPath) to \(path)", errno)
+        do throws(ConnectorError) {
+            try AtomicFile.commit(path)
+        } catch {
+            throw ExportError(.writeFailed, error.message)
         }
     }
 
@@ -44,18 +47,7 @@ final class StagedFile {
     }
 
     private func flush() throws(ExportError) {
-        let code: Int32? = buffer.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count, let base = bytes.baseAddress {
-                let written = write(descriptor, base + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
-            return nil
-        }
+        let code = buffer.withUnsafeBytes { Descriptor.writeAll(descriptor, $0) }
         if let code { throw failure("cannot write \(temporaryPath)", code) }
         buffer.removeAll(keepingCapacity: true)
     }

@@ -1,12 +1,13 @@
+import FlywheelEngine
 import Foundation
 
 /// Writes a file so that readers see either the old content or the new one, never a mix:
 /// write to `NAME.tmp`, fsync, rename, fsync the folder. A crash can leave `NAME.tmp` behind;
 /// whoever writes `NAME` next removes it.
-enum AtomicFile {
-    static let temporarySuffix = ".tmp"
+public enum AtomicFile {
+    public static let temporarySuffix = ".tmp"
 
-    static func write(_ bytes: [UInt8], to path: String) throws(ConnectorError) {
+    public static func write(_ bytes: [UInt8], to path: String) throws(ConnectorError) {
         try writeTemporary(bytes, for: path)
         try commit(path)
     }
@@ -19,18 +20,7 @@ enum AtomicFile {
         guard fd >= 0 else {
             throw ConnectorError(.writeFailed, "cannot create \(temporary): \(String(cString: strerror(errno)))")
         }
-        let failure: Int32? = bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let count = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += count
-            }
-            return fsync(fd) == 0 ? nil : errno
-        }
+        let failure = bytes.withUnsafeBytes { Descriptor.writeAll(fd, $0) } ?? (fsync(fd) == 0 ? nil : errno)
         close(fd)
         if let failure {
             unlink(temporary)
@@ -39,7 +29,7 @@ enum AtomicFile {
     }
 
     /// The second half of `write`: renames `NAME.tmp` to `path` and syncs the folder.
-    static func commit(_ path: String) throws(ConnectorError) {
+    public static func commit(_ path: String) throws(ConnectorError) {
         let temporary = path + temporarySuffix
         guard rename(temporary, path) == 0 else {
             throw ConnectorError(.writeFailed, "cannot rename \(temporary): \(String(cString: strerror(errno)))")

@@ -1,3 +1,4 @@
+import FlywheelEngine
 import FlywheelSignals
 import Foundation
 
@@ -131,18 +132,7 @@ final class OutputFolder {
     }
 
     private func flush(_ index: Int) throws(ConnectorError) {
-        let failure: Int32? = buffers[index].withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Foundation.write(files[index], bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
-            return nil
-        }
+        let failure = buffers[index].withUnsafeBytes { Descriptor.writeAll(files[index], $0) }
         if let failure {
             let name = RecordKind.allCases[index].fileName
             throw ConnectorError(.writeFailed, "cannot write \(name) in \(path): \(String(cString: strerror(failure)))")

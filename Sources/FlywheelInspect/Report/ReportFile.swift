@@ -1,33 +1,16 @@
+import FlywheelConnectors
 import Foundation
 
 /// Writes a report file with POSIX calls, so a failure is told as "what is wrong, where, what to do" rather
 /// than a Foundation error domain and code.
 enum ReportFile {
-    /// Writes `bytes` to `path + ".tmp"`, then renames it to `path`.
+    /// Writes `bytes` to `path` atomically (temporary name, fsync, rename: `AtomicFile`).
     static func write(_ bytes: [UInt8], to path: String) throws(InspectError) {
         try checkPath(path)
-        let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw failure("cannot create \(temporary)", errno) }
-        var code: Int32 = 0
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count, let base = buffer.baseAddress {
-                let written = Foundation.write(descriptor, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    code = errno
-                    return
-                }
-                offset += written
-            }
-        }
-        if code == 0 && fsync(descriptor) != 0 { code = errno }
-        close(descriptor)
-        if code == 0 && rename(temporary, path) != 0 { code = errno }
-        guard code == 0 else {
-            unlink(temporary)
-            throw failure("cannot write \(path)", code)
+        do throws(ConnectorError) {
+            try AtomicFile.write(bytes, to: path)
+        } catch {
+            throw InspectError(.writeFailed, error.message)
         }
     }
 
@@ -50,9 +33,5 @@ enum ReportFile {
         guard isDirectory.boolValue || parent.isEmpty else {
             throw InspectError(.writeFailed, "cannot write \(path): \(parent) is a file, not a folder")
         }
-    }
-
-    private static func failure(_ what: String, _ code: Int32) -> InspectError {
-        InspectError(.writeFailed, "\(what): \(String(cString: strerror(code)))")
     }
 }

@@ -1,3 +1,4 @@
+import FlywheelEngine
 import Foundation
 
 /// Deterministic generator of realistic, messy assistant-interaction event logs (JSON Lines).
@@ -38,15 +39,7 @@ public struct ConversationGenerator: Sendable {
         defer { if descriptor != STDOUT_FILENO { close(descriptor) } }
         do {
             return try generate { bytes throws(GeneratorError) in
-                var offset = 0
-                while offset < bytes.count, let base = bytes.baseAddress {
-                    let written = Foundation.write(descriptor, base + offset, bytes.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw GeneratorError(path: path, code: errno)
-                    }
-                    offset += written
-                }
+                if let code = Descriptor.writeAll(descriptor, bytes) { throw GeneratorError(path: path, code: code) }
             }
         } catch let error as GeneratorError {
             throw error
