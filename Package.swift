@@ -30,6 +30,7 @@ let package = Package(
         .executable(name: "flywheel", targets: ["flywheel"]),
         .library(name: "FlywheelEngine", targets: ["FlywheelEngine"]),
         .library(name: "FlywheelSignals", targets: ["FlywheelSignals"]),
+        .library(name: "FlywheelRuntime", targets: ["FlywheelRuntime"]),
         .library(name: "FlywheelConnectors", targets: ["FlywheelConnectors"]),
     ],
     dependencies: [
@@ -54,13 +55,18 @@ let package = Package(
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
-            name: "FlywheelConnectors",
+            name: "FlywheelRuntime",
             dependencies: ["FlywheelEngine", "FlywheelSignals", "CZlib"],
             swiftSettings: strict
         ),
         .target(
+            name: "FlywheelConnectors",
+            dependencies: ["FlywheelEngine", "FlywheelSignals", "FlywheelRuntime", "CZlib"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "FlywheelTesting",
-            dependencies: ["FlywheelEngine", "FlywheelSignals", "FlywheelConnectors"],
+            dependencies: ["FlywheelEngine", "FlywheelSignals", "FlywheelRuntime", "FlywheelConnectors"],
             swiftSettings: strict
         ),
         .target(
@@ -91,6 +97,8 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "FlywheelRuntimeTests", dependencies: ["FlywheelRuntime", "FlywheelTesting"], swiftSettings: strict),
         .testTarget(name: "FlywheelCLITests", dependencies: ["FlywheelTesting"], swiftSettings: strict),
         .testTarget(
             name: "FlywheelInspectTests",

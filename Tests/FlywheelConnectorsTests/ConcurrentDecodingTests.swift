@@ -1,3 +1,4 @@
+import FlywheelRuntime
 import FlywheelEngine
 import FlywheelSignals
 import FlywheelTesting

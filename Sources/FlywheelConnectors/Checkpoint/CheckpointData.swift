@@ -1,21 +1,7 @@
 import CZlib
 import FlywheelEngine
+import FlywheelRuntime
 import FlywheelSignals
-
-/// Where a replay resumes reading one input: the byte offset after the last line it consumed, that
-/// line's number, and (for a file) the CRC-32 of the bytes before the offset, which a resume checks
-/// so that it never continues into another file.
-public struct InputPosition: Sendable, Equatable {
-    public var offset: Int64
-    public var line: Int64
-    public var hash: UInt32
-
-    public init(offset: Int64 = 0, line: Int64 = 0, hash: UInt32 = 0) {
-        self.offset = offset
-        self.line = line
-        self.hash = hash
-    }
-}
 
 /// Everything a replay needs to resume exactly where a checkpoint was taken: the ingest state and
 /// input positions, every operator's keyed state by key group, the records waiting for their turn,

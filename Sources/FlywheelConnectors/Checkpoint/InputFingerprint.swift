@@ -1,4 +1,5 @@
 import CZlib
+import FlywheelRuntime
 import Foundation
 
 /// How a checkpointed replay makes sure it resumes the inputs it started on.

@@ -1,13 +1,6 @@
 import CZlib
+import FlywheelRuntime
 import Foundation
-
-/// One line of input as the reader hands it over.
-enum LineContent {
-    /// The line's bytes without "\n"; valid only during the callback.
-    case line(UnsafeRawBufferPointer)
-    /// A line longer than the limit: its first bytes (for the dead letter's raw text) and length.
-    case oversized(prefix: [UInt8], length: Int)
-}
 
 /// Splits an input into lines with `memchr` over 1 MiB reads. Lines end at "\n" only; a last
 /// line without "\n" counts. Lines longer than `maxLineBytes` are never held in memory whole.

@@ -1,4 +1,5 @@
 import CZlib
+import FlywheelRuntime
 import Foundation
 
 /// The input of `flywheel topic produce`: hands over the lines of whatever bytes are available, never waiting for a

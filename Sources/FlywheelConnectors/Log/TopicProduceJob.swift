@@ -1,3 +1,4 @@
+import FlywheelRuntime
 import FlywheelSignals
 import Foundation
 

@@ -1,4 +1,5 @@
 import FlywheelEngine
+import FlywheelRuntime
 import FlywheelSignals
 
 /// The producer of a replay: starts a decoder per input, merges their lines, applies the ingest

@@ -1,4 +1,5 @@
 import FlywheelEngine
+import FlywheelRuntime
 import FlywheelSignals
 
 /// Interleaves several decoded inputs as replay must (CONTRACT section 2): the next line comes

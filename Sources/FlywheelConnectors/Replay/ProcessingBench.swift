@@ -1,4 +1,5 @@
 import FlywheelEngine
+import FlywheelRuntime
 import FlywheelSignals
 
 /// Times the processing half of a replay alone, on one core: the ingest steps (de-dup, late check,

@@ -1,4 +1,5 @@
 import FlywheelEngine
+import FlywheelRuntime
 import FlywheelSignals
 import Foundation
 import Synchronization

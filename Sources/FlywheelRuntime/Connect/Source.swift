@@ -1,0 +1,53 @@
+import FlywheelSignals
+
+/// Where input lines come from: files, a followed file, an embedded-log topic, later Kafka and HTTP.
+///
+/// A source has a fixed number of partitions, each a watermark partition of its own (CONTRACT
+/// section 2). The job opens it once, restoring the state a checkpoint stored under the source's
+/// stable id, and reads each partition on a thread of its own: reads may block.
+public protocol Source: AnyObject, Sendable {
+    /// How many partitions the source has (known before `open`).
+    var partitionCount: Int { get }
+    /// False for sources that never end (a followed file, a topic read live).
+    var isBounded: Bool { get }
+    /// The `source` field of dead letters, late events and pairs from partition `partition`.
+    func name(ofPartition partition: Int) -> String
+    /// Opens every partition where `state` (what `state(at:)` returned at the checkpoint the job
+    /// resumes from) says, or at the start policy when `state` is nil.
+    func open(restoring state: [UInt8]?, decoding: DecodeOptions) throws -> [any SourcePartition]
+    /// The state a checkpoint stores for this source, when the job has consumed every partition up
+    /// to `positions[partition]` (the `resumePosition` of the last line it took from it).
+    func state(at positions: [InputPosition]) -> [UInt8]
+}
+
+/// How lines are decoded (the pipeline's `max_event_bytes`, whether PII is counted).
+public struct DecodeOptions: Sendable {
+    public var maxEventBytes: Int
+    public var countsPII: Bool
+    /// Whether file lines carry `prefixHash` (checkpointed replays fingerprint their inputs).
+    public var hashesPrefix: Bool
+
+    public init(maxEventBytes: Int, countsPII: Bool, hashesPrefix: Bool = false) {
+        self.maxEventBytes = maxEventBytes
+        self.countsPII = countsPII
+        self.hashesPrefix = hashesPrefix
+    }
+}
+
+/// What a partition read returned.
+public enum ReadStatus: Sendable, Equatable {
+    /// Lines were delivered, or more may be read at once.
+    case more
+    /// Nothing to read now (an unbounded source caught up): read again later.
+    case caughtUp
+    /// The partition has ended (bounded sources only).
+    case ended
+}
+
+/// One partition of an opened source, read by one thread at a time.
+public protocol SourcePartition: AnyObject {
+    /// Decodes up to `maxLines` lines available now, handing each to `body` in order.
+    func read(maxLines: Int, _ body: (InputLine) -> Void) throws -> ReadStatus
+    /// Releases the partition's files; called once, after the last read.
+    func close()
+}
