@@ -1,5 +1,5 @@
-import FlywheelRuntime
 import FlywheelEngine
+import FlywheelRuntime
 import FlywheelSignals
 import FlywheelTesting
 import Foundation
