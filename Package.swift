@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "flywheel",
             dependencies: [
-                "FlywheelConnectors", "FlywheelSignals", "FlywheelInspect",
+                "FlywheelConnectors", "FlywheelRuntime", "FlywheelSignals", "FlywheelInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlywheelConnectors
 import FlywheelEngine
+import FlywheelRuntime
 import Foundation
 
 struct CheckpointCommand: ParsableCommand {
@@ -38,7 +39,7 @@ struct CheckpointCommand: ParsableCommand {
                 do throws(ConnectorError) {
                     let data = try store.read(id)
                     print(
-                        "\(id)  \(CheckpointText.when(data))  line \(data.sequence)  watermark \(CheckpointText.watermark(data))"
+                        "\(id)  \(CheckpointText.when(data))  line \(data.ingest.sequence)  watermark \(CheckpointText.watermark(data))"
                     )
                 } catch {
                     print("\(id)  unusable: \(error.message)")
@@ -95,22 +96,24 @@ enum CheckpointText {
     }
 
     static func describe(_ data: CheckpointData) -> String {
-        let keyed = data.groups.reduce(0) { $0 + $1.count }
         let pending = data.pending.reduce(0) { $0 + $1.line.count }
         var lines = [
             "checkpoint \(data.id), taken \(when(data)) at parallelism \(data.parallelism)",
-            "  input lines consumed   \(data.sequence)",
+            "  input elements         \(data.ingest.sequence)",
             "  watermark              \(watermark(data))",
         ]
-        for (index, position) in data.positions.enumerated() {
-            lines.append("  input \(index) position   line \(position.line), byte \(position.offset)")
+        for (index, position) in data.ingest.positions.enumerated() {
+            lines.append("  partition \(index) position line \(position.line), byte \(position.offset)")
         }
-        lines += [
-            "  ingest state           \(data.ingest.count) bytes (counters, watermarks, de-dup ids)",
-            "  operator state         \(keyed) bytes in \(data.groups.filter { !$0.isEmpty }.count) key groups",
-            "  records waiting        \(data.pending.count) (\(pending) bytes)",
-            "  committed output       \(data.fileLengths.reduce(0, +)) bytes",
-        ]
+        lines.append("  ingest state           \(data.ingest.state.count) bytes (counters, watermarks, de-dup ids)")
+        for state in data.operators {
+            let bytes = state.groups.reduce(0) { $0 + $1.count }
+            let groups = state.groups.filter { !$0.isEmpty }.count
+            lines.append("  operator \(state.id.raw): \(bytes) bytes in \(groups) key groups")
+        }
+        lines.append("  records waiting        \(data.pending.count) (\(pending) bytes)")
+        for section in data.sources { lines.append("  source \(section.id): \(section.bytes.count) bytes of state") }
+        for section in data.sinks { lines.append("  sink \(section.id): \(section.bytes.count) bytes of state") }
         return lines.joined(separator: "\n")
     }
 }

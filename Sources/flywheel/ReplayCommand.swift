@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlywheelConnectors
+import FlywheelRuntime
 import FlywheelSignals
 import Foundation
 

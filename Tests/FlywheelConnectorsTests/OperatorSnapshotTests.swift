@@ -12,57 +12,37 @@ import Testing
 @Suite(.serialized)
 struct OperatorSnapshotTests {
     struct Run {
-        var ingest: IngestState
+        var driver: IngestDriver
         var shards: [SignalShardOperator]
         var records: [[UInt8]] = []
-        var sequence: Int64 = 0
-        var pendingSequence: [Int] = []
 
-        init(shards count: Int) {
-            ingest = IngestState(time: PipelineConfig.default.time, partitions: 1)
+        init(shards count: Int, resume: IngestResume? = nil) throws {
+            driver = try IngestDriver(
+                time: PipelineConfig.default.time, sourceNames: ["log"], shards: count, resume: resume)
             shards = (0..<count).map { _ in
                 SignalShardOperator(config: .default, catalog: nil, sourceNames: ["log"])
             }
         }
 
         mutating func process(_ lines: ArraySlice<InputLine>, final: Bool) {
-            var perShard = Array(repeating: [RoutedEvent](), count: shards.count)
-            var trail = WatermarkTrail()
-            for line in lines {
-                sequence += 1
-                let before = ingest.watermark
-                if case .accepted(let event, let watermarkBefore) = ingest.ingest(line.decoded, partition: 0) {
-                    RoutedEvent.route(event, watermarkBefore: watermarkBefore, sequence: sequence, into: &perShard)
-                }
-                if ingest.watermark != before { trail.append(sequence: sequence, watermark: ingest.watermark) }
-            }
-            if final { trail.append(sequence: sequence, watermark: .max) }
+            for line in lines { driver.ingest(line, partition: 0) }
+            if final { driver.finishAll() }
+            let batch = driver.cut(isFinal: final)
             for index in shards.indices {
                 var out: [SignalRecord] = []
-                shards[index].process(
-                    ShardBatch(
-                        records: perShard[index], watermark: final ? .max : ingest.watermark, lastSequence: sequence,
-                        trail: trail, isFinal: final),
-                    into: &out)
+                shards[index].process(batch.shards[index], into: &out)
                 records += out.map(\.line)
             }
         }
 
         /// A fresh run restored from this run's state, at `parallelism`.
         func restored(parallelism: Int) throws -> Run {
-            var writer = StateWriter()
-            writer.write(ingest)
-            var groups = Array(repeating: SignalShardOperator.emptyGroup, count: KeyGroups.count)
-            for shard in shards {
-                for (group, bytes) in shard.snapshot().groups { groups[group] = bytes }
-            }
-            var copy = Run(shards: parallelism)
-            var reader = StateReader(writer.bytes)
-            copy.ingest = try IngestState(from: &reader)
-            copy.sequence = sequence
+            let states = ShardSnapshot.merge(shards.map { $0.snapshot() })
+            var copy = try Run(shards: parallelism, resume: driver.snapshot())
             for index in 0..<parallelism {
-                let owned = KeyGroups.groups(ofShard: index, parallelism: parallelism).map { groups[$0] }
-                try copy.shards[index].restore(groups: owned, watermark: ingest.watermark)
+                try copy.shards[index].restore(
+                    states, owned: KeyGroups.groups(ofShard: index, parallelism: parallelism),
+                    watermark: driver.watermark)
             }
             return copy
         }
@@ -83,10 +63,10 @@ struct OperatorSnapshotTests {
     func snapshotAndRestoreMidStreamGivesTheSameRecords(before: Int, after: Int) async throws {
         let lines = try await Self.decodedLog()
         let cuts = [lines.count / 3, lines.count / 2, lines.count * 4 / 5]
-        var straight = Run(shards: before)
+        var straight = try Run(shards: before)
         straight.process(lines[...], final: true)
         for cut in cuts {
-            var first = Run(shards: before)
+            var first = try Run(shards: before)
             first.process(lines[..<cut], final: false)
             var second = try first.restored(parallelism: after)
             second.process(lines[cut...], final: true)

@@ -14,22 +14,23 @@ struct TopicSinkTests {
         return SignalRecord(kind: kind, key: OutputSortKey(Int64(index)), line: Array(line.utf8))
     }
 
-    @Test func withoutCheckpointsStagedRecordsAreAppendedPastTheThreshold() throws {
+    @Test func withoutCheckpointsStagedRecordsAreAppendedPastTheThreshold() async throws {
         let folder = try TemporaryFolder("topic-sink-flush")
         defer { folder.remove() }
         let data = folder.file("data")
         try EmbeddedLog(directory: data).createTopic(Topic(name: "signals", partitions: 2))
-        let sink = try TopicSink(dataDir: data, name: "signals", store: nil, resume: nil, flushBytes: 4096)
+        let sink = try TopicSink(
+            dataDir: data, topics: [("signals", RecordKind.allCases)], create: false, store: nil, flushBytes: 4096)
+        try await sink.restore(nil)
         var written: [String] = []
         for index in 0..<500 {
             let record = Self.record(index, kind: index % 3 == 0 ? .preferencePair : .conversationSummary)
-            try sink.write(record)
+            try await sink.write([record])
             written.append(String(decoding: record.line.dropLast(), as: UTF8.self))
         }
         // Appended while writing, long before the final commit.
-        #expect(sink.log.partitions.map(\.highWatermark).reduce(0, +) > 400)
-        _ = try sink.commit()
-        sink.close()
+        #expect(sink.logs[0].partitions.map(\.highWatermark).reduce(0, +) > 400)
+        try await sink.close(.finished(summary: "{}"))
         let byKind = try OutputTopic.recordsByKind(data: data, topic: "signals")
         #expect(byKind.values.map(\.count).reduce(0, +) == 500)
         #expect(byKind["preference_pair"] == written.enumerated().filter { $0.offset % 3 == 0 }.map(\.element))

@@ -43,8 +43,8 @@ struct PreferencePairSnapshotTests {
     private static func restored(_ shard: SignalShardOperator, config: PipelineConfig) throws -> SignalShardOperator {
         let snapshot = shard.snapshot()
         var fresh = SignalShardOperator(config: config, catalog: nil, sourceNames: ["in"])
-        let groups = (0..<KeyGroups.count).map { snapshot.groups[$0] ?? SignalShardOperator.emptyGroup }
-        try fresh.restore(groups: groups, watermark: snapshot.watermark)
+        try fresh.restore(
+            ShardSnapshot.merge([snapshot]), owned: Array(0..<KeyGroups.count), watermark: snapshot.watermark)
         return fresh
     }
 

@@ -1,4 +1,5 @@
 import FlywheelEngine
+import FlywheelRuntime
 import Foundation
 
 /// The replay a checkpoint folder belongs to; a folder is never reused for another job.
@@ -32,7 +33,7 @@ public struct CheckpointJob: Codable, Sendable, Equatable {
 
 /// A checkpoint folder: `job.json`, numbered checkpoint files written atomically (write, fsync,
 /// rename), and a `finished.json` marker once the replay has completed. Keeps the last `keep` files.
-public struct CheckpointStore: Sendable {
+public struct CheckpointStore: CheckpointStorage, Sendable {
     public let path: String
     public let keep: Int
 

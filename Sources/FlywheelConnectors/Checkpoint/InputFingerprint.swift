@@ -11,18 +11,10 @@ import Foundation
 /// inputs. Topic partitions are append-only: their offsets are checked when they are opened
 /// (`InputReader`), not hashed. Standard input cannot be checkpointed at all.
 enum InputFingerprint {
-    /// Each input file's size in bytes now (-1 for a topic partition or a file that cannot be read).
-    static func sizes(of sources: [ReplaySource]) -> [Int64] {
-        sources.map { source in
-            guard case .file(let path) = source else { return -1 }
-            var status = stat()
-            return stat(path, &status) == 0 ? Int64(status.st_size) : -1
-        }
-    }
-
-    /// Throws unless every input file has the size and the bytes `checkpoint` recorded.
+    /// Throws unless every input file has the size and the bytes `checkpoint` recorded (in the
+    /// state of the file source of input `i`, stored as `input-i`).
     static func verify(
-        _ checkpoint: CheckpointData, sources: [ReplaySource], checkpointDir: String
+        _ checkpoint: CheckpointData, inputs: [String], partitions: Int, checkpointDir: String
     ) throws(ConnectorError) {
         func refuse(_ what: String, _ why: String) -> ConnectorError {
             ConnectorError(
@@ -31,20 +23,23 @@ enum InputFingerprint {
                     + "would mix two different inputs. Restore the input as it was, or delete the checkpoint folder "
                     + "(and replay again with --force) to start from the beginning")
         }
-        guard checkpoint.positions.count == sources.count else {
+        guard checkpoint.ingest.positions.count == partitions else {
             throw refuse(
-                "the inputs now have \(sources.count) partitions,",
-                "the checkpoint has \(checkpoint.positions.count)")
+                "the inputs now have \(partitions) partitions,",
+                "the checkpoint has \(checkpoint.ingest.positions.count)")
         }
-        let sizes = sizes(of: sources)
-        for (index, source) in sources.enumerated() {
-            guard case .file(let path) = source else { continue }
-            let position = checkpoint.positions[index]
-            if index < checkpoint.inputSizes.count, checkpoint.inputSizes[index] != sizes[index] {
+        for (index, path) in inputs.enumerated() where ReplaySource.topicName(of: path) == nil {
+            guard let bytes = CheckpointData.section(ReplayJob.sourceID(index), in: checkpoint.sources),
+                let (position, recordedSize) = try? FileSource.decode(bytes)
+            else {
+                throw refuse("input \(path)", "has no position in the checkpoint")
+            }
+            var status = stat()
+            let size = stat(path, &status) == 0 ? Int64(status.st_size) : -1
+            if recordedSize != size {
                 throw refuse(
                     "input \(path)",
-                    "has changed since the checkpoint was taken: it had \(checkpoint.inputSizes[index]) bytes, "
-                        + "now \(sizes[index])")
+                    "has changed since the checkpoint was taken: it had \(recordedSize) bytes, now \(size)")
             }
             let hash: UInt32?
             do {

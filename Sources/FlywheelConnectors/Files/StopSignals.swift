@@ -1,4 +1,5 @@
 import Dispatch
+import FlywheelRuntime
 import Foundation
 import Synchronization
 
@@ -71,13 +72,5 @@ public final class StopSignals: @unchecked Sendable {
     }
 
     /// "SIGINT", "SIGTERM", "SIGHUP", "signal N", or "a stop request" for `stop()` (0).
-    public static func name(of signal: Int32) -> String {
-        switch signal {
-        case 0: return "a stop request"
-        case SIGINT: return "SIGINT"
-        case SIGTERM: return "SIGTERM"
-        case SIGHUP: return "SIGHUP"
-        default: return "signal \(signal)"
-        }
-    }
+    public static func name(of signal: Int32) -> String { StopSignal.name(of: signal) }
 }

@@ -2,107 +2,94 @@ import FlywheelEngine
 import FlywheelRuntime
 import FlywheelSignals
 import Foundation
-import Synchronization
 
-/// Replays finite inputs through the signal pipeline into an output folder.
-///
-/// Tasks: one reader-decoder per input; the ingest (merge, de-dup, late check, watermark,
-/// routing by key); one task per shard running every signal operator; the collector that orders
-/// records, writes files and completes checkpoints. Every hand-off is a batch on a bounded channel.
+/// Replays finite inputs through the signal pipeline into an output folder: a job of the runtime
+/// (`Job`) with bounded sources (files, topics read up to their end) and the replay folder as its
+/// sink, plus what only a replay does: the checkpoint folder's job identity, `summary.json`,
+/// exports.
 public enum ReplayJob {
-    /// What the ingest sends the collector besides shard outputs.
-    public enum Side: Sendable {
-        case records([SignalRecord])
-        case barrier(Barrier)
-    }
-
-    /// The ingest's part of a checkpoint: its state right after the batch the barrier follows.
-    public struct Barrier: Sendable {
-        var id: Int64
-        var sequence: Int64
-        var watermark: EventTime
-        var positions: [InputPosition]
-        var ingest: [UInt8]
-    }
+    /// The stable id of input `index` (its file or topic source) in checkpoints.
+    static func sourceID(_ index: Int) -> String { "input-\(index)" }
 
     public static func run(
         _ options: ReplayOptions, progress: (@Sendable (ReplayProgress) -> Void)? = nil
     ) async throws -> ReplayResult {
-        let started = ContinuousClock.now
         try ReplayPreflight.check(options)
-        let sources = try ReplaySource.resolve(inputs: options.inputs, dataDir: options.dataDir)
-        let recovery = try ReplayRecovery(options: options, sources: sources)
+        let partitions = try ReplaySource.resolve(inputs: options.inputs, dataDir: options.dataDir)
+        let recovery = try ReplayRecovery(options: options, sources: partitions)
         if let summary = recovery.finishedSummary {
             return ReplayResult(counters: summary, wallSeconds: 0, alreadyFinished: true)
         }
         let resume = recovery.checkpoint
         try OutputFolder.checkEmpty(options.outputPath, force: options.force || recovery.isResume)
         try recovery.begin()
-        let sink = try options.outputTopic.map { (name: String) throws(ConnectorError) in
+        let sources = try options.inputs.enumerated().map { index, input throws(ConnectorError) in
+            JobSource(id: sourceID(index), source: try source(of: input, options: options))
+        }
+        let folder = ReplayFolderSink(path: options.outputPath, checkpointed: recovery.store != nil)
+        var sinks = [JobSink(id: "out", sink: folder)]
+        if let topic = options.outputTopic {
             guard let dataDir = options.dataDir else {
                 throw ConnectorError(.writeFailed, "--out-topic needs the log folder: pass --data DIR")
             }
-            return try TopicSink(dataDir: dataDir, name: name, store: recovery.store, resume: resume)
+            let sink = try TopicSink(
+                dataDir: dataDir, topics: [(topic, RecordKind.allCases)], create: false, store: recovery.store)
+            sinks.append(JobSink(id: "out-topic", sink: sink))
         }
-        defer { sink?.close() }
-        let folder = try OutputFolder(
-            path: options.outputPath,
-            resumeLengths: recovery.store == nil ? nil : resume?.fileLengths ?? RecordKind.allCases.map { _ in 0 })
-        let operators = try makeOperators(options, sourceNames: recovery.sourceNames, resume: resume)
-        let ingestCounters = Mutex(SignalCounters())
-        let resumedEventsIn = Mutex<Int64>(0)
-        var collector = ReplayCollector(
-            ordered: OrderedOutput(
-                shards: options.parallelism, allowedLatenessMs: options.config.time.allowedLatenessMs,
-                resumingAt: resume?.watermark ?? .min, sequence: resume?.sequence ?? 0, records: resume?.pending ?? []),
-            written: resume?.written ?? SignalCounters(), folder: folder, sink: sink, store: recovery.store,
-            parallelism: options.parallelism,
-            inputSizes: recovery.store == nil ? [] : InputFingerprint.sizes(of: sources))
+        var job = JobOptions(
+            config: options.config, catalog: options.catalog, mode: .replay, parallelism: options.parallelism,
+            batchLines: options.batchLines,
+            checkpointInterval: options.checkpointDir == nil ? nil : options.checkpointInterval)
+        job.stopRequested = { [stop = options.stop] in stop?.stopSignal }
+        job.progress = progress
+        job.warn = options.warn
+        job.sourceNames = recovery.sourceNames
+        let outcome: JobResult
         do {
-            try await ShardedStage.run(operators: operators, sideType: Side.self) { dispatcher in
-                var ingest = try IngestLoop(
-                    options: options, sources: sources, dispatcher: dispatcher, started: started, progress: progress,
-                    resume: resume, sourceNames: recovery.sourceNames)
-                resumedEventsIn.withLock { $0 = ingest.state.counters.eventsIn }
-                try await ingest.run()
-                ingestCounters.withLock { $0 = ingest.state.counters }
-            } collect: { (event: consuming ReplayCollector.Event) in
-                try collector.handle(event)
-            }
-        } catch let error as ConnectorError {
-            throw unfinished(
-                error, options: options, folder: folder, lastCheckpoint: collector.stats.lastId ?? resume?.id)
-        }
-        guard collector.isDrained else {
-            throw ConnectorError(.writeFailed, "internal error: a checkpoint barrier was left incomplete")
-        }
-        var rest: [SignalRecord] = []
-        collector.ordered.drainAll { rest.append($0) }
-        for record in rest { try collector.write(record) }
-        var counters = ingestCounters.withLock { $0 }
-        let written = collector.written
-        counters.signalsOut = written.signalsOut
-        counters.unresolvedReferences = written.unresolvedReferences
-        _ = try sink?.commit()
-        do {
-            try folder.finish(summary: counters.summaryJSON())
+            outcome = try await Job.run(job, sources: sources, sinks: sinks, storage: recovery.store, resume: resume)
         } catch {
             throw unfinished(
-                error, options: options, folder: folder, lastCheckpoint: collector.stats.lastId ?? resume?.id)
+                connectorError(error), options: options, folder: folder,
+                lastCheckpoint: lastCheckpoint(recovery.store) ?? resume?.id)
         }
-        try recovery.store?.markFinished(summary: counters.summaryJSON())
-        let exports = try runExports(options)
-        var result = ReplayResult(counters: counters, wallSeconds: (ContinuousClock.now - started).seconds)
-        result.exports = exports
+        try recovery.store?.markFinished(summary: outcome.counters.summaryJSON())
+        var result = ReplayResult(counters: outcome.counters, wallSeconds: outcome.wallSeconds)
+        result.exports = try runExports(options)
         result.resumedFrom = resume?.id
-        result.resumedEventsIn = resumedEventsIn.withLock { $0 }
-        result.checkpoints = collector.stats
+        result.resumedEventsIn = outcome.resumedEventsIn
+        result.checkpoints = outcome.checkpoints
         return result
+    }
+
+    /// The source of one replay input: a file (or standard input), or `topic:NAME` read to its end.
+    static func source(of input: String, options: ReplayOptions) throws(ConnectorError) -> any Source {
+        guard let name = ReplaySource.topicName(of: input) else { return FileSource(path: input, stop: options.stop) }
+        guard let dataDir = options.dataDir else {
+            throw ConnectorError(.inputNotFound, "input \(input) is a topic: pass the log folder with --data DIR")
+        }
+        return try TopicSource(dataDir: dataDir, topic: name)
+    }
+
+    /// The newest checkpoint in the folder now (a failed run may have written some).
+    private static func lastCheckpoint(_ store: CheckpointStore?) -> Int64? { store?.ids().last }
+
+    /// An error of the runtime as the replay reports it (sources and sinks throw their own).
+    static func connectorError(_ error: any Error) -> ConnectorError {
+        if let error = error as? ConnectorError { return error }
+        guard let error = error as? RuntimeError else {
+            return ConnectorError(.writeFailed, "\(error)", cause: error)
+        }
+        if let cause = error.cause as? ConnectorError { return cause }
+        switch error.code {
+        case .interrupted: return ConnectorError(.interrupted, error.message, cause: error)
+        case .checkpointMismatch: return ConnectorError(.checkpointMismatch, error.message, cause: error)
+        default: return ConnectorError(.writeFailed, error.message, cause: error)
+        }
     }
 
     /// `error` (a failed read or write, or a stop request) completed with what it leaves behind.
     static func unfinished(
-        _ error: ConnectorError, options: ReplayOptions, folder: OutputFolder, lastCheckpoint: Int64?
+        _ error: ConnectorError, options: ReplayOptions, folder: ReplayFolderSink, lastCheckpoint: Int64?
     ) -> ConnectorError {
         let output =
             "\(options.outputPath) holds only unfinished *.jsonl.inprogress files (\(folder.bytesOnDisk) bytes "
@@ -141,22 +128,4 @@ public enum ReplayJob {
             return try ExportJob.run(exportOptions)
         }
     }
-
-    private static func makeOperators(
-        _ options: ReplayOptions, sourceNames: [String], resume: CheckpointData?
-    ) throws -> [SignalShardOperator] {
-        try (0..<options.parallelism).map { shard in
-            var op = SignalShardOperator(
-                config: options.config, catalog: options.catalog, sourceNames: sourceNames)
-            if let resume {
-                let owned = KeyGroups.groups(ofShard: shard, parallelism: options.parallelism).map { resume.groups[$0] }
-                try op.restore(groups: owned, watermark: resume.watermark)
-            }
-            return op
-        }
-    }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

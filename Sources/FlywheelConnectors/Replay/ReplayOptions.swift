@@ -1,4 +1,5 @@
 import FlywheelEngine
+import FlywheelRuntime
 import FlywheelSignals
 import Foundation
 
@@ -57,27 +58,8 @@ public struct ReplayOptions: Sendable {
     }
 }
 
-/// How often a checkpointed replay takes a checkpoint.
-public enum CheckpointInterval: Sendable, Equatable {
-    case events(Int64)
-    case seconds(Double)
-
-    /// Parses `5s`, `250ms`, `2m` (time) or `100000events` (input lines).
-    public static func parse(_ text: String) -> CheckpointInterval? {
-        if text.hasSuffix("events"), let count = Int64(text.dropLast("events".count)), count > 0 {
-            return .events(count)
-        }
-        guard let millis = parseDuration(text), millis > 0 else { return nil }
-        return .seconds(Double(millis) / 1000)
-    }
-}
-
 /// A progress sample of a running replay.
-public struct ReplayProgress: Sendable {
-    public var eventsIn: Int64
-    public var watermark: EventTime
-    public var elapsedSeconds: Double
-}
+public typealias ReplayProgress = JobProgress
 
 /// The outcome of a finished replay.
 public struct ReplayResult: Sendable {
@@ -97,13 +79,4 @@ public struct ReplayResult: Sendable {
     public var exports: [ExportSummary] = []
     /// The rate of this run: events it read per second of its wall time.
     public var eventsPerSecond: Double { wallSeconds > 0 ? Double(eventsThisRun) / wallSeconds : 0 }
-}
-
-/// What checkpointing cost in a replay.
-public struct CheckpointStats: Sendable {
-    public var count = 0
-    /// The id of the last checkpoint written by this run.
-    public var lastId: Int64?
-    public var lastBytes = 0
-    public var totalSeconds = 0.0
 }

@@ -1,3 +1,4 @@
+import FlywheelRuntime
 import FlywheelSignals
 import Foundation
 
@@ -74,7 +75,10 @@ struct ReplayRecovery {
         }
         let (latest, warnings) = store.latest()
         warnings.forEach(options.warn)
-        if let latest { try InputFingerprint.verify(latest, sources: sources, checkpointDir: dir) }
+        if let latest {
+            try InputFingerprint.verify(
+                latest, inputs: options.inputs, partitions: sources.count, checkpointDir: dir)
+        }
         checkpoint = latest
     }
 

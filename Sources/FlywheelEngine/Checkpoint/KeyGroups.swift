@@ -18,15 +18,48 @@ public enum KeyGroups {
     }
 }
 
-/// What one shard's operators hold at a checkpoint barrier: keyed state per key group, and the
-/// watermark the shard had reached.
+/// The stable id of a stateful operator: it names the operator's state in checkpoints, so that
+/// state is found again whatever other operators are added or removed.
+public struct OperatorID: Hashable, Sendable, Comparable {
+    public var raw: String
+    public init(_ raw: String) { self.raw = raw }
+    public static func < (lhs: OperatorID, rhs: OperatorID) -> Bool { lhs.raw < rhs.raw }
+}
+
+/// One operator's keyed state at a checkpoint: one entry per key group (`KeyGroups.count`), each
+/// as the operator wrote it (empty bytes: no key of that group).
+public struct OperatorState: Sendable, Equatable {
+    public var id: OperatorID
+    public var groups: [[UInt8]]
+
+    public init(id: OperatorID, groups: [[UInt8]]) {
+        self.id = id
+        self.groups = groups
+    }
+}
+
+/// What one shard's operators hold at a checkpoint barrier: per operator, keyed state by key group
+/// (only the groups the shard owns and that hold keys), and the watermark the shard had reached.
 public struct ShardSnapshot: Sendable {
-    public var groups: [Int: [UInt8]]
+    public var operators: [OperatorID: [Int: [UInt8]]]
     public var watermark: EventTime
 
-    public init(groups: [Int: [UInt8]], watermark: EventTime) {
-        self.groups = groups
+    public init(operators: [OperatorID: [Int: [UInt8]]], watermark: EventTime) {
+        self.operators = operators
         self.watermark = watermark
+    }
+
+    /// Every shard's snapshot merged into one state per operator, each with all key groups.
+    public static func merge(_ snapshots: some Sequence<ShardSnapshot>) -> [OperatorState] {
+        var merged: [OperatorID: [[UInt8]]] = [:]
+        for snapshot in snapshots {
+            for (id, groups) in snapshot.operators {
+                var all = merged[id] ?? Array(repeating: [], count: KeyGroups.count)
+                for (group, bytes) in groups { all[group] = bytes }
+                merged[id] = all
+            }
+        }
+        return merged.keys.sorted().map { OperatorState(id: $0, groups: merged[$0]!) }
     }
 }
 

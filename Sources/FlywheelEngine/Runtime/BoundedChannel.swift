@@ -9,7 +9,7 @@ import Synchronization
 public final class BoundedChannel<Element: Sendable>: Sendable {
     private struct State {
         var buffer = Deque<Element>()
-        var waitingSenders = Deque<(Element, CheckedContinuation<Void, Never>)>()
+        var waitingSenders = Deque<(Element, CheckedContinuation<Bool, Never>)>()
         var waitingReceiver: CheckedContinuation<Element?, Never>?
         var finished = false
     }
@@ -27,9 +27,11 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
 
     public init(capacity: Int) { self.capacity = Swift.max(1, capacity) }
 
-    /// Sends an element, waiting while the channel is full. Elements sent after `finish()` are dropped.
-    public func send(_ element: Element) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+    /// Sends an element, waiting while the channel is full. Elements sent after `finish()` are
+    /// dropped: then it returns false.
+    @discardableResult
+    public func send(_ element: Element) async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let action: SendAction = state.withLock { s in
                 if s.finished { return .dropped }
                 if let receiver = s.waitingReceiver {
@@ -46,9 +48,11 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
             switch action {
             case .handOff(let receiver):
                 receiver.resume(returning: element)
-                continuation.resume()
-            case .buffered, .dropped:
-                continuation.resume()
+                continuation.resume(returning: true)
+            case .buffered:
+                continuation.resume(returning: true)
+            case .dropped:
+                continuation.resume(returning: false)
             case .suspended:
                 break
             }
@@ -58,7 +62,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     /// Receives the next element, or nil once the channel is finished and drained.
     public func receive() async -> Element? {
         await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
-            let (element, wake, wait): (Element?, CheckedContinuation<Void, Never>?, Bool) = state.withLock { s in
+            let (element, wake, wait): (Element?, CheckedContinuation<Bool, Never>?, Bool) = state.withLock { s in
                 if let first = s.buffer.popFirst() {
                     guard let (next, sender) = s.waitingSenders.popFirst() else { return (first, nil, false) }
                     s.buffer.append(next)
@@ -68,18 +72,21 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
                 s.waitingReceiver = continuation
                 return (nil, nil, true)
             }
-            wake?.resume()
+            wake?.resume(returning: true)
             if !wait { continuation.resume(returning: element) }
         }
     }
 
+    /// Whether nothing waits to be received now (a hint: senders may add at any moment).
+    public var isEmpty: Bool { state.withLock { $0.buffer.isEmpty && $0.waitingSenders.isEmpty } }
+
     /// Ends the channel: the receiver drains what is buffered (including elements of senders still
     /// waiting, which are released), then gets nil.
     public func finish() {
-        let (receiver, senders): (CheckedContinuation<Element?, Never>?, [CheckedContinuation<Void, Never>]) =
+        let (receiver, senders): (CheckedContinuation<Element?, Never>?, [CheckedContinuation<Bool, Never>]) =
             state.withLock { s in
                 s.finished = true
-                var senders: [CheckedContinuation<Void, Never>] = []
+                var senders: [CheckedContinuation<Bool, Never>] = []
                 while let (element, sender) = s.waitingSenders.popFirst() {
                     s.buffer.append(element)
                     senders.append(sender)
@@ -88,7 +95,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
                 s.waitingReceiver = nil
                 return (receiver, senders)
             }
-        senders.forEach { $0.resume() }
+        senders.forEach { $0.resume(returning: true) }
         receiver?.resume(returning: nil)
     }
 }

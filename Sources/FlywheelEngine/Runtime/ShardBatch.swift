@@ -70,5 +70,5 @@ public protocol ShardOperator: Sendable {
 
 extension ShardOperator {
     /// Stateless operators have nothing to snapshot.
-    public func snapshot() -> ShardSnapshot { ShardSnapshot(groups: [:], watermark: .min) }
+    public func snapshot() -> ShardSnapshot { ShardSnapshot(operators: [:], watermark: .min) }
 }

@@ -44,7 +44,7 @@ public enum ShardedStage {
         queueDepth: Int = 16,
         sideType: Side.Type = Side.self,
         produce: @escaping @Sendable (ShardDispatcher<Op.Input, Op.Output, Side>) async throws -> Void,
-        collect: (consuming CollectorEvent<Op.Output, Side>) throws -> Void
+        collect: (consuming CollectorEvent<Op.Output, Side>) async throws -> Void
     ) async throws {
         let inputs = operators.map { _ in BoundedChannel<ShardBatch<Op.Input>>(capacity: queueDepth) }
         let collector = BoundedChannel<CollectorEvent<Op.Output, Side>>(capacity: queueDepth * operators.count + 4)
@@ -63,7 +63,7 @@ public enum ShardedStage {
                     if case .closed = event {
                         open -= 1
                     } else {
-                        try collect(event)
+                        try await collect(event)
                     }
                 }
             } catch {

@@ -37,6 +37,20 @@ public struct WatermarkTracker: Sendable {
     @discardableResult
     public mutating func setIdle(_ idle: Bool, partition: Int) -> Bool { update(partition) { $0.idle = idle } }
 
+    /// Moves the combined watermark to `time` when that is ahead of it (the live idle advance, while
+    /// every partition is idle); returns true when it moved. Partitions keep their own maxima.
+    public mutating func advance(to time: EventTime) -> Bool {
+        guard time > current else { return false }
+        current = time
+        return true
+    }
+
+    /// Whether `partition` is idle.
+    public func isIdle(_ partition: Int) -> Bool { partitions[partition].idle }
+
+    /// Whether every partition that has not finished is idle (none is active).
+    public var allIdle: Bool { partitions.allSatisfy { $0.idle || $0.finished } }
+
     /// The watermark of one partition alone.
     public func partitionWatermark(_ partition: Int) -> EventTime {
         let p = partitions[partition]

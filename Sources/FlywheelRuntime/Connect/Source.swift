@@ -44,8 +44,9 @@ public enum ReadStatus: Sendable, Equatable {
     case ended
 }
 
-/// One partition of an opened source, read by one thread at a time.
-public protocol SourcePartition: AnyObject {
+/// One partition of an opened source, read by one thread at a time (implementations are
+/// `@unchecked Sendable` on that ground).
+public protocol SourcePartition: AnyObject, Sendable {
     /// Decodes up to `maxLines` lines available now, handing each to `body` in order.
     func read(maxLines: Int, _ body: (InputLine) -> Void) throws -> ReadStatus
     /// Releases the partition's files; called once, after the last read.

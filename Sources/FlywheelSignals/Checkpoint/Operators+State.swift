@@ -62,34 +62,54 @@ extension PreferencePairOperator {
 }
 
 extension SignalShardOperator {
-    /// The shard's keyed state split by key group, taken at a checkpoint barrier.
+    /// The stable ids of the shard's stateful operators, which name their state in checkpoints.
+    public static let qualityID = OperatorID("model_quality")
+    public static let conversationsID = OperatorID("conversations")
+    public static let pairsID = OperatorID("preference_pairs")
+
+    /// The shard's keyed state per operator, split by key group, taken at a checkpoint barrier.
     public func snapshot() -> ShardSnapshot {
-        var writers = Array(repeating: StateWriter(capacity: 256), count: KeyGroups.count)
-        quality.snapshot(into: &writers)
-        conversations.snapshot(into: &writers)
-        pairs.snapshot(into: &writers)
-        // Only groups holding state: other shards own the rest, and their state must not be overwritten.
-        let empty = Self.emptyGroup
-        var groups: [Int: [UInt8]] = [:]
-        for (group, writer) in writers.enumerated() where writer.bytes != empty { groups[group] = writer.bytes }
-        return ShardSnapshot(groups: groups, watermark: watermark)
+        var operators: [OperatorID: [Int: [UInt8]]] = [:]
+        func keep(_ id: OperatorID, _ write: (inout [StateWriter]) -> Void) {
+            var writers = Array(repeating: StateWriter(capacity: 64), count: KeyGroups.count)
+            write(&writers)
+            // Only groups holding keys: other shards own the rest, and their state must not be
+            // overwritten. A group without keys is all zeros (its sections' counts).
+            var groups: [Int: [UInt8]] = [:]
+            for (group, writer) in writers.enumerated() where writer.bytes.contains(where: { $0 != 0 }) {
+                groups[group] = writer.bytes
+            }
+            operators[id] = groups
+        }
+        keep(Self.qualityID) { quality.snapshot(into: &$0) }
+        keep(Self.conversationsID) { conversations.snapshot(into: &$0) }
+        keep(Self.pairsID) { pairs.snapshot(into: &$0) }
+        return ShardSnapshot(operators: operators, watermark: watermark)
     }
 
-    /// The state of a key group with no keys: four empty sections.
-    public static let emptyGroup: [UInt8] = Array(repeating: 0, count: 4 * 8)
-
-    /// Restores the key groups this shard owns from a checkpoint (each group as `snapshot` wrote it).
-    public mutating func restore(groups: [[UInt8]], watermark: EventTime) throws(CheckpointError) {
+    /// Restores the key groups `owned` (this shard's) of every operator from a checkpoint's states
+    /// (each group as `snapshot` wrote it; empty bytes: no key). State of an operator id this shard
+    /// does not run is ignored.
+    public mutating func restore(
+        _ states: [OperatorState], owned: [Int], watermark: EventTime
+    ) throws(CheckpointError) {
         self.watermark = watermark
         quality.restoreWatermark(watermark)
         conversations.restoreWatermark(watermark)
         pairs.restoreWatermark(watermark)
-        for bytes in groups {
-            var reader = StateReader(bytes)
-            try quality.restore(from: &reader)
-            try conversations.restore(from: &reader)
-            try pairs.restore(from: &reader)
-            guard reader.isAtEnd else { throw CheckpointError(.corrupt, "key group state has trailing bytes") }
+        for state in states {
+            for group in owned where !state.groups[group].isEmpty {
+                var reader = StateReader(state.groups[group])
+                switch state.id {
+                case Self.qualityID: try quality.restore(from: &reader)
+                case Self.conversationsID: try conversations.restore(from: &reader)
+                case Self.pairsID: try pairs.restore(from: &reader)
+                default: continue
+                }
+                guard reader.isAtEnd else {
+                    throw CheckpointError(.corrupt, "\(state.id.raw) state of key group \(group) has trailing bytes")
+                }
+            }
         }
     }
 }

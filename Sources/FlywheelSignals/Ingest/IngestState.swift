@@ -85,6 +85,10 @@ public struct IngestState: Sendable {
     /// Marks a source partition as finished; returns true when the watermark moved.
     public mutating func finish(partition: Int) -> Bool { watermarks.finish(partition: partition) }
 
+    /// The idle advance of CONTRACT section 8 (every partition idle): W moves to `time` when that is
+    /// ahead of it; returns true when it moved.
+    public mutating func advanceIdle(to time: EventTime) -> Bool { watermarks.advance(to: time) }
+
     /// Marks a source partition idle or active (live sources only).
     public mutating func setIdle(_ idle: Bool, partition: Int) -> Bool {
         watermarks.setIdle(idle, partition: partition)

@@ -1,26 +1,25 @@
 import FlywheelEngine
-import FlywheelRuntime
 import FlywheelSignals
 
-/// Interleaves several decoded inputs as replay must (CONTRACT section 2): the next line comes
-/// from the input whose next line has the smallest timestamp (a line without a valid timestamp
-/// counts as earliest; ties go to the input named first).
+/// Interleaves several bounded partitions as replay must (CONTRACT section 2): the next line comes
+/// from the partition whose next line has the smallest timestamp (a line without a valid timestamp
+/// counts as earliest; ties go to the partition named first).
 struct InputMerger {
-    private let channels: [BoundedChannel<Result<[InputLine], ConnectorError>>]
+    private let channels: [BoundedChannel<InboxItem>]
     private var batches: [[InputLine]]
     private var cursors: [Int]
     private var exhausted: [Bool]
 
-    init(channels: [BoundedChannel<Result<[InputLine], ConnectorError>>]) {
+    init(channels: [BoundedChannel<InboxItem>]) {
         self.channels = channels
         batches = Array(repeating: [], count: channels.count)
         cursors = Array(repeating: 0, count: channels.count)
         exhausted = Array(repeating: false, count: channels.count)
     }
 
-    /// The next line and its partition, or nil when every input is exhausted. `onFinished` is called
-    /// once for each input as soon as it is known to have no more lines.
-    mutating func next(onFinished: (Int) -> Void) async throws(ConnectorError) -> (InputLine, Int)? {
+    /// The next line and its partition, or nil when every partition is exhausted. `onFinished` is
+    /// called once for each partition as soon as it is known to have no more lines.
+    mutating func next(onFinished: (Int) -> Void) async throws -> (InputLine, Int)? {
         var best: Int?
         for index in channels.indices where try await ensureLine(index, onFinished: onFinished) {
             if let current = best {
@@ -34,23 +33,26 @@ struct InputMerger {
             }
         }
         guard let chosen = best else { return nil }
-        let line = batches[chosen][cursors[chosen]]
+        var line = InputLine.moved
+        swap(&line, &batches[chosen][cursors[chosen]])
         cursors[chosen] += 1
         return (line, chosen)
     }
 
-    private mutating func ensureLine(_ index: Int, onFinished: (Int) -> Void) async throws(ConnectorError) -> Bool {
+    private mutating func ensureLine(_ index: Int, onFinished: (Int) -> Void) async throws -> Bool {
         while !exhausted[index] && cursors[index] >= batches[index].count {
             switch await channels[index].receive() {
-            case .none:
+            case .none, .ended:
                 exhausted[index] = true
                 batches[index] = []
                 onFinished(index)
-            case .some(.failure(let error)):
+            case .failed(_, let error):
                 throw error
-            case .some(.success(let batch)):
+            case .lines(_, let batch):
                 batches[index] = batch
                 cursors[index] = 0
+            case .tick:
+                continue
             }
         }
         return !exhausted[index]

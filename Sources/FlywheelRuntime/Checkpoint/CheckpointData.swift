@@ -1,0 +1,144 @@
+import CZlib
+import FlywheelEngine
+import FlywheelSignals
+
+/// A piece of state a checkpoint keeps under a stable id: a source's or a sink's bytes, opaque to
+/// the job. Adding a source or sink kind never changes the checkpoint format.
+public struct StateSection: Sendable, Equatable {
+    public var id: String
+    public var bytes: [UInt8]
+
+    public init(id: String, bytes: [UInt8]) {
+        self.id = id
+        self.bytes = bytes
+    }
+}
+
+/// Everything a job needs to resume exactly where a checkpoint was taken: the ingest driver's
+/// state, each source's and sink's state by id, each operator's keyed state by operator id and key
+/// group, the records waiting for their turn, and the counters of what was released.
+public struct CheckpointData: Sendable {
+    public static let magic: [UInt8] = Array("FLYWCKPT".utf8)
+    public static let formatVersion: UInt64 = 5
+
+    public var id: Int64
+    public var createdMillis: Int64
+    public var parallelism: Int
+    public var watermark: EventTime
+    public var ingest: IngestResume
+    public var sources: [StateSection]
+    /// Keyed operator state: per operator id, one entry per key group (`KeyGroups.count`).
+    public var operators: [OperatorState]
+    public var pending: [SignalRecord]
+    /// Signals and unresolved references released so far.
+    public var written: SignalCounters
+    public var sinks: [StateSection]
+
+    public init(
+        id: Int64, createdMillis: Int64, parallelism: Int, watermark: EventTime, ingest: IngestResume,
+        sources: [StateSection], operators: [OperatorState], pending: [SignalRecord], written: SignalCounters,
+        sinks: [StateSection]
+    ) {
+        self.id = id
+        self.createdMillis = createdMillis
+        self.parallelism = parallelism
+        self.watermark = watermark
+        self.ingest = ingest
+        self.sources = sources
+        self.operators = operators
+        self.pending = pending
+        self.written = written
+        self.sinks = sinks
+    }
+
+    /// The state kept under `id` among `sections`.
+    public static func section(_ id: String, in sections: [StateSection]) -> [UInt8]? {
+        sections.first { $0.id == id }?.bytes
+    }
+
+    /// The checkpoint file's bytes: magic, format version, payload, and a CRC-32 of all before it.
+    public func encoded() -> [UInt8] {
+        var writer = StateWriter(capacity: 1 << 20)
+        for byte in Self.magic { writer.write(byte) }
+        writer.write(Self.formatVersion)
+        writer.write(id)
+        writer.write(createdMillis)
+        writer.write(parallelism)
+        writer.write(watermark)
+        writer.write(ingest.sequence)
+        writer.write(ingest.positions) { $0.write($1) }
+        writer.write(bytes: ingest.state)
+        writer.write(sources) { Self.write($1, to: &$0) }
+        writer.write(operators) { writer, state in
+            writer.write(state.id.raw)
+            writer.write(state.groups) { $0.write(bytes: $1) }
+        }
+        writer.write(pending) { $0.write($1) }
+        writer.write(written)
+        writer.write(sinks) { Self.write($1, to: &$0) }
+        var bytes = writer.bytes
+        let checksum = UInt64(Self.crc32(bytes))
+        withUnsafeBytes(of: checksum.littleEndian) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    private static func write(_ section: StateSection, to writer: inout StateWriter) {
+        writer.write(section.id)
+        writer.write(bytes: section.bytes)
+    }
+
+    private static func readSection(_ reader: inout StateReader) throws(CheckpointError) -> StateSection {
+        StateSection(id: try reader.readString(), bytes: try reader.readBytes())
+    }
+
+    /// Decodes a checkpoint file, verifying magic, version and checksum.
+    public init(decoding bytes: [UInt8]) throws(CheckpointError) {
+        guard bytes.count > Self.magic.count + 16, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
+            throw CheckpointError(.corrupt, "not a Flywheel checkpoint (bad magic or too short)")
+        }
+        var trailer = StateReader(Array(bytes.suffix(8)))
+        let stored = try trailer.readUInt64()
+        guard stored == UInt64(Self.crc32(Array(bytes.dropLast(8)))) else {
+            throw CheckpointError(.corrupt, "checksum mismatch (truncated or damaged file)")
+        }
+        var reader = StateReader(Array(bytes.dropLast(8)), offset: Self.magic.count)
+        let version = try reader.readUInt64()
+        guard version == Self.formatVersion else {
+            throw CheckpointError(
+                .versionMismatch, "checkpoint format \(version); this build reads \(Self.formatVersion)")
+        }
+        id = try reader.readInt64()
+        createdMillis = try reader.readInt64()
+        parallelism = try reader.readInt()
+        watermark = try reader.readTime()
+        let sequence = try reader.readInt64()
+        let positions = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
+            try reader.read(InputPosition.self)
+        }
+        ingest = IngestResume(sequence: sequence, positions: positions, state: try reader.readBytes())
+        sources = try reader.readArray(Self.readSection)
+        operators = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
+            OperatorState(
+                id: OperatorID(try reader.readString()),
+                groups: try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
+                    try reader.readBytes()
+                })
+        }
+        pending = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
+            try reader.read(SignalRecord.self)
+        }
+        written = try reader.read(SignalCounters.self)
+        sinks = try reader.readArray(Self.readSection)
+        for state in operators where state.groups.count != KeyGroups.count {
+            throw CheckpointError(
+                .incompatible,
+                "operator \(state.id.raw) has \(state.groups.count) key groups, expected \(KeyGroups.count)")
+        }
+    }
+
+    static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBufferPointer { buffer in
+            UInt32(CZlib.crc32(0, buffer.baseAddress, UInt32(buffer.count)))
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import FlywheelEngine
+import FlywheelSignals
+
+extension IngestLoop {
+    /// How often the ticker wakes the loop of a live job, at most (less with a shorter linger).
+    static let tickInterval: Duration = .milliseconds(50)
+
+    /// Runs a live job (CONTRACT section 8) until a stop request, or until every partition ended
+    /// (only bounded sources). A stop takes a final checkpoint (`closing`) when checkpoints are on.
+    mutating func runLive(tick: Duration) async throws {
+        let inbox = BoundedChannel<InboxItem>(capacity: 4 * partitions.count + 4)
+        let threads = partitions.indices.map { DedicatedThread(name: "flywheel-read-\($0)") }
+        defer { threads.forEach { $0.shutdown() } }
+        let clock = options.clock
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, reader) in partitions.enumerated() {
+                let pump = PartitionPump(
+                    partition: index, reader: reader, batchLines: options.batchLines,
+                    stopped: { [stopped] in stopped.isSet })
+                group.addTask(executorPreference: threads[index]) { await pump.run(into: inbox) }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try await clock.sleep(for: tick)
+                    await inbox.send(.tick)
+                }
+            }
+            do {
+                try await consume(inbox)
+            } catch {
+                stopped.set()
+                inbox.finish()
+                group.cancelAll()
+                throw error
+            }
+            stopped.set()
+            inbox.finish()
+            group.cancelAll()
+            try? await group.waitForAll()
+        }
+    }
+
+    private mutating func consume(_ inbox: BoundedChannel<InboxItem>) async throws {
+        while let item = await inbox.receive() {
+            let now = options.clock.elapsed()
+            switch item {
+            case .lines(let partition, let lines):
+                if driver.state.watermarks.isIdle(partition) { driver.setIdle(false, partition: partition) }
+                lastActive[partition] = now
+                for line in lines { driver.ingest(line, partition: partition) }
+            case .ended(let partition):
+                ended[partition] = true
+                driver.finish(partition: partition)
+            case .failed(_, let error):
+                throw error
+            case .tick:
+                await dispatcher.emit(.tick)
+            }
+            markIdle(now: now)
+            if ended.allSatisfy({ $0 }) {
+                driver.finishAll()
+                try await flush(isFinal: true)
+                return
+            }
+            if options.stopRequested() != nil {
+                if options.checkpointInterval != nil {
+                    try await sendBarrier(closing: true)
+                } else if driver.hasPending {
+                    try await flush(isFinal: false)
+                }
+                return
+            }
+            if driver.hasPending && (driver.linesInBatch >= options.batchLines || inbox.isEmpty) {
+                try await flush(isFinal: false)
+            } else if case .tick = item, checkpointDue() {
+                try await sendBarrier(closing: false)
+            }
+        }
+    }
+
+    /// Partitions without a line for `idle_timeout` stop holding W back; once all are idle, the idle
+    /// advance moves W with the wall clock (unless `time.idle_advance: none`).
+    private mutating func markIdle(now: Duration) {
+        let timeout = Duration.milliseconds(options.config.time.idleTimeoutMs)
+        for partition in partitions.indices where !ended[partition] && !driver.state.watermarks.isIdle(partition) {
+            if now - lastActive[partition] >= timeout { driver.setIdle(true, partition: partition) }
+        }
+        guard options.idleAdvance, driver.state.watermarks.allIdle, !ended.allSatisfy({ $0 }) else {
+            return
+        }
+        let target = EventTime(millis: options.clock.epochMillis() - options.config.time.maxOutOfOrdernessMs - 1)
+        driver.advanceIdle(to: target)
+    }
+}

@@ -1,0 +1,144 @@
+import FlywheelEngine
+import FlywheelSignals
+import Synchronization
+
+/// Runs a pipeline from its sources to its sinks: a replay (bounded sources read to their end) or
+/// a live job (CONTRACT section 8).
+///
+/// Tasks: the ingest (reading, or pumps on threads of their own, and the ingest driver); one task
+/// per shard running every signal operator; the collector, which orders records, hands them to
+/// the sinks and completes checkpoints; one task per sink. Every hand-off is a batch on a bounded
+/// channel.
+public enum Job {
+    /// Runs until every source ended (then each sink is closed `.finished`) or, live, until a stop
+    /// request (then a final checkpoint is taken and each sink is closed `.stopped`). `resume`: the
+    /// checkpoint to start from; its sections are found by the sources', sinks' and operators' ids.
+    /// Errors of sources and sinks come out as they threw them.
+    public static func run(
+        _ options: JobOptions, sources: [JobSource], sinks: [JobSink], storage: (any CheckpointStorage)?,
+        resume: CheckpointData? = nil
+    ) async throws -> JobResult {
+        let started = options.clock.elapsed()
+        let decoding = DecodeOptions(
+            maxEventBytes: options.config.time.maxEventBytes, countsPII: options.config.signals.needsPIICounts,
+            hashesPrefix: storage != nil)
+        // Sinks first: opening a source may wait (a named pipe waits for its writer).
+        for sink in sinks {
+            try await sink.sink.restore(resume.flatMap { CheckpointData.section(sink.id, in: $0.sinks) })
+        }
+        var partitions: [any SourcePartition] = []
+        for source in sources {
+            let state = resume.flatMap { CheckpointData.section(source.id, in: $0.sources) }
+            partitions += try source.source.open(restoring: state, decoding: decoding)
+        }
+        let names =
+            options.sourceNames
+            ?? sources.flatMap { source in (0..<source.source.partitionCount).map(source.source.name(ofPartition:)) }
+        let driver: IngestDriver
+        do {
+            driver = try IngestDriver(
+                time: options.config.time, sourceNames: names, shards: options.parallelism,
+                resume: resume?.ingest)
+        } catch {
+            throw RuntimeError(.checkpointMismatch, "cannot resume checkpoint \(resume?.id ?? 0): \(error.message)")
+        }
+        let operators = try makeOperators(options, sourceNames: names, resume: resume)
+        let handles = sinks.map(SinkHandle.init)
+        var collector = Collector(
+            ordered: OrderedOutput(
+                shards: options.parallelism, allowedLatenessMs: options.config.time.allowedLatenessMs,
+                resumingAt: resume?.watermark ?? .min, sequence: resume?.ingest.sequence ?? 0,
+                records: resume?.pending ?? []),
+            parallelism: options.parallelism, sinks: handles, storage: storage, clock: options.clock,
+            written: resume?.written ?? SignalCounters())
+        let ingestCounters = Mutex(driver.state.counters)
+        let opened = partitions
+        let resumedEventsIn = driver.state.counters.eventsIn
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (handle, sink) in zip(handles, sinks) {
+                group.addTask { await SinkHandle.run(handle, sink: sink.sink) }
+            }
+            defer { handles.forEach { $0.channel.finish() } }
+            try await ShardedStage.run(operators: operators, sideType: JobSide.self) { dispatcher in
+                var loop = IngestLoop(
+                    options: options, sources: sources, partitions: opened, dispatcher: dispatcher, driver: driver,
+                    checkpointId: resume?.id ?? 0)
+                defer { ingestCounters.withLock { $0 = loop.driver.state.counters } }
+                try await runIngest(&loop, options: options)
+            } collect: { (event: consuming CollectorEvent<SignalRecord, JobSide>) in
+                try await collector.handle(event)
+            }
+            guard collector.isDrained else {
+                throw RuntimeError(.checkpointFailed, "internal error: a checkpoint barrier was left incomplete")
+            }
+            var counters = ingestCounters.withLock { $0 }
+            if collector.stoppedAt == nil && options.stopRequested() == nil {
+                var rest: [SignalRecord] = []
+                collector.ordered.drainAll { rest.append($0) }
+                try await collector.release(rest)
+                let written = collector.written
+                counters.signalsOut = written.signalsOut
+                counters.unresolvedReferences = written.unresolvedReferences
+                try await collector.close(.finished(summary: counters.summaryJSON()))
+            } else {
+                try await collector.close(.stopped)
+            }
+        }
+        var result = JobResult(
+            counters: ingestCounters.withLock { $0 }, wallSeconds: (options.clock.elapsed() - started).seconds)
+        let written = collector.written
+        result.counters.signalsOut = written.signalsOut
+        result.counters.unresolvedReferences = written.unresolvedReferences
+        result.resumedFrom = resume?.id
+        result.resumedEventsIn = resumedEventsIn
+        result.checkpoints = collector.stats
+        result.stoppedAtCheckpoint = collector.stoppedAt
+        return result
+    }
+
+    private static func runIngest(_ loop: inout IngestLoop, options: JobOptions) async throws {
+        switch options.mode {
+        case .replay:
+            // Reads block: the ingest runs on a thread of its own.
+            let thread = DedicatedThread(name: "flywheel-ingest")
+            defer { thread.shutdown() }
+            try await withTaskExecutorPreference(thread) { try await loop.runReplay() }
+        case .live:
+            try await loop.runLive(tick: IngestLoop.tickInterval)
+        }
+    }
+
+    private static func makeOperators(
+        _ options: JobOptions, sourceNames: [String], resume: CheckpointData?
+    ) throws -> [SignalShardOperator] {
+        try (0..<options.parallelism).map { shard in
+            var op = SignalShardOperator(config: options.config, catalog: options.catalog, sourceNames: sourceNames)
+            if let resume {
+                do {
+                    try op.restore(
+                        resume.operators, owned: KeyGroups.groups(ofShard: shard, parallelism: options.parallelism),
+                        watermark: resume.watermark)
+                } catch {
+                    throw RuntimeError(
+                        .checkpointFailed, "checkpoint \(resume.id) has unusable operator state: \(error)")
+                }
+            }
+            return op
+        }
+    }
+}
+
+/// The outcome of a job.
+public struct JobResult: Sendable {
+    public var counters: SignalCounters
+    public var wallSeconds: Double
+    /// The checkpoint the job resumed from, if any.
+    public var resumedFrom: Int64?
+    /// Input events the resumed checkpoint had counted already (0 without a resume).
+    public var resumedEventsIn: Int64 = 0
+    public var checkpoints = CheckpointStats()
+    /// The final checkpoint of a graceful stop (nil: every source ended, or no checkpoints).
+    public var stoppedAtCheckpoint: Int64?
+    /// Input events read by this run.
+    public var eventsThisRun: Int64 { counters.eventsIn - resumedEventsIn }
+}

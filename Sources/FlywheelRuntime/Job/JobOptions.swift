@@ -1,0 +1,102 @@
+import FlywheelEngine
+import FlywheelSignals
+
+/// A source of a job under its stable id (the name under `sources:`, or `input-N` in a replay).
+public struct JobSource: Sendable {
+    public var id: String
+    public var source: any Source
+
+    public init(id: String, source: any Source) {
+        self.id = id
+        self.source = source
+    }
+}
+
+/// A sink of a job under its stable id, with the record kinds it takes.
+public struct JobSink: Sendable {
+    public var id: String
+    public var sink: any Sink
+    /// nil: every kind.
+    public var kinds: Set<RecordKind>?
+    /// How long released records may wait in the sink before `flush`.
+    public var linger: Duration
+
+    public init(id: String, sink: any Sink, kinds: Set<RecordKind>? = nil, linger: Duration = .milliseconds(100)) {
+        self.id = id
+        self.sink = sink
+        self.kinds = kinds
+        self.linger = linger
+    }
+}
+
+/// How often a job takes a checkpoint.
+public enum CheckpointInterval: Sendable, Equatable {
+    case events(Int64)
+    case seconds(Double)
+
+    /// Parses `5s`, `250ms`, `2m` (time) or `100000events` (input lines).
+    public static func parse(_ text: String) -> CheckpointInterval? {
+        if text.hasSuffix("events"), let count = Int64(text.dropLast("events".count)), count > 0 {
+            return .events(count)
+        }
+        guard let millis = parseDuration(text), millis > 0 else { return nil }
+        return .seconds(Double(millis) / 1000)
+    }
+}
+
+/// Where the job's checkpoints go (a checkpoint folder, in Connectors).
+public protocol CheckpointStorage: Sendable {
+    /// Writes checkpoint `data` durably (a crash leaves the previous one); returns its size in bytes.
+    func write(_ data: CheckpointData) throws -> Int
+}
+
+/// How a job reads its sources.
+public enum IngestMode: Sendable, Equatable {
+    /// Replay: bounded sources interleaved by timestamp (CONTRACT section 2), W = +infinity at the end.
+    case replay
+    /// Live (CONTRACT section 8): lines in arrival order, idle partitions, the idle advance, linger.
+    case live
+}
+
+/// What a job runs and how.
+public struct JobOptions: Sendable {
+    public var config: PipelineConfig
+    public var catalog: ModelCatalog?
+    public var mode: IngestMode
+    public var parallelism: Int
+    /// Input lines per batch (the unit of every hand-off between tasks).
+    public var batchLines: Int
+    public var checkpointInterval: CheckpointInterval?
+    /// Live: the idle advance of CONTRACT section 8 (`time.idle_advance`; off: W moves with event time only).
+    public var idleAdvance = true
+    public var clock: JobClock
+    /// Checked between batches: the signal number of a stop request, or nil.
+    public var stopRequested: @Sendable () -> Int32? = { nil }
+    /// Receives progress about twice a second.
+    public var progress: (@Sendable (JobProgress) -> Void)?
+    /// Receives warnings (a source resumed where it could not, a damaged checkpoint skipped).
+    public var warn: @Sendable (String) -> Void = { _ in }
+    /// The `source` name of each source partition, when a checkpoint folder recorded them (a resumed
+    /// replay spelled its inputs differently); nil: the sources' own names.
+    public var sourceNames: [String]?
+
+    public init(
+        config: PipelineConfig, catalog: ModelCatalog? = nil, mode: IngestMode, parallelism: Int,
+        batchLines: Int = 256, checkpointInterval: CheckpointInterval? = nil, clock: JobClock = .continuous
+    ) {
+        self.config = config
+        self.catalog = catalog
+        self.mode = mode
+        self.parallelism = max(1, parallelism)
+        self.batchLines = max(1, batchLines)
+        self.checkpointInterval = checkpointInterval
+        self.clock = clock
+    }
+}
+
+/// A progress sample of a running job.
+public struct JobProgress: Sendable {
+    public var eventsIn: Int64
+    public var watermark: EventTime
+    public var elapsedSeconds: Double
+}
