@@ -6,7 +6,8 @@ import Testing
 extension InspectCLITests {
     /// Runs `flywheel ARGUMENTS` with stdout and stderr on pipes until stdout holds `lines` lines and stderr
     /// holds `notes` lines (or 60 s pass, which only bounds a failing test), then stops it with SIGINT. With
-    /// `action`, it is run once stdout holds `lines - added` lines (or the process ended), then the wait goes on.
+    /// `action`, it is run once stdout holds `lines - added` lines and stderr `notes` lines (or the process ended),
+    /// then the wait goes on.
     static func follow(
         _ arguments: [String], lines: Int, notes: Int, added: Int = 2, then action: (() throws -> Void)? = nil
     ) throws -> (stdout: String, stderr: String) {
@@ -27,7 +28,7 @@ extension InspectCLITests {
         try process.run()
         let deadline = Date().addingTimeInterval(60)
         if let action {
-            while !collected.has(lines: lines - added, notes: 0) && Date() < deadline && process.isRunning {
+            while !collected.has(lines: lines - added, notes: notes) && Date() < deadline && process.isRunning {
                 usleep(10_000)
             }
             do {

@@ -89,4 +89,16 @@ extension InspectCLITests {
         #expect(Array(lines.suffix(2)) == records)
         #expect(stderr.hasPrefix("following live folder sink \(live)"), "\(stderr)")
     }
+
+    @Test func followStartsOnAFolderTheSinkHasNotCommittedToYet() throws {
+        try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
+        let folder = try TemporaryFolder("inspect-cli-live-empty")
+        defer { folder.remove() }
+        let record = Self.quality(variant: "first")
+        let (stdout, stderr) = try Self.follow(["inspect", folder.path, "--follow"], lines: 1, notes: 2, added: 1) {
+            try LiveFolderFixture.commit(.modelQuality, LiveFolderFixture.partName(1), record + "\n", in: folder.path)
+        }
+        #expect(stderr.contains("note: \(folder.path) has no kind folder yet: waiting"), "\(stderr)")
+        #expect(stdout.contains("atlas  first"), "\(stdout)")
+    }
 }

@@ -75,6 +75,9 @@ public struct InspectFollower {
     ) throws(InspectError) {
         let what = topic?.label ?? (live != nil ? "live folder sink \(path)" : path)
         notes("following \(what) (Ctrl-C to stop)\n")
+        if live != nil && LiveFolder.layout(of: path).kindFolders.isEmpty {
+            notes("note: \(path) has no kind folder yet: waiting for flywheel run to commit records there\n")
+        }
         for warning in topic?.takeWarnings() ?? [] { notes("warning: \(warning)\n") }
         while true {
             let poll = try poll()
