@@ -11,8 +11,12 @@ public struct InspectError: Error, Sendable, CustomStringConvertible {
         public static let sourceNotFound = Code(raw: "source_not_found")
         /// The source topic exists but holds no records (yet).
         public static let emptyTopic = Code(raw: "empty_topic")
-        /// The source is a folder without `summary.json`.
+        /// The source is a folder without `summary.json` and without the kind folders of a live folder sink.
         public static let notAReplayFolder = Code(raw: "not_a_replay_folder")
+        /// The source folder holds both a replay output's files and a live folder sink's kind folders.
+        public static let mixedFolder = Code(raw: "mixed_folder")
+        /// The source is a live folder sink without committed files (yet).
+        public static let emptyLiveFolder = Code(raw: "empty_live_folder")
         /// A line is not a JSON object, or lacks a field its signal needs.
         public static let badRecord = Code(raw: "bad_record")
         /// The source could not be read.

@@ -7,10 +7,12 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Show what a replay emitted: counters, per-model quality and latency, alerts, samples.",
         discussion: """
-            SRC is a replay output folder (it must hold summary.json), one signal JSONL file, or topic:NAME \
-            with --data DIR: every partition of an embedded-log topic of signal records, read from the log \
-            start to the high watermark without taking a lock, merged by record timestamp (a topic has no \
-            summary.json, so there are no counters: records per kind give the counts). The read-out: \
+            SRC is a replay output folder (it must hold summary.json), a live folder sink of flywheel run \
+            (one folder per record kind; only committed files are read, never .inprogress ones), one signal \
+            JSONL file, or topic:NAME with --data DIR: every partition of an embedded-log topic of signal \
+            records, read from the log start to the high watermark without taking a lock, merged by record \
+            timestamp. A live folder or a topic has no summary.json, so there are no counters: records per \
+            kind give the counts. The read-out: \
             the counters, records per kind, a table per model and variant over the selected range (responses, \
             up-rate with its 95 % Wilson interval, regenerate and error rates, latency, tokens), the alerts, \
             dead letters and late events by reason, and sample preference pairs and SFT examples cut to the \
@@ -37,7 +39,8 @@ struct InspectCommand: ParsableCommand {
             --follow prints each new record on one line, cut to the terminal width only on a terminal; \
             with --format json each record as one compact JSON object per line (JSON Lines). A line that is \
             not a signal record is reported on stderr with its file and line, and skipped; a file that is \
-            replaced, truncated or rewritten is read again from its beginning.
+            replaced, truncated or rewritten is read again from its beginning. On a live folder sink it prints \
+            the records of each file as it is committed (every kind, or those of --kind).
 
             Colours only on a terminal and never with NO_COLOR set.
 
@@ -48,10 +51,11 @@ struct InspectCommand: ParsableCommand {
               flywheel inspect out/ --compare control treatment \\
                   --model atlas-1-large
               flywheel inspect out/model_quality.jsonl --follow
+              flywheel inspect data/signals --follow --kind quality_alert
               flywheel inspect topic:signals --data data/ --follow --format json
             """)
 
-    @Argument(help: "A replay output folder, one signal JSONL file, or topic:NAME (with --data).")
+    @Argument(help: "A replay output folder, a live folder sink, one signal JSONL file, or topic:NAME (with --data).")
     var src: String
 
     @OptionGroup var filters: RecordFilterOptions
@@ -75,7 +79,9 @@ struct InspectCommand: ParsableCommand {
         help: ArgumentHelp("Compare two variants: A B.", valueName: "variant"))
     var compare: [String] = []
 
-    @Flag(help: "Keep reading a growing signal file or topic and print records as they come (Ctrl-C stops).")
+    @Flag(
+        help:
+            "Keep reading a growing signal file, topic or live folder sink; print records as they come (Ctrl-C stops).")
     var follow = false
 
     func options() throws -> InspectOptions {

@@ -14,17 +14,19 @@ struct ReportCommand: ParsableCommand {
             at most 120 time buckets, windows merged as inspect merges them, which its help explains:
               flywheel help inspect
 
-            SRC is a replay output folder, one signal JSONL file, or topic:NAME with --data DIR (an \
-            embedded-log topic of signal records, read as inspect reads it). -o names the HTML file; it is \
+            SRC is a replay output folder, a live folder sink of flywheel run (its committed files; it has no \
+            summary.json, so the report has no counters), one signal JSONL file, or topic:NAME with --data DIR \
+            (an embedded-log topic of signal records, read as inspect reads it). -o names the HTML file; it is \
             written next to its final name and renamed at the end. A --model or --variant that no record \
             names is an error (exit 64) listing the ones present; an unwritable -o exits 1.
 
             Examples:
               flywheel report out/ -o report.html
               flywheel report topic:signals --data data/ -o report.html
+              flywheel report data/signals -o report.html
             """)
 
-    @Argument(help: "A replay output folder, one signal JSONL file, or topic:NAME (with --data).")
+    @Argument(help: "A replay output folder, a live folder sink, one signal JSONL file, or topic:NAME (with --data).")
     var src: String
 
     @OptionGroup var filters: RecordFilterOptions

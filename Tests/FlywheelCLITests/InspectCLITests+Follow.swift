@@ -5,8 +5,12 @@ import Testing
 /// `inspect --follow` through a pipe, and the help texts' examples.
 extension InspectCLITests {
     /// Runs `flywheel ARGUMENTS` with stdout and stderr on pipes until stdout holds `lines` lines and stderr
-    /// holds `notes` lines (or 60 s pass, which only bounds a failing test), then stops it with SIGINT.
-    static func follow(_ arguments: [String], lines: Int, notes: Int) throws -> (stdout: String, stderr: String) {
+    /// holds `notes` lines (or 60 s pass, which only bounds a failing test), then stops it with SIGINT. With
+    /// `action`, it is run once stdout holds `lines - added` lines and stderr `notes` lines (or the process ended),
+    /// then the wait goes on.
+    static func follow(
+        _ arguments: [String], lines: Int, notes: Int, added: Int = 2, then action: (() throws -> Void)? = nil
+    ) throws -> (stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: FlywheelCLI.binary)
         process.arguments = arguments
@@ -23,6 +27,18 @@ extension InspectCLITests {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(60)
+        if let action {
+            while !collected.has(lines: lines - added, notes: notes) && Date() < deadline && process.isRunning {
+                usleep(10_000)
+            }
+            do {
+                try action()
+            } catch {
+                kill(process.processIdentifier, SIGINT)
+                process.waitUntilExit()
+                throw error
+            }
+        }
         while !collected.has(lines: lines, notes: notes) && Date() < deadline && process.isRunning { usleep(10_000) }
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()

@@ -29,7 +29,8 @@ struct BadSourceTests {
             Issue.record("expected an error")
         } catch {
             #expect(error.code == .sourceNotFound)
-            #expect(error.message.contains("expected a replay output folder or a signal .jsonl file"))
+            #expect(
+                error.message.contains("expected a replay output folder, a live folder sink or a signal .jsonl file"))
         }
     }
 

@@ -5,8 +5,11 @@ import FlywheelSignals
 public struct InspectData: Sendable {
     /// The source as named by the user.
     public var source: String
-    /// The counters of `summary.json`; nil when the source is a single file.
+    /// The counters of `summary.json`; nil when the source is a single file, a topic or a live folder sink.
     public var counters: SignalCounters?
+    /// Why a source that stands for a whole run has no counters (a live folder sink has no `summary.json`);
+    /// shown where the counters would be.
+    public var countersNote: String?
     /// Records that passed the filters, per kind (only kinds that were read).
     public var recordCounts: [RecordKind: Int] = [:]
     /// The selected `model_quality` records, in file order.

@@ -11,10 +11,11 @@ extension InspectFollower {
         case notASignal
     }
 
-    /// The line for a record that passes the filters.
-    mutating func format(_ line: UnsafeRawBufferPointer) -> Outcome {
+    /// The line for a record that passes the filters. With `expected` (the kind of a live folder's kind
+    /// folder), records of other kinds are skipped, as a one-shot read skips them.
+    mutating func format(_ line: UnsafeRawBufferPointer, expected: RecordKind? = nil) -> Outcome {
         guard let kind = scanner.scan(line) else { return .notASignal }
-        guard options.wants(kind) else { return .skipped }
+        guard options.wants(kind), expected == nil || expected == kind else { return .skipped }
         guard let text = text(kind) else { return .notASignal }
         guard let text else { return .skipped }
         switch style {

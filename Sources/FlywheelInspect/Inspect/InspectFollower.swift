@@ -1,15 +1,17 @@
 import FlywheelSignals
 import Foundation
 
-/// `inspect --follow`: prints the records appended to a growing signal file, or produced to a signal topic, one
-/// line each, as they come.
+/// `inspect --follow`: prints the records appended to a growing signal file, produced to a signal topic, or
+/// committed to a live folder sink, one line each, as they come.
 ///
 /// A file is read from where it last stopped; a partial last line waits for its "\n". A file that was replaced
 /// (another inode at the path), truncated (shorter than what was read) or rewritten in place (its first bytes
 /// differ) is read again from its beginning, with a note. A topic is read through a read-only view from each
 /// partition's log start, picking up new records with `refresh()`; records of one poll come in the loader's
-/// merged order. Filters apply as for a one-shot read. A line or record that is not a signal record is reported
-/// in ``Poll/notes`` (naming the file and line, or the partition and offset) and skipped.
+/// merged order. A live folder sink is read file by file: each committed file of a wanted kind once, whole, as
+/// it appears (see ``LiveFolderCursor``); `.inprogress` files never. Filters apply as for a one-shot read. A
+/// line or record that is not a signal record is reported in ``Poll/notes`` (naming the file and line, or the
+/// partition and offset) and skipped.
 public struct InspectFollower {
     /// What one poll found: lines for standard output, and notes for standard error.
     public struct Poll: Equatable, Sendable {
@@ -31,20 +33,27 @@ public struct InspectFollower {
     public let options: InspectOptions
     public let terminal: Terminal
     public let style: Style
-    /// The file being followed, or the folder of the topic being followed.
+    /// The file being followed, or the folder of the topic or live folder sink being followed.
     public let path: String
     /// The topic being followed, if SRC names one.
     private let topic: TopicRecords?
+    /// The live folder sink being followed, if SRC is one.
+    private var live: LiveFolderCursor?
     private var file = FollowedFile()
     var scanner = RecordScanner()
 
-    /// Follows SRC itself (a file or a topic), or in a replay output folder the file of the first `--kind`
-    /// (default model_quality). A topic that does not exist is an error; an empty one is not.
+    /// Follows SRC itself (a file, a topic, or every wanted kind of a live folder sink), or in a replay output
+    /// folder the file of the first `--kind` (default model_quality). A topic that does not exist is an error; an
+    /// empty one is not, nor an empty folder (a live folder sink that has no records yet).
     public init(options: InspectOptions, terminal: Terminal, style: Style = .text) throws(InspectError) {
         self.options = options
         self.terminal = terminal
         self.style = style
-        switch try InspectLoader.shape(of: options) {
+        switch try InspectLoader.shape(of: options, following: true) {
+        case .liveFolder(let folder):
+            path = folder
+            topic = nil
+            live = LiveFolderCursor(LiveFolder(path: folder))
         case .file(let file):
             path = file
             topic = nil
@@ -64,7 +73,11 @@ public struct InspectFollower {
     public mutating func run(
         interval: Double = 0.5, output: (String) -> Void, notes: (String) -> Void
     ) throws(InspectError) {
-        notes("following \(topic?.label ?? path) (Ctrl-C to stop)\n")
+        let what = topic?.label ?? (live != nil ? "live folder sink \(path)" : path)
+        notes("following \(what) (Ctrl-C to stop)\n")
+        if live != nil && LiveFolder.layout(of: path).kindFolders.isEmpty {
+            notes("note: \(path) has no kind folder yet: waiting for flywheel run to commit records there\n")
+        }
         for warning in topic?.takeWarnings() ?? [] { notes("warning: \(warning)\n") }
         while true {
             let poll = try poll()
@@ -78,6 +91,10 @@ public struct InspectFollower {
     /// filters, and a note per line that is not a signal record.
     public mutating func poll() throws(InspectError) -> Poll {
         if let topic { return try poll(topic) }
+        if var live {
+            defer { self.live = live }
+            return try poll(&live)
+        }
         var result = Poll()
         let (complete, firstLine) = try file.readComplete(path: path, notes: &result.notes)
         var number = firstLine

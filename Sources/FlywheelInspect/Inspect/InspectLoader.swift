@@ -1,12 +1,14 @@
 import FlywheelSignals
 import Foundation
 
-/// Reads a replay output folder, a signal file or a signal topic into an ``InspectData``.
+/// Reads a replay output folder, a live folder sink, a signal file or a signal topic into an ``InspectData``.
 public enum InspectLoader {
     /// What SRC is.
     public enum SourceShape: Equatable, Sendable {
         /// A replay output folder (it has `summary.json`).
         case folder(String)
+        /// A live folder sink of `flywheel run` (one sub-folder per record kind, no `summary.json`).
+        case liveFolder(String)
         /// One signal JSONL file.
         case file(String)
         /// A topic of an embedded log's data folder (`topic:NAME --data DIR`).
@@ -15,28 +17,39 @@ public enum InspectLoader {
 
     /// Classifies the options' source (checking them first): a topic when it is `topic:NAME` (with `--data`),
     /// else a folder or file as for a path. Whether the topic exists is checked when it is read.
-    public static func shape(of options: InspectOptions) throws(InspectError) -> SourceShape {
+    public static func shape(of options: InspectOptions, following: Bool = false) throws(InspectError) -> SourceShape {
         try options.validate()
         if let name = options.topicName, let dataDirectory = options.dataDirectory {
             return .topic(name: name, dataDirectory: dataDirectory)
         }
-        return try shape(of: options.sourcePath)
+        return try shape(of: options.sourcePath, following: following)
     }
 
-    /// Classifies SRC, with a message saying what was expected when it is neither.
-    public static func shape(of path: String) throws(InspectError) -> SourceShape {
+    /// Classifies SRC, with a message saying what was expected when it is neither. A folder is a live folder
+    /// sink when it holds a kind folder (`model_quality/`, ...) and none of a replay output's files; one that
+    /// holds both is an error naming them. With `following`, a folder that holds neither is a live folder sink
+    /// that has no records yet (its kind folders appear later).
+    public static func shape(of path: String, following: Bool = false) throws(InspectError) -> SourceShape {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw InspectError(
-                .sourceNotFound, "not found: \(path) (expected a replay output folder or a signal .jsonl file)")
+                .sourceNotFound,
+                "not found: \(path) (expected a replay output folder, a live folder sink or a signal .jsonl file)")
         }
         guard isDirectory.boolValue else { return .file(path) }
-        let summary = (path as NSString).appendingPathComponent("summary.json")
-        guard FileManager.default.fileExists(atPath: summary) else {
+        let layout = LiveFolder.layout(of: path)
+        switch (layout.kindFolders.isEmpty, layout.replayFiles.isEmpty) {
+        case (false, false): throw LiveFolder.mixedLayoutError(path, layout)
+        case (false, true): return .liveFolder(path)
+        case (true, true) where following: return .liveFolder(path)
+        default: break
+        }
+        guard layout.replayFiles.contains("summary.json") else {
             throw InspectError(
                 .notAReplayFolder,
-                "not a replay output folder: no summary.json in \(path) "
-                    + "(expected the --out folder of flywheel replay, or a signal .jsonl file)")
+                "not a replay output folder: no summary.json in \(path), and not a live folder sink: no kind "
+                    + "folder (model_quality/, ...) either (expected the --out folder of flywheel replay, the folder "
+                    + "of a folder sink of flywheel run once it committed records, or a signal .jsonl file)")
         }
         return .folder(path)
     }
@@ -57,6 +70,8 @@ public enum InspectLoader {
                 try read(path, into: &collector, expected: kind)
                 collector.noteRead(kind)
             }
+        case .liveFolder(let path):
+            try readLiveFolder(LiveFolder(path: path), into: &collector)
         case .file(let path):
             try read(path, into: &collector, expected: nil)
         case .topic(let name, let dataDirectory):
@@ -64,6 +79,28 @@ public enum InspectLoader {
         }
         try collector.checkFilterValues()
         return collector.finished()
+    }
+
+    /// Reads the committed files of every wanted kind of a live folder sink, each kind's in name order. Like a
+    /// topic, it has no counters and counts every wanted kind (0 when it has no folder yet); without any
+    /// committed file it is an error (``InspectError/Code/emptyLiveFolder``).
+    static func readLiveFolder(_ folder: LiveFolder, into collector: inout RecordCollector) throws(InspectError) {
+        collector.data.countersNote = LiveFolder.noSummary
+        var files = 0
+        for kind in RecordKind.allCases where collector.options.wants(kind) {
+            for path in try folder.committedFiles(kind) {
+                try read(path, into: &collector, expected: kind)
+                files += 1
+            }
+            collector.noteRead(kind)
+        }
+        for kind in RecordKind.allCases where files == 0 { files += try folder.committedFiles(kind).count }
+        guard files > 0 else {
+            throw InspectError(
+                .emptyLiveFolder,
+                "live folder sink \(folder.path) has no committed files yet (open ones end in "
+                    + "\(LiveFolder.inProgressSuffix) and are committed at the next checkpoint of flywheel run)")
+        }
     }
 
     /// Reads every partition of `topic` from its log start to its high watermark, merged.

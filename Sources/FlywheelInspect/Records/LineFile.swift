@@ -18,16 +18,7 @@ enum LineFile {
     static func forEachLine(
         path: String, _ body: (UnsafeRawBufferPointer, Int) throws(InspectError) -> Bool
     ) throws(InspectError) -> Outcome {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            // The reason in the system's words ("Permission denied"), not Foundation's error domain and code.
-            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-            let reason = descriptor < 0 ? String(cString: strerror(errno)) : "read error"
-            if descriptor >= 0 { close(descriptor) }
-            throw InspectError(.readFailed, "cannot read \(path): \(reason)", cause: error)
-        }
+        let data = try contents(path)
         if data.starts(with: [0x1F, 0x8B]) {
             throw InspectError(
                 .badRecord, "\(path) is gzip-compressed; inspect reads plain JSONL (gunzip it first)")
@@ -43,6 +34,20 @@ enum LineFile {
         }
         if let failure { throw failure }
         return outcome
+    }
+
+    /// The bytes of the file at `path` (mapped when safe); a file that cannot be read is a
+    /// ``InspectError/Code/readFailed`` error giving the reason in the system's words.
+    static func contents(_ path: String) throws(InspectError) -> Data {
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            // The reason in the system's words ("Permission denied"), not Foundation's error domain and code.
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            let reason = descriptor < 0 ? String(cString: strerror(errno)) : "read error"
+            if descriptor >= 0 { close(descriptor) }
+            throw InspectError(.readFailed, "cannot read \(path): \(reason)", cause: error)
+        }
     }
 
     private static func scan(

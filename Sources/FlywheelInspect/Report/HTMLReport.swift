@@ -74,9 +74,13 @@ public struct HTMLReport {
         }
         var range = ""
         if let r = data.range { range = " · \(Format.time(r.start)) to \(Format.time(r.end)) (UTC)" }
+        var note = ""
+        if data.counters == nil, let text = data.countersNote {
+            note = "\n<p class=\"sub\">No counters: \(HTML.escape(text)).</p>"
+        }
         return """
             <header><h1>\(HTML.escape(title))</h1>
-            <p class="sub">\(HTML.escape(data.source))\(HTML.escape(range))</p>
+            <p class="sub">\(HTML.escape(data.source))\(HTML.escape(range))</p>\(note)
             <div class="cards">\(cards.joined())</div></header>
             """
     }

@@ -27,6 +27,8 @@ struct InspectJSON: Encodable {
     var source: String
     var range: Range?
     var counters: [String: Int64]?
+    /// Why there are no counters, for a source that stands for a whole run (absent otherwise).
+    var countersNote: String?
     var records: [String: Int]
     var groups: [Group]
     var alerts: [Alert]
@@ -39,6 +41,7 @@ struct InspectJSON: Encodable {
         source = data.source
         range = data.range.map { Range(start: Format.time($0.start), end: Format.time($0.end)) }
         counters = data.counters.map(Self.counters)
+        countersNote = data.counters == nil ? data.countersNote : nil
         records = Dictionary(uniqueKeysWithValues: data.recordCounts.map { ($0.key.name, $0.value) })
         groups = data.groups.map(Self.group)
         alerts = data.alerts.prefix(limit).map {

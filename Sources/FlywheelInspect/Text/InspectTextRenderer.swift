@@ -14,7 +14,11 @@ public struct InspectTextRenderer {
     /// The whole read-out, ending in a newline.
     public func render(_ data: InspectData) -> String {
         var out: [String] = [headline(data)]
-        if let counters = data.counters { out += section("Counters (summary.json)", counterLines(counters)) }
+        if let counters = data.counters {
+            out += section("Counters (summary.json)", counterLines(counters))
+        } else if let note = data.countersNote {
+            out += section("Counters", terminal.wrap("none: " + note))
+        }
         out += section("Records per kind", kindTable(data))
         if data.hasNoSignals { out += ["", noSignalsMessage(data)] }
         if options.wants(.modelQuality) && !data.groups.isEmpty {
