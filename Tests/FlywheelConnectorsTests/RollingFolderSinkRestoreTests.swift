@@ -89,6 +89,20 @@ struct RollingFolderSinkRestoreTests {
         }
     }
 
+    @Test func aFailedRestoreChangesNoKind() async throws {
+        let fixture = try F("folder-sink-nochange")
+        defer { fixture.folder.remove() }
+        let sink = try fixture.sink(rollBytes: 128)
+        try await sink.restore(nil)
+        try await sink.write(F.records(.modelQuality, 0..<3) + F.records(.deadLetter, 0..<1))
+        let state = try await sink.snapshot(checkpoint: 1, closing: false)
+        fixture.damage(.deadLetter, fixture.part(1, inProgress: true), length: nil)
+        let before = try fixture.tree()
+        await #expect(throws: ConnectorError.self) { try await fixture.sink(rollBytes: 128).restore(state) }
+        // model_quality's pending file 1 would be finished by a restore: a failed one leaves it.
+        #expect(try fixture.tree() == before)
+    }
+
     @Test func aFinalFilePastTheCheckpointIsAnErrorNamingIt() async throws {
         let fixture = try F("folder-sink-foreign")
         defer { fixture.folder.remove() }

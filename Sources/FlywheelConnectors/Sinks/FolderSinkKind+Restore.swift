@@ -2,20 +2,24 @@ import FlywheelEngine
 import Foundation
 
 extension FolderSinkKind {
-    /// Brings the kind's folder back to `saved`: the pending files get their final names (the crash
-    /// came before their rename; they are complete), the open file is cut back to its committed
-    /// length, and `.inprogress` files numbered past the checkpoint are removed (the job writes their
-    /// records again). Files with other names are left alone.
-    ///
-    /// Everything is checked before anything changes, and running it twice does what running it once
-    /// does (a crash during a restore is resumed by the next restore). `firstRun`: there is no
-    /// checkpoint (`saved` is empty), so a final file is an earlier job's output. `now`: the open
-    /// file's age counts from the restore.
-    func restore(_ saved: FolderSinkState.Kind, firstRun: Bool, now: Duration) throws(ConnectorError) {
+    /// Checks that the kind's folder can be brought back to `saved` (see `restore`) and returns the
+    /// numbers of its `.inprogress` files, for `restore`. `firstRun`: there is no checkpoint (`saved`
+    /// is empty), so a final file is an earlier job's output.
+    func checkRestore(_ saved: FolderSinkState.Kind, firstRun: Bool) throws(ConnectorError) -> Set<Int64> {
         let files = try ourFiles()
         let finals = Set(files.filter { !$0.inProgress }.map(\.number))
         let inProgress = Set(files.filter(\.inProgress).map(\.number))
         try check(saved, finals: finals, inProgress: inProgress, firstRun: firstRun)
+        return inProgress
+    }
+
+    /// Brings the kind's folder back to `saved`, after `checkRestore` returned `inProgress`: the
+    /// pending files get their final names (the crash came before their rename; they are complete),
+    /// the open file is cut back to its committed length, and `.inprogress` files numbered past the
+    /// checkpoint are removed (the job writes their records again). Files with other names are left
+    /// alone. Running it twice does what running it once does (a crash during a restore is resumed
+    /// by the next restore). `now`: the open file's age counts from the restore.
+    func restore(_ saved: FolderSinkState.Kind, inProgress: Set<Int64>, now: Duration) throws(ConnectorError) {
         reset(nextNumber: saved.nextNumber)
         for number in saved.pending where inProgress.contains(number) { try finalize(number) }
         for number in inProgress.sorted() where number >= saved.nextNumber {

@@ -42,9 +42,10 @@ public final class RollingFolderSink: Sink, @unchecked Sendable {
     }
 
     /// Creates `path` (first run, `state` nil) or brings it back to the snapshot `state` came from;
-    /// see `FolderSinkKind.restore`. A first run refuses a folder that already holds final part files
-    /// (an earlier job's output) and removes `.inprogress` ones (a run that never completed a
-    /// checkpoint); files it does not name are never touched.
+    /// see `FolderSinkKind.restore`. Nothing changes unless every kind's folder can be restored. A
+    /// first run refuses a folder that already holds final part files (an earlier job's output) and
+    /// removes `.inprogress` ones (a run that never completed a checkpoint); files it does not name
+    /// are never touched.
     public func restore(_ state: [UInt8]?) async throws(ConnectorError) {
         let saved = try state.map { bytes throws(ConnectorError) in try FolderSinkState(decoding: bytes, path: path) }
         var isFolder: ObjCBool = false
@@ -54,10 +55,15 @@ public final class RollingFolderSink: Sink, @unchecked Sendable {
         let existed = FileManager.default.fileExists(atPath: path)
         try AtomicFile.createFolder(path, what: "folder sink")
         if !existed { try FolderSinkKind.syncFolder(Self.parent(of: path)) }
+        // Every kind is checked before any file changes.
+        let states = kinds.map { saved?.kinds[$0.kind] ?? FolderSinkState.Kind() }
+        var inProgress: [Set<Int64>] = []
+        for (files, kindState) in zip(kinds, states) {
+            inProgress.append(try files.checkRestore(kindState, firstRun: saved == nil))
+        }
         let now = clock.elapsed()
-        for files in kinds {
-            let kindState = saved?.kinds[files.kind] ?? FolderSinkState.Kind()
-            try files.restore(kindState, firstRun: saved == nil, now: now)
+        for index in kinds.indices {
+            try kinds[index].restore(states[index], inProgress: inProgress[index], now: now)
         }
         try syncFolders()
     }
