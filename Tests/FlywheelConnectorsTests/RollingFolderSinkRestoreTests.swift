@@ -113,6 +113,20 @@ struct RollingFolderSinkRestoreTests {
         #expect(error?.message.contains(fixture.part(9)) == true)
     }
 
+    @Test func filesFinishedAfterTheCheckpointAreRefusedByItsRestore() async throws {
+        let fixture = try F("folder-sink-finished")
+        defer { fixture.folder.remove() }
+        let sink = try fixture.sink(rollBytes: 128)
+        try await sink.restore(nil)
+        try await sink.write(F.records(Self.kind, 0..<3))
+        let state = try await sink.snapshot(checkpoint: 1, closing: false)
+        try await sink.close(.finished(summary: "{}"))
+        // The open file of checkpoint 1 got its final name without a checkpoint covering it.
+        let error = await #expect(throws: ConnectorError.self) { try await fixture.sink(rollBytes: 128).restore(state) }
+        #expect(error?.code == .checkpointMismatch)
+        #expect(error?.message.contains(fixture.part(2)) == true)
+    }
+
     @Test func aFirstRunRemovesInProgressLeftoversAndKeepsOtherFiles() async throws {
         let fixture = try F("folder-sink-first")
         defer { fixture.folder.remove() }

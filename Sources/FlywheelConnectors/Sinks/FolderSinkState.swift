@@ -7,22 +7,17 @@ import FlywheelSignals
 /// Bytes: a version byte, then a count of kinds and, per kind, its name (the stable id, not the enum's
 /// position), the next file number, the open file (a flag, then its number and committed length) and
 /// the numbers of the pending files (closed, not yet given their final names).
-struct FolderSinkState: Equatable {
+struct FolderSinkState {
     static let version: UInt8 = 1
 
     /// One kind's files at the snapshot.
-    struct Kind: Equatable {
+    struct Kind {
         /// The number the next new file gets (1 when the kind never had a file).
         var nextNumber: Int64 = 1
         /// The file still open at the snapshot and its length then (fsynced).
         var open: (number: Int64, length: Int64)?
         /// Closed files still named `.inprogress` at the snapshot, complete and fsynced.
         var pending: [Int64] = []
-
-        static func == (lhs: Kind, rhs: Kind) -> Bool {
-            lhs.nextNumber == rhs.nextNumber && lhs.open?.number == rhs.open?.number
-                && lhs.open?.length == rhs.open?.length && lhs.pending == rhs.pending
-        }
     }
 
     /// Kinds that had a file by the snapshot; a kind left out had none.

@@ -106,7 +106,8 @@ public final class RollingFolderSink: Sink, @unchecked Sendable {
     }
 
     /// `.finished` (bounded sources, no later checkpoint): closes every file and gives it its final
-    /// name. `.stopped`: the final checkpoint committed everything; files written since (none, in the
+    /// name. A checkpointed job should take a closing checkpoint first, so that every final name is
+    /// covered by a checkpoint: a restore from an older one refuses final files it does not know. `.stopped`: the final checkpoint committed everything; files written since (none, in the
     /// job's call order) stay `.inprogress` for the next restore to remove.
     public func close(_ end: JobEnd) async throws(ConnectorError) {
         guard case .finished = end else { return }
