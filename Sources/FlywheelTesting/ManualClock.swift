@@ -42,6 +42,11 @@ public final class ManualClock: Clock, Sendable {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                // A cancellation that came before the sleeper was registered found nothing to cancel.
+                if Task.isCancelled {
+                    continuation.resume(throwing: CancellationError())
+                    return
+                }
                 let due = state.withLock { s -> Bool in
                     if deadline <= s.now { return true }
                     s.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
@@ -70,8 +75,13 @@ public final class ManualClock: Clock, Sendable {
         for sleeper in due { sleeper.continuation.resume() }
     }
 
-    /// Waits (yielding, never sleeping) until at least `count` tasks sleep on the clock.
+    /// Waits until at least `count` tasks sleep on the clock: yielding at first, then pausing 1 ms
+    /// between looks (a pause to wait, not for correctness: nothing depends on how long it lasts).
     public func waitForSleepers(_ count: Int = 1) async {
-        while sleeperCount < count { await Task.yield() }
+        var looks = 0
+        while sleeperCount < count {
+            looks += 1
+            if looks < 100 { await Task.yield() } else { try? await Task.sleep(for: .milliseconds(1)) }
+        }
     }
 }

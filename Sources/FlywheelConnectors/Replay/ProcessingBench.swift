@@ -42,40 +42,28 @@ public enum ProcessingBench {
     /// of output it released.
     @discardableResult
     static func process(_ lines: [InputLine], config: PipelineConfig) -> Int {
-        var state = IngestState(time: config.time, partitions: 1)
+        // A fresh driver cannot fail to restore: it restores nothing.
+        guard var driver = try? IngestDriver(time: config.time, sourceNames: ["bench"], shards: 1) else { return 0 }
         var shard = SignalShardOperator(config: config, catalog: nil, sourceNames: ["bench"])
         var ordered = OrderedOutput(shards: 1, allowedLatenessMs: config.time.allowedLatenessMs)
-        var batches: [[RoutedEvent]] = [[]]
-        var trail = WatermarkTrail()
-        var sequence: Int64 = 0
         var written = 0
+        func send(_ batch: IngestBatch) {
+            var out: [SignalRecord] = []
+            ordered.addSide(batch.sides)
+            shard.process(batch.shards[0], into: &out)
+            ordered.add(out, shard: 0, watermark: batch.shards[0].watermark, sequence: batch.shards[0].lastSequence)
+            ordered.drainReady { written += $0.line.count }
+        }
         // Lines are borrowed through the buffer, as the replay's ingest does (a copy is a retain each).
         lines.withUnsafeBufferPointer { lines in
             for index in lines.indices {
-                sequence += 1
-                let before = state.watermark
-                if case .accepted(let event, let watermarkBefore) = state.ingest(lines[index].decoded, partition: 0) {
-                    RoutedEvent.route(event, watermarkBefore: watermarkBefore, sequence: sequence, into: &batches)
-                }
-                if state.watermark != before { trail.append(sequence: sequence, watermark: state.watermark) }
-                if batches[0].count == 1024 || sequence == Int64(lines.count) {
-                    let isFinal = sequence == Int64(lines.count)
-                    if isFinal { trail.append(sequence: sequence, watermark: .max) }
-                    let watermark = isFinal ? EventTime.max : state.watermark
-                    var out: [SignalRecord] = []
-                    shard.process(
-                        ShardBatch(
-                            records: batches[0], watermark: watermark, lastSequence: sequence, trail: trail,
-                            isFinal: isFinal
-                        ),
-                        into: &out)
-                    ordered.add(out, shard: 0, watermark: watermark, sequence: sequence)
-                    ordered.drainReady { written += $0.line.count }
-                    batches[0].removeAll(keepingCapacity: true)
-                    trail = WatermarkTrail()
-                }
+                driver.ingest(lines[index], partition: 0)
+                if driver.linesInBatch == 1024 { send(driver.cut()) }
             }
         }
+        driver.finish(partition: 0)
+        driver.finishAll()
+        send(driver.cut(isFinal: true))
         return written
     }
 }

@@ -1,0 +1,95 @@
+import FlywheelEngine
+import FlywheelRuntime
+import FlywheelSignals
+import FlywheelTesting
+import Testing
+
+/// The live rules of CONTRACT section 8, driven by a manual clock: no sleeps.
+@Suite(.timeLimit(.minutes(1)))
+struct LiveJobTests {
+    typealias Harness = LiveJobHarness
+
+    @Test func idleAdvanceClosesWindowsAndSessionsWithoutNewTraffic() async throws {
+        let job = Harness()
+        let run = job.start()
+        await job.feed([Harness.response("e1", at: "10:00:00.000"), Harness.response("e2", at: "10:00:30.000")])
+        #expect(job.sink.contents.lines(.modelQuality).isEmpty)
+        await job.advance(by: .seconds(2))
+        await job.sink.wait { !$0.lines(.modelQuality).isEmpty && !$0.lines(.conversationSummary).isEmpty }
+        #expect(job.sink.contents.lines(.modelQuality).count == 1)
+        #expect(job.sink.contents.lines(.conversationSummary).count == 1)
+        _ = try await job.stop(run)
+    }
+
+    @Test func withoutIdleAdvanceWindowsWaitForEventTime() async throws {
+        let job = Harness(idleAdvance: false)
+        let run = job.start()
+        await job.feed([Harness.response("e1", at: "10:00:00.000")])
+        await job.advance(by: .seconds(600))
+        // Not late: W moved with event time only, so the window is still open too.
+        await job.feed([Harness.response("e2", at: "10:00:30.000")])
+        #expect(job.sink.contents.lines(.lateEvent).isEmpty)
+        #expect(job.sink.contents.lines(.modelQuality).isEmpty)
+        await job.feed([Harness.response("e3", at: "10:01:10.000")])
+        await job.sink.wait { !$0.lines(.modelQuality).isEmpty }
+        #expect(job.sink.contents.lines(.modelQuality)[0].contains("\"responses\": 2"))
+        _ = try await job.stop(run)
+    }
+
+    @Test func anEventBehindTheIdleAdvanceIsLate() async throws {
+        let job = Harness()
+        let run = job.start()
+        await job.feed([Harness.response("e1", at: "10:00:00.000")])
+        await job.advance(by: .seconds(2))
+        await job.feed([Harness.response("e2", at: "10:00:30.000")])
+        #expect(job.sink.contents.lines(.lateEvent).count == 1)
+        _ = try await job.stop(run)
+    }
+
+    @Test func aSinkFlushesOnceItsLingerHasPassed() async throws {
+        let job = Harness()
+        let run = job.start()
+        await job.feed([Harness.response("e1", at: "10:00:00.000")])
+        let flushes = job.sink.contents.flushes
+        await job.advance(by: .milliseconds(50))
+        await job.advance(by: .milliseconds(60))
+        await job.sink.wait { $0.flushes > flushes }
+        _ = try await job.stop(run)
+    }
+
+    @Test func aPartitionThatIdlesStopsHoldingTheWatermarkBack() async throws {
+        let job = Harness(partitions: 2, idleAdvance: false)
+        let run = job.start()
+        await job.feed([Harness.response("e1", at: "10:00:00.000")], partition: 0)
+        // Partition 1 has seen nothing: W stays at -infinity until it idles.
+        await job.feed([Harness.response("e2", at: "10:01:10.000")], partition: 0)
+        #expect(job.sink.contents.lines(.modelQuality).isEmpty)
+        await job.advance(by: .milliseconds(1_100))
+        await job.feed([Harness.response("e3", at: "10:01:11.000")], partition: 0)
+        await job.sink.wait { !$0.lines(.modelQuality).isEmpty }
+        _ = try await job.stop(run)
+    }
+
+    @Test func checkpointsFollowTheClockAndAStopTakesAFinalOne() async throws {
+        let job = Harness(idleAdvance: false, checkpointEvery: 10)
+        let run = job.start()
+        await job.feed([Harness.response("e1", at: "10:00:00.000")])
+        await job.advance(by: .seconds(10))
+        await job.sink.wait { $0.commits == [1] }
+        let result = try await job.stop(run)
+        #expect(result.stoppedAtCheckpoint == 2)
+        #expect(job.sink.contents.commits == [1, 2])
+        guard case .stopped = job.sink.contents.ended else {
+            Issue.record("the sink was not closed as stopped")
+            return
+        }
+        // The open window stays in the checkpoint and fires after the restart.
+        let resumed = CollectingSink()
+        let again = job.start(resume: job.checkpoints.latest, sink: resumed)
+        await job.feed([Harness.response("e2", at: "10:01:10.000")], sink: resumed)
+        await resumed.wait { !$0.lines(.modelQuality).isEmpty }
+        #expect(resumed.contents.lines(.modelQuality)[0].contains("\"responses\": 1"))
+        #expect(resumed.contents.restoredFrom == [2])
+        _ = try await job.stop(again)
+    }
+}
