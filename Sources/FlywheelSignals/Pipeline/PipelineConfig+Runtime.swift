@@ -74,7 +74,8 @@ extension PipelineConfig {
 
         public var name: String
         public var kind: Kind
-        /// The record kinds the sink takes; nil = every kind (the five signals, dead_letter, late_event).
+        /// The record kinds the sink takes; nil = every kind (the five signals, dead_letter, late_event). Never
+        /// empty when parsed (`kinds: []` is an error), so an empty set does not render back to valid YAML.
         public var kinds: Set<RecordKind>?
         /// How long a released record may wait in the sink's buffer before it is made visible.
         public var lingerMs: Int64
