@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 /// The live-run keys of the pipeline file (`sources`, `sinks`, `checkpoint`, `time.idle_advance`) as a user
-/// meets them in `validate-pipeline` and `replay`.
+/// meets them in `validate-pipeline` and `replay`. Processes are waited for off the cooperative pool
+/// (`ReplayCLITests.run`).
 struct PipelineKeysCLITests {
     static let liveKeys = [
         "sources:",
@@ -17,13 +18,13 @@ struct PipelineKeysCLITests {
 
     static let signals = ["signals:", "  model_quality: { window: 5m }", "  preference_pair: {}"]
 
-    @Test func validatePipelineListsSourcesAndSinks() throws {
+    @Test func validatePipelineListsSourcesAndSinks() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("cli-pipeline-keys")
         defer { folder.remove() }
         let path = try folder.write(
             "live.yaml", (Self.liveKeys + ["time: { idle_advance: none }"]).joined(separator: "\n"))
-        let result = try FlywheelCLI.run(["validate-pipeline", path])
+        let result = try await ReplayCLITests.run(["validate-pipeline", path])
         #expect(result.status == 0, "\(result)")
         let expected = [
             "# sources (flywheel run): 2",
@@ -38,27 +39,27 @@ struct PipelineKeysCLITests {
         #expect(result.stdout.contains("checkpoint: { interval: 2s }\n"), "\(result)")
     }
 
-    @Test func validatePipelineSaysWhenThereAreNoSourcesOrSinks() throws {
+    @Test func validatePipelineSaysWhenThereAreNoSourcesOrSinks() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("cli-pipeline-keys")
         defer { folder.remove() }
-        let result = try FlywheelCLI.run(["validate-pipeline", try folder.write("p.yaml", "name: plain\n")])
+        let result = try await ReplayCLITests.run(["validate-pipeline", try folder.write("p.yaml", "name: plain\n")])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("# sources (flywheel run): none\n# sinks (flywheel run): none: "), "\(result)")
     }
 
-    @Test func badSinkIsRefusedWithKeyAndLine() throws {
+    @Test func badSinkIsRefusedWithKeyAndLine() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("cli-pipeline-keys")
         defer { folder.remove() }
         let path = try folder.write("bad.yaml", "sinks:\n  out: { kind: stdout, kinds: [alerts] }\n")
-        let result = try FlywheelCLI.run(["validate-pipeline", path])
+        let result = try await ReplayCLITests.run(["validate-pipeline", path])
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.contains("bad.yaml:2: sinks.out.kinds[0]: unknown record kind \"alerts\""), "\(result)")
     }
 
     /// Replay ignores the live-run keys: the same signals with and without them give the same bytes.
-    @Test func replayOutputDoesNotDependOnTheLiveKeys() throws {
+    @Test func replayOutputDoesNotDependOnTheLiveKeys() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("cli-pipeline-keys")
         defer { folder.remove() }
@@ -70,7 +71,9 @@ struct PipelineKeysCLITests {
         let live = try folder.write(
             "live.yaml", (Self.signals + Self.liveKeys + ["time: { idle_advance: none }"]).joined(separator: "\n"))
         for (pipeline, out) in [(plain, "plain"), (live, "live")] {
-            let result = try FlywheelCLI.run(["replay", log, "--pipeline", pipeline, "--out", folder.file(out)])
+            let result = try await ReplayCLITests.run([
+                "replay", log, "--pipeline", pipeline, "--out", folder.file(out),
+            ])
             #expect(result.status == 0, "\(result)")
         }
         let plainFiles = try folderBytes(folder.file("plain"))
