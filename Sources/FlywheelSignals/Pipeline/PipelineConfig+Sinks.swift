@@ -29,7 +29,7 @@ extension PipelineConfig {
             let targetFields = fields.filter { $0.key != "kinds" && $0.key != "linger" }
             switch kind {
             case "folder": sink.kind = try folder(entry, targetFields, reader: reader)
-            case "topic": sink.kind = .topic(try topicTarget(entry, targetFields, kinds: sink, reader: reader))
+            case "topic": sink.kind = .topic(try topicTarget(entry, targetFields, for: sink, reader: reader))
             default: sink.kind = .stdout
             }
             sinks.append(sink)
@@ -64,7 +64,7 @@ extension PipelineConfig {
 
     /// `topic: NAME` or `prefix: TEXT`, exactly one; with a prefix, every topic name it gives must be valid.
     private static func topicTarget(
-        _ entry: YAMLEntry, _ fields: [YAMLEntry], kinds sink: SinkSpec, reader: YAMLNodeReader
+        _ entry: YAMLEntry, _ fields: [YAMLEntry], for sink: SinkSpec, reader: YAMLNodeReader
     ) throws(PipelineError) -> SinkSpec.TopicTarget {
         let oneOf = "write either topic: NAME (one topic for every kind) or prefix: TEXT (a topic per kind)"
         guard fields.count == 1, let field = fields.first else {
