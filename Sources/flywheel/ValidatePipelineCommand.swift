@@ -7,7 +7,8 @@ struct ValidatePipelineCommand: ParsableCommand {
         abstract: "Check a pipeline file and print its effective configuration.",
         discussion: """
             Every key is checked; an error names the key and its line. The model catalog, when the \
-            pipeline names one, is loaded and checked too. Exit code 0 when valid, 2 when not.
+            pipeline names one, is loaded and checked too. The sources and sinks that flywheel run would \
+            use are listed at the end. Exit code 0 when valid, 2 when not.
 
             Example:
               flywheel validate-pipeline Pipelines/feedback.yaml
@@ -23,5 +24,14 @@ struct ValidatePipelineCommand: ParsableCommand {
         if let catalog = loaded.catalog {
             print("# model catalog: \(catalog.models.count) models")
         }
+        let config = loaded.config
+        print("# sources (flywheel run): " + (config.sources.isEmpty ? "none" : "\(config.sources.count)"))
+        config.sources.forEach { print("#   \($0)") }
+        print(
+            "# sinks (flywheel run): "
+                + (config.sinks.isEmpty
+                    ? "none: flywheel run writes a folder sink at DIR/signals for --data DIR" : "\(config.sinks.count)")
+        )
+        config.sinks.forEach { print("#   \($0)") }
     }
 }

@@ -27,6 +27,13 @@ struct PipelineConfigTests {
         }
     }
 
+    @Test func committedFeedbackPipelineIsTheBuiltInText() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let committed = try String(contentsOf: root.appendingPathComponent("Pipelines/feedback.yaml"), encoding: .utf8)
+        #expect(committed == PipelineConfig.defaultPipelineYAML)
+    }
+
     @Test func contractExampleGivesDefaultsPlusCatalog() throws {
         let config = try Self.parse(
             [
@@ -168,7 +175,7 @@ struct PipelineConfigTests {
         some.signals.enabled = [.qualityAlert, .preferencePair]
         some.signals.alertMaxDownRate = 1e-3
         some.modelCatalogPath = "models.yaml"
-        return [.default, custom, none, some]
+        return [.default, custom, none, some] + PipelineRuntimeKeysTests.runtimeConfigs
     }()
 
     @Test(arguments: roundTripConfigs)

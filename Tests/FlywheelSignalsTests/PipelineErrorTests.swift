@@ -31,7 +31,7 @@ struct PipelineErrorTests {
     }
 
     static let unknownKeys: [BadPipeline] = [
-        .init(["time:", "  idle_timeout: 10s", "sinks: x"], .unknownKey, line: 3, key: "sinks"),
+        .init(["time:", "  idle_timeout: 10s", "sink: x"], .unknownKey, line: 3, key: "sink"),
         .init(["time:", "  max_out_of_orderness: 5s", "  idle: 5s"], .unknownKey, line: 3, key: "time.idle"),
         .init(["enrich:", "  catalog: m.yaml"], .unknownKey, line: 2, key: "enrich.catalog"),
         .init(["signals:", "  model_quality: {}", "  sft: {}"], .unknownKey, line: 3, key: "signals.sft"),
@@ -156,8 +156,8 @@ struct PipelineErrorTests {
     @Test func unknownKeyListsTheValidKeys() throws {
         let error = try #require(Self.error(["signals:", "  model_quality: { windw: 5s }"]))
         #expect(error.message == "unknown key \"windw\"; valid keys here: window")
-        let top = try #require(Self.error(["sources: []"]))
-        #expect(top.message.hasSuffix("name, description, time, enrich, signals, exports"))
+        let top = try #require(Self.error(["source: []"]))
+        #expect(top.message.hasSuffix("name, description, time, enrich, signals, exports, sources, sinks, checkpoint"))
     }
 
     @Test func eventBytesRangeIsStated() throws {

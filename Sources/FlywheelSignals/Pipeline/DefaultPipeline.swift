@@ -27,6 +27,9 @@ extension PipelineConfig {
           dedup_ttl: 1h
           # Longest input line accepted, between 1KiB and 64MiB; a longer one is a dead_letter (too_large).
           max_event_bytes: 1MiB
+          # Live runs (flywheel run) only: while every source partition is idle, the watermark follows the
+          # wall clock so that windows close and pairs time out; `none` turns this off.
+          idle_advance: wall_clock
 
         # Uncomment the two enrich lines to add model_family and cost_usd to model_quality records.
         # The path is relative to this file's folder (or absolute). The catalog maps model names to facts:
@@ -59,6 +62,28 @@ extension PipelineConfig {
         # dedup_prompt. For example:
         #   - { format: trl-dpo, file: dpo.jsonl, split: 0.9 }
         exports: []
+
+        # The keys below are for live runs (flywheel run); replay ignores them. Relative paths are relative to
+        # the run's --data folder. Each source and sink has a name, under which checkpoints keep its state
+        # (no /, whitespace or control characters; a source and a sink cannot share a name).
+        #
+        # Where events come from.
+        # sources:
+        #   events: { kind: topic, topic: events, start: earliest }   # every partition; start: earliest or latest
+        #   app:    { kind: file, path: in.jsonl, follow: true }      # follow (default false): tail -F the file
+        #
+        # Where records go; without sinks, a folder sink at DATA/signals. Every sink takes every record kind
+        # unless `kinds` names some (model_quality, preference_pair, conversation_summary, sft_example,
+        # quality_alert, dead_letter, late_event), and makes a released record visible within `linger`
+        # (default 100ms). A folder sink's files roll at roll_bytes (at least 1KiB) or roll_age.
+        # sinks:
+        #   files:  { kind: folder, path: signals, roll_bytes: 64MiB, roll_age: 1m, linger: 100ms }
+        #   alerts: { kind: topic, topic: alerts, kinds: [quality_alert] }     # one topic, records keyed by kind
+        #   split:  { kind: topic, prefix: "signals.", kinds: [dead_letter] }  # topics signals.dead_letter, ...
+        #   out:    { kind: stdout }
+
+        # How often a live run checkpoints into its --data folder; > 0.
+        checkpoint: { interval: 10s }
 
         """
 }

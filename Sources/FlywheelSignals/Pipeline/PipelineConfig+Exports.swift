@@ -98,7 +98,7 @@ extension PipelineConfig {
         return value
     }
 
-    private static func flag(_ entry: YAMLEntry, reader: YAMLNodeReader) throws(PipelineError) -> Bool {
+    static func flag(_ entry: YAMLEntry, reader: YAMLNodeReader) throws(PipelineError) -> Bool {
         let text = try reader.scalarText(entry, expected: "true or false")
         switch text {
         case "true": return true

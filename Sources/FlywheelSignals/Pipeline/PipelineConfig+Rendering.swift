@@ -5,6 +5,10 @@ extension PipelineConfig {
     /// Parsing the result with `parse(yaml:path: nil)` gives back an equal configuration, provided disabled
     /// kinds keep their default parameters (always true of a parsed configuration). Durations and sizes use the
     /// largest unit that is exact (`60000` ms renders as `1m`). `description` is not kept and so not rendered.
+    ///
+    /// The keys of live runs (`sources`, `sinks`, `checkpoint`, `time.idle_advance`) are rendered only when they
+    /// differ from their defaults, so a pipeline without them renders as it did before they existed (the text
+    /// is part of a checkpointed replay's identity).
     public func effectiveYAML() -> String {
         var lines: [String] = []
         if let name {
@@ -16,6 +20,9 @@ extension PipelineConfig {
         lines.append("  idle_timeout: \(formatDuration(time.idleTimeoutMs))")
         lines.append("  dedup_ttl: \(formatDuration(time.dedupTTLMs))")
         lines.append("  max_event_bytes: \(formatSize(time.maxEventBytes))")
+        if !time.idleAdvance {
+            lines.append("  idle_advance: none")
+        }
         if let modelCatalogPath {
             lines.append("enrich:")
             lines.append("  model_catalog: \(yamlQuoted(modelCatalogPath))")
@@ -28,6 +35,7 @@ extension PipelineConfig {
             lines += kinds.map { "  \($0.rawValue): \(renderedParameters(of: $0))" }
         }
         lines += renderedExports()
+        lines += renderedRuntime()
         return lines.joined(separator: "\n") + "\n"
     }
 

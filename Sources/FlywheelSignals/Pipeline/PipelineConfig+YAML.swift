@@ -2,9 +2,13 @@ import Yams
 
 extension PipelineConfig {
     /// Keys accepted at the top of a pipeline file.
-    static let topLevelKeys = ["name", "description", "time", "enrich", "signals", "exports"]
+    static let topLevelKeys = [
+        "name", "description", "time", "enrich", "signals", "exports", "sources", "sinks", "checkpoint",
+    ]
     /// Keys accepted under `time`.
-    static let timeKeys = ["max_out_of_orderness", "allowed_lateness", "idle_timeout", "dedup_ttl", "max_event_bytes"]
+    static let timeKeys = [
+        "max_out_of_orderness", "allowed_lateness", "idle_timeout", "dedup_ttl", "max_event_bytes", "idle_advance",
+    ]
     /// Keys accepted under `enrich`.
     static let enrichKeys = ["model_catalog"]
     /// Bounds of `time.max_event_bytes`, inclusive.
@@ -16,7 +20,8 @@ extension PipelineConfig {
     /// catalog path is kept as written). An empty document is the default pipeline. The first problem found
     /// is thrown: unknown keys (`.unknownKey`), malformed durations and sizes (`.badDuration`, `.badSize`),
     /// out-of-range or missing values (`.badValue`), wrong shapes (`.badType`) and invalid YAML
-    /// (`.yamlSyntax`), each with the 1-based line of the offending key or value.
+    /// (`.yamlSyntax`), each with the 1-based line of the offending key or value. `sources`, `sinks`,
+    /// `checkpoint` and `time.idle_advance` configure live runs; replay ignores them.
     public static func parse(yaml: String, path: String?) throws(PipelineError) -> PipelineConfig {
         let reader = YAMLNodeReader(file: path ?? "<pipeline>")
         guard let root = try reader.compose(yaml) else { return .default }
@@ -33,9 +38,13 @@ extension PipelineConfig {
             case "enrich": config.modelCatalogPath = try parseEnrich(entry, reader: reader, pipelinePath: path)
             case "signals": config.signals = try parseSignals(entry, reader: reader)
             case "exports": config.exports = try parseExports(entry, reader: reader)
+            case "sources": config.sources = try parseSources(entry, reader: reader)
+            case "sinks": config.sinks = try parseSinks(entry, reader: reader)
+            case "checkpoint": config.checkpoint = try parseCheckpoint(entry, reader: reader)
             default: break  // entries(of:) admits only topLevelKeys
             }
         }
+        try checkDistinctNames(config, reader: reader)
         return config
     }
 
@@ -54,6 +63,7 @@ extension PipelineConfig {
                 time.dedupTTLMs = try reader.duration(entry)
                 dedupEntry = entry
             case "max_event_bytes": time.maxEventBytes = try eventBytes(entry, reader: reader)
+            case "idle_advance": time.idleAdvance = try idleAdvance(entry, reader: reader)
             default: break  // entries(of:) admits only timeKeys
             }
         }
@@ -73,6 +83,16 @@ extension PipelineConfig {
             throw reader.failure(.badValue, message, node: entry.value, key: entry.path)
         }
         return bytes
+    }
+
+    private static func idleAdvance(_ entry: YAMLEntry, reader: YAMLNodeReader) throws(PipelineError) -> Bool {
+        let text = try reader.scalarText(entry, expected: "wall_clock or none")
+        guard text == "wall_clock" || text == "none" else {
+            let message =
+                "must be wall_clock (W follows the wall clock while every source is idle) or none, got \"\(text)\""
+            throw reader.failure(.badValue, message, node: entry.value, key: entry.path)
+        }
+        return text == "wall_clock"
     }
 
     private static func parseEnrich(

@@ -30,6 +30,9 @@ public struct PipelineConfig: Sendable, Equatable {
         public var dedupTTLMs: Int64 = 3_600_000
         /// Longest accepted input line in bytes; longer lines are dead letters (`too_large`).
         public var maxEventBytes: Int = 1_048_576
+        /// Live runs: when every source partition is idle, W advances with the wall clock (CONTRACT section 8).
+        /// YAML `idle_advance: wall_clock` (the default) or `none`. Replay ignores it.
+        public var idleAdvance: Bool = true
 
         /// The contract's defaults.
         public init() {}
@@ -73,6 +76,15 @@ public struct PipelineConfig: Sendable, Equatable {
 
     /// Training-ready files written after a replay (`exports:`).
     public var exports: [ExportSpec] = []
+
+    /// Where a live run reads events (`sources:`), in file order; empty when the pipeline declares none.
+    /// Replay ignores it.
+    public var sources: [SourceSpec] = []
+    /// Where a live run writes records (`sinks:`), in file order; empty when the pipeline declares none.
+    /// Replay ignores it.
+    public var sinks: [SinkSpec] = []
+    /// How often a live run checkpoints (`checkpoint:`). Replay ignores it.
+    public var checkpoint = Checkpointing(intervalMs: 10_000)
 
     /// The built-in pipeline: every parameter at its contract default, all signals, no catalog.
     public static let `default` = PipelineConfig()

@@ -103,6 +103,18 @@ struct YAMLNodeReader {
         return bytes
     }
 
+    /// A size in bytes: as for `size`, or a plain number of bytes (`65536`).
+    func byteCount(_ entry: YAMLEntry) throws(PipelineError) -> Int {
+        let text = try scalarText(entry, expected: "a size such as 64MiB")
+        if !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            guard let bytes = Int(text) else {
+                throw failure(.badSize, "bad size \"\(text)\": too large", node: entry.value, key: entry.path)
+            }
+            return bytes
+        }
+        return try size(entry)
+    }
+
     /// A whole number written as a plain (unquoted) YAML scalar.
     func integer(_ entry: YAMLEntry) throws(PipelineError) -> Int {
         let text = try scalarText(entry, expected: "a whole number")

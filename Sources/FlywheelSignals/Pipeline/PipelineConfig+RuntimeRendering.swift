@@ -1,0 +1,57 @@
+extension PipelineConfig {
+    /// `sources`, `sinks` and `checkpoint` as YAML lines, each left out when at its default (no sources, no
+    /// sinks, a 10 s interval). Every field of a listed source or sink is written, defaults included.
+    func renderedRuntime() -> [String] {
+        var lines: [String] = []
+        if !sources.isEmpty {
+            lines.append("sources:")
+            lines += sources.map { "  \(yamlKey($0.name)): { \(renderedFields(of: $0).joined(separator: ", ")) }" }
+        }
+        if !sinks.isEmpty {
+            lines.append("sinks:")
+            lines += sinks.map { "  \(yamlKey($0.name)): { \(renderedFields(of: $0).joined(separator: ", ")) }" }
+        }
+        if checkpoint != Checkpointing() {
+            lines.append("checkpoint: { interval: \(formatDuration(checkpoint.intervalMs)) }")
+        }
+        return lines
+    }
+
+    private func renderedFields(of source: SourceSpec) -> [String] {
+        switch source.kind {
+        case .topic(let name, let start): ["kind: topic", "topic: \(yamlQuoted(name))", "start: \(start.rawValue)"]
+        case .file(let path, let follow): ["kind: file", "path: \(yamlQuoted(path))", "follow: \(follow)"]
+        }
+    }
+
+    private func renderedFields(of sink: SinkSpec) -> [String] {
+        var fields: [String]
+        switch sink.kind {
+        case .folder(let path, let rollBytes, let rollAgeMs):
+            fields = [
+                "kind: folder", "path: \(yamlQuoted(path))", "roll_bytes: \(formatSize(Int(rollBytes)))",
+                "roll_age: \(formatDuration(rollAgeMs))",
+            ]
+        case .topic(.single(let name)): fields = ["kind: topic", "topic: \(yamlQuoted(name))"]
+        case .topic(.perKind(let prefix)): fields = ["kind: topic", "prefix: \(yamlQuoted(prefix))"]
+        case .stdout: fields = ["kind: stdout"]
+        }
+        if sink.kinds != nil {
+            fields.append("kinds: [\(sink.orderedKinds.map(\.name).joined(separator: ", "))]")
+        }
+        fields.append("linger: \(formatDuration(sink.lingerMs))")
+        return fields
+    }
+}
+
+/// `name` as a YAML mapping key: as is when it is a plain word (`events`, `signals-out`), else double-quoted.
+func yamlKey(_ name: String) -> String {
+    let plain =
+        name.utf8.first.map { $0 == UInt8(ascii: "_") || isASCIILetterOrDigit($0) } == true
+        && name.utf8.allSatisfy { isASCIILetterOrDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    return plain ? name : yamlQuoted(name)
+}
+
+private func isASCIILetterOrDigit(_ byte: UInt8) -> Bool {
+    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+}
