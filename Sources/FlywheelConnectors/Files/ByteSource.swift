@@ -19,9 +19,8 @@ final class ByteSource {
 
     /// Opens `path`; "-" is standard input. A missing file or a directory is a precise error. While
     /// it waits for data from a pipe (standard input, a FIFO), `stop` is checked a few times a second.
-    init(path: String, stop: StopSignals? = nil) throws(ConnectorError) {
-        name = path
-        self.stop = stop
+    convenience init(path: String, stop: StopSignals? = nil) throws(ConnectorError) {
+        let fd: Int32
         if path == "-" {
             fd = dup(STDIN_FILENO)
             guard fd >= 0 else { throw ConnectorError(.readFailed, "cannot read standard input") }
@@ -42,11 +41,32 @@ final class ByteSource {
                 throw ConnectorError(.readFailed, "cannot open input \(path): \(String(cString: strerror(errno)))")
             }
         }
+        try self.init(descriptor: fd, name: path, stop: stop)
+    }
+
+    /// Reads the open descriptor `fd` (which it closes when done), named `name` in errors.
+    init(descriptor fd: Int32, name: String, stop: StopSignals? = nil) throws(ConnectorError) {
+        self.name = name
+        self.stop = stop
+        self.fd = fd
         var status = stat()
         isRegularFile = fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
         raw = .allocate(byteCount: 1 << 18, alignment: 16)
         while rawEnd < 2 && !rawAtEOF { try refillRaw() }
         if rawEnd >= 2 && raw[0] == 0x1F && raw[1] == 0x8B { inflater = try GzipInflater(name: described) }
+    }
+
+    /// Whether the input is gzip (it started with gzip's two magic bytes when opened).
+    var isGzip: Bool { inflater != nil }
+
+    /// Reads a plain regular file again from its first byte (a followed file that was truncated).
+    func rewind() throws(ConnectorError) {
+        guard isRegularFile && inflater == nil, lseek(fd, 0, SEEK_SET) == 0 else {
+            throw ConnectorError(.readFailed, "cannot read \(described) again from its start")
+        }
+        rawStart = 0
+        rawEnd = 0
+        rawAtEOF = false
     }
 
     /// The input as errors name it: its path, or "standard input" for "-".

@@ -4,9 +4,14 @@ import Foundation
 
 /// Splits an input into lines with `memchr` over 1 MiB reads. Lines end at "\n" only; a last
 /// line without "\n" counts. Lines longer than `maxLineBytes` are never held in memory whole.
+///
+/// A reader that `followsGrowth` (a followed file) takes the end of the input for "nothing more
+/// now": its reads return `.caughtUp` there, and a partial last line stays buffered until its
+/// "\n" arrives (or `deliverPartialLine` hands it over, when the file was rotated away).
 final class LineReader {
     private let source: ByteSource
     private let maxLineBytes: Int
+    private let followsGrowth: Bool
     private var buffer: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
@@ -22,9 +27,10 @@ final class LineReader {
     /// CRC-32 of the input's bytes before `endOffset` (when `hashesPrefix`).
     private(set) var prefixHash: UInt32 = 0
 
-    init(source: ByteSource, maxLineBytes: Int, chunkBytes: Int = 1 << 20) {
+    init(source: ByteSource, maxLineBytes: Int, chunkBytes: Int = 1 << 20, followsGrowth: Bool = false) {
         self.source = source
         self.maxLineBytes = maxLineBytes
+        self.followsGrowth = followsGrowth
         buffer = .allocate(byteCount: max(chunkBytes, 4096), alignment: 16)
     }
 
@@ -50,6 +56,13 @@ final class LineReader {
     /// Calls `body` with up to `maxLines` lines, their 1-based numbers and the byte offset just past
     /// each; returns false at the end.
     func read(maxLines: Int, _ body: (Int64, Int64, LineContent) -> Void) throws(ConnectorError) -> Bool {
+        try readLines(maxLines: maxLines, body) != .ended
+    }
+
+    /// Calls `body` with up to `maxLines` lines, their 1-based numbers and the byte offset just past
+    /// each. `.more` when it delivered lines (or may deliver more at once); at the end of the input,
+    /// `.ended`, or `.caughtUp` when the reader `followsGrowth`.
+    func readLines(maxLines: Int, _ body: (Int64, Int64, LineContent) -> Void) throws(ConnectorError) -> ReadStatus {
         var delivered = 0
         while delivered < maxLines {
             if let newline = findNewline() {
@@ -61,18 +74,43 @@ final class LineReader {
                 continue
             }
             if atEOF {
-                if start < end || oversized != nil {
-                    endOffset = bufferOffset + Int64(end)
-                    if hashesPrefix { hash(upTo: end) }
-                    deliver(upTo: end, body)
-                    start = end
-                    delivered += 1
+                if followsGrowth {
+                    atEOF = false
+                    return delivered > 0 ? .more : .caughtUp
                 }
-                return delivered > 0
+                if deliverPartialLine(body) { delivered += 1 }
+                return delivered > 0 ? .more : .ended
             }
             try refill()
         }
+        return .more
+    }
+
+    /// Hands over the buffered bytes after the last "\n" as a line; false when there are none.
+    func deliverPartialLine(_ body: (Int64, Int64, LineContent) -> Void) -> Bool {
+        guard start < end || oversized != nil else { return false }
+        endOffset = bufferOffset + Int64(end)
+        if hashesPrefix { hash(upTo: end) }
+        deliver(upTo: end, body)
+        start = end
         return true
+    }
+
+    /// Byte offset (in the input) just past the bytes read so far, delivered or buffered.
+    var readOffset: Int64 { bufferOffset + Int64(end) }
+
+    /// Reads the input again from its first byte, numbering lines from 1 (a followed file that was
+    /// truncated); what was buffered is dropped.
+    func restart() throws(ConnectorError) {
+        try source.rewind()
+        start = 0
+        end = 0
+        atEOF = false
+        oversized = nil
+        lineNumber = 0
+        bufferOffset = 0
+        endOffset = 0
+        prefixHash = 0
     }
 
     /// Adds `buffer[start..<index]`, bytes being consumed, to `prefixHash`.
