@@ -20,6 +20,8 @@ import Foundation
 ///   is not shorter than the position; otherwise from the start of the file, with `resumeWarning`.
 ///   Lines appended to a file after the checkpoint and before it was rotated away while the job was
 ///   stopped cannot be found (the rotated file's name is unknown) and are not read.
+///   The bytes are not compared: a file truncated and refilled past the position while the job was
+///   stopped is read on from the position.
 /// - gzip files cannot be followed (replay reads them).
 final class FollowedFile {
     let path: String
