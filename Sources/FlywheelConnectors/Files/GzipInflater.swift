@@ -21,41 +21,8 @@ final class GzipInflater {
         }
     }
 
-    /// Output room for `feed`, allocated on its first use.
-    private var feedOutput: UnsafeMutableRawBufferPointer?
-
     deinit {
         inflateEnd(&stream)
-        feedOutput?.deallocate()
-    }
-
-    /// Push-style use, for input that arrives in pieces (`topic produce` reading a pipe): inflates `bytes`,
-    /// handing the decompressed bytes to `body` as they come. Members may follow each other; zlib checks
-    /// that what follows a member starts another one. Call `finish` at the end of the input.
-    func feed(
-        _ bytes: UnsafeRawBufferPointer, name: String, _ body: (UnsafeRawBufferPointer) -> Void
-    ) throws(ConnectorError) {
-        let output = feedOutput ?? .allocate(byteCount: 1 << 18, alignment: 16)
-        feedOutput = output
-        var input = bytes
-        while !input.isEmpty {
-            let afterMember = betweenMembers
-            if afterMember { startMember() }
-            let step: Step
-            do throws(ConnectorError) {
-                step = try inflate(from: input, into: output, name: name)
-            } catch {
-                throw afterMember ? trailingGarbage(name) : error
-            }
-            if step.produced > 0 { body(UnsafeRawBufferPointer(rebasing: output[0..<step.produced])) }
-            input = UnsafeRawBufferPointer(rebasing: input[step.consumed...])
-            if step.consumed == 0 && step.produced == 0 && !betweenMembers { break }  // zlib wants more input
-        }
-    }
-
-    /// Checks, at the end of `feed`'s input, that it did not end inside a member.
-    func finish(name: String) throws(ConnectorError) {
-        guard betweenMembers || consumed == 0 else { throw truncated(name) }
     }
 
     /// What one call of `inflate(from:into:)` did.

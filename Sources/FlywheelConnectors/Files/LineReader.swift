@@ -4,13 +4,22 @@ import Foundation
 
 /// Splits an input into lines with `memchr` over 1 MiB reads. Lines end at "\n" only; a last
 /// line without "\n" counts. Lines longer than `maxLineBytes` are never held in memory whole.
+///
+/// A reader that `followsGrowth` (a followed file) takes the end of the input for "nothing more
+/// now": its reads return `.caughtUp` there, and a partial last line stays buffered until its
+/// "\n" arrives (or `deliverPartialLine` hands it over, when the file was rotated away). Over a
+/// `nonblocking` source (`topic produce`), reads return `.caughtUp` when the source has nothing
+/// now, and take the last line without "\n" at its real end.
 final class LineReader {
     private let source: ByteSource
     private let maxLineBytes: Int
+    private let followsGrowth: Bool
     private var buffer: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
     private var atEOF = false
+    /// The last read of the source found nothing (for now).
+    private(set) var caughtUp = false
     private var oversized: (prefix: [UInt8], length: Int)?
     private(set) var lineNumber: Int64 = 0
     /// Absolute byte offset (in the decompressed input) of `buffer[0]`.
@@ -22,9 +31,10 @@ final class LineReader {
     /// CRC-32 of the input's bytes before `endOffset` (when `hashesPrefix`).
     private(set) var prefixHash: UInt32 = 0
 
-    init(source: ByteSource, maxLineBytes: Int, chunkBytes: Int = 1 << 20) {
+    init(source: ByteSource, maxLineBytes: Int, chunkBytes: Int = 1 << 20, followsGrowth: Bool = false) {
         self.source = source
         self.maxLineBytes = maxLineBytes
+        self.followsGrowth = followsGrowth
         buffer = .allocate(byteCount: max(chunkBytes, 4096), alignment: 16)
     }
 
@@ -50,7 +60,17 @@ final class LineReader {
     /// Calls `body` with up to `maxLines` lines, their 1-based numbers and the byte offset just past
     /// each; returns false at the end.
     func read(maxLines: Int, _ body: (Int64, Int64, LineContent) -> Void) throws(ConnectorError) -> Bool {
+        try readLines(maxLines: maxLines, body) != .ended
+    }
+
+    /// Calls `body` with up to `maxLines` lines, their 1-based numbers and the byte offset just past
+    /// each, reading the source at most `maxReads` times. `.more` when it delivered lines (or may
+    /// deliver more at once); `.caughtUp` when the source has nothing more now; `.ended` at the end.
+    func readLines(
+        maxLines: Int, maxReads: Int = .max, _ body: (Int64, Int64, LineContent) -> Void
+    ) throws(ConnectorError) -> ReadStatus {
         var delivered = 0
+        var reads = 0
         while delivered < maxLines {
             if let newline = findNewline() {
                 endOffset = bufferOffset + Int64(newline + 1)
@@ -61,18 +81,45 @@ final class LineReader {
                 continue
             }
             if atEOF {
-                if start < end || oversized != nil {
-                    endOffset = bufferOffset + Int64(end)
-                    if hashesPrefix { hash(upTo: end) }
-                    deliver(upTo: end, body)
-                    start = end
-                    delivered += 1
-                }
-                return delivered > 0
+                if deliverPartialLine(body) { delivered += 1 }
+                return delivered > 0 ? .more : .ended
             }
-            try refill()
+            guard reads < maxReads else { return .more }
+            reads += 1
+            guard try refill() else { return delivered > 0 ? .more : .caughtUp }
         }
+        return .more
+    }
+
+    /// Hands over the buffered bytes after the last "\n" as a line; false when there are none.
+    func deliverPartialLine(_ body: (Int64, Int64, LineContent) -> Void) -> Bool {
+        guard start < end || oversized != nil else { return false }
+        endOffset = bufferOffset + Int64(end)
+        if hashesPrefix { hash(upTo: end) }
+        deliver(upTo: end, body)
+        start = end
         return true
+    }
+
+    /// Byte offset (in the input) just past the bytes read so far, delivered or buffered.
+    var readOffset: Int64 { bufferOffset + Int64(end) }
+
+    /// Bytes read of a line whose "\n" has not come yet (after a read that delivered every line).
+    var unfinishedLineBytes: Int { (oversized?.length ?? 0) + (end - start) + source.unsniffedBytes }
+
+    /// Reads the input again from its first byte, numbering lines from 1 (a followed file that was
+    /// truncated); what was buffered is dropped.
+    func restart() throws(ConnectorError) {
+        try source.rewind()
+        start = 0
+        end = 0
+        atEOF = false
+        caughtUp = false
+        oversized = nil
+        lineNumber = 0
+        bufferOffset = 0
+        endOffset = 0
+        prefixHash = 0
     }
 
     /// Adds `buffer[start..<index]`, bytes being consumed, to `prefixHash`.
@@ -103,8 +150,9 @@ final class LineReader {
     }
 
     /// Moves the partial line to the front and reads more; a partial line past the limit is
-    /// reduced to its prefix and length.
-    private func refill() throws(ConnectorError) {
+    /// reduced to its prefix and length. False when the source has nothing now: always at its end
+    /// when the reader `followsGrowth`.
+    private func refill() throws(ConnectorError) -> Bool {
         let pending = end - start
         if pending > maxLineBytes || oversized != nil {
             if hashesPrefix { hash(upTo: end) }
@@ -125,8 +173,11 @@ final class LineReader {
         }
         if end == buffer.count { grow() }
         let count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+        caughtUp = count == 0 && (followsGrowth || !source.atEnd)
+        if caughtUp { return false }
         if count == 0 { atEOF = true }
         end += count
+        return true
     }
 
     private func grow() {
