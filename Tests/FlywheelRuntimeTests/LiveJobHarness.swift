@@ -33,6 +33,7 @@ struct LiveJobHarness {
     func start(resume: CheckpointData? = nil, sink: CollectingSink? = nil) -> Task<JobResult, any Error> {
         let sources = [JobSource(id: "events", source: source)]
         let sinks = [JobSink(id: "collect", sink: sink ?? self.sink)]
+        stop.reset()
         return Task { [options, checkpoints] in
             try await Job.run(options, sources: sources, sinks: sinks, storage: checkpoints, resume: resume)
         }
@@ -80,4 +81,5 @@ final class StopRequest: Sendable {
         return current < 0 ? nil : current
     }
     func request() { value.store(0, ordering: .relaxed) }
+    func reset() { value.store(-1, ordering: .relaxed) }
 }
