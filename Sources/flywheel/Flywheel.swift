@@ -18,7 +18,7 @@ struct Flywheel: AsyncParsableCommand {
             """,
         version: "flywheel \(FlywheelVersion.current)",
         subcommands: [
-            ReplayCommand.self, GenerateCommand.self, ValidatePipelineCommand.self, BenchCommand.self,
+            ReplayCommand.self, RunCommand.self, GenerateCommand.self, ValidatePipelineCommand.self, BenchCommand.self,
             ProfileCommand.self,
             CheckpointCommand.self,
             ExportCommand.self, TopicCommand.self, InspectCommand.self, ReportCommand.self,

@@ -34,16 +34,19 @@ public enum AtomicFile {
         guard rename(temporary, path) == 0 else {
             throw ConnectorError(.writeFailed, "cannot rename \(temporary): \(String(cString: strerror(errno)))")
         }
-        syncFolder(of: path)
+        let parent = (path as NSString).deletingLastPathComponent
+        try syncFolder(parent.isEmpty ? "." : parent)
     }
 
-    /// Makes the renames and creations in `path`'s folder durable.
-    static func syncFolder(of path: String) {
-        let parent = (path as NSString).deletingLastPathComponent
-        let folder = open(parent.isEmpty ? "." : parent, O_RDONLY | O_CLOEXEC)
-        if folder >= 0 {
-            fsync(folder)
-            close(folder)
+    /// Fsyncs folder `path`: the entries created, renamed and removed in it become durable.
+    public static func syncFolder(_ path: String) throws(ConnectorError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ConnectorError(.writeFailed, "cannot open folder \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else {
+            throw ConnectorError(.writeFailed, "cannot fsync folder \(path): \(String(cString: strerror(errno)))")
         }
     }
 

@@ -101,7 +101,11 @@ final class OutputFolder {
     func commit() throws(ConnectorError) -> [Int64] {
         for index in buffers.indices {
             try flush(index)
-            fsync(files[index])
+            guard fsync(files[index]) == 0 else {
+                let name = RecordKind.allCases[index].fileName
+                throw ConnectorError(
+                    .writeFailed, "cannot fsync \(name) in \(path): \(String(cString: strerror(errno)))")
+            }
         }
         return lengths
     }

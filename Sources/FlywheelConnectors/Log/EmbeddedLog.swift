@@ -51,7 +51,7 @@ public struct EmbeddedLog: Sendable {
             }
             throw LogError(.writeFailed, "cannot create topic '\(topic.name)' in \(directory): \(reason)")
         }
-        LogFile.syncDirectory(directory)
+        try LogFile.syncDirectory(directory)
         return topic
     }
 
@@ -147,7 +147,7 @@ public struct EmbeddedLog: Sendable {
         guard rename(target, doomed) == 0 else {
             throw LogError(.writeFailed, "cannot delete topic '\(name)' in \(directory): \(LogFile.errnoText())")
         }
-        LogFile.syncDirectory(directory)
+        try LogFile.syncDirectory(directory)
         try? FileManager.default.removeItem(atPath: doomed)
     }
 }

@@ -108,12 +108,7 @@ enum LogFile {
     }
 
     /// Makes the creation, renaming or removal of entries in folder `path` durable.
-    static func syncDirectory(_ path: String) {
-        let fd = Foundation.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
-        close(fd)
-    }
+    static func syncDirectory(_ path: String) throws(LogError) { try AtomicFile.syncFolder(path) }
 
     /// Takes an exclusive advisory lock on `path` (created if missing) without waiting; nil when another
     /// process holds it. The kernel releases it when the process ends, however it ends.

@@ -84,7 +84,7 @@ extension PartitionLog {
     private func roll(_ state: inout State) throws(LogError) -> Segment {
         if options.fsync != .never { try Self.sync(&state) }
         let segment = try Segment.create(in: directory, base: state.highWatermark)
-        LogFile.syncDirectory(directory)
+        try LogFile.syncDirectory(directory)
         state.segments.append(segment)
         try applyRetention(&state)
         return segment

@@ -34,7 +34,7 @@ extension PartitionLog {
             total -= oldest.size
             removed = true
         }
-        if removed { LogFile.syncDirectory(directory) }
+        if removed { try LogFile.syncDirectory(directory) }
     }
 
     /// For a read-only log: picks up the records and segments a writer (in another process) has added since, and

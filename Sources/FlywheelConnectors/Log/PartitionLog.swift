@@ -88,7 +88,7 @@ public final class PartitionLog: Sendable {
         if bases.isEmpty {
             guard writable else { return ([], nil, nil) }
             let first = try Segment.create(in: directory, base: 0)
-            LogFile.syncDirectory(directory)
+            try LogFile.syncDirectory(directory)
             return ([first], nil, nil)
         }
         var segments: [Segment] = []

@@ -187,12 +187,7 @@ final class FolderSinkKind {
     }
 
     /// Fsyncs folder `path` (its created, renamed and removed entries become durable).
-    static func syncFolder(_ path: String) throws(ConnectorError) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw failure("cannot open folder", path) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw failure("cannot fsync folder", path) }
-    }
+    static func syncFolder(_ path: String) throws(ConnectorError) { try AtomicFile.syncFolder(path) }
 
     /// A `.writeFailed` error for `action` on `path`, with the text of the current `errno`.
     static func failure(_ action: String, _ path: String) -> ConnectorError {

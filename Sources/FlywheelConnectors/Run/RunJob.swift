@@ -1,0 +1,120 @@
+import FlywheelEngine
+import FlywheelRuntime
+import FlywheelSignals
+import Foundation
+
+/// What `flywheel run` runs: a pipeline's `sources:` and `sinks:` (relative paths under `dataDir`),
+/// with checkpoints in `dataDir/checkpoints`.
+public struct RunOptions: Sendable {
+    public var config: PipelineConfig
+    public var catalog: ModelCatalog?
+    /// The embedded-log folder and the job's home: topics, relative paths, checkpoints.
+    public var dataDir: String
+    public var parallelism: Int
+    public var batchLines: Int = 256
+    public var clock: JobClock = .continuous
+    public var stop: StopSignals?
+    public var warn: @Sendable (String) -> Void = { _ in }
+    public var progress: (@Sendable (JobProgress) -> Void)?
+
+    public init(config: PipelineConfig, catalog: ModelCatalog? = nil, dataDir: String, parallelism: Int) {
+        self.config = config
+        self.catalog = catalog
+        self.dataDir = dataDir
+        self.parallelism = max(1, parallelism)
+    }
+
+    /// The checkpoint folder of the job.
+    public var checkpointDir: String { (dataDir as NSString).appendingPathComponent("checkpoints") }
+
+    /// A path of the pipeline file, taken from `dataDir` unless absolute.
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (dataDir as NSString).appendingPathComponent(path)
+    }
+}
+
+/// Runs a pipeline live (CONTRACT section 8): its declared sources, its sinks (a folder sink at
+/// `DATA/signals` when it declares none), checkpoints every `checkpoint.interval`, resuming from the
+/// last completed one.
+public enum RunJob {
+    /// The sink a pipeline without `sinks:` gets.
+    public static let defaultSink = PipelineConfig.SinkSpec(
+        name: "signals",
+        kind: .folder(
+            path: "signals", rollBytes: PipelineConfig.SinkSpec.defaultRollBytes,
+            rollAgeMs: PipelineConfig.SinkSpec.defaultRollAgeMs))
+
+    /// Runs until stopped (SIGINT, SIGTERM: a final checkpoint, then it returns) or until every
+    /// source ended (only bounded sources: then every record was released).
+    public static func run(_ options: RunOptions) async throws -> JobResult {
+        guard !options.config.sources.isEmpty else {
+            throw ConnectorError(
+                .invalidOption,
+                "the pipeline declares no sources: add a sources: section, e.g. "
+                    + "sources: { events: { kind: topic, topic: events } } (see the README, flywheel run)")
+        }
+        try AtomicFile.createFolder(options.dataDir, what: "data folder")
+        let store = try CheckpointStore(path: options.checkpointDir)
+        let resume = try RunIdentity.check(options, store: store)
+        let sources = try options.config.sources.map { try source($0, options: options) }
+        let specs = options.config.sinks.isEmpty ? [defaultSink] : options.config.sinks
+        let sinks = try specs.map { try sink($0, options: options, store: store) }
+        var job = JobOptions(
+            config: options.config, catalog: options.catalog, mode: .live, parallelism: options.parallelism,
+            batchLines: options.batchLines,
+            checkpointInterval: .seconds(Double(options.config.checkpoint.intervalMs) / 1000), clock: options.clock)
+        job.idleAdvance = options.config.time.idleAdvance
+        job.stopRequested = { [stop = options.stop] in stop?.stopSignal }
+        job.progress = options.progress
+        job.warn = options.warn
+        do {
+            return try await Job.run(job, sources: sources, sinks: sinks, storage: store, resume: resume)
+        } catch {
+            throw ReplayJob.connectorError(error)
+        }
+    }
+
+    static func source(
+        _ spec: PipelineConfig.SourceSpec, options: RunOptions
+    ) throws(ConnectorError) -> JobSource {
+        switch spec.kind {
+        case .topic(let name, let start):
+            do {
+                let source = try TopicSource(
+                    dataDir: options.dataDir, topic: name, live: start == .earliest ? .earliest : .latest)
+                return JobSource(id: spec.name, source: source)
+            } catch {
+                throw ConnectorError(
+                    error.code,
+                    "source \(spec.name) (line \(spec.line)): \(error.message); create the topic with "
+                        + "flywheel topic create \(name) --data \(options.dataDir)", cause: error)
+            }
+        case .file(let path, let follow):
+            let source = FileSource(path: options.resolve(path), follow: follow, stop: options.stop, warn: options.warn)
+            return JobSource(id: spec.name, source: source)
+        }
+    }
+
+    static func sink(
+        _ spec: PipelineConfig.SinkSpec, options: RunOptions, store: CheckpointStore
+    ) throws(ConnectorError) -> JobSink {
+        let sink: any Sink
+        switch spec.kind {
+        case .folder(let path, let rollBytes, let rollAgeMs):
+            sink = try RollingFolderSink(
+                path: options.resolve(path), rollBytes: rollBytes, rollAgeMs: rollAgeMs, clock: options.clock)
+        case .topic(let target):
+            let topics: [(name: String, kinds: [RecordKind])] =
+                switch target {
+                case .single(let name): [(name, spec.orderedKinds)]
+                case .perKind(let prefix): spec.orderedKinds.map { (prefix + $0.name, [$0]) }
+                }
+            sink = try TopicSink(
+                dataDir: options.dataDir, topics: topics, create: true, store: store,
+                startKey: "sink-\(spec.name)-start", appendsOnFlush: true)
+        case .stdout:
+            sink = StdoutSink()
+        }
+        return JobSink(id: spec.name, sink: sink, kinds: spec.kinds, linger: .milliseconds(spec.lingerMs))
+    }
+}
