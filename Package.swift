@@ -98,7 +98,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "FlywheelRuntimeTests", dependencies: ["FlywheelRuntime", "FlywheelSignals", "FlywheelTesting"], swiftSettings: strict),
+            name: "FlywheelRuntimeTests", dependencies: ["FlywheelRuntime", "FlywheelSignals", "FlywheelTesting"],
+            swiftSettings: strict),
         .testTarget(name: "FlywheelCLITests", dependencies: ["FlywheelTesting"], swiftSettings: strict),
         .testTarget(
             name: "FlywheelInspectTests",
