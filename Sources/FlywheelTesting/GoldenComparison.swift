@@ -73,9 +73,11 @@ public enum GoldenComparison {
         return problems
     }
 
+    static func isSideOutput(_ kind: String?) -> Bool { kind == "dead_letter" || kind == "late_event" }
+
     static func key(_ record: [String: Any], _ fields: [String]) -> String {
         if fields.isEmpty {
-            let trimmed = record.filter { !freeText.contains($0.key) }
+            let trimmed = record.filter { !(freeText.contains($0.key) && isSideOutput(record["signal"] as? String)) }
             return exact(display(trimmed))
         }
         return exact(fields.map { "\($0)=\(display(record[$0] ?? NSNull()))" }.joined(separator: " "))
@@ -83,9 +85,8 @@ public enum GoldenComparison {
 
     static func fieldDifferences(_ kind: String, _ key: String, got: [String: Any], want: [String: Any]) -> [String] {
         var problems: [String] = []
-        for name in Set(got.keys).union(want.keys)
-        where !freeText.contains(name) || kind == "late_event" && name != "source" {
-            if freeText.contains(name) && (kind == "dead_letter" || kind == "late_event") { continue }
+        // `source` and `detail` of side outputs are free text; a signal's (`preference_pair.source`) is exact.
+        for name in Set(got.keys).union(want.keys) where !(freeText.contains(name) && isSideOutput(kind)) {
             let tolerance = name.hasPrefix("latency_ms_p") ? 0.01 : 1e-9
             if !equal(got[name], want[name], tolerance: tolerance) {
                 problems.append(

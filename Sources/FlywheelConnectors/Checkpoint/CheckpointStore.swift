@@ -87,6 +87,9 @@ public struct CheckpointStore: CheckpointStorage, Sendable {
 
     static func name(of id: Int64) -> String { String(format: "checkpoint-%08lld.bin", id) }
 
+    /// The file name of checkpoint `id` in the folder.
+    public static func fileName(of id: Int64) -> String { name(of: id) }
+
     /// The ids of the checkpoint files present, oldest first.
     public func ids() -> [Int64] {
         names().compactMap { name -> Int64? in
