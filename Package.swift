@@ -87,7 +87,7 @@ let package = Package(
             name: "FlywheelEngineTests", dependencies: ["FlywheelEngine", "FlywheelTesting"], swiftSettings: strict),
         .testTarget(
             name: "FlywheelSignalsTests",
-            dependencies: ["FlywheelSignals", "FlywheelTesting"],
+            dependencies: ["FlywheelSignals", "FlywheelRuntime", "FlywheelTesting"],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

@@ -1,4 +1,5 @@
 import FlywheelEngine
+import FlywheelRuntime
 import Testing
 
 @testable import FlywheelSignals
@@ -11,30 +12,16 @@ struct PreferencePairSnapshotTests {
     private static func replay(
         _ events: [ChatEvent], config: PipelineConfig, batchSize: Int, restoreAfter: Int? = nil
     ) throws -> [String] {
-        var ingest = IngestState(time: config.time, partitions: 1)
+        var driver = try IngestDriver(time: config.time, sourceNames: ["in"], shards: 1)
         var shard = SignalShardOperator(config: config, catalog: nil, sourceNames: ["in"])
         var out: [SignalRecord] = []
-        var records: [RoutedEvent] = []
-        var trail = WatermarkTrail()
         for (index, event) in events.enumerated() {
-            let sequence = Int64(index + 1)
-            let before = ingest.watermark
-            if case .accepted(let accepted, let watermarkBefore) = ingest.ingest(.event(event), partition: 0) {
-                records.append(
-                    RoutedEvent(
-                        event: accepted, watermarkBefore: watermarkBefore, forConversation: true, forModel: false,
-                        sequence: sequence))
-            }
-            if ingest.watermark != before { trail.append(sequence: sequence, watermark: ingest.watermark) }
+            let position = Int64(index + 1)
+            driver.ingest(InputLine(position: position, endOffset: position, decoded: .event(event)), partition: 0)
             let last = index + 1 == events.count
             guard last || (index + 1).isMultiple(of: batchSize) else { continue }
-            if last { trail.append(sequence: sequence, watermark: .max) }
-            shard.process(
-                ShardBatch(
-                    records: records, watermark: last ? .max : ingest.watermark, lastSequence: sequence, trail: trail,
-                    isFinal: last),
-                into: &out)
-            (records, trail) = ([], WatermarkTrail())
+            if last { driver.finishAll() }
+            shard.process(driver.cut(isFinal: last).shards[0], into: &out)
             if index + 1 == restoreAfter { shard = try restored(shard, config: config) }
         }
         return signalsFileOrder(out).map { String(decoding: $0.line, as: UTF8.self) }

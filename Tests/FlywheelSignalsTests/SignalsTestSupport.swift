@@ -1,4 +1,5 @@
 import FlywheelEngine
+import FlywheelRuntime
 import Foundation
 import Testing
 
@@ -119,58 +120,45 @@ func signalsDrive(
     }
 }
 
-/// Replays events as the replay producer does: IngestState, then one `SignalShardOperator` fed in
+/// Replays events as a job does: the job's `IngestDriver`, then one `SignalShardOperator` fed in
 /// batches of `batchSize` input elements with the watermark trail, then the final +infinity batch.
 struct SignalsShardHarness {
-    private(set) var ingest: IngestState
+    private var driver: IngestDriver
     private var shard: SignalShardOperator
     private let batchSize: Int
-    private var sequence: Int64 = 0
-    private var batch: [RoutedEvent] = []
-    private var trail = WatermarkTrail()
-    private var elements = 0
     /// Operator outputs in the order they were produced.
     private(set) var produced: [SignalRecord] = []
 
     init(config: PipelineConfig = .default, catalog: ModelCatalog? = nil, batchSize: Int = 1) {
-        ingest = IngestState(time: config.time, partitions: 1)
+        // A fresh driver restores nothing, so it cannot fail.
+        driver = try! IngestDriver(time: config.time, sourceNames: ["input.jsonl"], shards: 1)
         shard = SignalShardOperator(config: config, catalog: catalog, sourceNames: ["input.jsonl"])
         self.batchSize = batchSize
     }
+
+    /// The ingest's state (counters, watermark).
+    var ingest: IngestState { driver.state }
 
     mutating func feed(_ events: [ChatEvent]) {
         for event in events { feed(.event(event)) }
     }
 
     mutating func feed(_ line: DecodedLine) {
-        sequence += 1
-        let before = ingest.watermark
-        if case .accepted(let event, let watermarkBefore) = ingest.ingest(line, partition: 0) {
-            let forModel = event.type.countsForModelQuality && event.model != nil
-            batch.append(
-                RoutedEvent(
-                    event: event, watermarkBefore: watermarkBefore, forConversation: true, forModel: forModel,
-                    sequence: sequence))
-        }
-        if ingest.watermark != before { trail.append(sequence: sequence, watermark: ingest.watermark) }
-        elements += 1
-        if elements >= batchSize { flush(watermark: ingest.watermark, isFinal: false) }
+        let position = driver.sequence + 1
+        driver.ingest(InputLine(position: position, endOffset: position, decoded: line), partition: 0)
+        if driver.linesInBatch >= batchSize { flush(isFinal: false) }
     }
 
     /// Ends the input: W becomes +infinity and everything pending fires.
     mutating func finish() {
-        _ = ingest.finish(partition: 0)
-        trail.append(sequence: sequence, watermark: .max)
-        flush(watermark: .max, isFinal: true)
+        driver.finish(partition: 0)
+        driver.finishAll()
+        flush(isFinal: true)
     }
 
-    private mutating func flush(watermark: EventTime, isFinal: Bool) {
-        let message = ShardBatch(
-            records: batch, watermark: watermark, lastSequence: sequence, trail: trail, isFinal: isFinal)
-        shard.process(message, into: &produced)
-        batch = []
-        trail = WatermarkTrail()
-        elements = 0
+    private mutating func flush(isFinal: Bool) {
+        let batch = driver.cut(isFinal: isFinal)
+        shard.process(batch.shards[0], into: &produced)
     }
 
     /// The produced records of one kind, in file order.

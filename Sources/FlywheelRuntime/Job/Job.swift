@@ -54,9 +54,13 @@ public enum Job {
         let ingestCounters = Mutex(driver.state.counters)
         let opened = partitions
         let resumedEventsIn = driver.state.counters.eventsIn
+        // Sinks block (writes, fsync): each runs on a thread of its own.
+        let sinkThreads = sinks.map { DedicatedThread(name: "flywheel-sink-\($0.id)") }
+        defer { sinkThreads.forEach { $0.shutdown() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (handle, sink) in zip(handles, sinks) {
-                group.addTask { await SinkHandle.run(handle, sink: sink.sink) }
+            for (index, sink) in sinks.enumerated() {
+                let handle = handles[index]
+                group.addTask(executorPreference: sinkThreads[index]) { await SinkHandle.run(handle, sink: sink.sink) }
             }
             defer { handles.forEach { $0.channel.finish() } }
             try await ShardedStage.run(operators: operators, sideType: JobSide.self) { dispatcher in
