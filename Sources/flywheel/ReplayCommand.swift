@@ -31,16 +31,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Pipeline file (YAML). Default: the built-in pipeline, same as Pipelines/feedback.yaml.")
     var pipeline: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "Number of shards (operator tasks). Output is identical for every value.",
-            discussion:
-                "Default: one less than the number of cores, so that the reader, decoder and ingest have a core to themselves; 2 on a 2-core machine (measured faster than 1)."
-        ))
-    var parallelism: Int = ReplayOptions.defaultParallelism()
-
-    @Option(help: "Input lines per batch handed between tasks.")
-    var batchSize: Int = ReplayOptions.defaultBatchLines
+    @OptionGroup var shards: ShardOptions
 
     @Flag(help: "Overwrite the replay files in a non-empty output folder.")
     var force = false
@@ -66,12 +57,6 @@ struct ReplayCommand: AsyncParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard parallelism >= 1 && parallelism <= 256 else {
-            throw ValidationError("--parallelism must be between 1 and 256, got \(parallelism)")
-        }
-        guard batchSize >= 1 && batchSize <= 1_000_000 else {
-            throw ValidationError("--batch-size must be between 1 and 1000000, got \(batchSize)")
-        }
         guard inputs.filter({ $0 == "-" }).count <= 1 else {
             throw ValidationError("standard input ('-') can be named only once")
         }
@@ -89,7 +74,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let loaded = try CLIErrors.pipeline { () throws(PipelineError) in try LoadedPipeline.load(path: pipeline) }
         var options = ReplayOptions(
             inputs: inputs, outputPath: out, config: loaded.config, catalog: loaded.catalog,
-            parallelism: parallelism, batchLines: batchSize, force: force)
+            parallelism: shards.parallelism, batchLines: shards.batchSize, force: force)
         options.checkpointDir = checkpointDir
         options.dataDir = data
         options.outputTopic = outTopic

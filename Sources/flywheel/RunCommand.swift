@@ -35,29 +35,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The job's folder: embedded-log topics, relative paths of the pipeline, checkpoints.")
     var data: String
 
-    @Option(help: "Number of shards (operator tasks). A resumed job may use another value.")
-    var parallelism: Int = ReplayOptions.defaultParallelism()
-
-    @Option(help: "Input lines per batch handed between tasks.")
-    var batchSize: Int = ReplayOptions.defaultBatchLines
+    @OptionGroup var shards: ShardOptions
 
     @Flag(help: "Print nothing but errors and warnings.")
     var quiet = false
 
-    func validate() throws {
-        guard parallelism >= 1 && parallelism <= 256 else {
-            throw ValidationError("--parallelism must be between 1 and 256, got \(parallelism)")
-        }
-        guard batchSize >= 1 && batchSize <= 1_000_000 else {
-            throw ValidationError("--batch-size must be between 1 and 1000000, got \(batchSize)")
-        }
-    }
-
     func run() async throws {
         let loaded = try CLIErrors.pipeline { () throws(PipelineError) in try LoadedPipeline.load(path: pipeline) }
         var options = RunOptions(
-            config: loaded.config, catalog: loaded.catalog, dataDir: data, parallelism: parallelism)
-        options.batchLines = batchSize
+            config: loaded.config, catalog: loaded.catalog, dataDir: data, parallelism: shards.parallelism)
+        options.batchLines = shards.batchSize
         options.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
         let stop = StopSignals()
         options.stop = stop
