@@ -14,6 +14,8 @@ struct LiveJobHarness {
     let sink = CollectingSink()
     let checkpoints = MemoryCheckpoints()
     let stop = StopRequest()
+    /// The counters each completed checkpoint reported, by id.
+    let counters = CheckpointCounters()
     var options: JobOptions
 
     init(partitions: Int = 1, idleAdvance: Bool = true, checkpointEvery: Double? = nil) {
@@ -27,6 +29,7 @@ struct LiveJobHarness {
             clock: JobClock(clock, startEpochMillis: Self.startMillis))
         options.idleAdvance = idleAdvance
         options.stopRequested = { [stop] in stop.signal }
+        options.onCheckpoint = { [counters] id, value in counters.record(id, value) }
     }
 
     /// Starts the job; the task returns its result once it stops.
@@ -71,6 +74,13 @@ struct LiveJobHarness {
         "latency_ms": 800, "tokens_in": 10, "tokens_out": 100}
         """
     }
+}
+
+/// The counters reported with each completed checkpoint, by id.
+final class CheckpointCounters: Sendable {
+    private let values = Mutex<[Int64: SignalCounters]>([:])
+    func record(_ id: Int64, _ counters: SignalCounters) { values.withLock { $0[id] = counters } }
+    subscript(id: Int64) -> SignalCounters? { values.withLock { $0[id] } }
 }
 
 /// A stop request a test makes.

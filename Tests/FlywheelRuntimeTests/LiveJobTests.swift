@@ -76,6 +76,10 @@ struct LiveJobTests {
         await job.feed([Harness.response("e1", at: "10:00:00.000")])
         await job.advance(by: .seconds(10))
         await job.sink.wait { $0.commits == [1] }
+        // Counters agree with what the sink committed: one response in, one dead letter (the marker) out.
+        let first = try #require(job.counters[1])
+        #expect(first.eventsIn == 2 && first.eventsAccepted == 1 && first.invalidEvents == 1)
+        #expect(job.sink.contents.lines(.deadLetter).count == 1)
         let result = try await job.stop(run)
         #expect(result.stoppedAtCheckpoint == 2)
         #expect(job.sink.contents.commits == [1, 2])

@@ -24,6 +24,9 @@ public struct RunOptions: Sendable {
         self.parallelism = max(1, parallelism)
     }
 
+    /// `DIR/counters.json`: the counters (CONTRACT section 5) as of the last completed checkpoint.
+    public var countersPath: String { (dataDir as NSString).appendingPathComponent("counters.json") }
+
     /// The checkpoint folder of the job.
     public var checkpointDir: String { (dataDir as NSString).appendingPathComponent("checkpoints") }
 
@@ -67,6 +70,14 @@ public enum RunJob {
         job.stopRequested = { [stop = options.stop] in stop?.stopSignal }
         job.progress = options.progress
         job.warn = options.warn
+        let countersFile = options.countersPath
+        job.onCheckpoint = { [warn = options.warn] id, counters in
+            do {
+                try AtomicFile.write(Array(counters.summaryJSON().utf8), to: countersFile)
+            } catch {
+                warn("checkpoint \(id): \(error)")
+            }
+        }
         do {
             return try await Job.run(job, sources: sources, sinks: sinks, storage: store, resume: resume)
         } catch {

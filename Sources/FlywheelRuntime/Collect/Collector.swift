@@ -12,6 +12,7 @@ struct Collector {
     let sinks: [SinkHandle]
     let storage: (any CheckpointStorage)?
     let clock: JobClock
+    let onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)?
     /// The counters of what was released before this run (resumed from a checkpoint).
     private let writtenBefore: SignalCounters
     /// Records released by this run, per `RecordKind`: an array, as the dictionary of
@@ -27,8 +28,9 @@ struct Collector {
 
     init(
         ordered: OrderedOutput, parallelism: Int, sinks: [SinkHandle], storage: (any CheckpointStorage)?,
-        clock: JobClock, written: SignalCounters
+        clock: JobClock, written: SignalCounters, onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)? = nil
     ) {
+        self.onCheckpoint = onCheckpoint
         self.ordered = ordered
         alignment = CollectorStateMachine(parallelism: parallelism)
         self.sinks = sinks
@@ -136,6 +138,12 @@ struct Collector {
         stats.lastId = barrier.id
         stats.totalSeconds += (ContinuousClock.now - started).seconds
         if barrier.closing { stoppedAt = barrier.id }
+        if let onCheckpoint {
+            var counters = barrier.counters
+            counters.signalsOut = data.written.signalsOut
+            counters.unresolvedReferences = data.written.unresolvedReferences
+            onCheckpoint(barrier.id, counters)
+        }
     }
 
     /// Tells every sink the job ended and waits until each has done what that asks.

@@ -15,6 +15,8 @@ public enum JobSide: Sendable {
         public var watermark: EventTime
         public var ingest: IngestResume
         public var sources: [StateSection]
+        /// The ingest's counters at the barrier (`events_in` and the verdicts).
+        public var counters: SignalCounters
         /// The job stops after this checkpoint (a graceful stop).
         public var closing: Bool
     }

@@ -172,7 +172,8 @@ struct IngestLoop {
             StateSection(id: source.id, bytes: source.source.state(at: Array(resume.positions[range])))
         }
         let barrier = JobSide.Barrier(
-            id: checkpointId, watermark: driver.watermark, ingest: resume, sources: states, closing: closing)
+            id: checkpointId, watermark: driver.watermark, ingest: resume, sources: states,
+            counters: driver.state.counters, closing: closing)
         await dispatcher.emit(.barrier(barrier))
         try await dispatcher.send(driver.cut(barrier: checkpointId).shards)
     }

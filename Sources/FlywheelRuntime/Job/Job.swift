@@ -50,7 +50,7 @@ public enum Job {
                 resumingAt: resume?.watermark ?? .min, sequence: resume?.ingest.sequence ?? 0,
                 records: resume?.pending ?? []),
             parallelism: options.parallelism, sinks: handles, storage: storage, clock: options.clock,
-            written: resume?.written ?? SignalCounters())
+            written: resume?.written ?? SignalCounters(), onCheckpoint: options.onCheckpoint)
         let ingestCounters = Mutex(driver.state.counters)
         let opened = partitions
         let resumedEventsIn = driver.state.counters.eventsIn

@@ -74,6 +74,9 @@ public struct JobOptions: Sendable {
     public var stopRequested: @Sendable () -> Int32? = { nil }
     /// Receives progress about twice a second.
     public var progress: (@Sendable (JobProgress) -> Void)?
+    /// Called once each checkpoint completed, with the counters (CONTRACT section 5) of everything up
+    /// to it: they agree with what the sinks committed.
+    public var onCheckpoint: (@Sendable (_ id: Int64, _ counters: SignalCounters) -> Void)?
     /// Receives warnings (a source resumed where it could not, a damaged checkpoint skipped).
     public var warn: @Sendable (String) -> Void = { _ in }
     /// The `source` name of each source partition, when a checkpoint folder recorded them (a resumed
