@@ -60,9 +60,13 @@ extension IngestLoop {
             if ended.allSatisfy({ $0 }) {
                 driver.finishAll()
                 try await flush(isFinal: true)
+                // A last checkpoint after everything was released: a restart finds the sources at their
+                // end and the sinks' files committed, and has nothing left to do.
+                if options.checkpointInterval != nil { try await sendBarrier(closing: true) }
                 return
             }
             if options.stopRequested() != nil {
+                stoppedByRequest = true
                 if options.checkpointInterval != nil {
                     try await sendBarrier(closing: true)
                 } else if driver.hasPending {

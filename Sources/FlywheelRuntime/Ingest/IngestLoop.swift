@@ -22,6 +22,8 @@ struct IngestLoop {
     private var lastCheckpoint: Duration = .zero
     private var lastProgress: Duration = .zero
     /// Live: when each partition last delivered a line, and which have ended.
+    /// Live: the loop ended on a stop request (not because every source ended).
+    var stoppedByRequest = false
     var lastActive: [Duration]
     var ended: [Bool]
     /// Set once reading stops; the pumps look at it.

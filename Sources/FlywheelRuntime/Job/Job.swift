@@ -52,6 +52,7 @@ public enum Job {
             parallelism: options.parallelism, sinks: handles, storage: storage, clock: options.clock,
             written: resume?.written ?? SignalCounters(), onCheckpoint: options.onCheckpoint)
         let ingestCounters = Mutex(driver.state.counters)
+        let stoppedByRequest = Mutex(false)
         let opened = partitions
         let resumedEventsIn = driver.state.counters.eventsIn
         // Sinks block (writes, fsync): each runs on a thread of its own.
@@ -67,7 +68,10 @@ public enum Job {
                 var loop = IngestLoop(
                     options: options, sources: sources, partitions: opened, dispatcher: dispatcher, driver: driver,
                     checkpointId: resume?.id ?? 0)
-                defer { ingestCounters.withLock { $0 = loop.driver.state.counters } }
+                defer {
+                    ingestCounters.withLock { $0 = loop.driver.state.counters }
+                    stoppedByRequest.withLock { $0 = loop.stoppedByRequest }
+                }
                 try await runIngest(&loop, options: options)
             } collect: { (event: consuming CollectorEvent<SignalRecord, JobSide>) in
                 try await collector.handle(event)
@@ -76,7 +80,7 @@ public enum Job {
                 throw RuntimeError(.checkpointFailed, "internal error: a checkpoint barrier was left incomplete")
             }
             var counters = ingestCounters.withLock { $0 }
-            if collector.stoppedAt == nil && options.stopRequested() == nil {
+            if !stoppedByRequest.withLock({ $0 }) {
                 var rest: [SignalRecord] = []
                 collector.ordered.drainAll { rest.append($0) }
                 try await collector.release(rest)
@@ -96,7 +100,7 @@ public enum Job {
         result.resumedFrom = resume?.id
         result.resumedEventsIn = resumedEventsIn
         result.checkpoints = collector.stats
-        result.stoppedAtCheckpoint = collector.stoppedAt
+        result.stoppedAtCheckpoint = stoppedByRequest.withLock { $0 } ? collector.stoppedAt : nil
         return result
     }
 
