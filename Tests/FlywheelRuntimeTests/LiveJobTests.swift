@@ -96,4 +96,27 @@ struct LiveJobTests {
         #expect(resumed.contents.restoredFrom == [2])
         _ = try await job.stop(again)
     }
+
+    @Test func aRunWhoseSourcesEndReleasesEverythingAndARestartHasNothingLeft() async throws {
+        var job = Harness(checkpointEvery: 10)
+        let bounded = MemorySource(partitions: 1, bounded: true)
+        bounded.append([Harness.response("e1", at: "10:00:00.000"), "not json"])
+        let first = try await Job.run(
+            job.options, sources: [JobSource(id: "events", source: bounded)],
+            sinks: [JobSink(id: "collect", sink: job.sink)], storage: job.checkpoints)
+        #expect(first.stoppedAtCheckpoint == nil)
+        #expect(job.sink.contents.lines(.modelQuality).count == 1)
+        #expect(job.sink.contents.lines(.deadLetter).count == 1)
+        guard case .finished = job.sink.contents.ended else {
+            Issue.record("the sink was not closed as finished")
+            return
+        }
+        let again = CollectingSink()
+        job.options.checkpointInterval = .seconds(10)
+        let second = try await Job.run(
+            job.options, sources: [JobSource(id: "events", source: bounded)],
+            sinks: [JobSink(id: "collect", sink: again)], storage: job.checkpoints, resume: job.checkpoints.latest)
+        #expect(second.eventsThisRun == 0)
+        #expect(again.contents.records.isEmpty)
+    }
 }
