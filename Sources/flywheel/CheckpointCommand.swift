@@ -39,7 +39,7 @@ struct CheckpointCommand: ParsableCommand {
                 do throws(ConnectorError) {
                     let data = try store.read(id)
                     print(
-                        "\(id)  \(CheckpointText.when(data))  line \(data.ingest.sequence)  watermark \(CheckpointText.watermark(data))"
+                        "\(id)  \(CheckpointText.when(data))  element \(data.ingest.sequence)  watermark \(CheckpointText.watermark(data))"
                     )
                 } catch {
                     print("\(id)  unusable: \(error.message)")
@@ -92,7 +92,7 @@ enum CheckpointText {
     }
 
     static func watermark(_ data: CheckpointData) -> String {
-        data.watermark == .min ? "-inf" : data.watermark.rfc3339
+        data.watermark == .min ? "-inf" : data.watermark == .max ? "+inf" : data.watermark.rfc3339
     }
 
     static func describe(_ data: CheckpointData) -> String {
