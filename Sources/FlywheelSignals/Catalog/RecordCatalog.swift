@@ -66,8 +66,8 @@ public enum RecordKind: Int, CaseIterable, Sendable, Hashable {
 
     /// The kind whose `signal` value (and file name without `.jsonl`) is `name`.
     public init?(signalName name: String) {
-        guard let kind = RecordKind.allCases.first(where: { $0.name == name }) else { return nil }
-        self = kind
+        guard let descriptor = Self.catalog.first(where: { $0.name == name }) else { return nil }
+        self = descriptor.kind
     }
 }
 
