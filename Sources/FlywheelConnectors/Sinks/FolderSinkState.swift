@@ -62,7 +62,7 @@ struct FolderSinkState {
         }
         let entries = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
             let name = try reader.readString()
-            guard let kind = RecordKind.allCases.first(where: { $0.name == name }) else {
+            guard let kind = RecordKind(signalName: name) else {
                 throw CheckpointError(.corrupt, "unknown record kind \"\(name)\"")
             }
             var entry = Kind(nextNumber: try reader.readInt64())

@@ -40,8 +40,7 @@ public struct InspectData: Sendable {
 
     /// Whether no signal record at all was selected (only side outputs, or nothing).
     public var hasNoSignals: Bool {
-        [RecordKind.modelQuality, .preferencePair, .conversationSummary, .sftExample, .qualityAlert]
-            .allSatisfy { (recordCounts[$0] ?? 0) == 0 }
+        RecordKind.signals.allSatisfy { (recordCounts[$0] ?? 0) == 0 }
     }
 
     /// Up to `limit` items spread evenly over `items` (first and last included), in order.

@@ -53,11 +53,3 @@ public struct SFTRecord: Equatable, Sendable, Codable {
     public var conversationId: String
     public var messages: [SFTMessage]
 }
-
-extension RecordKind {
-    /// The kind whose `signal` value (and file name without `.jsonl`) is `name`.
-    public init?(signalName name: String) {
-        guard let kind = RecordKind.allCases.first(where: { $0.name == name }) else { return nil }
-        self = kind
-    }
-}

@@ -63,9 +63,9 @@ extension PreferencePairOperator {
 
 extension SignalShardOperator {
     /// The stable ids of the shard's stateful operators, which name their state in checkpoints.
-    public static let qualityID = OperatorID("model_quality")
-    public static let conversationsID = OperatorID("conversations")
-    public static let pairsID = OperatorID("preference_pairs")
+    public static let qualityID = OperatorID.modelQuality
+    public static let conversationsID = OperatorID.conversations
+    public static let pairsID = OperatorID.preferencePairs
 
     /// The shard's keyed state per operator, split by key group, taken at a checkpoint barrier.
     public func snapshot() -> ShardSnapshot {

@@ -96,10 +96,9 @@ public struct SignalShardOperator: ShardOperator {
         quality = ModelQualityOperator(config: config, catalog: catalog)
         conversations = ConversationOperator(config: config)
         pairs = PreferencePairOperator(config: config, sourceNames: sourceNames)
-        let enabled = config.signals.enabled
-        runQuality = enabled.contains(.modelQuality) || enabled.contains(.qualityAlert)
-        runConversations = enabled.contains(.conversationSummary) || enabled.contains(.sftExample)
-        runPairs = enabled.contains(.preferencePair)
+        runQuality = config.signals.runs(Self.qualityID)
+        runConversations = config.signals.runs(Self.conversationsID)
+        runPairs = config.signals.runs(Self.pairsID)
     }
 
     public mutating func process(_ batch: ShardBatch<RoutedEvent>, into output: inout [SignalRecord]) {

@@ -22,6 +22,8 @@ public struct OrderedOutput {
     private var shardSequences: [Int64]
     private var arrivals: UInt64 = 0
     private let allowedLatenessMs: Int64
+    /// Each kind's release rule, by raw value.
+    private let rules = RecordKind.allCases.map(\.descriptor.release)
 
     public init(shards: Int, allowedLatenessMs: Int64) {
         pending = Array(repeating: Heap(), count: RecordKind.allCases.count)
@@ -52,7 +54,8 @@ public struct OrderedOutput {
         let watermark = shardWatermarks.min() ?? .min
         let sequence = shardSequences.min() ?? 0
         for kind in RecordKind.allCases {
-            let limit = releaseLimit(kind, watermark: watermark, sequence: sequence)
+            let limit = rules[kind.rawValue].limit(
+                watermark: watermark, sequence: sequence, allowedLatenessMs: allowedLatenessMs)
             while let first = firstKey(kind), first <= limit {
                 try write(pending[kind.rawValue].removeMin().record)
             }
@@ -85,14 +88,4 @@ public struct OrderedOutput {
         }
     }
 
-    /// The largest first sort-key component that can be released.
-    private func releaseLimit(_ kind: RecordKind, watermark: EventTime, sequence: Int64) -> Int64 {
-        switch kind {
-        case .lateEvent: return .max
-        case .deadLetter: return sequence
-        case .preferencePair: return watermark == .max ? .max : watermark.adding(-allowedLatenessMs).millis
-        case .modelQuality, .qualityAlert, .conversationSummary, .sftExample:
-            return watermark == .max ? .max : watermark.adding(1 - allowedLatenessMs).millis
-        }
-    }
 }

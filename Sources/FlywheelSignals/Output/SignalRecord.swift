@@ -1,28 +1,5 @@
 import FlywheelEngine
 
-/// The kinds of output records: the five signals and the two side outputs (CONTRACT 3-4).
-public enum RecordKind: Int, CaseIterable, Sendable, Hashable {
-    case modelQuality, preferencePair, conversationSummary, sftExample, qualityAlert, deadLetter, lateEvent
-
-    /// The `signal` value, which is also the output file name without `.jsonl`.
-    public var name: String {
-        switch self {
-        case .modelQuality: return "model_quality"
-        case .preferencePair: return "preference_pair"
-        case .conversationSummary: return "conversation_summary"
-        case .sftExample: return "sft_example"
-        case .qualityAlert: return "quality_alert"
-        case .deadLetter: return "dead_letter"
-        case .lateEvent: return "late_event"
-        }
-    }
-
-    public var fileName: String { name + ".jsonl" }
-
-    /// The signal kind for the five signals; nil for side outputs.
-    public var signalKind: SignalKind? { SignalKind(rawValue: name) }
-}
-
 /// The position of a record in its file (CONTRACT section 6), compared field by field.
 public struct OutputSortKey: Comparable, Sendable {
     public var first: Int64

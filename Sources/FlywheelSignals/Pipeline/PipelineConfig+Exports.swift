@@ -20,7 +20,7 @@ public enum TrainingFormat: String, CaseIterable, Sendable {
     public var signal: SignalKind { takesPreferencePairs ? .preferencePair : .sftExample }
 
     /// The file of a replay output folder that holds those records.
-    public var inputFileName: String { signal.rawValue + ".jsonl" }
+    public var inputFileName: String { signal.record.fileName }
 }
 
 /// A training-ready file the replay writes from its signals (see `flywheel export`).

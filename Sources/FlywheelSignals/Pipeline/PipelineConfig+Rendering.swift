@@ -41,14 +41,21 @@ extension PipelineConfig {
 
     /// The flow mapping of one kind's parameters, e.g. `{ window: 1m }`.
     private func renderedParameters(of kind: SignalKind) -> String {
-        switch kind {
-        case .modelQuality: "{ window: \(formatDuration(signals.modelQualityWindowMs)) }"
-        case .preferencePair:
-            "{ join_ttl: \(formatDuration(signals.joinTTLMs)), state_ttl: \(formatDuration(signals.pairStateTTLMs)) }"
-        case .conversationSummary: "{ gap: \(formatDuration(signals.sessionGapMs)) }"
-        case .sftExample: "{}"
-        case .qualityAlert:
-            "{ min_feedback: \(signals.alertMinFeedback), max_down_rate: \(signals.alertMaxDownRate) }"
+        let keys = kind.record.descriptor.parameters
+        guard !keys.isEmpty else { return "{}" }
+        return "{ " + keys.map { "\($0): \(renderedParameter($0))" }.joined(separator: ", ") + " }"
+    }
+
+    /// The value of one signal parameter, by its key in `RecordDescriptor.parameters`.
+    private func renderedParameter(_ key: String) -> String {
+        switch key {
+        case "window": formatDuration(signals.modelQualityWindowMs)
+        case "join_ttl": formatDuration(signals.joinTTLMs)
+        case "state_ttl": formatDuration(signals.pairStateTTLMs)
+        case "gap": formatDuration(signals.sessionGapMs)
+        case "min_feedback": "\(signals.alertMinFeedback)"
+        case "max_down_rate": "\(signals.alertMaxDownRate)"
+        default: preconditionFailure("signal parameter \(key) has no rendering")
         }
     }
 }

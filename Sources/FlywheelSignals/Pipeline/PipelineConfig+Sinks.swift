@@ -97,7 +97,7 @@ extension PipelineConfig {
         for (index, item) in items.enumerated() {
             let itemEntry = YAMLEntry(key: entry.key, path: "\(entry.path)[\(index)]", keyNode: item, value: item)
             let name = try reader.string(itemEntry)
-            guard let kind = RecordKind.allCases.first(where: { $0.name == name }) else {
+            guard let kind = RecordKind(signalName: name) else {
                 let message = "unknown record kind \"\(name)\"; valid kinds: \(valid)"
                 throw reader.failure(.badValue, message, node: item, key: itemEntry.path)
             }

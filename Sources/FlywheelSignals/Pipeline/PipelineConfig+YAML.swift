@@ -122,15 +122,7 @@ extension PipelineConfig {
 
 extension PipelineConfig {
     /// Parameter keys each signal kind accepts in its mapping under `signals`.
-    static func parameterKeys(of kind: SignalKind) -> [String] {
-        switch kind {
-        case .modelQuality: ["window"]
-        case .preferencePair: ["join_ttl", "state_ttl"]
-        case .conversationSummary: ["gap"]
-        case .sftExample: []
-        case .qualityAlert: ["min_feedback", "max_down_rate"]
-        }
-    }
+    static func parameterKeys(of kind: SignalKind) -> [String] { kind.record.descriptor.parameters }
 
     /// Parses the `signals` section: a null value means all kinds with defaults (as if the key were absent),
     /// a mapping enables exactly the kinds it names.

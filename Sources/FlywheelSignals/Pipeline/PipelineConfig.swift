@@ -1,16 +1,4 @@
-/// A kind of signal the pipeline computes; the raw value is the `signal` field and the output file name.
-public enum SignalKind: String, CaseIterable, Sendable, Hashable, Codable {
-    /// Tumbling-window quality counts per (model, variant) (contract 3.1).
-    case modelQuality = "model_quality"
-    /// Chosen/rejected response pairs for RLHF and DPO (contract 3.2).
-    case preferencePair = "preference_pair"
-    /// One record per conversation session (contract 3.3).
-    case conversationSummary = "conversation_summary"
-    /// Supervised fine-tuning examples from positive sessions (contract 3.4).
-    case sftExample = "sft_example"
-    /// Alerts on model_quality windows with too many thumbs-down (contract 3.6).
-    case qualityAlert = "quality_alert"
-}
+import FlywheelEngine
 
 /// The parameters of a pipeline file (contract section 7), with the contract's defaults.
 ///
@@ -44,7 +32,10 @@ public struct PipelineConfig: Sendable, Equatable {
         public var enabled: Set<SignalKind> = Set(SignalKind.allCases)
 
         /// Whether a conversation signal runs (they count PII in prompts and responses).
-        public var needsPIICounts: Bool { enabled.contains(.conversationSummary) || enabled.contains(.sftExample) }
+        public var needsPIICounts: Bool { runs(.conversations) }
+
+        /// Whether an enabled kind is produced by the operator `id` (which then has to run).
+        public func runs(_ id: OperatorID) -> Bool { enabled.contains { $0.record.descriptor.producer == id } }
         /// Tumbling window size of `model_quality` (also the windows `quality_alert` reads).
         public var modelQualityWindowMs: Int64 = 60_000
         /// How long an incomplete preference pair waits, in event time.
