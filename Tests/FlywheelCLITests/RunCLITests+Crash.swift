@@ -30,11 +30,11 @@ extension RunCLITests {
 
     /// Runs the pipeline until it has read the end marker and committed its dead letter, stops it with
     /// SIGTERM and returns what its sinks hold.
-    static func runToTheEnd(pipeline: String, data: String, parallelism: Int) throws -> Committed {
+    static func runToTheEnd(pipeline: String, data: String, parallelism: Int) async throws -> Committed {
         let run = try startRun(pipeline: pipeline, data: data, parallelism: parallelism)
         let sink = (data as NSString).appendingPathComponent("signals")
-        let ended = waitForEndOfInput(sink)
-        let result = stop(run)
+        let ended = await waitForEndOfInput(sink)
+        let result = await stop(run)
         #expect(ended, "the run did not read the whole input: \(result)")
         #expect(result.status == 0 && !result.signaled, "\(result)")
         let topic = try OutputTopic.recordsByKind(data: data, topic: "out")
@@ -59,7 +59,7 @@ extension RunCLITests {
         }
     }
 
-    @Test func killedTwentyTimesWhileAProducerAppendsEndsWithTheUninterruptedSinks() throws {
+    @Test func killedTwentyTimesWhileAProducerAppendsEndsWithTheUninterruptedSinks() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("run-crash")
         defer { folder.remove() }
@@ -68,8 +68,8 @@ extension RunCLITests {
 
         let straight = folder.file("straight")
         try Self.createTopic("events", partitions: 1, data: straight)
-        try Self.produce(lines + Self.endMarker, data: straight)
-        let expected = try Self.runToTheEnd(pipeline: pipeline, data: straight, parallelism: 2)
+        try await Self.produce(lines + Self.endMarker, data: straight)
+        let expected = try await Self.runToTheEnd(pipeline: pipeline, data: straight, parallelism: 2)
         let replay = try Self.replayTopic(data: straight, out: folder.file("replay"))
         #expect(Self.differences(expected.folder, Self.withoutEndSession(replay)).isEmpty)
         #expect(Self.differences(expected.topic, expected.folder).isEmpty)
@@ -83,17 +83,19 @@ extension RunCLITests {
         for index in 0..<20 {
             let parallelism = Int.random(in: 1...3, using: &random)
             let run = try Self.startRun(pipeline: pipeline, data: data, parallelism: parallelism)
-            usleep(UInt32(Double.random(in: 0.02...0.4, using: &random) * 1_000_000))
+            await Self.pause(Double.random(in: 0.02...0.4, using: &random))
             producer.feed(lines[min(lines.count, index * chunk)..<min(lines.count, (index + 1) * chunk)])
-            usleep(UInt32(Double.random(in: 0.02...0.8, using: &random) * 1_000_000))
+            await Self.pause(Double.random(in: 0.02...0.8, using: &random))
             #expect(run.process.isRunning, "run \(index) ended before its kill: \(run.wait())")
             run.send(SIGKILL)
+            _ = await Self.exited(run.process, timeout: 60)
             let killed = run.wait()
             #expect(killed.signaled && killed.status == SIGKILL, "\(killed)")
         }
         producer.feed(Self.endMarker)
-        #expect(producer.finish() == 0)
-        let got = try Self.runToTheEnd(pipeline: pipeline, data: data, parallelism: 3)
+        let produced = await producer.finish()
+        #expect(produced == 0)
+        let got = try await Self.runToTheEnd(pipeline: pipeline, data: data, parallelism: 3)
         #expect(
             Self.differences(got.folder, expected.folder).isEmpty, "\(Self.differences(got.folder, expected.folder))")
         #expect(Self.differences(got.topic, expected.topic).isEmpty, "\(Self.differences(got.topic, expected.topic))")

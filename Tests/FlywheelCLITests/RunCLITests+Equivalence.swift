@@ -8,8 +8,10 @@ import Testing
 /// in another process while `flywheel run` consumes it; once the idle advance closed everything, each
 /// kind the run committed equals a replay of the topic.
 extension RunCLITests {
+    /// `idle_timeout` is short for a quick test, but long enough that a loaded machine does not starve a
+    /// partition that long mid-stream (which the contract exempts: its later, hours-old events would be late).
     static let livePipeline = """
-        time: { idle_timeout: 2s }
+        time: { idle_timeout: 4s }
         sources:
           events: { kind: topic, topic: events, start: earliest }
         sinks:
@@ -23,24 +25,25 @@ extension RunCLITests {
     /// idles: the producer starts first, and the run starts once every partition holds records.
     static func liveAndReplay(
         _ lines: [String], partitions: Int, folder: TemporaryFolder
-    ) throws -> (live: [String: [String]], replay: [String: [String]]) {
+    ) async throws -> (live: [String: [String]], replay: [String: [String]]) {
         let data = folder.file("data")
         try createTopic("events", partitions: partitions, data: data)
         let pipeline = try folder.write("live.yaml", livePipeline)
         let producer = try Producer(topic: "events", data: data)
         let head = lines.count / 10
         producer.feed(lines[..<head])
-        #expect(eventually(timeout: 30) { (try? highWatermarks(data))?.allSatisfy { $0 > 0 } ?? false })
+        #expect(await eventually(timeout: 30) { (try? highWatermarks(data))?.allSatisfy { $0 > 0 } ?? false })
         let run = try startRun(pipeline: pipeline, data: data)
         for start in stride(from: head, to: lines.count, by: 100) {
             producer.feed(lines[start..<min(lines.count, start + 100)])
-            usleep(20_000)
+            await pause(0.02)
         }
-        #expect(producer.finish() == 0)
+        let produced = await producer.finish()
+        #expect(produced == 0)
         let replay = try replayTopic(data: data, out: folder.file("replay"))
         let sink = folder.file("data/signals")
-        let closed = eventually { kinds.allSatisfy { committed(sink)[$0]!.count >= replay[$0]!.count } }
-        let result = stop(run)
+        let closed = await eventually { kinds.allSatisfy { committed(sink)[$0]!.count >= replay[$0]!.count } }
+        let result = await stop(run)
         #expect(closed, "the idle advance did not close everything: \(result)")
         #expect(result.status == 0 && !result.signaled, "\(result)")
         return (committed(sink), replay)
@@ -55,7 +58,7 @@ extension RunCLITests {
         return topic.partitions.map(\.highWatermark)
     }
 
-    @Test func onePartitionLiveRunEqualsTheReplayRecordForRecordInOrder() throws {
+    @Test func onePartitionLiveRunEqualsTheReplayRecordForRecordInOrder() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("run-equivalence-1")
         defer { folder.remove() }
@@ -68,7 +71,7 @@ extension RunCLITests {
             $0.duplicateRate = 0.03
             $0.malformedRate = 0.01
         }
-        let (live, replay) = try Self.liveAndReplay(lines, partitions: 1, folder: folder)
+        let (live, replay) = try await Self.liveAndReplay(lines, partitions: 1, folder: folder)
         #expect(!replay["late_event"]!.isEmpty && !replay["dead_letter"]!.isEmpty)
         #expect(Self.differences(live, replay).isEmpty, "\(Self.differences(live, replay))")
     }
@@ -84,7 +87,7 @@ extension RunCLITests {
     ///   records, each partition's validation failures in its offset order, the unresolved ones in order;
     /// - no event is late in either run (the log has no late events and no duplicates, whose lateness
     ///   depends on the interleaving once `dedup_ttl` forgot their first copy).
-    @Test func fourPartitionLiveRunEqualsTheReplayOfTheTopic() throws {
+    @Test func fourPartitionLiveRunEqualsTheReplayOfTheTopic() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("run-equivalence-4")
         defer { folder.remove() }
@@ -96,7 +99,7 @@ extension RunCLITests {
             $0.duplicateRate = 0
             $0.malformedRate = 0.01
         }
-        let (live, replay) = try Self.liveAndReplay(lines, partitions: 4, folder: folder)
+        let (live, replay) = try await Self.liveAndReplay(lines, partitions: 4, folder: folder)
         #expect(replay["late_event"]!.isEmpty && live["late_event"]!.isEmpty)
         for kind in ["preference_pair", "conversation_summary", "sft_example", "quality_alert"] {
             #expect(live[kind] == replay[kind], "\(Self.differences([kind: live[kind]!], [kind: replay[kind]!]))")

@@ -32,7 +32,7 @@ extension RunCLITests {
         try handle.write(contentsOf: Data(text.utf8))
     }
 
-    @Test func followedFileDeliversEveryLineAcrossAppendsRotationTruncationAndRestart() throws {
+    @Test func followedFileDeliversEveryLineAcrossAppendsRotationTruncationAndRestart() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("run-follow")
         defer { folder.remove() }
@@ -44,38 +44,38 @@ extension RunCLITests {
         _ = try folder.write("data/app.jsonl", "bad 1\nbad 2\n")
         var run = try Self.startRun(pipeline: pipeline, data: data)
         var expected = ["bad 1@1", "bad 2@2"]
-        func arrived() -> Bool { Self.eventually(timeout: 30) { Self.deadLetters(dead) == expected } }
-        #expect(arrived(), "\(Self.deadLetters(dead))")
+        func arrived() async -> Bool { await Self.eventually(timeout: 30) { Self.deadLetters(dead) == expected } }
+        #expect(await arrived(), "\(Self.deadLetters(dead))")
 
         try Self.append("bad 3\n", to: app)
         expected.append("bad 3@3")
-        #expect(arrived(), "appended: \(Self.deadLetters(dead))")
+        #expect(await arrived(), "appended: \(Self.deadLetters(dead))")
 
         // Rotation: the old file is read to its end, then the new one from its start.
         try FileManager.default.moveItem(atPath: app, toPath: app + ".1")
         try Self.append("bad 4\n", to: app + ".1")
         _ = try folder.write("data/app.jsonl", "bad 5\n")
         expected += ["bad 4@4", "bad 5@1"]
-        #expect(arrived(), "rotated: \(Self.deadLetters(dead))")
+        #expect(await arrived(), "rotated: \(Self.deadLetters(dead))")
 
         // copytruncate: copied away, emptied, written again from the start (shorter than before).
         try FileManager.default.copyItem(atPath: app, toPath: app + ".2")
         try #require(truncate(app, 0) == 0)
         try Self.append("b6\n", to: app)
         expected.append("b6@1")
-        #expect(arrived(), "truncated: \(Self.deadLetters(dead))")
+        #expect(await arrived(), "truncated: \(Self.deadLetters(dead))")
         try Self.append("bad 7\n", to: app)
         expected.append("bad 7@2")
-        #expect(arrived(), "appended after truncation: \(Self.deadLetters(dead))")
+        #expect(await arrived(), "appended after truncation: \(Self.deadLetters(dead))")
 
         // Stopped, appended to, started again: it resumes where the final checkpoint stopped.
-        let stopped = Self.stop(run)
+        let stopped = await Self.stop(run)
         #expect(stopped.status == 0 && !stopped.signaled, "\(stopped)")
         try Self.append("bad 8\n", to: app)
         run = try Self.startRun(pipeline: pipeline, data: data)
         expected.append("bad 8@3")
-        #expect(arrived(), "after the restart: \(Self.deadLetters(dead))")
-        let result = Self.stop(run)
+        #expect(await arrived(), "after the restart: \(Self.deadLetters(dead))")
+        let result = await Self.stop(run)
         #expect(result.status == 0 && !result.signaled, "\(result)")
         #expect(Self.deadLetters(dead) == expected)
     }

@@ -39,8 +39,9 @@ extension RunCLITests {
         }
 
         /// Ends the input and waits; returns the exit status.
-        func finish() -> Int32 {
+        func finish() async -> Int32 {
             try? input.fileHandleForWriting.close()
+            _ = await exited(process, timeout: 60)
             process.waitUntilExit()
             return process.terminationStatus
         }
@@ -66,10 +67,11 @@ extension RunCLITests {
     }
 
     /// Appends `lines` to `topic` with a producer that runs to its end.
-    static func produce(_ lines: [String], topic: String = "events", data: String) throws {
+    static func produce(_ lines: [String], topic: String = "events", data: String) async throws {
         let producer = try Producer(topic: topic, data: data)
         producer.feed(lines)
-        try #require(producer.finish() == 0)
+        let status = await producer.finish()
+        try #require(status == 0)
     }
 
     /// Starts `flywheel run`.
@@ -119,24 +121,36 @@ extension RunCLITests {
     }
 
     /// Polls `condition` every 50 ms until it holds or `timeout` seconds passed; returns whether it held.
-    static func eventually(timeout: Double = 60, _ condition: () throws -> Bool) rethrows -> Bool {
+    /// Waits asleep, never blocking a thread of the pool that other suites' tasks run on.
+    static func eventually(timeout: Double = 60, _ condition: () throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if try condition() { return true }
-            usleep(50_000)
+            await pause(0.05)
         }
         return try condition()
     }
 
+    /// Sleeps `seconds` without blocking a thread.
+    static func pause(_ seconds: Double) async {
+        try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+    }
+
+    /// Waits (asleep) until `process` ended or `timeout` seconds passed; returns whether it ended.
+    static func exited(_ process: Process, timeout: Double) async -> Bool {
+        await eventually(timeout: timeout) { !process.isRunning }
+    }
+
     /// Waits until the folder sink at `path` committed the dead letter of the end marker's last line.
-    static func waitForEndOfInput(_ path: String, timeout: Double = 60) -> Bool {
-        eventually(timeout: timeout) { committed(path)["dead_letter"]!.contains { $0.contains("end_of_input") } }
+    static func waitForEndOfInput(_ path: String, timeout: Double = 60) async -> Bool {
+        await eventually(timeout: timeout) { committed(path)["dead_letter"]!.contains { $0.contains("end_of_input") } }
     }
 
     /// Sends `signal` to a run and waits for it to stop gracefully (exit 0, its final checkpoint taken).
-    static func stop(_ run: FlywheelCLI.Running, with signal: Int32 = SIGTERM) -> FlywheelCLI.Result {
+    static func stop(_ run: FlywheelCLI.Running, with signal: Int32 = SIGTERM) async -> FlywheelCLI.Result {
         run.send(signal)
-        return run.wait(timeout: 60)
+        _ = await exited(run.process, timeout: 60)
+        return run.wait(timeout: 5)
     }
 
     /// Kinds whose records differ between `got` and `expected`, with the first difference.

@@ -17,19 +17,19 @@ struct RunCLITests {
     }
 
     /// Runs `pipeline` until it took a checkpoint, then stops it with SIGTERM.
-    static func runUntilCheckpoint(pipeline: String, data: String) throws -> FlywheelCLI.Result {
+    static func runUntilCheckpoint(pipeline: String, data: String) async throws -> FlywheelCLI.Result {
         let run = try startRun(pipeline: pipeline, data: data)
         let checkpoints = (data as NSString).appendingPathComponent("checkpoints")
-        _ = eventually(timeout: 30) {
+        _ = await eventually(timeout: 30) {
             !run.process.isRunning
                 || ((try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []).contains {
                     $0.hasPrefix("checkpoint-")
                 }
         }
-        return stop(run)
+        return await stop(run)
     }
 
-    @Test func aPipelineWithoutSourcesIsRefusedBeforeAnythingIsCreated() throws {
+    @Test func aPipelineWithoutSourcesIsRefusedBeforeAnythingIsCreated() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("run-no-sources")
         defer { folder.remove() }
@@ -42,7 +42,7 @@ struct RunCLITests {
 
     /// A missing topic says how to create it; a corrected pipeline then runs in the same --data folder
     /// (the failed start left no job of its own behind).
-    @Test func aMissingSourceTopicSaysHowToCreateItAndTheCorrectedPipelineRuns() throws {
+    @Test func aMissingSourceTopicSaysHowToCreateItAndTheCorrectedPipelineRuns() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("run-no-topic")
         defer { folder.remove() }
@@ -54,18 +54,18 @@ struct RunCLITests {
         #expect(result.stderr.contains("source events (line 3): "), "\(result.stderr)")
         #expect(result.stderr.contains("create the topic with flywheel topic create evnts --data \(data)"))
         let fixed = try folder.write("fixed.yaml", Self.pipeline(source: "{ kind: topic, topic: events }"))
-        let run = try Self.runUntilCheckpoint(pipeline: fixed, data: data)
+        let run = try await Self.runUntilCheckpoint(pipeline: fixed, data: data)
         #expect(run.status == 0 && !run.signaled, "\(run)")
     }
 
-    @Test func checkpointsOfAnotherPipelineAreRefusedNamingWhatDiffers() throws {
+    @Test func checkpointsOfAnotherPipelineAreRefusedNamingWhatDiffers() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("run-other-job")
         defer { folder.remove() }
         let data = folder.file("data")
         try Self.createTopic("events", partitions: 1, data: data)
         let first = try folder.write("a.yaml", Self.pipeline(source: "{ kind: topic, topic: events }"))
-        let run = try Self.runUntilCheckpoint(pipeline: first, data: data)
+        let run = try await Self.runUntilCheckpoint(pipeline: first, data: data)
         #expect(run.status == 0 && !run.signaled, "\(run)")
         let other = try folder.write(
             "b.yaml",
@@ -84,7 +84,7 @@ struct RunCLITests {
 
     /// A folder sink whose path is a file is refused with a message naming it; the pipeline corrected to
     /// another path then runs in the same --data folder.
-    @Test func aFolderSinkPathThatIsAFileIsRefusedNamingIt() throws {
+    @Test func aFolderSinkPathThatIsAFileIsRefusedNamingIt() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("run-sink-file")
         defer { folder.remove() }
@@ -103,7 +103,7 @@ struct RunCLITests {
             "fixed.yaml",
             Self.pipeline(
                 source: "{ kind: topic, topic: events }", sinks: "sinks: { out: { kind: folder, path: out } }"))
-        let run = try Self.runUntilCheckpoint(pipeline: fixed, data: data)
+        let run = try await Self.runUntilCheckpoint(pipeline: fixed, data: data)
         #expect(run.status == 0 && !run.signaled, "\(run)")
     }
 }
