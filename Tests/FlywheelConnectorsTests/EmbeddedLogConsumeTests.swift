@@ -75,7 +75,7 @@ struct EmbeddedLogConsumeTests {
         // new records, so it lags behind what retention deletes next.
         let consumer = Task { [options] in try await TopicConsumeJob.run(options, output: output.writeFD) }
         let deadline = Date().addingTimeInterval(60)
-        while output.unread < 60_000 && Date() < deadline { usleep(5_000) }
+        while output.unread < 60_000 && Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
         #expect(output.unread >= 60_000, "the consumer never filled its output")
 
         let writer = try log.open("ev").partitions[0]
@@ -87,7 +87,7 @@ struct EmbeddedLogConsumeTests {
         #expect(start > 99)
         output.startReading()
         let expected = 99 + Int(198 - start)
-        while output.lines.count < expected && Date() < deadline { usleep(5_000) }
+        while output.lines.count < expected && Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
         consumer.cancel()
         _ = try await consumer.value
         output.finish()

@@ -58,10 +58,13 @@ public enum RunJob {
         }
         try AtomicFile.createFolder(options.dataDir, what: "data folder")
         let store = try CheckpointStore(path: options.checkpointDir)
-        let resume = try RunIdentity.check(options, store: store)
+        // Sources and sinks are opened before the folder is tied to this pipeline, so that one that
+        // cannot be opened (a missing topic, a sink path that is a file) leaves nothing that would
+        // refuse the corrected pipeline.
         let sources = try options.config.sources.map { try source($0, options: options) }
         let specs = options.config.sinks.isEmpty ? [defaultSink] : options.config.sinks
         let sinks = try specs.map { try sink($0, options: options, store: store) }
+        let resume = try RunIdentity.check(options, store: store)
         var job = JobOptions(
             config: options.config, catalog: options.catalog, mode: .live, parallelism: options.parallelism,
             batchLines: options.batchLines,

@@ -25,7 +25,7 @@ public final class RollingFolderSink: Sink, @unchecked Sendable {
     /// By `RecordKind.rawValue`; a kind touches the disk only when its first record arrives.
     private let kinds: [FolderSinkKind]
 
-    /// A sink writing under `path`; nothing touches the disk before `restore`.
+    /// A sink writing under `path` (refused when it is a file); nothing touches the disk before `restore`.
     public init(path: String, rollBytes: Int64, rollAgeMs: Int64, clock: JobClock) throws(ConnectorError) {
         guard !path.isEmpty else { throw ConnectorError(.invalidOption, "a folder sink needs a path") }
         guard rollBytes >= 1 else {
@@ -34,6 +34,7 @@ public final class RollingFolderSink: Sink, @unchecked Sendable {
         guard rollAgeMs >= 1 else {
             throw ConnectorError(.invalidOption, "folder sink \(path): roll_age must be at least 1 ms")
         }
+        try Self.refuseFile(at: path)
         self.path = path
         self.rollBytes = rollBytes
         rollAge = .milliseconds(rollAgeMs)
@@ -48,10 +49,7 @@ public final class RollingFolderSink: Sink, @unchecked Sendable {
     /// are never touched.
     public func restore(_ state: [UInt8]?) async throws(ConnectorError) {
         let saved = try state.map { bytes throws(ConnectorError) in try FolderSinkState(decoding: bytes, path: path) }
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
-            throw ConnectorError(.writeFailed, "folder sink \(path) is a file, not a folder: choose another path")
-        }
+        try Self.refuseFile(at: path)
         let existed = FileManager.default.fileExists(atPath: path)
         try AtomicFile.createFolder(path, what: "folder sink")
         if !existed { try FolderSinkKind.syncFolder(Self.parent(of: path)) }
@@ -119,6 +117,14 @@ public final class RollingFolderSink: Sink, @unchecked Sendable {
     }
 
     /// The folder holding `path` ("." for a bare name).
+    /// A sink path that is a file (checked when the sink is made, and again at `restore`).
+    static func refuseFile(at path: String) throws(ConnectorError) {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
+            throw ConnectorError(.writeFailed, "folder sink \(path) is a file, not a folder: choose another path")
+        }
+    }
+
     static func parent(of path: String) -> String {
         var trimmed = Substring(path)
         while trimmed.count > 1 && trimmed.last == "/" { trimmed = trimmed.dropLast() }
