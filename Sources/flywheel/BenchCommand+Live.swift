@@ -99,6 +99,10 @@ struct BenchLatencyCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "The model_quality window in ms (short, so that many windows close).")
     var windowMs: Int = 1000
 
+    @Option(
+        parsing: .unconditional, help: "Checkpoint interval in ms (0: no checkpoints); flywheel run's default is 10 s.")
+    var checkpointMs: Int = 10_000
+
     func validate() throws {
         guard (1...1_000_000).contains(rate) else {
             throw ValidationError("--rate must be between 1 and 1000000, got \(rate)")
@@ -111,12 +115,15 @@ struct BenchLatencyCommand: AsyncParsableCommand {
         }
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be 1 or more, got \(parallelism)") }
         guard windowMs >= 1 else { throw ValidationError("--window-ms must be at least 1, got \(windowMs)") }
+        guard checkpointMs >= 0 else {
+            throw ValidationError("--checkpoint-ms must be 0 (none) or more, got \(checkpointMs)")
+        }
     }
 
     func run() async throws {
         let report = try await LatencyBench.run(
             rate: rate, seconds: Double(seconds), partitions: partitions, parallelism: parallelism,
-            windowMs: Int64(windowMs)
+            windowMs: Int64(windowMs), checkpointMs: Int64(checkpointMs)
         ) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         print(report.text)
     }

@@ -11,6 +11,10 @@ public struct LatencyBenchReport: Sendable {
     public var windowMs: Int64
     /// Records of every kind the sink got.
     public var records: Int64
+    /// Checkpoints completed, and the collector's time spent completing them (sinks' snapshots,
+    /// the checkpoint write, commits), in seconds.
+    public var checkpoints = 0
+    public var checkpointSeconds = 0.0
     /// Delays in ms from the moment W allowed a record (the append of the event that moved W past
     /// it) to its hand-over to the sink, and to its flush (visible in the folder sink).
     public var written: [RecordKind: [Int64]]
@@ -22,6 +26,11 @@ public struct LatencyBenchReport: Sendable {
                 + "(\(Int(Double(appended) / max(seconds, 0.001))) events/s, target \(rate)), "
                 + "model_quality window \(windowMs) ms, linger 100 ms; \(records) records in the sink"
         ]
+        if checkpoints > 0 {
+            lines.append(
+                "\(checkpoints) checkpoints, \(Int(checkpointSeconds / Double(checkpoints) * 1000)) ms each on average "
+                    + "in the collector (sink snapshots, checkpoint write, commits)")
+        }
         for kind in [RecordKind.preferencePair, .modelQuality] {
             lines.append("\(kind.name) in the sink (flushed): \(Percentiles.summary(visible[kind] ?? []))")
             lines.append("\(kind.name) handed to the sink:  \(Percentiles.summary(written[kind] ?? []))")
@@ -37,7 +46,7 @@ public struct LatencyBenchReport: Sendable {
 /// the moment W allowed it to the moment it was written and flushed.
 public enum LatencyBench {
     public static func run(
-        rate: Int, seconds: Double, partitions: Int, parallelism: Int, windowMs: Int64,
+        rate: Int, seconds: Double, partitions: Int, parallelism: Int, windowMs: Int64, checkpointMs: Int64 = 10_000,
         config: PipelineConfig = .default, log: (String) -> Void
     ) async throws -> LatencyBenchReport {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flywheel-bench-lat-\(getpid())")
@@ -70,7 +79,7 @@ public enum LatencyBench {
         let store = try CheckpointStore(path: checkpoints)
         var job = JobOptions(
             config: config, mode: .live, parallelism: parallelism,
-            checkpointInterval: .seconds(Double(config.checkpoint.intervalMs) / 1000))
+            checkpointInterval: checkpointMs > 0 ? .seconds(Double(checkpointMs) / 1000) : nil)
         let stop = StopSignals([])
         job.stopRequested = { stop.stopSignal }
         let source = try TopicSource(dataDir: data, topic: "events", live: .earliest)
@@ -92,12 +101,15 @@ public enum LatencyBench {
         // The records that the last appends made due reach the sink within the linger and a tick.
         try await Task.sleep(for: .seconds(1))
         stop.stop()
-        _ = try await running.value
+        let result = try await running.value
         let samples = sink.current
-        return LatencyBenchReport(
+        var report = LatencyBenchReport(
             rate: rate, seconds: seconds, appended: appended, windowMs: windowMs, records: samples.records,
             written: samples.written,
             visible: samples.visible)
+        report.checkpoints = result.checkpoints.count
+        report.checkpointSeconds = result.checkpoints.totalSeconds
+        return report
     }
 
     /// The lines of a generated log of about `events` events, in event-time order (no disorder, no
