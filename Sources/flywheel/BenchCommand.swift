@@ -3,10 +3,11 @@ import FlywheelConnectors
 import FlywheelSignals
 import Foundation
 
-struct BenchCommand: AsyncParsableCommand {
+/// `flywheel bench` (and `flywheel bench replay`): replay throughput and memory.
+struct BenchReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Measure replay throughput and memory on a generated log.",
+        commandName: "replay",
+        abstract: "Measure replay throughput and memory on a generated log (the default).",
         discussion: """
             Generates about N events (deterministic), then measures in one run: the full replay with the \
             default pipeline (--runs times; the median is reported, with every run's time), reading + \
