@@ -41,6 +41,25 @@ public enum FlywheelCLI {
         return process.wait(timeout: timeout)
     }
 
+    /// `run` for async tests: the wait happens on a thread of its own, so the test does not hold one
+    /// of the few threads every async task of the test run shares (on 2 cores, blocking them starves
+    /// other suites).
+    public static func run(
+        _ arguments: [String], stdin: Data? = nil, directory: String? = nil, environment: [String: String] = [:],
+        executable: String = binary, timeout: Double = 120
+    ) async throws -> Result {
+        let process = try start(
+            arguments, stdin: stdin, directory: directory, environment: environment, executable: executable)
+        return await process.wait(timeout: timeout)
+    }
+
+    /// Runs `body` on a thread of its own and returns its result: for blocking work in async tests.
+    public static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try body() }) }.start()
+        }
+    }
+
     /// Starts `flywheel ARGUMENTS` and returns at once; send it signals, then `wait`.
     public static func start(
         _ arguments: [String], stdin: Data? = nil, directory: String? = nil, environment: [String: String] = [:],
@@ -94,6 +113,13 @@ public enum FlywheelCLI {
 
         /// Sends `signal` (SIGINT, SIGTERM, SIGKILL) to the process.
         public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+        /// `wait` for async tests, on a thread of its own (see `FlywheelCLI.run`).
+        public func wait(timeout: Double = 120) async -> Result {
+            await withCheckedContinuation { continuation in
+                Thread { continuation.resume(returning: self.wait(timeout: timeout) as Result) }.start()
+            }
+        }
 
         /// Waits for the end (killing the process after `timeout` seconds) and returns what it printed.
         public func wait(timeout: Double = 120) -> Result {

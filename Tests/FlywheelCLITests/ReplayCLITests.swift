@@ -27,9 +27,7 @@ struct ReplayCLITests {
     /// Runs `body`, which blocks (it waits for a process), on a Dispatch thread: blocking one of the
     /// few threads of the cooperative pool would starve the async tests of other suites meanwhile.
     static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-        }
+        try await FlywheelCLI.offThePool(body)
     }
 
     /// `flywheel ARGUMENTS` run to its end, off the cooperative pool.

@@ -52,7 +52,7 @@ extension RunCLITests {
         usleep(5_000)
         run.send(SIGTERM)
         _ = await Self.exited(run.process, timeout: 60)
-        let twice = run.wait(timeout: 5)
+        let twice = await run.wait(timeout: 5)
         // Whether the second signal came before the final checkpoint ended is up to the machine: either
         // the run stopped gracefully or it exited at once; the next start resumes in both cases.
         #expect(

@@ -150,7 +150,7 @@ extension RunCLITests {
     static func stop(_ run: FlywheelCLI.Running, with signal: Int32 = SIGTERM) async -> FlywheelCLI.Result {
         run.send(signal)
         _ = await exited(run.process, timeout: 60)
-        return run.wait(timeout: 5)
+        return await run.wait(timeout: 5)
     }
 
     /// Kinds whose records differ between `got` and `expected`, with the first difference.

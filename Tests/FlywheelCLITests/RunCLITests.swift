@@ -34,7 +34,7 @@ struct RunCLITests {
         let folder = try TemporaryFolder("run-no-sources")
         defer { folder.remove() }
         let pipeline = try folder.write("p.yaml", "time: { idle_timeout: 2s }\n")
-        let result = try FlywheelCLI.run(["run", "--pipeline", pipeline, "--data", folder.file("data")])
+        let result = try await FlywheelCLI.run(["run", "--pipeline", pipeline, "--data", folder.file("data")])
         #expect(result.status == 64, "\(result)")
         #expect(result.stderr.contains("error: the pipeline declares no sources: add a sources: section"))
         #expect(!FileManager.default.fileExists(atPath: folder.file("data")))
@@ -49,7 +49,7 @@ struct RunCLITests {
         let data = folder.file("data")
         try Self.createTopic("events", partitions: 2, data: data)
         let typo = try folder.write("typo.yaml", Self.pipeline(source: "{ kind: topic, topic: evnts }"))
-        let result = try FlywheelCLI.run(["run", "--pipeline", typo, "--data", data])
+        let result = try await FlywheelCLI.run(["run", "--pipeline", typo, "--data", data])
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("source events (line 3): "), "\(result.stderr)")
         #expect(result.stderr.contains("create the topic with flywheel topic create evnts --data \(data)"))
@@ -71,7 +71,7 @@ struct RunCLITests {
             "b.yaml",
             Self.pipeline(
                 source: "{ kind: topic, topic: events }", sinks: "sinks: { out: { kind: folder, path: elsewhere } }"))
-        let result = try FlywheelCLI.run(["run", "--pipeline", other, "--data", data])
+        let result = try await FlywheelCLI.run(["run", "--pipeline", other, "--data", data])
         #expect(result.status == 1, "\(result)")
         #expect(
             result.stderr.contains(
@@ -95,7 +95,7 @@ struct RunCLITests {
             "bad.yaml",
             Self.pipeline(
                 source: "{ kind: topic, topic: events }", sinks: "sinks: { out: { kind: folder, path: taken } }"))
-        let result = try FlywheelCLI.run(["run", "--pipeline", bad, "--data", data])
+        let result = try await FlywheelCLI.run(["run", "--pipeline", bad, "--data", data])
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("\(data)/taken"), "\(result.stderr)")
         #expect(result.stderr.contains("not a folder") || result.stderr.contains("is a file"), "\(result.stderr)")

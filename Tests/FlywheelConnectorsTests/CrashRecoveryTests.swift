@@ -23,8 +23,13 @@ struct CrashRecoveryTests {
         }
     }
 
-    /// Starts the CLI; kills it after `killAfter` seconds unless it ended first. Returns true if it ran to the end.
-    static func run(_ arguments: [String], killAfter: Double?) throws -> Bool {
+    /// Starts the CLI; kills it after `killAfter` seconds unless it ended first. Returns true if it ran
+    /// to the end. Waits on a thread of its own, not on the threads every async test shares.
+    static func run(_ arguments: [String], killAfter: Double?) async throws -> Bool {
+        try await FlywheelCLI.offThePool { try runBlocking(arguments, killAfter: killAfter) }
+    }
+
+    private static func runBlocking(_ arguments: [String], killAfter: Double?) throws -> Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -56,7 +61,7 @@ struct CrashRecoveryTests {
                 "replay", log, "--out", folder.file("out"), "--checkpoint-dir", folder.file("checkpoints"),
                 "--checkpoint-interval", "800events", "--parallelism", "\(parallelism)", "--batch-size", "256",
             ]
-            let finished = try Self.run(arguments, killAfter: Double.random(in: 0.05...0.6, using: &generator))
+            let finished = try await Self.run(arguments, killAfter: Double.random(in: 0.05...0.6, using: &generator))
             if finished {
                 // It got to the end: start over so that every kill lands in a running replay.
                 try? FileManager.default.removeItem(atPath: folder.file("checkpoints"))
@@ -66,7 +71,7 @@ struct CrashRecoveryTests {
             }
         }
         #expect(kills >= 20)
-        let completed = try Self.run(
+        let completed = try await Self.run(
             [
                 "replay", log, "--out", folder.file("out"), "--checkpoint-dir", folder.file("checkpoints"),
                 "--parallelism", "3",
@@ -93,10 +98,10 @@ struct CrashRecoveryTests {
         ]
         var kills = 0
         for attempt in 0..<30 where kills < 6 {
-            if try !Self.run(arguments, killAfter: 0.1 + Double(attempt % 5) * 0.08) { kills += 1 } else { break }
+            if try await !Self.run(arguments, killAfter: 0.1 + Double(attempt % 5) * 0.08) { kills += 1 } else { break }
         }
         #expect(kills >= 1)
-        #expect(try Self.run(arguments, killAfter: nil))
+        await #expect(try Self.run(arguments, killAfter: nil))
         let byKind = try OutputTopic.recordsByKind(data: data, topic: "signals")
         #expect(
             try OutputTopic.kindsDifferingFromFiles(byKind, folder: folder.file("expected")).isEmpty,
