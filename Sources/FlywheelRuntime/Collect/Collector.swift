@@ -23,14 +23,19 @@ struct Collector {
     private var lastFlush: [Duration]
     private var dirty: [Bool]
     var stats = CheckpointStats()
-    /// Set when a closing checkpoint (a graceful stop) completed.
+    /// Set when a closing checkpoint (a graceful stop) was taken.
     private(set) var stoppedAt: Int64?
+    /// The checkpoint being written, if one is.
+    private var inFlight: CheckpointCompletion?
+    /// Where checkpoints are encoded and written (fsync blocks).
+    let writer: DedicatedThread
 
     init(
         ordered: OrderedOutput, parallelism: Int, sinks: [SinkHandle], storage: (any CheckpointStorage)?,
         clock: JobClock, written: SignalCounters, onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)? = nil
     ) {
         self.onCheckpoint = onCheckpoint
+        writer = DedicatedThread(name: "flywheel-checkpoint")
         self.ordered = ordered
         alignment = CollectorStateMachine(parallelism: parallelism)
         self.sinks = sinks
@@ -43,6 +48,7 @@ struct Collector {
 
     /// Takes `event` over: records are moved into the ordering, not copied.
     mutating func handle(_ event: consuming Event) async throws {
+        if let error = inFlight?.error { throw error }
         switch alignment.receive(event) {
         case .hold:
             break
@@ -109,41 +115,26 @@ struct Collector {
         return counters
     }
 
-    /// Every sink stages its part, the checkpoint is written, then every sink commits it.
+    /// Starts completing the checkpoint (`CheckpointCompletion`) once the previous one is done.
     private mutating func complete(_ barrier: JobSide.Barrier, snapshots: [ShardSnapshot]) async throws {
-        let started = ContinuousClock.now
-        let replies = sinks.map { _ in Reply<[UInt8]>() }
-        for (sink, reply) in zip(sinks, replies) {
-            try await sink.send(.snapshot(barrier.id, closing: barrier.closing, reply))
-        }
-        var states: [StateSection] = []
-        for (sink, reply) in zip(sinks, replies) {
-            states.append(StateSection(id: sink.id, bytes: try await reply.value()))
-        }
-        let data = CheckpointData(
-            id: barrier.id, createdMillis: clock.epochMillis(), parallelism: alignment.parallelism,
-            watermark: barrier.watermark, ingest: barrier.ingest, sources: barrier.sources,
-            operators: ShardSnapshot.merge(snapshots), pending: ordered.pendingRecords(), written: written,
-            sinks: states)
-        if let storage {
-            do {
-                stats.lastBytes = try storage.write(data)
-            } catch {
-                throw RuntimeError(
-                    .checkpointFailed, "cannot write checkpoint \(barrier.id): \(error)", cause: error)
-            }
-        }
-        for sink in sinks { try await sink.send(.commit(barrier.id)) }
-        stats.count += 1
-        stats.lastId = barrier.id
-        stats.totalSeconds += (ContinuousClock.now - started).seconds
+        try await finishCheckpoint()
+        let parts = CheckpointCompletion.Parts(
+            barrier: barrier, createdMillis: clock.epochMillis(), parallelism: alignment.parallelism,
+            operators: ShardSnapshot.merge(snapshots), pending: ordered.pendingRecords(), written: written)
         if barrier.closing { stoppedAt = barrier.id }
-        if let onCheckpoint {
-            var counters = barrier.counters
-            counters.signalsOut = data.written.signalsOut
-            counters.unresolvedReferences = data.written.unresolvedReferences
-            onCheckpoint(barrier.id, counters)
-        }
+        inFlight = try await CheckpointCompletion(
+            parts, sinks: sinks, storage: storage, writer: writer, onCheckpoint: onCheckpoint)
+    }
+
+    /// Waits for the checkpoint being completed, if one is; rethrows its failure.
+    mutating func finishCheckpoint() async throws {
+        guard let completion = inFlight else { return }
+        inFlight = nil
+        let done = try await completion.value()
+        stats.count += done.count
+        stats.lastId = done.lastId
+        stats.lastBytes = done.lastBytes
+        stats.totalSeconds += done.totalSeconds
     }
 
     /// Tells every sink the job ended and waits until each has done what that asks.

@@ -76,6 +76,8 @@ public enum Job {
             } collect: { (event: consuming CollectorEvent<SignalRecord, JobSide>) in
                 try await collector.handle(event)
             }
+            try await collector.finishCheckpoint()
+            collector.writer.shutdown()
             guard collector.isDrained else {
                 throw RuntimeError(.checkpointFailed, "internal error: a checkpoint barrier was left incomplete")
             }

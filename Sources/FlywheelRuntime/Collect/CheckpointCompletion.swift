@@ -1,0 +1,92 @@
+import FlywheelEngine
+import FlywheelSignals
+import Synchronization
+
+/// Completes one checkpoint off the collector's path: waits for every sink's staged state, writes
+/// the checkpoint (encoding and fsync take long with large state), then tells every sink to commit.
+///
+/// The collector goes on releasing records meanwhile: each sink handles its messages in order, so the
+/// records released after the barrier reach it after its snapshot and stay out of the checkpoint; a
+/// commit that comes after some of them publishes only what the snapshot staged. Checkpoints complete
+/// in order: the next one starts only once this one is done.
+final class CheckpointCompletion: Sendable {
+    /// What the checkpoint holds except the sinks' state, captured when the barrier aligned.
+    struct Parts: Sendable {
+        var barrier: JobSide.Barrier
+        var createdMillis: Int64
+        var parallelism: Int
+        var operators: [OperatorState]
+        var pending: [SignalRecord]
+        var written: SignalCounters
+    }
+
+    private let task: Task<CheckpointStats, any Error>
+    /// Set when the completion failed, so the collector can stop at its next event.
+    private let failure = ErrorSlot()
+
+    init(
+        _ parts: Parts, sinks: [SinkHandle], storage: (any CheckpointStorage)?, writer: DedicatedThread,
+        onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)?
+    ) async throws {
+        let replies = sinks.map { _ in Reply<[UInt8]>() }
+        for (sink, reply) in zip(sinks, replies) {
+            try await sink.send(.snapshot(parts.barrier.id, closing: parts.barrier.closing, reply))
+        }
+        let failure = self.failure
+        task = Task(executorPreference: writer) {
+            do {
+                return try await Self.complete(
+                    parts, sinks: sinks, replies: replies, storage: storage, onCheckpoint: onCheckpoint)
+            } catch {
+                failure.value.withLock { $0 = error }
+                throw error
+            }
+        }
+    }
+
+    /// The error that ended the completion, if it ended with one.
+    var error: (any Error)? { failure.value.withLock { $0 } }
+
+    /// Waits for the checkpoint to be written and committed; returns what it cost.
+    func value() async throws -> CheckpointStats { try await task.value }
+
+    private static func complete(
+        _ parts: Parts, sinks: [SinkHandle], replies: [Reply<[UInt8]>], storage: (any CheckpointStorage)?,
+        onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)?
+    ) async throws -> CheckpointStats {
+        let started = ContinuousClock.now
+        let barrier = parts.barrier
+        var states: [StateSection] = []
+        for (sink, reply) in zip(sinks, replies) {
+            states.append(StateSection(id: sink.id, bytes: try await reply.value()))
+        }
+        let data = CheckpointData(
+            id: barrier.id, createdMillis: parts.createdMillis, parallelism: parts.parallelism,
+            watermark: barrier.watermark, ingest: barrier.ingest, sources: barrier.sources, operators: parts.operators,
+            pending: parts.pending, written: parts.written, sinks: states)
+        var stats = CheckpointStats()
+        if let storage {
+            do {
+                stats.lastBytes = try storage.write(data)
+            } catch {
+                throw RuntimeError(.checkpointFailed, "cannot write checkpoint \(barrier.id): \(error)", cause: error)
+            }
+        }
+        for sink in sinks { try await sink.send(.commit(barrier.id)) }
+        stats.count = 1
+        stats.lastId = barrier.id
+        stats.totalSeconds = (ContinuousClock.now - started).seconds
+        if let onCheckpoint {
+            var counters = barrier.counters
+            counters.signalsOut = parts.written.signalsOut
+            counters.unresolvedReferences = parts.written.unresolvedReferences
+            onCheckpoint(barrier.id, counters)
+        }
+        return stats
+    }
+}
+
+/// An error one task sets and another reads.
+final class ErrorSlot: Sendable {
+    let value = Mutex<(any Error)?>(nil)
+}
