@@ -119,4 +119,21 @@ struct LiveJobTests {
         #expect(second.eventsThisRun == 0)
         #expect(again.contents.records.isEmpty)
     }
+
+    @Test func idleAdvanceResolvesAPairDeadline() async throws {
+        var job = Harness()
+        job.options.config.signals.joinTTLMs = 60_000
+        let run = job.start()
+        let choice = """
+            {"event_id": "q4", "type": "choice", "timestamp": "2026-11-26T10:00:05.000Z", "conversation_id": "c1", \
+            "parent_id": "m-e1", "rejected_id": "never"}
+            """
+        await job.feed([Harness.response("e1", at: "10:00:00.000"), choice])
+        let before = job.sink.contents.lines(.deadLetter).count
+        // W follows the wall clock (10:05) past the choice's deadline (10:01:05): its pair misses a text.
+        await job.advance(by: .seconds(2))
+        await job.sink.wait { $0.lines(.deadLetter).count > before }
+        #expect(job.sink.contents.lines(.deadLetter).last?.contains("unresolved_reference") == true)
+        _ = try await job.stop(run)
+    }
 }
