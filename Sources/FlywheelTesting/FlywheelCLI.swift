@@ -60,6 +60,22 @@ public enum FlywheelCLI {
         }
     }
 
+    /// Every byte of `descriptor` until its end. A read interrupted by a signal (EINTR) is tried again:
+    /// Foundation's `readDataToEndOfFile` stops the process on it, and with many child processes a
+    /// test run gets such interruptions.
+    public static func readToEnd(_ descriptor: Int32) -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: buffer[..<count])
+            } else if count == 0 || errno != EINTR {
+                return data
+            }
+        }
+    }
+
     /// Starts `flywheel ARGUMENTS` and returns at once; send it signals, then `wait`.
     public static func start(
         _ arguments: [String], stdin: Data? = nil, directory: String? = nil, environment: [String: String] = [:],
@@ -100,7 +116,7 @@ public enum FlywheelCLI {
             for (pipe, isOut) in [(out, true), (err, false)] {
                 group.enter()
                 DispatchQueue.global().async { [self] in
-                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                    let data = FlywheelCLI.readToEnd(pipe.fileHandleForReading.fileDescriptor)
                     lock.lock()
                     if isOut { outData = data } else { errData = data }
                     lock.unlock()

@@ -53,7 +53,7 @@ public func gzipped(_ path: String) throws -> Data {
     let output = Pipe()
     process.standardOutput = output
     try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
+    let data = FlywheelCLI.readToEnd(output.fileHandleForReading.fileDescriptor)
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
         throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: path])

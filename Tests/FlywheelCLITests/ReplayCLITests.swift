@@ -65,7 +65,7 @@ struct ReplayCLITests {
         let waited = Waited(process)
         try await Self.blocking { waited.process.waitUntilExit() }
         try? input.fileHandleForWriting.close()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: FlywheelCLI.readToEnd(errors.fileHandleForReading.fileDescriptor), as: UTF8.self)
         #expect(started)
         #expect(process.terminationReason == .exit && process.terminationStatus == 130, "\(stderr)")
         #expect(stderr.contains("interrupted by SIGINT"), "\(stderr)")

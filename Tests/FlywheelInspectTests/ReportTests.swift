@@ -43,8 +43,8 @@ struct ReportTests {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let outData = FlywheelCLI.readToEnd(out.fileHandleForReading.fileDescriptor)
+        let errData = FlywheelCLI.readToEnd(err.fileHandleForReading.fileDescriptor)
         process.waitUntilExit()
         return (String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
