@@ -41,13 +41,23 @@ public struct OperatorState: Sendable, Equatable {
 /// What one shard's operators hold at a checkpoint barrier: per operator, keyed state by key group
 /// (only the groups the shard owns and that hold keys), and the watermark the shard had reached.
 public struct ShardSnapshot: Sendable {
-    public var operators: [OperatorID: [Int: [UInt8]]]
     public var watermark: EventTime
+    private let state: any ShardState
 
     public init(operators: [OperatorID: [Int: [UInt8]]], watermark: EventTime) {
-        self.operators = operators
         self.watermark = watermark
+        state = EncodedShardState(operators: operators)
     }
+
+    /// A snapshot encoded only when asked: `state` is a copy of the shard's operators (value types,
+    /// so taking it is cheap), and the checkpoint's writer encodes it off the data path.
+    public init(watermark: EventTime, state: any ShardState) {
+        self.watermark = watermark
+        self.state = state
+    }
+
+    /// Per operator, the state of each key group holding keys (encoded now).
+    public var operators: [OperatorID: [Int: [UInt8]]] { state.encodedState() }
 
     /// Every shard's snapshot merged into one state per operator, each with all key groups.
     public static func merge(_ snapshots: some Sequence<ShardSnapshot>) -> [OperatorState] {
@@ -61,6 +71,17 @@ public struct ShardSnapshot: Sendable {
         }
         return merged.keys.sorted().map { OperatorState(id: $0, groups: merged[$0]!) }
     }
+}
+
+/// A shard's operators as a checkpoint keeps them, encoded on demand.
+public protocol ShardState: Sendable {
+    /// Per operator, the state of each key group holding keys.
+    func encodedState() -> [OperatorID: [Int: [UInt8]]]
+}
+
+struct EncodedShardState: ShardState {
+    var operators: [OperatorID: [Int: [UInt8]]]
+    func encodedState() -> [OperatorID: [Int: [UInt8]]] { operators }
 }
 
 /// An operator state that can be split by key group and restored into another instance.

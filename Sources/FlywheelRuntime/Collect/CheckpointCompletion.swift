@@ -15,7 +15,8 @@ final class CheckpointCompletion: Sendable {
         var barrier: JobSide.Barrier
         var createdMillis: Int64
         var parallelism: Int
-        var operators: [OperatorState]
+        /// Encoded off the data path, when the checkpoint is written.
+        var snapshots: [ShardSnapshot]
         var pending: [SignalRecord]
         var written: SignalCounters
     }
@@ -62,7 +63,8 @@ final class CheckpointCompletion: Sendable {
         }
         let data = CheckpointData(
             id: barrier.id, createdMillis: parts.createdMillis, parallelism: parts.parallelism,
-            watermark: barrier.watermark, ingest: barrier.ingest, sources: barrier.sources, operators: parts.operators,
+            watermark: barrier.watermark, ingest: barrier.ingest.encoded(), sources: barrier.sources,
+            operators: ShardSnapshot.merge(parts.snapshots),
             pending: parts.pending, written: parts.written, sinks: states)
         var stats = CheckpointStats()
         if let storage {

@@ -120,7 +120,7 @@ struct Collector {
         try await finishCheckpoint()
         let parts = CheckpointCompletion.Parts(
             barrier: barrier, createdMillis: clock.epochMillis(), parallelism: alignment.parallelism,
-            operators: ShardSnapshot.merge(snapshots), pending: ordered.pendingRecords(), written: written)
+            snapshots: snapshots, pending: ordered.pendingRecords(), written: written)
         if barrier.closing { stoppedAt = barrier.id }
         inFlight = try await CheckpointCompletion(
             parts, sinks: sinks, storage: storage, writer: writer, onCheckpoint: onCheckpoint)

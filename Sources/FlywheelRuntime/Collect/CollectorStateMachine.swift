@@ -30,15 +30,15 @@ struct CollectorStateMachine {
             held.append(event)
             return .hold
         }
-        switch event {
+        switch consume event {
         case .side(.barrier(let next)):
             barrier = next
             return .hold
         case .snapshot(let shard, _, let state):
             snapshots[shard] = state
             return .hold
-        default:
-            return .handle(event)
+        case let other:
+            return .handle(other)
         }
     }
 

@@ -13,7 +13,8 @@ public enum JobSide: Sendable {
     public struct Barrier: Sendable {
         public var id: Int64
         public var watermark: EventTime
-        public var ingest: IngestResume
+        /// Encoded off the data path, when the checkpoint is written.
+        public var ingest: IngestSnapshot
         public var sources: [StateSection]
         /// The ingest's counters at the barrier (`events_in` and the verdicts).
         public var counters: SignalCounters

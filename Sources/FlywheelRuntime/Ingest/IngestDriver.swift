@@ -125,17 +125,31 @@ public struct IngestDriver: Sendable {
     }
 
     /// The state a checkpoint keeps (cut the batch first: a checkpoint follows a batch).
-    public func snapshot() -> IngestResume {
-        var writer = StateWriter()
-        writer.write(state)
-        return IngestResume(sequence: sequence, positions: positions, state: writer.bytes)
-    }
+    public func snapshot() -> IngestResume { frozen().encoded() }
+
+    /// The state a checkpoint keeps, not yet encoded: a copy of value types, taken at once, so the
+    /// encoding can happen off the data path (the first change after it copies what it changes).
+    public func frozen() -> IngestSnapshot { IngestSnapshot(sequence: sequence, positions: positions, state: state) }
 }
 
 /// One cut of the ingest: side outputs first, then a batch for every shard.
 public struct IngestBatch: Sendable {
     public var sides: [SignalRecord]
     public var shards: [ShardBatch<RoutedEvent>]
+}
+
+/// The ingest driver's state at a checkpoint, before encoding.
+public struct IngestSnapshot: Sendable {
+    public var sequence: Int64
+    public var positions: [InputPosition]
+    public var state: IngestState
+
+    /// The bytes a checkpoint stores.
+    public func encoded() -> IngestResume {
+        var writer = StateWriter()
+        writer.write(state)
+        return IngestResume(sequence: sequence, positions: positions, state: writer.bytes)
+    }
 }
 
 /// What the ingest driver keeps in a checkpoint.

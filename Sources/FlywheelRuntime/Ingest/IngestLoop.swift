@@ -168,7 +168,7 @@ struct IngestLoop {
         checkpointId += 1
         linesSinceCheckpoint = 0
         lastCheckpoint = options.clock.elapsed()
-        let resume = driver.snapshot()
+        let resume = driver.frozen()
         let ranges = Self.ranges(of: sources)
         let states = zip(sources, ranges).map { source, range in
             StateSection(id: source.id, bytes: source.source.state(at: Array(resume.positions[range])))

@@ -61,14 +61,18 @@ extension PreferencePairOperator {
     mutating func restoreWatermark(_ value: EventTime) { watermark = value }
 }
 
-extension SignalShardOperator {
+extension SignalShardOperator: ShardState {
     /// The stable ids of the shard's stateful operators, which name their state in checkpoints.
     public static let qualityID = OperatorID.modelQuality
     public static let conversationsID = OperatorID.conversations
     public static let pairsID = OperatorID.preferencePairs
 
-    /// The shard's keyed state per operator, split by key group, taken at a checkpoint barrier.
-    public func snapshot() -> ShardSnapshot {
+    /// The shard's keyed state per operator, split by key group, taken at a checkpoint barrier: a
+    /// copy of the operators (value types: cheap to take), encoded when the checkpoint is written.
+    public func snapshot() -> ShardSnapshot { ShardSnapshot(watermark: watermark, state: self) }
+
+    /// The shard's keyed state per operator, split by key group.
+    public func encodedState() -> [OperatorID: [Int: [UInt8]]] {
         var operators: [OperatorID: [Int: [UInt8]]] = [:]
         func keep(_ id: OperatorID, _ write: (inout [StateWriter]) -> Void) {
             var writers = Array(repeating: StateWriter(capacity: 64), count: KeyGroups.count)
@@ -84,7 +88,7 @@ extension SignalShardOperator {
         keep(Self.qualityID) { quality.snapshot(into: &$0) }
         keep(Self.conversationsID) { conversations.snapshot(into: &$0) }
         keep(Self.pairsID) { pairs.snapshot(into: &$0) }
-        return ShardSnapshot(operators: operators, watermark: watermark)
+        return operators
     }
 
     /// Restores the key groups `owned` (this shard's) of every operator from a checkpoint's states
