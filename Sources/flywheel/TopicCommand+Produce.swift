@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlywheelConnectors
+import FlywheelRuntime
 import FlywheelSignals
 import Foundation
 
@@ -91,7 +92,7 @@ struct TopicProduceCommand: AsyncParsableCommand {
         if !quiet { print(summary.text(topic: name)) }
         if let signal = summary.stoppedBy, signal > 0 {
             let message =
-                "interrupted by \(StopSignals.name(of: signal)): appended the \(summary.records) records read before it"
+                "interrupted by \(StopSignal.name(of: signal)): appended the \(summary.records) records read before it"
                 + summary.unfinishedLineText
             FileHandle.standardError.write(Data((message + "\n").utf8))
             throw ExitCode(128 + signal)

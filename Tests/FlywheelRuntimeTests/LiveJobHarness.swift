@@ -23,11 +23,11 @@ struct LiveJobHarness {
         var config = PipelineConfig()
         config.time.idleTimeoutMs = 1_000
         config.signals.sessionGapMs = 60_000
+        config.time.idleAdvance = idleAdvance
         options = JobOptions(
             config: config, mode: .live, parallelism: 2, batchLines: 64,
             checkpointInterval: checkpointEvery.map { .seconds($0) },
             clock: JobClock(clock, startEpochMillis: Self.startMillis))
-        options.idleAdvance = idleAdvance
         options.stopRequested = { [stop] in stop.signal }
         options.onCheckpoint = { [counters] id, value in counters.record(id, value) }
     }

@@ -85,10 +85,8 @@ public struct CheckpointStore: CheckpointStorage, Sendable {
 
     func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
-    static func name(of id: Int64) -> String { String(format: "checkpoint-%08lld.bin", id) }
-
     /// The file name of checkpoint `id` in the folder.
-    public static func fileName(of id: Int64) -> String { name(of: id) }
+    public static func fileName(of id: Int64) -> String { String(format: "checkpoint-%08lld.bin", id) }
 
     /// The ids of the checkpoint files present, oldest first.
     public func ids() -> [Int64] {
@@ -102,14 +100,14 @@ public struct CheckpointStore: CheckpointStorage, Sendable {
     @discardableResult
     public func write(_ data: CheckpointData) throws(ConnectorError) -> Int {
         let bytes = data.encoded()
-        try AtomicFile.write(bytes, to: file(Self.name(of: data.id)))
-        for old in ids().dropLast(keep) { try? FileManager.default.removeItem(atPath: file(Self.name(of: old))) }
+        try AtomicFile.write(bytes, to: file(Self.fileName(of: data.id)))
+        for old in ids().dropLast(keep) { try? FileManager.default.removeItem(atPath: file(Self.fileName(of: old))) }
         return bytes.count
     }
 
     /// Reads one checkpoint file; the error says whether it is missing or unusable, and why.
     public func read(_ id: Int64) throws(ConnectorError) -> CheckpointData {
-        guard let contents = FileManager.default.contents(atPath: file(Self.name(of: id))) else {
+        guard let contents = FileManager.default.contents(atPath: file(Self.fileName(of: id))) else {
             let present = ids().map(String.init).joined(separator: ", ")
             throw ConnectorError(
                 .inputNotFound,

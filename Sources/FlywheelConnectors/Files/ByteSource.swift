@@ -1,4 +1,5 @@
 import CZlib
+import FlywheelRuntime
 import Foundation
 
 /// Reads the bytes of an input file, a gzip file (detected from its first two bytes, whatever its
@@ -203,7 +204,7 @@ final class ByteSource {
                     if poll(&poller, 1, 0) == 0 { return -1 }
                 } else {
                     if let signal = stop?.stopSignal {
-                        throw ConnectorError(.interrupted, "interrupted by \(StopSignals.name(of: signal))")
+                        throw ConnectorError(.interrupted, "interrupted by \(StopSignal.name(of: signal))")
                     }
                     if poll(&poller, 1, stop == nil ? -1 : 200) == 0 { continue }
                 }

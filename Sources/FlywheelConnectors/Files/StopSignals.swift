@@ -64,13 +64,11 @@ public final class StopSignals: @unchecked Sendable {
     private func request(_ number: Int32) {
         let first = requested.compareExchange(expected: 0, desired: number, ordering: .acquiringAndReleasing).exchanged
         if !first && number > 0 {
-            FileHandle.standardError.write(Data("\(Self.name(of: number)) again: exiting at once\n".utf8))
+            FileHandle.standardError.write(Data("\(StopSignal.name(of: number)) again: exiting at once\n".utf8))
             _exit(128 + number)
         }
         var byte: UInt8 = 1
         _ = write(writeFD, &byte, 1)
     }
 
-    /// "SIGINT", "SIGTERM", "SIGHUP", "signal N", or "a stop request" for `stop()` (0).
-    public static func name(of signal: Int32) -> String { StopSignal.name(of: signal) }
 }

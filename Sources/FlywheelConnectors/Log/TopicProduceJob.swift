@@ -57,7 +57,7 @@ public struct TopicProduceSummary: Sendable {
         ]
         if let stoppedBy {
             lines.append(
-                "  stopped by \(StopSignals.name(of: stoppedBy)) before the end of the input; every line read was appended"
+                "  stopped by \(StopSignal.name(of: stoppedBy)) before the end of the input; every line read was appended"
                     + unfinishedLineText)
         }
         if emptyLinesSkipped + oversizedLinesSkipped > 0 {

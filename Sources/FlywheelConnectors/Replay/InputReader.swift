@@ -119,40 +119,6 @@ final class InputReader {
     }
 }
 
-/// Reads one source partition and decodes its lines in batches on its own task.
-struct InputDecoder: Sendable {
-    let input: ReplaySource
-    let partition: Int
-    let maxEventBytes: Int
-    let batchLines: Int
-    /// Whether events get `textPIICount` (see `EventDecoder.countsPII`).
-    var countsPII = false
-    /// Where to start (the beginning for a fresh replay; a topic offset before the log start is
-    /// clamped to it).
-    var position = InputPosition()
-    var hashesPrefix = false
-    var stop: StopSignals?
-
-    /// Sends decoded batches to `channel`, then finishes it. Errors are sent as the last element.
-    func run(into channel: BoundedChannel<Result<[InputLine], ConnectorError>>) async {
-        defer { channel.finish() }
-        do {
-            let reader = try InputReader(
-                input, partition: partition, maxEventBytes: maxEventBytes, countsPII: countsPII, position: position,
-                hashesPrefix: hashesPrefix, stop: stop)
-            var more = true
-            while more {
-                var batch: [InputLine] = []
-                batch.reserveCapacity(batchLines)
-                more = try reader.read(maxLines: batchLines) { batch.append($0) }
-                if !batch.isEmpty { await channel.send(.success(batch)) }
-            }
-        } catch {
-            await channel.send(.failure(error))
-        }
-    }
-}
-
 /// A log error's message, naming the partition folder unless it already does.
 private func topicReadFailure(_ directory: String, _ error: LogError) -> String {
     error.message.contains(directory) ? error.message : "cannot read \(directory): \(error.message)"

@@ -20,16 +20,20 @@ public enum ProcessingBench {
         return (best, lines.count)
     }
 
-    /// Reads and decodes `path` as a replay's decoder task does (the pipeline's `max_event_bytes`, PII
+    /// Reads and decodes `path` as a replay's file source does (the pipeline's `max_event_bytes`, PII
     /// counted when a signal needs it), handing each batch of lines to `body`.
     static func decode(path: String, config: PipelineConfig, _ body: ([InputLine]) -> Void) async throws {
-        let channel = BoundedChannel<Result<[InputLine], ConnectorError>>(capacity: 4)
-        let decoder = InputDecoder(
-            input: .file(path: path), partition: 0, maxEventBytes: config.time.maxEventBytes, batchLines: 1024,
-            countsPII: config.signals.needsPIICounts)
-        async let producer: Void = decoder.run(into: channel)
-        while let batch = await channel.receive() { body(try batch.get()) }
-        await producer
+        let decoding = DecodeOptions(
+            maxEventBytes: config.time.maxEventBytes, countsPII: config.signals.needsPIICounts)
+        let partition = try FileSource(path: path).open(restoring: nil, decoding: decoding)[0]
+        defer { partition.close() }
+        var status = ReadStatus.more
+        while status != .ended {
+            var batch: [InputLine] = []
+            batch.reserveCapacity(1024)
+            status = try partition.read(maxLines: 1024) { batch.append($0) }
+            body(batch)
+        }
     }
 
     static func decodeAll(path: String, config: PipelineConfig = .default) async throws -> [InputLine] {

@@ -142,7 +142,6 @@ public enum LiveBench {
         var job = JobOptions(
             config: config, mode: .live, parallelism: parallelism,
             checkpointInterval: .seconds(Double(config.checkpoint.intervalMs) / 1000))
-        job.idleAdvance = true
         let stop = StopSignals([])
         job.stopRequested = { stop.stopSignal }
         let started = ContinuousClock.now

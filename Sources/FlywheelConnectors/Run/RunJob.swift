@@ -69,7 +69,6 @@ public enum RunJob {
             config: options.config, catalog: options.catalog, mode: .live, parallelism: options.parallelism,
             batchLines: options.batchLines,
             checkpointInterval: .seconds(Double(options.config.checkpoint.intervalMs) / 1000), clock: options.clock)
-        job.idleAdvance = options.config.time.idleAdvance
         job.stopRequested = { [stop = options.stop] in stop?.stopSignal }
         job.progress = options.progress
         job.warn = options.warn

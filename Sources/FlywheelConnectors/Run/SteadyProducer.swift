@@ -74,41 +74,11 @@ struct SteadyProducer: Sendable {
         }
     }
 
-    /// `millis` since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC).
+    /// `millis` since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC), by the engine's formatter.
     static func rfc3339(millis: Int64) -> [UInt8] {
-        let days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
-        let ofDay = millis - days * 86_400_000
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
         var out: [UInt8] = []
         out.reserveCapacity(24)
-        func digits(_ value: Int64, _ count: Int) {
-            var text = Array(String(value).utf8)
-            while text.count < count { text.insert(UInt8(ascii: "0"), at: 0) }
-            out += text
-        }
-        digits(year, 4)
-        out.append(UInt8(ascii: "-"))
-        digits(month, 2)
-        out.append(UInt8(ascii: "-"))
-        digits(day, 2)
-        out.append(UInt8(ascii: "T"))
-        digits(ofDay / 3_600_000, 2)
-        out.append(UInt8(ascii: ":"))
-        digits(ofDay / 60_000 % 60, 2)
-        out.append(UInt8(ascii: ":"))
-        digits(ofDay / 1000 % 60, 2)
-        out.append(UInt8(ascii: "."))
-        digits(ofDay % 1000, 3)
-        out.append(UInt8(ascii: "Z"))
+        EventTime(millis: millis).appendRFC3339(to: &out)
         return out
     }
 }

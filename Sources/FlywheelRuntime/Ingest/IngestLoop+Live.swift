@@ -47,7 +47,10 @@ extension IngestLoop {
             case .lines(let partition, let lines):
                 if driver.state.watermarks.isIdle(partition) { driver.setIdle(false, partition: partition) }
                 lastActive[partition] = now
-                for line in lines { driver.ingest(line, partition: partition) }
+                // Borrowed through the buffer: iterating the array would copy (retain) each line.
+                lines.withUnsafeBufferPointer { lines in
+                    for index in lines.indices { driver.ingest(lines[index], partition: partition) }
+                }
             case .ended(let partition):
                 ended[partition] = true
                 driver.finish(partition: partition)
@@ -89,7 +92,7 @@ extension IngestLoop {
         for partition in partitions.indices where !ended[partition] && !driver.state.watermarks.isIdle(partition) {
             if now - lastActive[partition] >= timeout { driver.setIdle(true, partition: partition) }
         }
-        guard options.idleAdvance, driver.state.watermarks.allIdle, !ended.allSatisfy({ $0 }) else {
+        guard options.config.time.idleAdvance, driver.state.watermarks.allIdle, !ended.allSatisfy({ $0 }) else {
             return
         }
         let target = EventTime(millis: options.clock.epochMillis() - options.config.time.maxOutOfOrdernessMs - 1)

@@ -67,8 +67,6 @@ public struct JobOptions: Sendable {
     /// Input lines per batch (the unit of every hand-off between tasks).
     public var batchLines: Int
     public var checkpointInterval: CheckpointInterval?
-    /// Live: the idle advance of CONTRACT section 8 (`time.idle_advance`; off: W moves with event time only).
-    public var idleAdvance = true
     public var clock: JobClock
     /// Checked between batches: the signal number of a stop request, or nil.
     public var stopRequested: @Sendable () -> Int32? = { nil }
