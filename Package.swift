@@ -38,6 +38,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // Forwarding: HTTP delivery (async-http-client on SwiftNIO) and per-destination metrics.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -65,6 +69,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "FlywheelForward",
+            dependencies: [
+                "FlywheelEngine", "FlywheelSignals", "FlywheelRuntime", "FlywheelConnectors",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "FlywheelTesting",
             dependencies: ["FlywheelEngine", "FlywheelSignals", "FlywheelRuntime", "FlywheelConnectors"],
             swiftSettings: strict
@@ -77,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "flywheel",
             dependencies: [
-                "FlywheelConnectors", "FlywheelRuntime", "FlywheelSignals", "FlywheelInspect",
+                "FlywheelConnectors", "FlywheelRuntime", "FlywheelSignals", "FlywheelInspect", "FlywheelForward",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict,
@@ -100,6 +116,8 @@ let package = Package(
         .testTarget(
             name: "FlywheelRuntimeTests", dependencies: ["FlywheelRuntime", "FlywheelSignals", "FlywheelTesting"],
             swiftSettings: strict),
+        .testTarget(
+            name: "FlywheelForwardTests", dependencies: ["FlywheelForward", "FlywheelTesting"], swiftSettings: strict),
         .testTarget(name: "FlywheelCLITests", dependencies: ["FlywheelTesting"], swiftSettings: strict),
         .testTarget(
             name: "FlywheelInspectTests",

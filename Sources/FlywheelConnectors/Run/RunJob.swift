@@ -16,6 +16,9 @@ public struct RunOptions: Sendable {
     public var stop: StopSignals?
     public var warn: @Sendable (String) -> Void = { _ in }
     public var progress: (@Sendable (JobProgress) -> Void)?
+    /// Builds the sinks this module cannot (`forward`, in FlywheelForward): given the sink's spec and
+    /// the data folder. The `flywheel` binary sets it.
+    public var externalSink: (@Sendable (PipelineConfig.SinkSpec, _ dataDir: String) throws -> any Sink)?
 
     public init(config: PipelineConfig, catalog: ModelCatalog? = nil, dataDir: String, parallelism: Int) {
         self.config = config
@@ -127,6 +130,20 @@ public enum RunJob {
                 startKey: "sink-\(spec.name)-start", appendsOnFlush: true)
         case .stdout:
             sink = StdoutSink()
+        case .forward:
+            guard let make = options.externalSink else {
+                throw ConnectorError(
+                    .invalidOption,
+                    "sink \(spec.name) (line \(spec.line)): forward sinks run in the flywheel binary only")
+            }
+            do {
+                sink = try make(spec, options.dataDir)
+            } catch let error as ConnectorError {
+                throw ConnectorError(
+                    error.code, "sink \(spec.name) (line \(spec.line)): \(error.message)", cause: error)
+            } catch {
+                throw ConnectorError(.invalidOption, "sink \(spec.name) (line \(spec.line)): \(error)")
+            }
         }
         return JobSink(id: spec.name, sink: sink, kinds: spec.kinds, linger: .milliseconds(spec.lingerMs))
     }

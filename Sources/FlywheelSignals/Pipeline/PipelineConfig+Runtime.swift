@@ -63,6 +63,8 @@ extension PipelineConfig {
             case topic(TopicTarget)
             /// Standard output, one JSON line per record.
             case stdout
+            /// An HTTP service, records pushed in JSON Lines requests (FlywheelForward delivers them).
+            case forward(ForwardSpec)
         }
 
         /// Default `roll_bytes` of a folder sink: 64 MiB.
@@ -113,6 +115,7 @@ extension PipelineConfig {
                 case .topic(.single(let topic)): "topic \"\(topic)\" (records keyed by kind)"
                 case .topic(.perKind(let prefix)): "topics \"\(prefix)<kind>\""
                 case .stdout: "standard output"
+                case .forward(let spec): "forward to \(spec.url), \(spec.batch) records per request"
                 }
             let kindList = kinds == nil ? "every kind" : "kinds " + orderedKinds.map(\.name).joined(separator: ", ")
             return "\(name): \(target), \(kindList), linger \(formatDuration(lingerMs))"

@@ -35,6 +35,7 @@ extension PipelineConfig {
         case .topic(.single(let name)): fields = ["kind: topic", "topic: \(yamlQuoted(name))"]
         case .topic(.perKind(let prefix)): fields = ["kind: topic", "prefix: \(yamlQuoted(prefix))"]
         case .stdout: fields = ["kind: stdout"]
+        case .forward(let spec): fields = ["kind: forward", "url: \(yamlQuoted(spec.url))"]
         }
         if sink.kinds != nil {
             fields.append("kinds: [\(sink.orderedKinds.map(\.name).joined(separator: ", "))]")
