@@ -1,4 +1,6 @@
 import CoreMetrics
+import FlywheelConnectors
+import Foundation
 import Synchronization
 
 /// What a forwarder did, as numbers: for progress lines, `counters.json`, benchmarks and tests.
@@ -33,6 +35,21 @@ public struct ForwardStats: Sendable, Equatable, Codable {
     }
 
     private func formatted(_ value: Double) -> String { String(Int(value.rounded())) }
+
+    /// `DIR/forward/NAME.stats.json`: where a forward sink or `flywheel forward` keeps its stats.
+    public static func path(dataDir: String, name: String) -> String {
+        ((dataDir as NSString).appendingPathComponent("forward") as NSString).appendingPathComponent(
+            name + ".stats.json")
+    }
+
+    /// Writes the stats as JSON (atomically, creating the folder).
+    public func write(to path: String) throws(ConnectorError) {
+        try AtomicFile.createFolder((path as NSString).deletingLastPathComponent, what: "forward stats folder")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        guard let data = try? encoder.encode(self) else { return }
+        try AtomicFile.write(Array(data) + [UInt8(ascii: "\n")], to: path)
+    }
 }
 
 /// Latencies in a log-linear histogram (16 sub-buckets per power of two of microseconds: within 6 %).
@@ -82,7 +99,7 @@ struct ForwardMetrics: Sendable {
     let inFlight: Gauge
     let pending: Gauge
     let breaker: Gauge
-    let latency: Timer
+    let latency: CoreMetrics.Timer
 
     init(destination: String) {
         let dimensions = [("destination", destination)]
@@ -93,6 +110,6 @@ struct ForwardMetrics: Sendable {
         inFlight = Gauge(label: "flywheel_forward_in_flight_requests", dimensions: dimensions)
         pending = Gauge(label: "flywheel_forward_pending_records", dimensions: dimensions)
         breaker = Gauge(label: "flywheel_forward_breaker_state", dimensions: dimensions)
-        latency = Timer(label: "flywheel_forward_delivery_duration_seconds", dimensions: dimensions)
+        latency = CoreMetrics.Timer(label: "flywheel_forward_delivery_duration_seconds", dimensions: dimensions)
     }
 }

@@ -12,10 +12,13 @@ import Foundation
 // @unchecked Sendable: the sink task calls it, one call at a time; the forwarder is Sendable.
 public final class ForwardSink: Sink, @unchecked Sendable {
     public let forwarder: Forwarder
+    /// Where `snapshot` writes the forwarder's `ForwardStats` (JSON), if anywhere.
+    public let statsPath: String?
     private var position: Int64 = 0
 
-    public init(forwarder: Forwarder) {
+    public init(forwarder: Forwarder, statsPath: String? = nil) {
         self.forwarder = forwarder
+        self.statsPath = statsPath
     }
 
     /// The sink a pipeline's `forward` entry describes, its headers resolved from `environment` and
@@ -34,7 +37,7 @@ public final class ForwardSink: Sink, @unchecked Sendable {
         let deadLetters = try openDeadLetters(spec.deadLetters ?? .topic(sink.name + ".dlq"), dataDir: dataDir)
         let forwarder = Forwarder(
             name: sink.name, spec: spec, headers: headers, keys: .content, deadLetters: deadLetters, clock: clock)
-        return ForwardSink(forwarder: forwarder)
+        return ForwardSink(forwarder: forwarder, statsPath: ForwardStats.path(dataDir: dataDir, name: sink.name))
     }
 
     public func restore(_ state: [UInt8]?) async throws {}
@@ -55,11 +58,13 @@ public final class ForwardSink: Sink, @unchecked Sendable {
 
     public func snapshot(checkpoint: Int64, closing: Bool) async throws -> [UInt8] {
         try await forwarder.drain()
+        if let statsPath { try forwarder.stats.write(to: statsPath) }
         return [1]
     }
 
     public func close(_ end: JobEnd) async throws {
         try await forwarder.close()
+        if let statsPath { try forwarder.stats.write(to: statsPath) }
     }
 }
 
