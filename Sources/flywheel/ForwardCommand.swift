@@ -25,7 +25,8 @@ struct ForwardCommand: AsyncParsableCommand {
 
             Requests complete in any order; the position committed in DIR/forward/NAME.json (every \
             --checkpoint-interval, and at the end) moves only past records delivered or dead-lettered. SIGINT or \
-            SIGTERM: finish what is in flight, commit, exit 0 (a second signal exits at once).
+            SIGTERM: give what is in flight up to --timeout to settle, commit what settled, exit 0 (a second \
+            signal exits at once); what did not settle is sent again on the next start.
 
             Examples:
               flywheel forward --from topic:signals.preference_pair --to http://127.0.0.1:9000/pairs \\
@@ -89,6 +90,7 @@ struct ForwardCommand: AsyncParsableCommand {
             options.start = startAt
             options.checkpointIntervalMs = interval
             options.exitAtEnd = exitAtEnd
+            options.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
             let stop = StopSignals()
             options.stop = stop
             defer { stop.restore() }

@@ -171,6 +171,37 @@ struct ForwardCLITests {
         return 0
     }
 
+    @Test("SIGTERM while the receiver is down: exits 0 after a request's timeout, commits only what settled")
+    func stopWhileDown() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let data = folder.file("data")
+        let lines = Self.lines(400)
+        try await Self.topic("events", partitions: 1, lines: lines, data: data)
+        let receiver = try await LoopbackReceiver.start { request in
+            request.index < 5 ? .status(200) : .status(503)
+        }
+        let arguments = [
+            "forward", "--from", "topic:events", "--to", receiver.url("/in"), "--data", data, "--batch", "10",
+            "--max-in-flight", "1", "--timeout", "500ms", "--checkpoint-interval", "50ms", "--max-attempts", "100",
+        ]
+        let running = try FlywheelCLI.start(arguments)
+        let deadline = Date().addingTimeInterval(30)
+        while receiver.requests.count < 8 && Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        running.send(SIGTERM)
+        let stopped = await running.wait(timeout: 30)
+        #expect(stopped.status == 0, "\(stopped)")
+        #expect(stopped.stderr.contains("not settled"), "\(stopped)")
+        #expect(try Self.positions(data, name: "events") == [50])
+        receiver.setBehaviour { _ in .status(200) }
+        let resumed = try await FlywheelCLI.run(arguments + ["--exit-at-end", "--quiet"])
+        #expect(resumed.status == 0, "\(resumed)")
+        let delivered = receiver.accepted.flatMap { $0.lines.map { String(decoding: $0, as: UTF8.self) } }
+        #expect(delivered.count == 400, "each record once: \(delivered.count)")
+        #expect(Set(delivered) == Set(lines))
+        try await receiver.stop()
+    }
+
     @Test("bad flags name the flag and say what is expected")
     func badFlags() async throws {
         let cases: [([String], String)] = [

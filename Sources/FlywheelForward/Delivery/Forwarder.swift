@@ -172,6 +172,37 @@ public final class Forwarder: Sendable {
         try deadLetters.sync()
     }
 
+    /// Waits at most `limit` for every record submitted before to settle; true when they did (the dead
+    /// letters are then durable). For a stop that should not wait for a receiver that is down.
+    public func drain(within limit: Duration) async throws(ConnectorError) -> Bool {
+        await flush()
+        let deadline = clock.elapsed() + limit
+        while state.withLock({ $0.pending > 0 && $0.failure == nil }) {
+            guard clock.elapsed() < deadline else { return false }
+            try? await clock.sleep(for: .milliseconds(10))
+        }
+        try state.withLock { (state) throws(ConnectorError) in
+            if let failure = state.failure { throw failure }
+        }
+        try deadLetters.sync()
+        return true
+    }
+
+    /// Stops the workers and the connection pool without waiting for what is pending (it is not
+    /// settled: a restart sends it again).
+    public func abandon() async {
+        let idle = state.withLock { state in
+            state.closed = true
+            for lane in state.lanes.indices { state.lanes[lane].ready.removeAll() }
+            let idle = state.lanes.flatMap(\.idleWorkers)
+            for lane in state.lanes.indices { state.lanes[lane].idleWorkers = [] }
+            return idle
+        }
+        idle.forEach { $0.resume(returning: nil) }
+        workers.withLock { $0.forEach { $0.cancel() } }
+        await delivery.shutdown()
+    }
+
     /// Drains, then stops the workers and the connection pool. Idempotent.
     public func close() async throws(ConnectorError) {
         var drained: ConnectorError?

@@ -25,6 +25,7 @@ public struct ForwardJobOptions: Sendable {
     public var stop: StopSignals?
     /// Every second, and at the end.
     public var progress: (@Sendable (ForwardProgress) -> Void)?
+    public var warn: @Sendable (String) -> Void = { _ in }
 
     public init(dataDir: String, topic: String, spec: ForwardSpec) {
         self.dataDir = dataDir
@@ -162,7 +163,21 @@ public enum ForwardJob {
                     try? await options.clock.sleep(for: .milliseconds(min(20, max(1, options.lingerMs))))
                 }
             }
-            try await forwarder.close()
+            if options.stop?.stopSignal != nil {
+                // A stop: give what is in flight a request's timeout to settle, not longer (the receiver
+                // may be down); what is left is not committed and goes again after a restart.
+                let grace = Duration.milliseconds(options.spec.timeoutMs + 1_000)
+                if try await forwarder.drain(within: grace) {
+                    try await forwarder.close()
+                } else {
+                    let left = forwarder.stats.pending
+                    try checkpoint()
+                    await forwarder.abandon()
+                    options.warn("stopped with \(left) records not settled: they are sent again on the next start")
+                }
+            } else {
+                try await forwarder.close()
+            }
             try checkpoint()
         } catch {
             // What is settled stays settled: commit it, so a restart repeats as little as it can.
