@@ -1,0 +1,35 @@
+import FlywheelSignals
+
+extension ForwardSpec.DeadLetters {
+    /// Reads a dead-letter queue named on the command line (`flag`, e.g. `--dlq`): `topic:NAME` for a topic of
+    /// the data folder, anything else for a folder (`folder:PATH` also works, for a folder whose name starts
+    /// with `topic:`).
+    public static func parse(argument text: String, flag: String) throws(ConnectorError) -> Self {
+        if text.hasPrefix("topic:") {
+            let name = String(text.dropFirst("topic:".count))
+            do throws(LogError) {
+                try Topic.validate(name: name)
+            } catch {
+                throw ConnectorError(.invalidOption, "\(flag) '\(text)': \(error.message)")
+            }
+            return .topic(name)
+        }
+        let path = text.hasPrefix("folder:") ? String(text.dropFirst("folder:".count)) : text
+        guard !path.isEmpty else {
+            throw ConnectorError(
+                .invalidOption, "\(flag) is empty: give topic:NAME (a topic of --data) or the path of a folder")
+        }
+        return .folder(path)
+    }
+
+    /// The default queue of a forwarder reading topic `source`: topic `<source>.dlq`.
+    public static func defaultQueue(forTopic source: String) -> Self { .topic(source + ".dlq") }
+
+    /// The form `parse(argument:flag:)` reads back: `topic:NAME` or the folder's path.
+    public var argument: String {
+        switch self {
+        case .topic(let name): "topic:\(name)"
+        case .folder(let path): path.hasPrefix("topic:") ? "folder:\(path)" : path
+        }
+    }
+}
