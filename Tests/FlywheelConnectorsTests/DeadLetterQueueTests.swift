@@ -200,3 +200,42 @@ struct DeadLetterQueueTests {
         #expect(writer.fileName == "dead-letters-11.jsonl")
     }
 }
+
+extension DeadLetterQueueTests {
+    /// The writer a sink opens from its `dlq` setting and the reader a redrive opens find the same queue.
+    @Test(arguments: [
+        ForwardSpec.DeadLetters.topic("events.dlq"), .folder("out/dlq"), .folder("/ABSOLUTE/dlq"),
+    ])
+    func writerAndReaderOfASettingMeetInTheSameQueue(target: ForwardSpec.DeadLetters) throws {
+        let folder = try TemporaryFolder("dlq-setting")
+        defer { folder.remove() }
+        let data = folder.file("data")
+        let setting: ForwardSpec.DeadLetters =
+            if case .folder(let path) = target, path.hasPrefix("/ABSOLUTE") {
+                .folder(folder.file("elsewhere/dlq"))
+            } else {
+                target
+            }
+        let writer = try setting.openWriter(dataDir: data)
+        try writer.write(Self.letters(3))
+        writer.close()
+        #expect(FileManager.default.fileExists(atPath: setting.folderPath(dataDir: data)))
+        if case .folder("out/dlq") = setting {
+            #expect(FileManager.default.fileExists(atPath: folder.file("data/out/dlq/dead-letters-1.jsonl")))
+        }
+        let entries = try DeadLetterReader.open(setting, dataDir: data).readAll()
+        #expect(entries.map(\.letter) == Self.letters(3))
+    }
+
+    @Test func emptyTopicQueueHasNothingToReadAndSaysSo() throws {
+        let folder = try TemporaryFolder("dlq-empty")
+        defer { folder.remove() }
+        try TopicDeadLetters(dataDir: folder.path, topic: "x.dlq", create: true).close()
+        let reader = try DeadLetterReader.open(.topic("x.dlq"), dataDir: folder.path)
+        #expect(reader.position == nil)
+        #expect(try reader.next().isEmpty)
+        try reader.seek(to: .topic(partition: 0, offset: 0))
+        let error = #expect(throws: ConnectorError.self) { try reader.seek(to: .topic(partition: 0, offset: 1)) }
+        #expect(error?.message.hasSuffix("partition 0 holds no letter; --from must be 0") == true)
+    }
+}

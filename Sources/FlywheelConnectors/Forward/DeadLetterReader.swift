@@ -65,8 +65,8 @@ public final class DeadLetterReader {
         switch target {
         case .topic(let name):
             return DeadLetterReader(target: target, source: try TopicLetterSource(dataDir: dataDir, topic: name))
-        case .folder(let path):
-            let folder = path.hasPrefix("/") ? path : (dataDir as NSString).appendingPathComponent(path)
+        case .folder:
+            let folder = target.folderPath(dataDir: dataDir)
             return DeadLetterReader(target: target, source: try FolderLetterSource(folder: folder))
         }
     }

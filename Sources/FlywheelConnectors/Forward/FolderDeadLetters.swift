@@ -9,7 +9,7 @@ import Synchronization
 /// restart never writes into an earlier file, whose last line a crash may have torn. Thread-safe: writes are
 /// serialized by a lock and each letter's line goes whole into the buffer, which is written out with one
 /// `write(2)` when it passes `flushBytes`, on `sync()` (which then fsyncs the file and the folder) and on
-/// `close()`.
+/// `close()`. A write that fails is cut off the file again and its lines stay buffered for the next one.
 public final class FolderDeadLetters: DeadLetterWriter {
     static let prefix = "dead-letters-"
     static let suffix = ".jsonl"

@@ -6,8 +6,9 @@ import Synchronization
 ///
 /// Thread-safe: writes from several deliveries are serialized by a lock, and each letter is one record, so
 /// none is torn or lost. Letters are buffered and appended when the buffer passes `flushBytes`, on `sync()`
-/// and on `close()`; readers (`flywheel topic consume NAME`) see them once appended. This object holds the
-/// partitions' writer locks while it is open: one writer per topic at a time, in any process.
+/// and on `close()`; readers (`flywheel topic consume NAME`) see them once appended. Letters whose append fails
+/// stay staged and go with the next append: at least once, never lost while the process lives. This object
+/// holds the partitions' writer locks while it is open: one writer per topic at a time, in any process.
 public final class TopicDeadLetters: DeadLetterWriter {
     private struct State: ~Copyable {
         /// One batch per partition of the topic.

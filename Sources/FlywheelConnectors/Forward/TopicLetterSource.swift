@@ -70,10 +70,12 @@ final class TopicLetterSource: DeadLetterSource {
         }
         let start = log.partitions[partition].logStartOffset
         guard offset >= start && offset <= ends[partition] else {
+            let held =
+                start < ends[partition] ? "holds offsets \(start) to \(ends[partition] - 1)" : "holds no letter"
             throw ConnectorError(
                 .offsetOutOfRange,
-                "\(name) partition \(partition) holds offsets \(start) to \(ends[partition] - 1); "
-                    + "--from must be one of them (or \(ends[partition]), its end)")
+                "\(name) partition \(partition) \(held); --from must be "
+                    + (start < ends[partition] ? "one of them, or \(ends[partition]) (its end)" : "\(ends[partition])"))
         }
         self.partition = partition
         self.offset = offset
