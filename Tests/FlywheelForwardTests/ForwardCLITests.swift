@@ -212,7 +212,7 @@ struct ForwardCLITests {
                 "--batch must be 1 to 10000"
             ),
             (["--from", "topic:e", "--to", "http://h/", "--data", "/tmp", "--timeout", "soon"], "--timeout must be"),
-            (["--from", "topic:e", "--to", "http://h/", "--data", "/tmp", "--dlq", "x"], "--dlq must be topic:NAME"),
+            (["--from", "topic:e", "--to", "http://h/", "--data", "/tmp", "--dlq", "topic:"], "--dlq"),
             (
                 ["--from", "topic:e", "--to", "http://h/", "--data", "/tmp", "--header", "NoColon"],
                 "--header must be 'Name: value'"

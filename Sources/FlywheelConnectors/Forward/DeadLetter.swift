@@ -5,7 +5,11 @@ import Foundation
 ///
 /// As a JSON line: `{"record": <the original record, as JSON>, "status": <HTTP status or null>,
 /// "error": "...", "attempts": N, "response": "<response body, cut at 1 KiB>"}`. A record that is
-/// not valid JSON is kept as a JSON string.
+/// a JSON array, object, number, `true`, `false` or `null` on one line, without white space around
+/// it, is embedded as it is; any other record (not JSON, a JSON string, several lines, padded with
+/// white space) is kept as a JSON string of its text, so that `DeadLetter(jsonLine:)` gives back
+/// the same bytes: a string always means "these characters". Bytes that are not UTF-8 become
+/// U+FFFD in that string: such a record cannot come back byte for byte.
 public struct DeadLetter: Sendable, Equatable {
     /// The most of a response body a dead letter keeps.
     public static let maxResponseBytes = 1024
@@ -18,15 +22,18 @@ public struct DeadLetter: Sendable, Equatable {
     public var error: String
     /// Attempts made.
     public var attempts: Int
-    /// The last response's body (cut at `maxResponseBytes`).
-    public var response: [UInt8]
+    /// The last response's body, cut to at most `maxResponseBytes` (before a UTF-8 character that
+    /// would cross the limit, never inside one).
+    public var response: [UInt8] {
+        didSet { if response.count > Self.maxResponseBytes { response = Self.cut(response) } }
+    }
 
     public init(record: [UInt8], status: Int?, error: String, attempts: Int, response: [UInt8] = []) {
         self.record = record
         self.status = status
         self.error = error
         self.attempts = attempts
-        self.response = Array(response.prefix(Self.maxResponseBytes))
+        self.response = Self.cut(response)
     }
 
     /// The dead letter as one JSON line, ending in "\n".
@@ -51,12 +58,32 @@ public struct DeadLetter: Sendable, Equatable {
         return out
     }
 
-    /// Whether `bytes` is one JSON document with no newline in it (a record that can be embedded as is).
+    /// Whether `bytes` can be embedded in a dead letter as it is: one strict JSON document (RFC 8259 over
+    /// well-formed UTF-8, as the decoder reads events) that is not a string, with no line break in it and no
+    /// white space around it, so that its bytes are exactly the value the line holds.
     static func isJSON(_ bytes: [UInt8]) -> Bool {
-        guard !bytes.isEmpty, !bytes.contains(UInt8(ascii: "\n")), !bytes.contains(UInt8(ascii: "\r")) else {
+        guard let first = bytes.first, let last = bytes.last, first != UInt8(ascii: "\""),
+            !isWhitespace(first), !isWhitespace(last),
+            !bytes.contains(UInt8(ascii: "\n")), !bytes.contains(UInt8(ascii: "\r"))
+        else {
             return false
         }
-        return (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil
+        var scanner = JSONLineScanner(keys: [])
+        return bytes.withUnsafeBytes { scanner.scan($0) } != .notJSON
+    }
+
+    static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
+    /// The first `maxResponseBytes` of `body` at most, cut before the UTF-8 character that crosses the limit.
+    static func cut(_ body: [UInt8]) -> [UInt8] {
+        guard body.count > maxResponseBytes else { return body }
+        var end = maxResponseBytes
+        // body[end] is the first byte left out: while it continues a character (10xxxxxx), that character
+        // started before the limit; leave it out whole (a character has at most 3 continuation bytes).
+        while end > maxResponseBytes - 3 && body[end] & 0xC0 == 0x80 { end -= 1 }
+        return Array(body[..<end])
     }
 }
 
