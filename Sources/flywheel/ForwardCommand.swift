@@ -182,7 +182,7 @@ struct ForwardFlags: ParsableArguments {
 
     /// The delivery settings these flags describe, checked as the pipeline file's `forward` sink is.
     func spec(url: String) throws -> ForwardSpec {
-        if let problem = ForwardSpec.urlProblem(url) { throw ValidationError("--to \(problem), got \"\(url)\"") }
+        if let problem = ForwardSpec.urlProblem(url) { throw ValidationError("--to: \(problem)") }
         let ranges: [(String, Int, ClosedRange<Int>)] = [
             ("--batch", batch, ForwardSpec.batchRange), ("--max-in-flight", maxInFlight, ForwardSpec.maxInFlightRange),
             ("--max-attempts", maxAttempts, ForwardSpec.maxAttemptsRange),
