@@ -1,6 +1,12 @@
 import CRdkafka
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Reads records from Kafka through librdkafka, in batches, on the caller's thread.
 ///
 /// Either `assign` partitions at explicit offsets (the runtime's checkpointed offsets), or
@@ -138,9 +144,12 @@ public final class KafkaConsumer: @unchecked Sendable {  // `buffer` is used onl
                 timestamp: timestamp >= 0 ? timestamp : nil, headers: KafkaHeaders.read(message)))
     }
 
+    /// The topic's name, made once per topic handle (checked against the handle's name, in case a
+    /// freed handle's address is reused for another topic).
     private func topicName(_ handle: OpaquePointer) -> String {
-        if let name = topicNames[handle] { return name }
-        let name = String(cString: rd_kafka_topic_name(handle))
+        let cName = rd_kafka_topic_name(handle)!
+        if let name = topicNames[handle], name.withCString({ strcmp($0, cName) == 0 }) { return name }
+        let name = String(cString: cName)
         topicNames[handle] = name
         return name
     }
