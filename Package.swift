@@ -23,6 +23,21 @@ let useJemalloc =
     ProcessInfo.processInfo.environment["FLYWHEEL_SYSTEM_MALLOC"] == nil
     && jemallocLibraries.contains { FileManager.default.fileExists(atPath: $0) }
 
+// Kafka support (the FlywheelKafka target and `flywheel kafka`) is built only where librdkafka's headers
+// are installed (Debian: `apt install librdkafka-dev`), so that everything else builds and tests
+// without them. FLYWHEEL_NO_KAFKA=1 builds without it where the headers are installed.
+let hasKafka =
+    ProcessInfo.processInfo.environment["FLYWHEEL_NO_KAFKA"] == nil
+    && FileManager.default.fileExists(atPath: "/usr/include/librdkafka/rdkafka.h")
+let kafkaTargets: [Target] =
+    hasKafka
+    ? [
+        .systemLibrary(name: "CRdkafka", path: "Sources/CRdkafka"),
+        .target(name: "FlywheelKafka", dependencies: ["CRdkafka"], swiftSettings: strict),
+        .testTarget(
+            name: "FlywheelKafkaTests", dependencies: ["FlywheelKafka", "FlywheelTesting"], swiftSettings: strict),
+    ] : []
+
 let package = Package(
     name: "Flywheel",
     platforms: [.macOS(.v15)],
@@ -95,7 +110,7 @@ let package = Package(
             dependencies: [
                 "FlywheelConnectors", "FlywheelRuntime", "FlywheelSignals", "FlywheelInspect", "FlywheelForward",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            ] + (hasKafka ? ["FlywheelKafka"] : []),
             swiftSettings: strict,
             linkerSettings: useJemalloc ? [.linkedLibrary("jemalloc")] : []
         ),
@@ -125,5 +140,5 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: strict
         ),
-    ]
+    ] + kafkaTargets
 )
