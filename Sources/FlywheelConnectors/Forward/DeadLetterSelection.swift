@@ -131,9 +131,17 @@ public final class DeadLetterSelection {
         return out
     }
 
-    /// Where a later redrive goes on from (`--from`) to take the letters after those chosen so far; nil once
-    /// the whole queue (as it was at open) was read.
-    public var resumePosition: DeadLetterPosition? { pending.first?.position ?? reader.position }
+    /// Where a later redrive goes on from (`--from`): after the letters chosen so far, or, once the whole queue
+    /// (as it was at open) was read, its end, where the letters this redrive dead-letters again begin.
+    public var resumePosition: DeadLetterPosition? { pending.first?.position ?? reader.position ?? reader.end }
+
+    /// Whether every letter of the queue (as it was at open) from `start` on was looked at.
+    public var readToTheEnd: Bool { pending.isEmpty && reader.position == nil }
+
+    /// The redrive's report: what the forwarder did with the chosen letters, then `summary`.
+    public func report(delivered: Int, deadLetteredAgain: Int) -> String {
+        "redrive: \(delivered) delivered, \(deadLetteredAgain) dead-lettered again; " + summary
+    }
 
     /// What was read, for the command's report: `read 120 dead letters of dead-letter topic 'x.dlq' in data
     /// from partition 0 offset 0: 100 chosen, 20 passed over (status not 5xx), 2 bad lines (...)`.
@@ -149,7 +157,12 @@ public final class DeadLetterSelection {
             let shown = badLinesKept.prefix(5).map { "\($0.position): \($0.reason)" }.joined(separator: "; ")
             text += ", \(badLines) bad line\(badLines == 1 ? "" : "s") (\(shown)\(badLines > 5 ? "; ..." : ""))"
         }
-        if let resume = resumePosition { text += "; to go on after these: --from \(resume.argument)" }
+        if let resume = resumePosition {
+            text +=
+                readToTheEnd
+                ? "; letters added from now on start at --from \(resume.argument)"
+                : "; to go on after these: --from \(resume.argument)"
+        }
         return text
     }
 }
