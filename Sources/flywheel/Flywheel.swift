@@ -21,7 +21,7 @@ struct Flywheel: AsyncParsableCommand {
             ReplayCommand.self, RunCommand.self, GenerateCommand.self, ValidatePipelineCommand.self, BenchCommand.self,
             ProfileCommand.self,
             CheckpointCommand.self,
-            ExportCommand.self, TopicCommand.self, InspectCommand.self, ReportCommand.self,
+            ExportCommand.self, TopicCommand.self, InspectCommand.self, ReportCommand.self, ForwardCommand.self,
         ]
     )
 

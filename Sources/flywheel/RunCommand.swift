@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlywheelConnectors
+import FlywheelForward
 import FlywheelRuntime
 import FlywheelSignals
 import Foundation
@@ -45,6 +46,7 @@ struct RunCommand: AsyncParsableCommand {
         var options = RunOptions(
             config: loaded.config, catalog: loaded.catalog, dataDir: data, parallelism: shards.parallelism)
         options.batchLines = shards.batchSize
+        options.externalSink = { spec, dataDir in try ForwardSink.make(spec, dataDir: dataDir) }
         options.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
         let stop = StopSignals()
         options.stop = stop

@@ -51,7 +51,7 @@ public enum AtomicFile {
     }
 
     /// Creates folder `path` and its missing parents; `what` names it in the error ("output folder").
-    static func createFolder(_ path: String, what: String) throws(ConnectorError) {
+    public static func createFolder(_ path: String, what: String) throws(ConnectorError) {
         var missing: [String] = []
         var current = Substring(path)
         while current.last == "/" && current.count > 1 { current = current.dropLast() }

@@ -88,3 +88,11 @@ public struct CircuitBreaker: Sendable {
         }
     }
 }
+
+extension CircuitBreaker {
+    /// The probe that `permit` let through did not go after all (the rate limit held it): the next
+    /// `permit` may let one through again.
+    public mutating func releaseProbe() {
+        if state == .halfOpen { probeInFlight = false }
+    }
+}

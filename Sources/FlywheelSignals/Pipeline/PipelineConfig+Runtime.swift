@@ -115,7 +115,7 @@ extension PipelineConfig {
                 case .topic(.single(let topic)): "topic \"\(topic)\" (records keyed by kind)"
                 case .topic(.perKind(let prefix)): "topics \"\(prefix)<kind>\""
                 case .stdout: "standard output"
-                case .forward(let spec): "forward to \(spec.url), \(spec.batch) records per request"
+                case .forward(let spec): spec.summary(sinkName: name)
                 }
             let kindList = kinds == nil ? "every kind" : "kinds " + orderedKinds.map(\.name).joined(separator: ", ")
             return "\(name): \(target), \(kindList), linger \(formatDuration(lingerMs))"

@@ -35,12 +35,46 @@ extension PipelineConfig {
         case .topic(.single(let name)): fields = ["kind: topic", "topic: \(yamlQuoted(name))"]
         case .topic(.perKind(let prefix)): fields = ["kind: topic", "prefix: \(yamlQuoted(prefix))"]
         case .stdout: fields = ["kind: stdout"]
-        case .forward(let spec): fields = ["kind: forward", "url: \(yamlQuoted(spec.url))"]
+        case .forward(let spec): fields = ["kind: forward"] + renderedFields(of: spec)
         }
         if sink.kinds != nil {
             fields.append("kinds: [\(sink.orderedKinds.map(\.name).joined(separator: ", "))]")
         }
         fields.append("linger: \(formatDuration(sink.lingerMs))")
+        return fields
+    }
+}
+
+extension PipelineConfig {
+    /// A forward sink's keys other than `kind`, `kinds` and `linger`: every one, defaults included, except
+    /// `headers`, `rate`, `dlq` and `ordered_by` when absent. Header templates are written as they are (they
+    /// hold placeholders, not the secrets they resolve to).
+    private func renderedFields(of spec: ForwardSpec) -> [String] {
+        var fields = ["url: \(yamlQuoted(spec.url))"]
+        if !spec.headers.isEmpty {
+            let headers = spec.headers.map { "\(yamlQuoted($0.name)): \(yamlQuoted($0.template))" }
+            fields.append("headers: { \(headers.joined(separator: ", ")) }")
+        }
+        fields += [
+            "batch: \(spec.batch)", "max_in_flight: \(spec.maxInFlight)", "timeout: \(formatDuration(spec.timeoutMs))",
+        ]
+        if let rate = spec.rate {
+            fields.append("rate: \(ForwardSpec.formatRate(rate))")
+        }
+        fields += [
+            "max_pending: \(spec.maxPending)",
+            "retry: { max_attempts: \(spec.retry.maxAttempts), backoff_base: \(formatDuration(spec.retry.baseMs)), "
+                + "backoff_cap: \(formatDuration(spec.retry.capMs)) }",
+            "breaker: { failures: \(spec.breaker.failures), cooldown: \(formatDuration(spec.breaker.cooldownMs)) }",
+        ]
+        switch spec.deadLetters {
+        case .topic(let name): fields.append("dlq: { topic: \(yamlQuoted(name)) }")
+        case .folder(let path): fields.append("dlq: { folder: \(yamlQuoted(path)) }")
+        case nil: break
+        }
+        if let orderedBy = spec.orderedBy {
+            fields.append("ordered_by: \(yamlQuoted(orderedBy))")
+        }
         return fields
     }
 }

@@ -6,14 +6,15 @@ extension PipelineConfig {
         ("folder", ["kind", "path", "roll_bytes", "roll_age", "kinds", "linger"]),
         ("topic", ["kind", "topic", "prefix", "kinds", "linger"]),
         ("stdout", ["kind", "kinds", "linger"]),
+        ("forward", forwardKeys),
     ]
     /// Keys accepted under `checkpoint`.
     static let checkpointKeys = ["interval"]
     /// Least `roll_bytes` of a folder sink.
     static let minRollBytes: Int64 = 1_024
 
-    /// Parses `sinks:`: a mapping from name to `{ kind: folder | topic | stdout, ... }`. A null value is as if
-    /// the key were absent; an empty mapping is an error.
+    /// Parses `sinks:`: a mapping from name to `{ kind: folder | topic | stdout | forward, ... }`. A null value is
+    /// as if the key were absent; an empty mapping is an error.
     static func parseSinks(_ section: YAMLEntry, reader: YAMLNodeReader) throws(PipelineError) -> [SinkSpec] {
         var sinks: [SinkSpec] = []
         for entry in try namedEntries(section, reader: reader, what: "sink") {
@@ -30,6 +31,7 @@ extension PipelineConfig {
             switch kind {
             case "folder": sink.kind = try folder(entry, targetFields, reader: reader)
             case "topic": sink.kind = .topic(try topicTarget(entry, targetFields, for: sink, reader: reader))
+            case "forward": sink.kind = .forward(try forward(entry, targetFields, reader: reader))
             default: sink.kind = .stdout
             }
             sinks.append(sink)

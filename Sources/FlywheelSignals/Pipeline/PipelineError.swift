@@ -27,6 +27,9 @@ public struct PipelineError: Error, Sendable, Equatable, CustomStringConvertible
         public static let yamlSyntax = Code("yaml_syntax")
         /// Any problem with a model catalog file: missing, bad YAML, or a bad entry.
         public static let catalog = Code("catalog")
+        /// A forward sink's header that cannot be sent: a `${env:NAME}` not set or empty, a `${file:PATH}`
+        /// unreadable or empty, or a resolved value holding a line break (see `ForwardSpec.resolvedHeaders`).
+        public static let unresolvedHeader = Code("unresolved_header")
 
         /// The code's snake_case name, e.g. `unknown_key`.
         public var description: String { name }

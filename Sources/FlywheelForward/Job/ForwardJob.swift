@@ -1,0 +1,264 @@
+import FlywheelConnectors
+import FlywheelRuntime
+import FlywheelSignals
+import Foundation
+import Synchronization
+
+/// What `flywheel forward` runs: a topic of the embedded log, pushed to an HTTP service.
+public struct ForwardJobOptions: Sendable {
+    /// Where to start a first run (later runs resume from the committed positions).
+    public enum Start: String, Sendable { case earliest, latest }
+
+    public var dataDir: String
+    public var topic: String
+    /// The forwarder's name: its positions are `DIR/forward/NAME.json` (default: the topic's name).
+    public var name: String
+    public var spec: ForwardSpec
+    /// Resolved headers.
+    public var headers: [(name: String, value: String)] = []
+    public var lingerMs: Int64 = 100
+    public var start: Start = .earliest
+    public var checkpointIntervalMs: Int64 = 5_000
+    /// Stop once every record of the topic (as it was when caught up) is settled.
+    public var exitAtEnd = false
+    public var clock: JobClock = .continuous
+    public var stop: StopSignals?
+    /// Every second, and at the end.
+    public var progress: (@Sendable (ForwardProgress) -> Void)?
+    public var warn: @Sendable (String) -> Void = { _ in }
+
+    public init(dataDir: String, topic: String, spec: ForwardSpec) {
+        self.dataDir = dataDir
+        self.topic = topic
+        name = topic
+        self.spec = spec
+    }
+
+    /// `DIR/forward/NAME.json`.
+    public var positionsPath: String {
+        ((dataDir as NSString).appendingPathComponent("forward") as NSString).appendingPathComponent(name + ".json")
+    }
+
+    /// The default dead-letter queue: topic `TOPIC.dlq`.
+    public var deadLetterTarget: ForwardSpec.DeadLetters { spec.deadLetters ?? .topic(topic + ".dlq") }
+}
+
+/// Progress of a forward job.
+public struct ForwardProgress: Sendable {
+    /// Records read from the topic so far (this run).
+    public var read: Int
+    /// Records behind the topic's end (not yet read).
+    public var lag: Int64
+    public var stats: ForwardStats
+    /// The committed positions, per partition.
+    public var committed: [Int64]
+}
+
+/// The positions a forwarder has settled, kept in `DIR/forward/NAME.json`.
+struct ForwardPositions: Codable, Equatable {
+    var topic: String
+    var url: String
+    /// Per partition, the first offset not settled.
+    var offsets: [Int64]
+}
+
+/// Runs a forwarder over a topic: reads every partition from its committed position, hands records to a
+/// `Forwarder`, and commits (every `checkpointIntervalMs`, and at the end) each partition's first
+/// unsettled offset, after the dead letters are durable. Out-of-order completions never move a
+/// position past a record that is not settled, so a crash delivers nothing less than at least once.
+public enum ForwardJob {
+    public static func run(_ options: ForwardJobOptions) async throws -> ForwardProgress {
+        let log = EmbeddedLog(directory: options.dataDir)
+        var access = PartitionLogOptions()
+        access.readOnly = true
+        let topic: TopicLog
+        do {
+            topic = try log.open(options.topic, access: access)
+        } catch {
+            throw ConnectorError(
+                error.code,
+                "cannot open topic \(options.topic) in \(options.dataDir): \(error.message) (flywheel topic list "
+                    + "--data \(options.dataDir) lists the topics)", cause: error)
+        }
+        defer { try? topic.close() }
+        let partitions = topic.partitions
+        var next = try startOffsets(options, partitions: partitions)
+        let tracker = Mutex(OffsetTracker())
+        tracker.withLock { tracker in
+            for (index, offset) in next.enumerated() { tracker.start(partition: Int32(index), at: offset) }
+        }
+        let deadLetters = try openDeadLetters(options.deadLetterTarget, dataDir: options.dataDir)
+        defer { deadLetters.close() }
+        let forwarder = Forwarder(
+            name: options.name, spec: options.spec, headers: options.headers,
+            keys: .position(topic: options.topic), deadLetters: deadLetters, clock: options.clock
+        ) { items, _ in
+            tracker.withLock { tracker in
+                for item in items { tracker.settled(partition: item.partition, offset: item.position) }
+            }
+        }
+        var ends = partitions.map(\.highWatermark)
+        var read = 0
+        var lastCheckpoint = options.clock.elapsed()
+        var lastProgress = options.clock.elapsed()
+        let checkpointInterval = Duration.milliseconds(options.checkpointIntervalMs)
+
+        func progress() -> ForwardProgress {
+            let committed = (0..<partitions.count).map { index in
+                tracker.withLock { $0.committed(Int32(index)) } ?? next[index]
+            }
+            let lag = zip(ends, next).reduce(Int64(0)) { $0 + max(0, $1.0 - $1.1) }
+            return ForwardProgress(read: read, lag: lag, stats: forwarder.stats, committed: committed)
+        }
+
+        func checkpoint() throws(ConnectorError) {
+            let committed = (0..<partitions.count).map { index in
+                tracker.withLock { $0.committed(Int32(index)) } ?? next[index]
+            }
+            try deadLetters.sync()
+            try writePositions(
+                ForwardPositions(topic: options.topic, url: options.spec.url, offsets: committed), options)
+        }
+
+        do {
+            while options.stop?.stopSignal == nil {
+                var readAny = false
+                for index in partitions.indices {
+                    let partition = partitions[index]
+                    if next[index] >= ends[index] {
+                        ends[index] = try refresh(partition, options: options)
+                        if next[index] >= ends[index] { continue }
+                    }
+                    var items: [ForwardItem] = []
+                    let after = try readRecords(
+                        partition, from: next[index], max: options.spec.batch, options: options
+                    ) { view in
+                        items.append(
+                            ForwardItem(value: Array(view.value), partition: Int32(index), position: view.offset))
+                    }
+                    guard !items.isEmpty else { continue }
+                    tracker.withLock { tracker in
+                        for item in items { tracker.took(partition: item.partition, offset: item.position) }
+                    }
+                    next[index] = after
+                    read += items.count
+                    readAny = true
+                    try await forwarder.submit(items)
+                }
+                if let age = forwarder.oldestOpenAgeMs(), age >= options.lingerMs { await forwarder.flush() }
+                let now = options.clock.elapsed()
+                if now - lastCheckpoint >= checkpointInterval {
+                    try checkpoint()
+                    lastCheckpoint = now
+                }
+                if now - lastProgress >= .seconds(1) {
+                    options.progress?(progress())
+                    lastProgress = now
+                }
+                if !readAny {
+                    if options.exitAtEnd && zip(next, ends).allSatisfy({ $0 >= $1 }) {
+                        try await forwarder.drain()
+                        break
+                    }
+                    try? await options.clock.sleep(for: .milliseconds(min(20, max(1, options.lingerMs))))
+                }
+            }
+            if options.stop?.stopSignal != nil {
+                // A stop: give what is in flight a request's timeout to settle, not longer (the receiver
+                // may be down); what is left is not committed and goes again after a restart.
+                let grace = Duration.milliseconds(options.spec.timeoutMs + 1_000)
+                if try await forwarder.drain(within: grace) {
+                    try await forwarder.close()
+                } else {
+                    let left = forwarder.stats.pending
+                    try checkpoint()
+                    await forwarder.abandon()
+                    options.warn("stopped with \(left) records not settled: they are sent again on the next start")
+                }
+            } else {
+                try await forwarder.close()
+            }
+            try checkpoint()
+        } catch {
+            // What is settled stays settled: commit it, so a restart repeats as little as it can.
+            try? checkpoint()
+            try? await forwarder.close()
+            throw error
+        }
+        let final = progress()
+        options.progress?(final)
+        return final
+    }
+
+    private static func startOffsets(_ options: ForwardJobOptions, partitions: [PartitionLog]) throws(ConnectorError)
+        -> [Int64]
+    {
+        guard FileManager.default.fileExists(atPath: options.positionsPath) else {
+            return partitions.map { options.start == .earliest ? $0.logStartOffset : $0.highWatermark }
+        }
+        let positions: ForwardPositions
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: options.positionsPath))
+            positions = try JSONDecoder().decode(ForwardPositions.self, from: data)
+        } catch {
+            throw ConnectorError(
+                .checkpointMismatch,
+                "cannot read the forwarder's positions \(options.positionsPath): \(error); delete the file to "
+                    + "start over (records may be delivered again)")
+        }
+        guard positions.topic == options.topic, positions.offsets.count == partitions.count else {
+            throw ConnectorError(
+                .checkpointMismatch,
+                "\(options.positionsPath) holds the positions of topic \(positions.topic) "
+                    + "(\(positions.offsets.count) partitions), not of \(options.topic) (\(partitions.count)): give "
+                    + "this forwarder another --name")
+        }
+        for (index, (offset, partition)) in zip(positions.offsets, partitions).enumerated()
+        where offset > partition.highWatermark {
+            throw ConnectorError(
+                .checkpointMismatch,
+                "partition \(index) of \(options.topic) ends at \(partition.highWatermark) but the forwarder "
+                    + "committed \(offset): the topic was replaced; give this forwarder another --name")
+        }
+        return positions.offsets
+    }
+
+    private static func writePositions(_ positions: ForwardPositions, _ options: ForwardJobOptions)
+        throws(ConnectorError)
+    {
+        let folder = (options.positionsPath as NSString).deletingLastPathComponent
+        try AtomicFile.createFolder(folder, what: "forward positions folder")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        do {
+            try AtomicFile.write(Array(try encoder.encode(positions)) + [UInt8(ascii: "\n")], to: options.positionsPath)
+        } catch let error as ConnectorError {
+            throw error
+        } catch {
+            throw ConnectorError(.writeFailed, "cannot write \(options.positionsPath): \(error)")
+        }
+    }
+
+    private static func refresh(_ partition: PartitionLog, options: ForwardJobOptions) throws(ConnectorError) -> Int64 {
+        do { return try partition.refresh() } catch {
+            throw ConnectorError(.readFailed, "cannot read topic \(options.topic): \(error.message)", cause: error)
+        }
+    }
+
+    private static func readRecords(
+        _ partition: PartitionLog, from offset: Int64, max: Int, options: ForwardJobOptions,
+        _ body: (RecordView) -> Void
+    ) throws(ConnectorError) -> Int64 {
+        if offset < partition.logStartOffset {
+            throw ConnectorError(
+                .offsetOutOfRange,
+                "records \(offset)..<\(partition.logStartOffset) of \(options.topic) were removed by retention before "
+                    + "they were forwarded: raise the topic's retention")
+        }
+        do {
+            return try partition.forEachRecord(from: offset, maxBytes: 1 << 20, maxRecords: max, body)
+        } catch {
+            throw ConnectorError(.readFailed, "cannot read topic \(options.topic): \(error.message)", cause: error)
+        }
+    }
+}
