@@ -4,7 +4,8 @@ import FlywheelSignals
 /// `flywheel forward redrive` (the forwarder does the sending).
 ///
 /// Letters come out in queue order, from `from` on, those whose status matches one of `statuses` (all when
-/// empty), at most `limit`. Bad lines are counted and kept with their positions (the first
+/// empty), at most `limit`. Bad lines, and letters whose record holds a line break (it cannot be one line of
+/// a JSON Lines body), are counted and kept with their positions (the first
 /// `maxBadLinesKept`) for the report; they are never re-sent. `resumePosition` is where a later redrive
 /// goes on (`--from`) after this one stopped at its limit.
 public final class DeadLetterSelection {
@@ -122,6 +123,15 @@ public final class DeadLetterSelection {
                 lettersRead += 1
                 guard statuses.isEmpty || statuses.contains(where: { $0.matches(letter.status) }) else {
                     passedOver += 1
+                    continue
+                }
+                guard !letter.record.contains(0x0A) && !letter.record.contains(0x0D) else {
+                    // A request body is JSON Lines: such a record would arrive as two.
+                    badLines += 1
+                    if badLinesKept.count < Self.maxBadLinesKept {
+                        badLinesKept.append(
+                            (entry.position, "the record holds a line break: it cannot be sent as one line"))
+                    }
                     continue
                 }
                 chosen += 1
