@@ -206,3 +206,20 @@ extension DeadLetterSelectionTests {
         }
     }
 }
+
+extension DeadLetterSelectionTests {
+    /// A request body is JSON Lines: a record with a line break would arrive as two, so it is reported, not sent.
+    @Test func recordWithALineBreakIsReportedNotChosen() throws {
+        let folder = try TemporaryFolder("dlq-line-break")
+        defer { folder.remove() }
+        let writer = try FolderDeadLetters(path: folder.path)
+        let broken = DeadLetter(record: Array("first\nsecond".utf8), status: 400, error: "HTTP 400", attempts: 1)
+        try writer.write([Self.letters[0], broken, Self.letters[1]])
+        writer.close()
+        let selection = try DeadLetterSelection.open(queue: folder.path, dataDir: "unused")
+        #expect(try selection.next(max: 10).map(\.letter) == [Self.letters[0], Self.letters[1]])
+        #expect(selection.badLines == 1)
+        #expect(selection.badLinesKept.first?.position == .file(number: 1, line: 2))
+        #expect(selection.badLinesKept.first?.reason == "the record holds a line break: it cannot be sent as one line")
+    }
+}
