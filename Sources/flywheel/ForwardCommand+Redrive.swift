@@ -63,7 +63,7 @@ extension ForwardCommand {
 
         func run() async throws {
             let spec = try delivery.spec(url: to)
-            let headers = try delivery.resolvedHeaders(spec, dataDir: data)
+            let headers = try delivery.resolvedHeaders(spec)
             let selection = try CLIErrors.connector { () throws(ConnectorError) in
                 try DeadLetterSelection.open(
                     queue: queue, dataDir: data, from: from, statuses: statuses, limit: limit)

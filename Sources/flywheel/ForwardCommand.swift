@@ -32,7 +32,7 @@ struct ForwardCommand: AsyncParsableCommand {
               flywheel forward --from topic:signals.preference_pair --to http://127.0.0.1:9000/pairs \\
                 --data data/ --batch 500 --header 'Authorization: Bearer ${env:TRAINER_TOKEN}'
               flywheel forward --from topic:alerts --to https://hooks.example.com/flywheel --data data/ \\
-                --batch 1 --ordered-by model --dlq folder:alerts-dlq
+                --batch 1 --ordered-by model --dlq alerts-dlq/
               flywheel topic consume alerts.dlq --data data/        # what could not be delivered
               flywheel forward redrive topic:alerts.dlq --to https://hooks.example.com/flywheel --data data/
             """,
@@ -85,7 +85,7 @@ struct ForwardCommand: AsyncParsableCommand {
             }
             var options = ForwardJobOptions(dataDir: data, topic: topic, spec: spec)
             if let name { options.name = name }
-            options.headers = try delivery.resolvedHeaders(spec, dataDir: data)
+            options.headers = try delivery.resolvedHeaders(spec)
             options.lingerMs = try delivery.lingerMs()
             options.start = startAt
             options.checkpointIntervalMs = interval
@@ -161,7 +161,7 @@ struct ForwardFlags: ParsableArguments {
     )
     var orderedBy: String?
 
-    @Option(help: "Dead-letter queue: topic:NAME (in --data) or folder:PATH (default: topic TOPIC.dlq).")
+    @Option(help: "Dead-letter queue: topic:NAME (in --data) or a folder's path (default: topic TOPIC.dlq).")
     var dlq: String?
 
     @Option(
@@ -182,23 +182,14 @@ struct ForwardFlags: ParsableArguments {
 
     /// The delivery settings these flags describe, checked as the pipeline file's `forward` sink is.
     func spec(url: String) throws -> ForwardSpec {
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
-            scheme == "http" || scheme == "https",
-            parsed.host?.isEmpty == false
-        else {
-            throw ValidationError(
-                "--to must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:9000/signals, got \"\(url)\""
-            )
-        }
-        guard (1...10_000).contains(batch) else { throw ValidationError("--batch must be 1 to 10000, got \(batch)") }
-        guard (1...256).contains(maxInFlight) else {
-            throw ValidationError("--max-in-flight must be 1 to 256, got \(maxInFlight)")
-        }
-        guard (1...100).contains(maxAttempts) else {
-            throw ValidationError("--max-attempts must be 1 to 100, got \(maxAttempts)")
-        }
-        guard (1...1000).contains(breakerFailures) else {
-            throw ValidationError("--breaker-failures must be 1 to 1000, got \(breakerFailures)")
+        if let problem = ForwardSpec.urlProblem(url) { throw ValidationError("--to: \(problem)") }
+        let ranges: [(String, Int, ClosedRange<Int>)] = [
+            ("--batch", batch, ForwardSpec.batchRange), ("--max-in-flight", maxInFlight, ForwardSpec.maxInFlightRange),
+            ("--max-attempts", maxAttempts, ForwardSpec.maxAttemptsRange),
+            ("--breaker-failures", breakerFailures, ForwardSpec.breakerFailuresRange),
+        ]
+        for (flag, value, range) in ranges where !range.contains(value) {
+            throw ValidationError("\(flag) must be \(range.lowerBound) to \(range.upperBound), got \(value)")
         }
         guard maxPending >= batch else {
             throw ValidationError("--max-pending (\(maxPending)) must be at least --batch (\(batch))")
@@ -217,12 +208,10 @@ struct ForwardFlags: ParsableArguments {
             orderedBy: orderedBy, maxPending: maxPending)
         if let orderedBy, orderedBy.isEmpty { throw ValidationError("--ordered-by needs a field name") }
         if let dlq {
-            if dlq.hasPrefix("topic:"), dlq.count > 6 {
-                spec.deadLetters = .topic(String(dlq.dropFirst(6)))
-            } else if dlq.hasPrefix("folder:"), dlq.count > 7 {
-                spec.deadLetters = .folder(String(dlq.dropFirst(7)))
-            } else {
-                throw ValidationError("--dlq must be topic:NAME or folder:PATH, got \"\(dlq)\"")
+            do {
+                spec.deadLetters = try ForwardSpec.DeadLetters.parse(argument: dlq, flag: "--dlq")
+            } catch {
+                throw ValidationError(error.message)
             }
         }
         for header in headers {
@@ -231,17 +220,19 @@ struct ForwardFlags: ParsableArguments {
             }
             let name = header[..<colon].trimmingCharacters(in: .whitespaces)
             let value = header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            if let problem = ForwardSpec.Header.nameProblem(name) ?? ForwardSpec.Header.templateProblem(value) {
+                throw ValidationError("--header \(name): \(problem)")
+            }
             spec.headers.append(ForwardSpec.Header(name: name, template: value))
         }
         return spec
     }
 
-    /// The headers with their placeholders replaced (environment, files relative to `dataDir`).
-    func resolvedHeaders(_ spec: ForwardSpec, dataDir: String) throws -> [(name: String, value: String)] {
+    /// The headers with their placeholders replaced (environment; files relative to the working folder).
+    func resolvedHeaders(_ spec: ForwardSpec) throws -> [(name: String, value: String)] {
         do {
             return try spec.resolvedHeaders(environment: ProcessInfo.processInfo.environment) { path in
-                let resolved = path.hasPrefix("/") ? path : (dataDir as NSString).appendingPathComponent(path)
-                return try String(contentsOfFile: resolved, encoding: .utf8)
+                try String(contentsOfFile: path, encoding: .utf8)
             }
         } catch {
             throw ValidationError("--header: \(error)")

@@ -40,7 +40,7 @@ public struct ForwardJobOptions: Sendable {
     }
 
     /// The default dead-letter queue: topic `TOPIC.dlq`.
-    public var deadLetterTarget: ForwardSpec.DeadLetters { spec.deadLetters ?? .topic(topic + ".dlq") }
+    public var deadLetterTarget: ForwardSpec.DeadLetters { spec.deadLetters ?? .defaultQueue(forTopic: topic) }
 }
 
 /// Progress of a forward job.
@@ -87,7 +87,7 @@ public enum ForwardJob {
         tracker.withLock { tracker in
             for (index, offset) in next.enumerated() { tracker.start(partition: Int32(index), at: offset) }
         }
-        let deadLetters = try openDeadLetters(options.deadLetterTarget, dataDir: options.dataDir)
+        let deadLetters = try options.deadLetterTarget.openWriter(dataDir: options.dataDir)
         defer { deadLetters.close() }
         let forwarder = Forwarder(
             name: options.name, spec: options.spec, headers: options.headers,

@@ -34,7 +34,7 @@ public final class ForwardSink: Sink, @unchecked Sendable {
             let resolved = path.hasPrefix("/") ? path : (dataDir as NSString).appendingPathComponent(path)
             return try String(contentsOfFile: resolved, encoding: .utf8)
         }
-        let deadLetters = try openDeadLetters(spec.deadLetters ?? .topic(sink.name + ".dlq"), dataDir: dataDir)
+        let deadLetters = try spec.deadLetterTarget(sinkName: sink.name).openWriter(dataDir: dataDir)
         let forwarder = Forwarder(
             name: sink.name, spec: spec, headers: headers, keys: .content, deadLetters: deadLetters, clock: clock)
         return ForwardSink(forwarder: forwarder, statsPath: ForwardStats.path(dataDir: dataDir, name: sink.name))
@@ -65,18 +65,5 @@ public final class ForwardSink: Sink, @unchecked Sendable {
     public func close(_ end: JobEnd) async throws {
         try await forwarder.close()
         if let statsPath { try forwarder.stats.write(to: statsPath) }
-    }
-}
-
-/// Opens a dead-letter queue: a topic in `dataDir` (created when missing) or a folder.
-public func openDeadLetters(_ target: ForwardSpec.DeadLetters, dataDir: String) throws(ConnectorError)
-    -> any DeadLetterWriter
-{
-    switch target {
-    case .topic(let name):
-        return try TopicDeadLetters(dataDir: dataDir, topic: name, create: true)
-    case .folder(let path):
-        return try FolderDeadLetters(
-            path: path.hasPrefix("/") ? path : (dataDir as NSString).appendingPathComponent(path))
     }
 }
