@@ -10,7 +10,7 @@ extension ForwardCommand {
             commandName: "redrive",
             abstract: "Send dead-lettered records again, after a fix on the receiving side.",
             discussion: """
-                Reads the dead-letter queue DLQ (topic:NAME in --data, or a folder) as it is when the command \
+                Reads the dead-letter queue QUEUE (topic:NAME in --data, or a folder) as it is when the command \
                 starts, and sends the record of each chosen letter to --to with the same delivery as `flywheel \
                 forward` (batches, headers, retries, breaker). Letters come in queue order; --from, --status and \
                 --limit choose them. Records that fail again go to --dlq, by default the queue read, after its \

@@ -93,7 +93,7 @@ public final class DeadLetterSelection {
     public static func open(
         queue: String, dataDir: String, from: String? = nil, statuses: [String] = [], limit: Int? = nil
     ) throws(ConnectorError) -> DeadLetterSelection {
-        let target = try ForwardSpec.DeadLetters.parse(argument: queue, flag: "DLQ")
+        let target = try ForwardSpec.DeadLetters.parse(argument: queue, flag: "QUEUE")
         let isTopic = if case .topic = target { true } else { false }
         let position = try from.map { (text) throws(ConnectorError) in
             try DeadLetterPosition.parse(text, topic: isTopic)
