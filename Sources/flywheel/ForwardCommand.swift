@@ -36,7 +36,7 @@ struct ForwardCommand: AsyncParsableCommand {
               flywheel topic consume alerts.dlq --data data/        # what could not be delivered
               flywheel forward redrive topic:alerts.dlq --to https://hooks.example.com/flywheel --data data/
             """,
-        subcommands: [Run.self],
+        subcommands: [Run.self, Redrive.self],
         defaultSubcommand: Run.self)
 
     struct Run: AsyncParsableCommand {

@@ -239,3 +239,27 @@ extension DeadLetterQueueTests {
         #expect(error?.message.hasSuffix("partition 0 holds no letter; --from must be 0") == true)
     }
 }
+
+extension DeadLetterQueueTests {
+    /// A crash can tear the last line of a folder queue's file: the next writer leaves that file alone, and
+    /// the reader reports the torn line where it is, between the letters before and after.
+    @Test func tornFolderFileIsLeftAloneAndItsTornLineReported() throws {
+        let folder = try TemporaryFolder("dlq-torn")
+        defer { folder.remove() }
+        let written = Self.letters(4)
+        let torn = written[..<2].map { String(decoding: $0.jsonLine(), as: UTF8.self) }.joined() + #"{"record": {"n""#
+        _ = try folder.write("dead-letters-1.jsonl", torn)
+        let writer = try FolderDeadLetters(path: folder.path)
+        try writer.write(Array(written[2...]))
+        writer.close()
+        #expect(writer.fileName == "dead-letters-2.jsonl")
+        #expect(FileManager.default.contents(atPath: folder.file("dead-letters-1.jsonl")) == Data(torn.utf8))
+        let entries = try DeadLetterReader.open(.folder(folder.path), dataDir: "unused").readAll()
+        #expect(entries.map(\.letter) == [written[0], written[1], nil, written[2], written[3]])
+        #expect(entries[2].position == .file(number: 1, line: 3))
+        #expect(
+            entries[2].content
+                == .bad(
+                    "incomplete last line (15 bytes without a line end: a write cut short, or a writer still at work)"))
+    }
+}

@@ -101,7 +101,7 @@ struct DeadLetterReaderTests {
         #expect(try reader.readAll().map(\.letter) == Array(Self.letters[5...]))
         let tooFar = #expect(throws: ConnectorError.self) { try reader.seek(to: .file(number: 2, line: 9)) }
         #expect(tooFar?.message.contains("has 7 lines; --from must name line 1 to 8") == true)
-        let missing = #expect(throws: ConnectorError.self) { try reader.seek(to: .file(number: 3, line: 1)) }
+        let missing = #expect(throws: ConnectorError.self) { try reader.seek(to: .file(number: 3, line: 2)) }
         #expect(missing?.message.contains("dead-letters-1.jsonl, dead-letters-2.jsonl") == true)
     }
 

@@ -33,10 +33,12 @@ struct DeadLetterSelectionTests {
         while case let batch = try selection.next(max: 6), !batch.isEmpty { chosen += batch }
         #expect(chosen.map(\.letter) == Self.letters)
         #expect(chosen.map(\.position) == (0..<20).map { .topic(partition: 0, offset: Int64($0)) })
-        #expect(selection.resumePosition == nil)
+        #expect(selection.readToTheEnd)
+        #expect(selection.resumePosition == .topic(partition: 0, offset: 20))
         #expect(
-            selection.summary == "read 20 dead letters of dead-letter topic 'x.dlq' in \(folder.path) from "
-                + "partition 0 offset 0: 20 chosen")
+            selection.report(delivered: 18, deadLetteredAgain: 2)
+                == "redrive: 18 delivered, 2 dead-lettered again; read 20 dead letters of dead-letter topic 'x.dlq' in "
+                + "\(folder.path) from partition 0 offset 0: 20 chosen; letters added from now on start at --from 0:20")
     }
 
     @Test func statusLimitAndFromChooseAndTheReportSaysWhereToGoOn() throws {
@@ -156,5 +158,68 @@ extension DeadLetterSelectionTests {
             try DeadLetterSelection.open(queue: "dlq", dataDir: folder.path)
         }
         #expect(missing?.message == "dead-letter folder \(folder.file("dlq")) not found")
+    }
+}
+
+extension DeadLetterSelectionTests {
+    /// A redrive that dead-letters into the queue it reads never meets those letters; the next redrive, from
+    /// the position the first one reports, reads exactly them.
+    @Test(arguments: DeadLetterQueueTests.Kind.allCases)
+    func nextRedriveFromTheReportedPositionReadsTheLettersThatFailedAgain(kind: DeadLetterQueueTests.Kind) throws {
+        let folder = try TemporaryFolder("dlq-redrive-again")
+        defer { folder.remove() }
+        let target = DeadLetterQueueTests.target(kind)
+        let first = try target.openWriter(dataDir: folder.path)
+        try first.write(Self.letters)
+        first.close()
+        let selection = try DeadLetterSelection.open(queue: target.argument, dataDir: folder.path)
+        let again = try target.openWriter(dataDir: folder.path)
+        var failed: [DeadLetter] = []
+        while case let batch = try selection.next(max: 8), !batch.isEmpty {
+            var letters = batch.map(\.letter).filter { $0.status == nil }
+            for index in letters.indices { letters[index].attempts += 8 }
+            try again.write(letters)
+            failed += letters
+        }
+        again.close()
+        #expect(selection.chosen == 20)
+        let resume = try #require(selection.resumePosition)
+        #expect(resume == (kind == .topic ? .topic(partition: 0, offset: 20) : .file(number: 2, line: 1)))
+        let next = try DeadLetterSelection.open(queue: target.argument, dataDir: folder.path, from: resume.argument)
+        var chosen: [DeadLetter] = []
+        while case let batch = try next.next(max: 8), !batch.isEmpty { chosen += batch.map(\.letter) }
+        #expect(!failed.isEmpty)
+        #expect(chosen == failed)
+    }
+
+    @Test func folderFromALaterFileThatIsNotThereReadsNothing() throws {
+        let folder = try TemporaryFolder("dlq-later-file")
+        defer { folder.remove() }
+        let writer = try FolderDeadLetters(path: folder.path)
+        try writer.write(Self.letters)
+        writer.close()
+        let selection = try DeadLetterSelection.open(
+            queue: folder.path, dataDir: "unused", from: "dead-letters-2.jsonl:1")
+        #expect(try selection.next(max: 10).isEmpty)
+        #expect(throws: ConnectorError.self) {
+            try DeadLetterSelection.open(queue: folder.path, dataDir: "unused", from: "dead-letters-2.jsonl:2")
+        }
+    }
+}
+
+extension DeadLetterSelectionTests {
+    /// A request body is JSON Lines: a record with a line break would arrive as two, so it is reported, not sent.
+    @Test func recordWithALineBreakIsReportedNotChosen() throws {
+        let folder = try TemporaryFolder("dlq-line-break")
+        defer { folder.remove() }
+        let writer = try FolderDeadLetters(path: folder.path)
+        let broken = DeadLetter(record: Array("first\nsecond".utf8), status: 400, error: "HTTP 400", attempts: 1)
+        try writer.write([Self.letters[0], broken, Self.letters[1]])
+        writer.close()
+        let selection = try DeadLetterSelection.open(queue: folder.path, dataDir: "unused")
+        #expect(try selection.next(max: 10).map(\.letter) == [Self.letters[0], Self.letters[1]])
+        #expect(selection.badLines == 1)
+        #expect(selection.badLinesKept.first?.position == .file(number: 1, line: 2))
+        #expect(selection.badLinesKept.first?.reason == "the record holds a line break: it cannot be sent as one line")
     }
 }

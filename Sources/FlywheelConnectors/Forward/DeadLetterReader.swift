@@ -35,6 +35,8 @@ protocol DeadLetterSource: AnyObject {
     func seek(to position: DeadLetterPosition) throws(ConnectorError)
     /// Where the next read starts; nil once everything was read.
     var position: DeadLetterPosition? { get }
+    /// Just past the queue as it was at open: where letters appended since begin.
+    var end: DeadLetterPosition? { get }
     /// The queue, for messages: `dead-letter topic 'x.dlq' in DIR`, `dead-letter folder DIR`.
     var name: String { get }
 }
@@ -84,6 +86,11 @@ public final class DeadLetterReader {
 
     /// Where the next read starts (what `--from` takes to resume here); nil once everything was read.
     public var position: DeadLetterPosition? { source.position }
+
+    /// Just past the queue as it was at open, where letters appended since begin (those a redrive dead-letters
+    /// again): the end of a one-partition topic, or line 1 of the file after the last. Nil for a topic of
+    /// several partitions.
+    public var end: DeadLetterPosition? { source.end }
 
     /// The queue, for messages: `dead-letter topic 'x.dlq' in DIR`, `dead-letter folder DIR`.
     public var name: String { source.name }

@@ -4,7 +4,8 @@ import FlywheelSignals
 /// `flywheel forward redrive` (the forwarder does the sending).
 ///
 /// Letters come out in queue order, from `from` on, those whose status matches one of `statuses` (all when
-/// empty), at most `limit`. Bad lines are counted and kept with their positions (the first
+/// empty), at most `limit`. Bad lines, and letters whose record holds a line break (it cannot be one line of
+/// a JSON Lines body), are counted and kept with their positions (the first
 /// `maxBadLinesKept`) for the report; they are never re-sent. `resumePosition` is where a later redrive
 /// goes on (`--from`) after this one stopped at its limit.
 public final class DeadLetterSelection {
@@ -92,7 +93,7 @@ public final class DeadLetterSelection {
     public static func open(
         queue: String, dataDir: String, from: String? = nil, statuses: [String] = [], limit: Int? = nil
     ) throws(ConnectorError) -> DeadLetterSelection {
-        let target = try ForwardSpec.DeadLetters.parse(argument: queue, flag: "DLQ")
+        let target = try ForwardSpec.DeadLetters.parse(argument: queue, flag: "QUEUE")
         let isTopic = if case .topic = target { true } else { false }
         let position = try from.map { (text) throws(ConnectorError) in
             try DeadLetterPosition.parse(text, topic: isTopic)
@@ -124,6 +125,15 @@ public final class DeadLetterSelection {
                     passedOver += 1
                     continue
                 }
+                guard !letter.record.contains(0x0A) && !letter.record.contains(0x0D) else {
+                    // A request body is JSON Lines: such a record would arrive as two.
+                    badLines += 1
+                    if badLinesKept.count < Self.maxBadLinesKept {
+                        badLinesKept.append(
+                            (entry.position, "the record holds a line break: it cannot be sent as one line"))
+                    }
+                    continue
+                }
                 chosen += 1
                 out.append(Chosen(position: entry.position, letter: letter, key: entry.key))
             }
@@ -131,9 +141,17 @@ public final class DeadLetterSelection {
         return out
     }
 
-    /// Where a later redrive goes on from (`--from`) to take the letters after those chosen so far; nil once
-    /// the whole queue (as it was at open) was read.
-    public var resumePosition: DeadLetterPosition? { pending.first?.position ?? reader.position }
+    /// Where a later redrive goes on from (`--from`): after the letters chosen so far, or, once the whole queue
+    /// (as it was at open) was read, its end, where the letters this redrive dead-letters again begin.
+    public var resumePosition: DeadLetterPosition? { pending.first?.position ?? reader.position ?? reader.end }
+
+    /// Whether every letter of the queue (as it was at open) from `start` on was looked at.
+    public var readToTheEnd: Bool { pending.isEmpty && reader.position == nil }
+
+    /// The redrive's report: what the forwarder did with the chosen letters, then `summary`.
+    public func report(delivered: Int, deadLetteredAgain: Int) -> String {
+        "redrive: \(delivered) delivered, \(deadLetteredAgain) dead-lettered again; " + summary
+    }
 
     /// What was read, for the command's report: `read 120 dead letters of dead-letter topic 'x.dlq' in data
     /// from partition 0 offset 0: 100 chosen, 20 passed over (status not 5xx), 2 bad lines (...)`.
@@ -149,7 +167,12 @@ public final class DeadLetterSelection {
             let shown = badLinesKept.prefix(5).map { "\($0.position): \($0.reason)" }.joined(separator: "; ")
             text += ", \(badLines) bad line\(badLines == 1 ? "" : "s") (\(shown)\(badLines > 5 ? "; ..." : ""))"
         }
-        if let resume = resumePosition { text += "; to go on after these: --from \(resume.argument)" }
+        if let resume = resumePosition {
+            text +=
+                readToTheEnd
+                ? "; letters added from now on start at --from \(resume.argument)"
+                : "; to go on after these: --from \(resume.argument)"
+        }
         return text
     }
 }

@@ -39,6 +39,9 @@ final class FolderLetterSource: DeadLetterSource {
 
     var name: String { "dead-letter folder \(folder)" }
 
+    /// Line 1 of the file after the last: where the next writer's letters will be.
+    var end: DeadLetterPosition? { .file(number: (files.last?.number ?? 0) + 1, line: 1) }
+
     var position: DeadLetterPosition? {
         if let cursor, !cursor.atEnd { return .file(number: files[file].number, line: cursor.line + 1) }
         let following = cursor == nil ? file : file + 1
@@ -72,6 +75,13 @@ final class FolderLetterSource: DeadLetterSource {
                 .invalidOption, "\(name) is read by file and line: give --from dead-letters-N.jsonl:LINE")
         }
         guard let index = files.firstIndex(where: { $0.number == number }) else {
+            // Line 1 of a file that is not there (yet): the files numbered after it, e.g. those a redrive's
+            // failures went to (`end`).
+            if line == 1 && number > (files.last?.number ?? 0) {
+                file = files.count
+                cursor = nil
+                return
+            }
             let names = files.map { FolderDeadLetters.fileName($0.number) }.joined(separator: ", ")
             throw ConnectorError(
                 .invalidOption,

@@ -26,6 +26,9 @@ final class TopicLetterSource: DeadLetterSource {
 
     var name: String { "dead-letter topic '\(topic)' in \(dataDir)" }
 
+    /// The end of a one-partition topic (letters of several partitions have no single end).
+    var end: DeadLetterPosition? { ends.count == 1 ? .topic(partition: 0, offset: ends[0]) : nil }
+
     var position: DeadLetterPosition? {
         var partition = partition
         var offset = offset
