@@ -15,7 +15,7 @@ import Synchronization
 /// unless the properties turn it on). librdkafka fetches on threads of its own; `poll` hands over what
 /// they fetched, as one batch. One thread polls at a time; the other methods may be called from any.
 public final class KafkaConsumer: @unchecked Sendable {  // `buffer` is used only by `poll`, one thread at a time
-    private let client: KafkaClient
+    let client: KafkaClient  // internal: the kafka source reads partition queues of its handle
     private let callbacks: ConsumerCallbacks
     private let queue: OpaquePointer
     private var buffer: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>

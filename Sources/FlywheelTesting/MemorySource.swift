@@ -33,6 +33,18 @@ public final class MemorySource: Source, Sendable {
         }
     }
 
+    private let completed = Mutex<[[Int]]>([])
+
+    /// Per completed (durable) checkpoint, in order, the lines taken from each partition.
+    public var completedCheckpoints: [[Int]] { completed.withLock { $0 } }
+
+    public func checkpointCompleted(state: [UInt8]) {
+        var reader = StateReader(state)
+        let taken = try? reader.readArray { (reader: inout StateReader) throws(CheckpointError) in try reader.readInt()
+        }
+        completed.withLock { $0.append(taken ?? []) }
+    }
+
     public func state(at positions: [InputPosition]) -> [UInt8] {
         var writer = StateWriter()
         writer.write(positions) { $0.write(Int($1.offset)) }

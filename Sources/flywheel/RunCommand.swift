@@ -5,6 +5,10 @@ import FlywheelRuntime
 import FlywheelSignals
 import Foundation
 
+#if canImport(FlywheelKafka)
+    import FlywheelKafka
+#endif
+
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -47,6 +51,9 @@ struct RunCommand: AsyncParsableCommand {
             config: loaded.config, catalog: loaded.catalog, dataDir: data, parallelism: shards.parallelism)
         options.batchLines = shards.batchSize
         options.externalSink = { spec, dataDir in try ForwardSink.make(spec, dataDir: dataDir) }
+        #if canImport(FlywheelKafka)
+            options.externalSource = { spec, warn in try KafkaSource.make(spec, warn: warn) }
+        #endif
         options.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
         let stop = StopSignals()
         options.stop = stop

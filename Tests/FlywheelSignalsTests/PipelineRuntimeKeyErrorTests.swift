@@ -29,12 +29,12 @@ struct PipelineRuntimeKeyErrorTests {
         .init(["sources: []"], .badType, line: 1, key: "sources", "expected a mapping, got a list"),
         .init(
             ["sources:", "  e: { topic: events }"], .badValue, line: 2, key: "sources.e",
-            "add kind: topic or kind: file"),
+            "add kind: topic, kind: file or kind: kafka"),
         .init(["sources:", "  e:"], .badValue, line: 2, key: "sources.e", "missing kind"),
         .init(["sources:", "  e: events"], .badType, line: 2, key: "sources.e", "expected a mapping"),
         .init(
-            ["sources:", "  e: { kind: kafka, topic: t }"], .badValue, line: 2, key: "sources.e.kind",
-            "unknown source kind \"kafka\"; valid kinds: topic, file"),
+            ["sources:", "  e: { kind: http, topic: t }"], .badValue, line: 2, key: "sources.e.kind",
+            "unknown source kind \"http\"; valid kinds: topic, file, kafka"),
         .init(
             ["sources:", "  e:", "    kind: topic", "    topic: t", "    follow: true"], .unknownKey, line: 5,
             key: "sources.e.follow", "\"follow\" does not apply to a topic source; valid keys here: kind, topic, start"),

@@ -19,6 +19,10 @@ public struct RunOptions: Sendable {
     /// Builds the sinks this module cannot (`forward`, in FlywheelForward): given the sink's spec and
     /// the data folder. The `flywheel` binary sets it.
     public var externalSink: (@Sendable (PipelineConfig.SinkSpec, _ dataDir: String) throws -> any Sink)?
+    /// Builds the sources this module cannot (`kafka`, in FlywheelKafka): given the source's spec and
+    /// `warn`. The `flywheel` binary sets it where it is built with Kafka.
+    public var externalSource:
+        (@Sendable (PipelineConfig.SourceSpec, _ warn: @escaping @Sendable (String) -> Void) throws -> any Source)?
 
     public init(config: PipelineConfig, catalog: ModelCatalog? = nil, dataDir: String, parallelism: Int) {
         self.config = config
@@ -108,6 +112,21 @@ public enum RunJob {
         case .file(let path, let follow):
             let source = FileSource(path: options.resolve(path), follow: follow, stop: options.stop, warn: options.warn)
             return JobSource(id: spec.name, source: source)
+        case .kafka:
+            guard let make = options.externalSource else {
+                throw ConnectorError(
+                    .invalidOption,
+                    "source \(spec.name) (line \(spec.line)): kafka sources run in a flywheel binary built with "
+                        + "librdkafka (install librdkafka-dev and rebuild; see the README, Kafka)")
+            }
+            do {
+                return JobSource(id: spec.name, source: try make(spec, options.warn))
+            } catch let error as ConnectorError {
+                throw ConnectorError(
+                    error.code, "source \(spec.name) (line \(spec.line)): \(error.message)", cause: error)
+            } catch {
+                throw ConnectorError(.invalidOption, "source \(spec.name) (line \(spec.line)): \(error)")
+            }
         }
     }
 

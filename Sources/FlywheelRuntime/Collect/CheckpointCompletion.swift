@@ -27,7 +27,8 @@ final class CheckpointCompletion: Sendable {
 
     init(
         _ parts: Parts, sinks: [SinkHandle], storage: (any CheckpointStorage)?, writer: DedicatedThread,
-        onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)?
+        onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)?,
+        onDurable: (@Sendable ([StateSection]) -> Void)? = nil
     ) async throws {
         let replies = sinks.map { _ in Reply<[UInt8]>() }
         for (sink, reply) in zip(sinks, replies) {
@@ -37,7 +38,8 @@ final class CheckpointCompletion: Sendable {
         task = Task(executorPreference: writer) {
             do {
                 return try await Self.complete(
-                    parts, sinks: sinks, replies: replies, storage: storage, onCheckpoint: onCheckpoint)
+                    parts, sinks: sinks, replies: replies, storage: storage, onCheckpoint: onCheckpoint,
+                    onDurable: onDurable)
             } catch {
                 failure.value.withLock { $0 = error }
                 throw error
@@ -53,7 +55,7 @@ final class CheckpointCompletion: Sendable {
 
     private static func complete(
         _ parts: Parts, sinks: [SinkHandle], replies: [Reply<[UInt8]>], storage: (any CheckpointStorage)?,
-        onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)?
+        onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)?, onDurable: (@Sendable ([StateSection]) -> Void)?
     ) async throws -> CheckpointStats {
         let started = ContinuousClock.now
         let barrier = parts.barrier
@@ -84,6 +86,8 @@ final class CheckpointCompletion: Sendable {
             counters.unresolvedReferences = parts.written.unresolvedReferences
             onCheckpoint(barrier.id, counters)
         }
+        // Sources hear of a checkpoint only once it is durable: without storage it never is.
+        if storage != nil { onDurable?(barrier.sources) }
         return stats
     }
 }

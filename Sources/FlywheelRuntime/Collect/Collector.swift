@@ -13,6 +13,8 @@ struct Collector {
     let storage: (any CheckpointStorage)?
     let clock: JobClock
     let onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)?
+    /// Told the sources' sections of each checkpoint once it is durable (`Source.checkpointCompleted`).
+    var onDurable: (@Sendable ([StateSection]) -> Void)?
     /// The counters of what was released before this run (resumed from a checkpoint).
     private let writtenBefore: SignalCounters
     /// Records released by this run, per `RecordKind`: an array, as the dictionary of
@@ -123,7 +125,7 @@ struct Collector {
             snapshots: snapshots, pending: ordered.pendingRecords(), written: written)
         if barrier.closing { stoppedAt = barrier.id }
         inFlight = try await CheckpointCompletion(
-            parts, sinks: sinks, storage: storage, writer: writer, onCheckpoint: onCheckpoint)
+            parts, sinks: sinks, storage: storage, writer: writer, onCheckpoint: onCheckpoint, onDurable: onDurable)
     }
 
     /// Waits for the checkpoint being completed, if one is; rethrows its failure.

@@ -18,6 +18,14 @@ public protocol Source: AnyObject, Sendable {
     /// The state a checkpoint stores for this source, when the job has consumed every partition up
     /// to `positions[partition]` (the `resumePosition` of the last line it took from it).
     func state(at positions: [InputPosition]) -> [UInt8]
+    /// Called once a checkpoint holding `state` (what `state(at:)` returned for it) is durable, in
+    /// checkpoint order, off the data path: e.g. to commit offsets to the system read from, for lag
+    /// monitoring. Must not block for long (it delays the next checkpoint). Default: nothing.
+    func checkpointCompleted(state: [UInt8])
+}
+
+extension Source {
+    public func checkpointCompleted(state: [UInt8]) {}
 }
 
 /// How lines are decoded (the pipeline's `max_event_bytes`, whether PII is counted).

@@ -51,6 +51,13 @@ public enum Job {
                 records: resume?.pending ?? []),
             parallelism: options.parallelism, sinks: handles, storage: storage, clock: options.clock,
             written: resume?.written ?? SignalCounters(), onCheckpoint: options.onCheckpoint)
+        collector.onDurable = { sections in
+            for source in sources {
+                if let state = CheckpointData.section(source.id, in: sections) {
+                    source.source.checkpointCompleted(state: state)
+                }
+            }
+        }
         let ingestCounters = Mutex(driver.state.counters)
         let stoppedByRequest = Mutex(false)
         let opened = partitions

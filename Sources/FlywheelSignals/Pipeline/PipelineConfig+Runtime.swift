@@ -13,6 +13,9 @@ extension PipelineConfig {
             /// A file, relative to the run's data folder unless absolute; `follow` tails it across rotation
             /// as `tail -F` does: `{ kind: file, path: in.jsonl, follow: true }`.
             case file(path: String, follow: Bool)
+            /// A Kafka topic on one cluster or an HA group of clusters:
+            /// `{ kind: kafka, topic: events, group: flywheel, bootstrap: 127.0.0.1:9092 }`.
+            case kafka(KafkaSourceSpec)
         }
 
         public var name: String
@@ -37,6 +40,10 @@ extension PipelineConfig {
                 "\(name): topic \"\(topic)\", every partition, from the \(start.rawValue) offset"
             case .file(let path, let follow):
                 "\(name): file \"\(path)\"" + (follow ? ", followed as it grows and rotates" : ", read once")
+            case .kafka(let spec):
+                "\(name): kafka topic \"\(spec.topic)\" on "
+                    + spec.clusters.map { "\($0.name) (\($0.bootstrap))" }.joined(separator: ", ")
+                    + ", group \(spec.group), from the group's offsets else the \(spec.start.rawValue) offset"
             }
         }
     }

@@ -21,7 +21,31 @@ extension PipelineConfig {
         switch source.kind {
         case .topic(let name, let start): ["kind: topic", "topic: \(yamlQuoted(name))", "start: \(start.rawValue)"]
         case .file(let path, let follow): ["kind: file", "path: \(yamlQuoted(path))", "follow: \(follow)"]
+        case .kafka(let spec): renderedFields(of: spec)
         }
+    }
+
+    /// A kafka source's fields; secret properties (`KafkaSourceSpec.isSecret`) render their name only, with
+    /// the value `(hidden)`.
+    private func renderedFields(of spec: KafkaSourceSpec) -> [String] {
+        var fields = ["kind: kafka", "topic: \(yamlQuoted(spec.topic))", "group: \(yamlQuoted(spec.group))"]
+        if spec.isSingleBootstrap {
+            fields.append("bootstrap: \(yamlQuoted(spec.clusters[0].bootstrap))")
+        } else {
+            let clusters = spec.clusters.map {
+                "{ name: \(yamlQuoted($0.name)), bootstrap: \(yamlQuoted($0.bootstrap)) }"
+            }
+            fields.append("clusters: [\(clusters.joined(separator: ", "))]")
+        }
+        fields.append("start: \(spec.start.rawValue)")
+        if !spec.properties.isEmpty {
+            let properties = spec.properties.map {
+                let value = KafkaSourceSpec.isSecret($0.name) ? KafkaSourceSpec.hiddenValue : $0.value
+                return "\(yamlQuoted($0.name)): \(yamlQuoted(value))"
+            }
+            fields.append("properties: { \(properties.joined(separator: ", ")) }")
+        }
+        return fields
     }
 
     private func renderedFields(of sink: SinkSpec) -> [String] {

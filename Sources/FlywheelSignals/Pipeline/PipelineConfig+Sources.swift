@@ -2,7 +2,9 @@ import Yams
 
 extension PipelineConfig {
     /// The keys each source kind accepts, `kind` first.
-    static let sourceKeys: KeyedKinds = [("topic", ["kind", "topic", "start"]), ("file", ["kind", "path", "follow"])]
+    static let sourceKeys: KeyedKinds = [
+        ("topic", ["kind", "topic", "start"]), ("file", ["kind", "path", "follow"]), ("kafka", kafkaSourceKeys),
+    ]
 
     /// Kinds and the keys each accepts, in the order messages list them.
     typealias KeyedKinds = [(kind: String, keys: [String])]
@@ -29,6 +31,9 @@ extension PipelineConfig {
                     throw missing("topic", example: "{ kind: topic, topic: events }", in: entry, reader: reader)
                 }
                 sources.append(SourceSpec(name: entry.key, kind: .topic(name: topic, start: start), line: line))
+            case "kafka":
+                let spec = try kafkaSource(entry, fields, reader: reader)
+                sources.append(SourceSpec(name: entry.key, kind: .kafka(spec), line: line))
             default:
                 var path: String?
                 var follow = false
@@ -48,7 +53,7 @@ extension PipelineConfig {
         return sources
     }
 
-    private static func topicStart(
+    static func topicStart(
         _ entry: YAMLEntry, reader: YAMLNodeReader
     ) throws(PipelineError) -> SourceSpec.TopicStart {
         let text = try reader.scalarText(entry, expected: "earliest or latest")
