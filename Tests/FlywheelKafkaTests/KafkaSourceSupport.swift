@@ -63,6 +63,11 @@ enum KafkaSourceSupport {
         }
     }
 
+    /// The non-empty lines of `path`.
+    static func lineCount(_ path: String) throws -> Int {
+        try Data(contentsOf: URL(fileURLWithPath: path)).split(separator: UInt8(ascii: "\n")).count
+    }
+
     /// A live pipeline reading `source` (the YAML flow mapping of a kafka source).
     static func pipeline(_ folder: TemporaryFolder, source: String) throws -> String {
         try folder.write(
