@@ -67,7 +67,8 @@ public final class KafkaSource: Source, Sendable {
     public var isBounded: Bool { false }
 
     public func name(ofPartition partition: Int) -> String {
-        let place = layout.withLock { $0.partitions[partition] }
+        let place = layout.withLock { $0.partitions.indices.contains(partition) ? $0.partitions[partition] : nil }
+        guard let place else { return "kafka:\(spec.topic)/unopened-\(partition)" }
         return "kafka:\(readers[place.cluster].name)/\(spec.topic)/\(place.partition)"
     }
 
@@ -92,7 +93,7 @@ public final class KafkaSource: Source, Sendable {
         var next = Layout()
         for (index, offsets) in plan {
             let reader = readers[index]
-            try reader.start(offsets.map { KafkaTopicPartition(spec.topic, $0.partition, offset: $0.next) })
+            // Each partition's queue is taken out of the consumer queue before anything is fetched.
             for (partition, start) in offsets {
                 let name = "kafka:\(reader.name)/\(spec.topic)/\(partition)"
                 opened.append(
@@ -102,6 +103,7 @@ public final class KafkaSource: Source, Sendable {
                 next.partitions.append((index, partition))
                 next.startOffsets.append(start)
             }
+            try reader.start(offsets.map { KafkaTopicPartition(spec.topic, $0.partition, offset: $0.next) })
         }
         layout.withLock { $0 = next }
         return opened

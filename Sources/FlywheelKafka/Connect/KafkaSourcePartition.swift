@@ -23,7 +23,8 @@ final class KafkaSourcePartition: SourcePartition, @unchecked Sendable {
         guard let queue = rd_kafka_queue_get_partition(cluster.consumer.client.pointer, cluster.topic, partition) else {
             throw KafkaError(.unknownPartition, "\(name): librdkafka has no queue for partition \(partition)")
         }
-        // Records of this partition stay in its queue instead of the consumer's.
+        // Records of this partition stay in its queue instead of the consumer's (librdkafka keeps an
+        // application's forwarding when the partition is assigned later).
         rd_kafka_queue_forward(queue, nil)
         self.cluster = cluster
         self.queue = queue

@@ -6,7 +6,7 @@ import FlywheelSignals
 /// section 2). The job opens it once, restoring the state a checkpoint stored under the source's
 /// stable id, and reads each partition on a thread of its own: reads may block.
 public protocol Source: AnyObject, Sendable {
-    /// How many partitions the source has (known before `open`).
+    /// How many partitions the source has: known once `open` returned (a Kafka source asks its clusters there).
     var partitionCount: Int { get }
     /// False for sources that never end (a followed file, a topic read live).
     var isBounded: Bool { get }
