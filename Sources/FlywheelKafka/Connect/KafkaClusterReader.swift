@@ -94,14 +94,15 @@ final class KafkaClusterReader: Sendable {
         if last { stopped.store(true, ordering: .relaxed) }
     }
 
-    /// Commits `offsets` for the group: on the control thread while it runs, else here.
+    /// Commits `offsets` for the group: on the control thread while it runs, else here. Skipped while the
+    /// cluster is unreachable (a commit would wait for it); a later checkpoint's commit covers it.
     func commit(_ offsets: [KafkaTopicPartition]) {
         guard !offsets.isEmpty else { return }
-        let handOff = control.withLock {
-            if $0.running { $0.pendingCommit = offsets }
-            return $0.running
+        let (handOff, reachable) = control.withLock {
+            if $0.running && $0.reachable { $0.pendingCommit = offsets }
+            return ($0.running, $0.reachable)
         }
-        if !handOff { commitNow(offsets) }
+        if !handOff && reachable { commitNow(offsets) }
     }
 
     private func commitNow(_ offsets: [KafkaTopicPartition]) {
