@@ -15,7 +15,9 @@ struct BenchCommand: AsyncParsableCommand {
               swift run -c release flywheel bench run --events 1000000 --rounds 3
               swift run -c release flywheel bench latency --rate 20000 --seconds 30
             """,
-        subcommands: [BenchReplayCommand.self, BenchRunCommand.self, BenchLatencyCommand.self],
+        subcommands: [
+            BenchReplayCommand.self, BenchRunCommand.self, BenchLatencyCommand.self, BenchReceiverCommand.self,
+        ],
         defaultSubcommand: BenchReplayCommand.self)
 }
 
