@@ -124,8 +124,8 @@ enum ReceiverProgress {
     static func line(_ counters: LoopbackReceiver.Counters, since last: LoopbackReceiver.Counters, seconds: Double)
         -> String
     {
-        let requestRate = Int(Double(counters.requests - last.requests) / seconds)
-        let recordRate = Int(Double(counters.lines - last.lines) / seconds)
+        let requestRate = Int((Double(counters.requests - last.requests) / seconds).rounded())
+        let recordRate = Int((Double(counters.lines - last.lines) / seconds).rounded())
         return "requests \(counters.requests) (\(requestRate)/s)  records \(counters.lines) (\(recordRate)/s)  "
             + "accepted \(counters.accepted)  failed \(counters.rejected)  in progress \(counters.inProgress)  "
             + "connections \(counters.openConnections)"
