@@ -13,7 +13,8 @@ struct BenchReceiverCommand: AsyncParsableCommand {
             the next, for --seconds (after one warm-up request per connection). Reports requests/s, records/s, \
             MB/s of bodies and request latency p50/p99. Client and receiver share the machine's cores, so the \
             figure is a lower bound of the receiver's capacity. Build in release mode:
-              swift run -c release flywheel bench receiver --seconds 10 --connections 8 --batch 500
+              swift run -c release flywheel bench receiver --seconds 10 \\
+                --connections 8 --batch 500
             """)
 
     @Option(parsing: .unconditional, help: "How long to send, in seconds.")

@@ -19,8 +19,9 @@ struct ReceiveCommand: AsyncParsableCommand {
 
             Examples:
               flywheel receive --port 8080
-              flywheel receive --port 8080 --fail-rate 0.2 --status 503 --retry-after 1 --out got.jsonl
-              flywheel receive --port 8080 --status 400      # every request answered 400
+              flywheel receive --port 8080 --fail-rate 0.2 --status 503 \\
+                --retry-after 1 --out got.jsonl
+              flywheel receive --port 8080 --status 400      # every request 400
             """)
 
     // Numbers are parsed unconditionally, so that "--port -1" reaches validation instead of reading as a flag.

@@ -63,6 +63,12 @@ struct ReceiveCLITests {
         #expect(result.stderr.contains(message), "\(result)")
     }
 
+    /// The examples of both helps paste as they are (the rule of InspectCLITests.helpExamplesArePasteable).
+    @Test(arguments: [["receive"], ["bench", "receiver"]])
+    func helpExamplesArePasteable(command: [String]) throws {
+        try InspectCLITests().helpExamplesArePasteable(command: command)
+    }
+
     @Test func anOutFileThatCannotBeOpenedIsNamed() throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let result = try FlywheelCLI.run(["receive", "--port", "0", "--out", "/nonexistent-folder/x.jsonl"])

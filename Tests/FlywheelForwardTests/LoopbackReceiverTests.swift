@@ -99,6 +99,19 @@ struct LoopbackReceiverTests {
         }
     }
 
+    @Test func stopClosesConnectionsAndEndsTheRequestsInProgress() async throws {
+        let receiver = try await LoopbackReceiver.start { _ in .hang }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let pending = Task { try await client.post(receiver.url(), body: "x\n", timeout: .seconds(30)) }
+        try await eventually { receiver.counters.inProgress == 1 }
+        try await receiver.stop()
+        await #expect(throws: (any Error).self) { try await pending.value }
+        try await client.shutdown()
+        try await eventually { receiver.counters.openConnections == 0 }
+        #expect(receiver.counters.abandoned == 1 && receiver.counters.inProgress == 0)
+        try await receiver.stop()
+    }
+
     @Test func countingModeKeepsNoHistoryButCountsLinesAndKeys() async throws {
         let receiver = try await LoopbackReceiver.start(recordsBodies: false)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
