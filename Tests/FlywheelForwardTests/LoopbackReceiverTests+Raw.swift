@@ -55,6 +55,21 @@ extension LoopbackReceiverTests {
         }
     }
 
+    @Test func manyConnectionsOpenAtOnceAreAllAnswered() async throws {
+        try await withReceiver { receiver, _ in
+            let connections = try (0..<200).map { _ in try RawConnection(port: receiver.port) }
+            for (number, connection) in connections.enumerated() {
+                connection.send(
+                    "POST /\(number) HTTP/1.1\r\nHost: here\r\nContent-Length: 2\r\nConnection: close\r\n\r\nx\n")
+            }
+            let answers = connections.map { $0.readToEnd() }
+            for connection in connections { connection.close() }
+            #expect(answers.allSatisfy { $0.hasPrefix("HTTP/1.1 200") })
+            #expect(receiver.counters.connections == 200)
+            #expect(Set(receiver.accepted.map(\.path)).count == 200)
+        }
+    }
+
     @Test func expectContinueGetsAnInterimAnswerBeforeTheBody() async throws {
         try await withReceiver { receiver, _ in
             let connection = try RawConnection(port: receiver.port)
