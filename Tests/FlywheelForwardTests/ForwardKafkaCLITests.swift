@@ -32,19 +32,25 @@ struct ForwardKafkaCLITests {
             if failures:
                 sys.exit("delivery failed: %s" % failures[0])
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, bootstrap, topic, String(partitions)]
-        let input = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardError = errors
-        try process.run()
-        try? input.fileHandleForWriting.write(contentsOf: Data(lines.map { $0 + "\n" }.joined().utf8))
-        try? input.fileHandleForWriting.close()
-        let message = String(decoding: FlywheelCLI.readToEnd(errors.fileHandleForReading.fileDescriptor), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "python producer: \(message)")
+        let input = Data(lines.map { $0 + "\n" }.joined().utf8)
+        // Blocking waits on a thread of their own, not on one of the few threads every async test shares.
+        let (status, message) = try await FlywheelCLI.offThePool { () throws -> (Int32, String) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-c", script, bootstrap, topic, String(partitions)]
+            let stdin = Pipe()
+            let errors = Pipe()
+            process.standardInput = stdin
+            process.standardError = errors
+            try process.run()
+            try? stdin.fileHandleForWriting.write(contentsOf: input)
+            try? stdin.fileHandleForWriting.close()
+            let message = String(
+                decoding: FlywheelCLI.readToEnd(errors.fileHandleForReading.fileDescriptor), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, message)
+        }
+        try #require(status == 0, "python producer: \(message)")
     }
 
     @Test("every record of a Kafka topic is delivered, positions committed per partition", .enabled(if: enabled))

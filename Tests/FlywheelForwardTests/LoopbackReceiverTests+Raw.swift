@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import FlywheelForward
+import FlywheelTesting
 import Testing
 
 #if canImport(Glibc)
@@ -14,7 +15,7 @@ extension LoopbackReceiverTests {
         try await withReceiver { receiver, client in
             let connection = try RawConnection(port: receiver.port)
             connection.send("NOT HTTP AT ALL\r\n\r\n")
-            let answer = connection.readToEnd()
+            let answer = try await connection.offThePool { $0.readToEnd() }
             connection.close()
             #expect(answer.hasPrefix("HTTP/1.1 400"))
             #expect(receiver.counters.malformed == 1)
@@ -44,7 +45,7 @@ extension LoopbackReceiverTests {
             connection.send(
                 "POST /a HTTP/1.1\r\nHost: here\r\nContent-Length: 2\r\n\r\na\n"
                     + "POST /b HTTP/1.1\r\nHost: here\r\nContent-Length: 2\r\nConnection: close\r\n\r\nb\n")
-            let answer = connection.readToEnd()
+            let answer = try await connection.offThePool { $0.readToEnd() }
             connection.close()
             let first = try #require(answer.range(of: "answer 0"))
             let second = try #require(answer.range(of: "answer 1"))
@@ -62,7 +63,7 @@ extension LoopbackReceiverTests {
                 connection.send(
                     "POST /\(number) HTTP/1.1\r\nHost: here\r\nContent-Length: 2\r\nConnection: close\r\n\r\nx\n")
             }
-            let answers = connections.map { $0.readToEnd() }
+            let answers = try await FlywheelCLI.offThePool { connections.map { $0.readToEnd() } }
             for connection in connections { connection.close() }
             #expect(answers.allSatisfy { $0.hasPrefix("HTTP/1.1 200") })
             #expect(receiver.counters.connections == 200)
@@ -74,10 +75,10 @@ extension LoopbackReceiverTests {
         try await withReceiver { receiver, _ in
             let connection = try RawConnection(port: receiver.port)
             connection.send("POST / HTTP/1.1\r\nHost: here\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
-            let interim = connection.read { $0.contains("\r\n\r\n") }
+            let interim = try await connection.offThePool { $0.read { $0.contains("\r\n\r\n") } }
             #expect(interim.hasPrefix("HTTP/1.1 100 Continue"))
             connection.send("z\n")
-            let final = connection.read { $0.contains("HTTP/1.1 200") }
+            let final = try await connection.offThePool { $0.read { $0.contains("HTTP/1.1 200") } }
             connection.close()
             #expect(final.contains("HTTP/1.1 200"))
             #expect(receiver.accepted.map(\.body) == [Array("z\n".utf8)])
@@ -86,7 +87,13 @@ extension LoopbackReceiverTests {
 }
 
 /// A blocking TCP connection to 127.0.0.1, for bytes an HTTP client would not send. Reads give up after 10 s.
-final class RawConnection {
+// @unchecked Sendable: used by one thread at a time (the test, or the thread it hands a read to).
+final class RawConnection: @unchecked Sendable {
+    /// Runs a blocking read on a thread of its own, not on one of the few threads every async test shares.
+    func offThePool<T: Sendable>(_ body: @escaping @Sendable (RawConnection) -> T) async throws -> T {
+        try await FlywheelCLI.offThePool { body(self) }
+    }
+
     private let descriptor: Int32
 
     init(port: Int) throws {
