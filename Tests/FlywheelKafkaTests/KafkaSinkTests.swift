@@ -1,0 +1,199 @@
+import FlywheelKafka
+import FlywheelTesting
+import Foundation
+import Testing
+
+/// `kind: kafka` sinks in `flywheel run`, read back with confluent-kafka (a client not written here).
+@Suite(.enabled(if: KafkaTestBrokers.enabled, KafkaTestBrokers.skipReason), .serialized)
+struct KafkaSinkTests {
+    static let kinds = [
+        "model_quality", "preference_pair", "conversation_summary", "sft_example", "quality_alert", "dead_letter",
+        "late_event",
+    ]
+
+    @Test func everyKindReadBackEqualsTheFolderSinkWithKeysAndHeaders() async throws {
+        let bootstrap = try KafkaTestBrokers.bootstrapA()
+        let prefix = KafkaTestBrokers.uniqueTopic("ksink") + "."
+        let run = try await KafkaSinkRun(bootstrap: bootstrap, prefix: prefix, exactlyOnce: false)
+        let result = try await run.run()
+        try #require(result.status == 0, "\(result)")
+
+        var total = 0
+        for kind in Self.kinds {
+            let expected = try run.folderLines(kind)
+            let read = try await KafkaRecordsReader.read(topic: prefix + kind, bootstrap: bootstrap)
+            total += read.count
+            #expect(read.map(\.value).sorted() == expected.sorted(), "\(kind)")
+            #expect(read.allSatisfy { $0.headers == ["flywheel-kind": kind, "flywheel-pipeline": "ksink-test"] })
+            for record in read {
+                #expect(record.key == Self.expectedKey(kind, record.value), "\(kind): \(record.value)")
+            }
+        }
+        #expect(total > 100, "the generated log should give records of every kind")
+    }
+
+    @Test func exactlyOnceCommitsTransactionsThatReadCommittedReadersSee() async throws {
+        let bootstrap = try KafkaTestBrokers.bootstrapB()
+        let topic = KafkaTestBrokers.uniqueTopic("ksink-eos")
+        let run = try await KafkaSinkRun(bootstrap: bootstrap, topic: topic, exactlyOnce: true)
+        let result = try await run.run()
+        try #require(result.status == 0, "\(result)")
+        let read = try await KafkaRecordsReader.read(topic: topic, bootstrap: bootstrap, readCommitted: true)
+        let expected = try Self.kinds.flatMap(run.folderLines)
+        #expect(read.map(\.value).sorted() == expected.sorted())
+    }
+
+    @Test func anUnreachableBrokerFailsTheRunInsteadOfDroppingRecords() async throws {
+        _ = try KafkaTestBrokers.bootstrapA()
+        let port = try KafkaSinkRun.closedPort()
+        let run = try await KafkaSinkRun(
+            bootstrap: "127.0.0.1:\(port)", prefix: "gone.", exactlyOnce: false, createTopics: false,
+            properties: ["message.timeout.ms": "3000"])
+        let result = try await run.run()
+        #expect(result.status != 0, "\(result)")
+        #expect(result.stderr.contains("kafka sink kafka (127.0.0.1:\(port))"), "\(result.stderr)")
+        #expect(result.stderr.contains("not delivered"), "\(result.stderr)")
+        #expect(result.stderr.contains("resumes from its last checkpoint"), "\(result.stderr)")
+    }
+
+    /// The key the README documents for `kind`, from the record's JSON.
+    static func expectedKey(_ kind: String, _ value: String) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(value.utf8)) as? [String: Any] else {
+            return nil
+        }
+        let fields =
+            switch kind {
+            case "model_quality", "quality_alert": ["model", "variant", "window_start"]
+            case "late_event": ["event_id"]
+            case "dead_letter": ["source", "position"]
+            default: ["conversation_id"]
+            }
+        let parts = fields.map { field in
+            (object[field] as? String) ?? (object[field] as? NSNumber)?.stringValue ?? "?"
+        }
+        return parts.joined(separator: "|")
+    }
+}
+
+/// A bounded `flywheel run`: a generated log, a folder sink and a kafka sink.
+struct KafkaSinkRun {
+    let folder: TemporaryFolder
+    let pipeline: String
+
+    init(
+        bootstrap: String, prefix: String? = nil, topic: String? = nil, exactlyOnce: Bool, createTopics: Bool = true,
+        properties: [String: String] = [:]
+    ) async throws {
+        folder = try TemporaryFolder()
+        let generated = try await KafkaCLI.run([
+            "generate", "--conversations", "400", "--seed", "7", "--malformed-rate", "0.02", "--late-rate", "0.02",
+            "--out", folder.file("events.jsonl"),
+        ])
+        try #require(generated.status == 0, "\(generated)")
+        if createTopics {
+            let admin = try KafkaAdmin(KafkaTestBrokers.configuration(bootstrap))
+            let names = topic.map { [$0] } ?? KafkaSinkTests.kinds.map { (prefix ?? "") + $0 }
+            for name in names { try admin.createTopic(name, partitions: 3) }
+        }
+        let target = topic.map { "topic: \"\($0)\"" } ?? "prefix: \"\(prefix ?? "")\""
+        var props = properties
+        props["socket.timeout.ms"] = props["socket.timeout.ms"] ?? "10000"
+        let propertyText = props.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }
+        pipeline = folder.file("pipeline.yaml")
+        let yaml = """
+            name: ksink-test
+            sources:
+              events: { kind: file, path: events.jsonl }
+            sinks:
+              files: { kind: folder, path: signals }
+              kafka:
+                kind: kafka
+                bootstrap: "\(bootstrap)"
+                \(target)
+                exactly_once: \(exactlyOnce)
+                properties: { \(propertyText.joined(separator: ", ")) }
+            checkpoint: { interval: 1s }
+            """
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: pipeline))
+    }
+
+    func run() async throws -> FlywheelCLI.Result {
+        try await KafkaCLI.run(["run", "--pipeline", pipeline, "--data", folder.path, "--quiet"])
+    }
+
+    /// The lines (without newline) of every file of `kind` the folder sink wrote.
+    func folderLines(_ kind: String) throws -> [String] {
+        let signals = (folder.path as NSString).appendingPathComponent("signals/\(kind)")
+        guard FileManager.default.fileExists(atPath: signals) else { return [] }
+        let files = try FileManager.default.contentsOfDirectory(atPath: signals).filter { $0.hasSuffix(".jsonl") }
+        return try files.flatMap { file in
+            let text = try String(contentsOfFile: (signals as NSString).appendingPathComponent(file), encoding: .utf8)
+            return text.split(separator: "\n").map(String.init)
+        }
+    }
+
+    /// A loopback port nothing listens on (bound, then closed).
+    static func closedPort() throws -> Int {
+        let result = try FlywheelCLISync.python(
+            "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+        return try #require(Int(result.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+}
+
+/// Runs a short Python snippet and returns its standard output.
+enum FlywheelCLISync {
+    static func python(_ code: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", code]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Reads every record of a topic with confluent-kafka's Python client: key, value and headers.
+enum KafkaRecordsReader {
+    struct Record: Decodable {
+        let key: String?
+        let value: String
+        let headers: [String: String]
+    }
+
+    static let script = """
+        import json, sys
+        from confluent_kafka import Consumer, TopicPartition
+        bootstrap, topic, isolation = sys.argv[1], sys.argv[2], sys.argv[3]
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "python-reader",
+                             "enable.auto.commit": False, "enable.partition.eof": True,
+                             "isolation.level": isolation})
+        partitions = len(consumer.list_topics(topic, timeout=10).topics[topic].partitions)
+        consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+        ended, records = set(), []
+        while len(ended) < partitions:
+            message = consumer.poll(30)
+            if message is None:
+                sys.exit("no record and no partition end within 30 s")
+            if message.error():
+                if message.error().code() == -191:  # _PARTITION_EOF
+                    ended.add(message.partition())
+                    continue
+                sys.exit(str(message.error()))
+            key = message.key()
+            records.append({"key": None if key is None else key.decode(), "value": message.value().decode(),
+                            "headers": {n: v.decode() for n, v in (message.headers() or [])}})
+        consumer.close()
+        print(json.dumps(records))
+        """
+
+    static func read(topic: String, bootstrap: String, readCommitted: Bool = false) async throws -> [Record] {
+        let isolation = readCommitted ? "read_committed" : "read_uncommitted"
+        let result = try await FlywheelCLI.run(
+            ["python3", "-c", script, bootstrap, topic, isolation], executable: "/usr/bin/env", timeout: 120)
+        try #require(result.status == 0, "python3 with confluent-kafka failed: \(result)")
+        return try JSONDecoder().decode([Record].self, from: Data(result.stdout.utf8))
+    }
+}
