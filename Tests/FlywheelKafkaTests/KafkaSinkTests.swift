@@ -1,7 +1,9 @@
-import FlywheelKafka
+import FlywheelSignals
 import FlywheelTesting
 import Foundation
 import Testing
+
+@testable import FlywheelKafka
 
 /// `kind: kafka` sinks in `flywheel run`, read back with confluent-kafka (a client not written here).
 @Suite(.enabled(if: KafkaTestBrokers.enabled, KafkaTestBrokers.skipReason), .serialized)
@@ -40,6 +42,41 @@ struct KafkaSinkTests {
         try #require(result.status == 0, "\(result)")
         let read = try await KafkaRecordsReader.read(topic: topic, bootstrap: bootstrap, readCommitted: true)
         let expected = try Self.kinds.flatMap(run.folderLines)
+        #expect(!expected.isEmpty)
+        #expect(read.map(\.value).sorted() == expected.sorted())
+    }
+
+    /// A live run (a followed file) stopped with SIGTERM after a checkpoint, then restarted on more input and
+    /// stopped again: Kafka holds each record the folder sink committed, once.
+    @Test(arguments: [false, true])
+    func gracefulStopsAndRestartWriteEachRecordOnce(exactlyOnce: Bool) async throws {
+        let bootstrap = try KafkaTestBrokers.bootstrapA()
+        let topic = KafkaTestBrokers.uniqueTopic("ksink-restart")
+        let run = try await KafkaSinkRun(bootstrap: bootstrap, topic: topic, exactlyOnce: exactlyOnce, follow: true)
+        let all = try Data(contentsOf: URL(fileURLWithPath: run.folder.file("events.jsonl")))
+        let lines = all.split(separator: UInt8(ascii: "\n"))
+        let half = lines.count / 2
+        try Data((lines[..<half].joined(separator: [UInt8(ascii: "\n")]) + [UInt8(ascii: "\n")]))
+            .write(to: URL(fileURLWithPath: run.folder.file("events.jsonl")))
+
+        for (stop, count) in [(1, half), (2, lines.count)] {
+            if stop == 2 {
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: run.folder.file("events.jsonl")))
+                handle.seekToEndOfFile()
+                handle.write(Data(lines[half...].joined(separator: [UInt8(ascii: "\n")]) + [UInt8(ascii: "\n")]))
+                try handle.close()
+            }
+            let running = try FlywheelCLI.start(
+                ["run", "--pipeline", run.pipeline, "--data", run.folder.path, "--quiet"],
+                executable: KafkaCLI.binary)
+            try await run.waitForCheckpoint(eventsIn: count)
+            running.send(SIGTERM)
+            let result = await running.wait()
+            try #require(result.status == 0, "stop \(stop): \(result)")
+        }
+        let read = try await KafkaRecordsReader.read(topic: topic, bootstrap: bootstrap, readCommitted: exactlyOnce)
+        let expected = try Self.kinds.flatMap(run.folderLines)
+        #expect(expected.count > 100)
         #expect(read.map(\.value).sorted() == expected.sorted())
     }
 
@@ -82,7 +119,7 @@ struct KafkaSinkRun {
 
     init(
         bootstrap: String, prefix: String? = nil, topic: String? = nil, exactlyOnce: Bool, createTopics: Bool = true,
-        properties: [String: String] = [:]
+        properties: [String: String] = [:], follow: Bool = false
     ) async throws {
         folder = try TemporaryFolder()
         let generated = try await KafkaCLI.run([
@@ -103,7 +140,7 @@ struct KafkaSinkRun {
         let yaml = """
             name: ksink-test
             sources:
-              events: { kind: file, path: events.jsonl }
+              events: { kind: file, path: events.jsonl, follow: \(follow) }
             sinks:
               files: { kind: folder, path: signals }
               kafka:
@@ -130,6 +167,22 @@ struct KafkaSinkRun {
             let text = try String(contentsOfFile: (signals as NSString).appendingPathComponent(file), encoding: .utf8)
             return text.split(separator: "\n").map(String.init)
         }
+    }
+
+    /// Waits (at most 60 s) until a checkpoint recorded `eventsIn` input events in `counters.json`.
+    func waitForCheckpoint(eventsIn: Int) async throws {
+        let path = folder.file("counters.json")
+        for _ in 0..<600 {
+            if let data = FileManager.default.contents(atPath: path),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                object["events_in"] as? Int == eventsIn
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("no checkpoint with events_in \(eventsIn) within 60 s")
+        throw KafkaTestSetupError()
     }
 
     /// A loopback port nothing listens on (bound, then closed).
@@ -195,5 +248,43 @@ enum KafkaRecordsReader {
             ["python3", "-c", script, bootstrap, topic, isolation], executable: "/usr/bin/env", timeout: 120)
         try #require(result.status == 0, "python3 with confluent-kafka failed: \(result)")
         return try JSONDecoder().decode([Record].self, from: Data(result.stdout.utf8))
+    }
+}
+
+/// The record key of each kind, as the README documents it (no broker needed).
+struct KafkaRecordKeyTests {
+    @Test(
+        arguments: [
+            (
+                "{\"signal\": \"model_quality\", \"window_start\": \"2026-11-26T10:00:00.000Z\", \"window_end\": "
+                    + "\"2026-11-26T10:01:00.000Z\", \"model\": \"model-a\", \"variant\": \"A\", \"responses\": 3}",
+                "model-a|A|2026-11-26T10:00:00.000Z"
+            ),
+            (
+                "{\"signal\": \"quality_alert\", \"window_start\": \"2026-11-26T10:00:00.000Z\", \"model\": \"m\", "
+                    + "\"variant\": \"control\", \"down_rate\": 0.5}", "m|control|2026-11-26T10:00:00.000Z"
+            ),
+            ("{\"signal\": \"preference_pair\", \"pair_id\": \"a:b\", \"conversation_id\": \"c1j\"}", "c1j"),
+            ("{\"signal\": \"conversation_summary\", \"conversation_id\": \"cf\", \"user_id\": \"u7t\"}", "cf"),
+            ("{\"signal\": \"sft_example\", \"conversation_id\": \"c4\", \"messages\": []}", "c4"),
+            ("{\"signal\": \"late_event\", \"event_id\": \"er2\", \"type\": \"response\"}", "er2"),
+            (
+                "{\"signal\": \"dead_letter\", \"reason\": \"malformed_json\", \"source\": \"in.jsonl\", "
+                    + "\"position\": 302, \"raw\": \"{\\\"conversation_id\\\": \\\"x\\\"\"}", "in.jsonl|302"
+            ),
+        ] as [(String, String)])
+    func keyIsTheSignalsKeyFieldsJoinedByBars(line: String, key: String) throws {
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let signal = try #require(object["signal"] as? String)
+        let kind = try #require(RecordKind(signalName: signal))
+        let record = SignalRecord(kind: kind, key: OutputSortKey(0), line: Array((line + "\n").utf8))
+        #expect(KafkaRecordKey.key(of: record).map { String(decoding: $0, as: UTF8.self) } == key)
+    }
+
+    @Test func aRecordWithoutItsKeyFieldHasNoKey() {
+        let line = Array("{\"signal\": \"sft_example\", \"messages\": []}\n".utf8)
+        #expect(KafkaRecordKey.key(of: SignalRecord(kind: .sftExample, key: OutputSortKey(0), line: line)) == nil)
+        let broken = Array("{\"signal\": \"sft_example\", \n".utf8)
+        #expect(KafkaRecordKey.key(of: SignalRecord(kind: .sftExample, key: OutputSortKey(0), line: broken)) == nil)
     }
 }
