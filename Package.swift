@@ -33,7 +33,10 @@ let kafkaTargets: [Target] =
     hasKafka
     ? [
         .systemLibrary(name: "CRdkafka", path: "Sources/CRdkafka"),
-        .target(name: "FlywheelKafka", dependencies: ["CRdkafka"], swiftSettings: strict),
+        .target(
+            name: "FlywheelKafka",
+            dependencies: ["CRdkafka", "FlywheelRuntime", "FlywheelSignals", "FlywheelConnectors"],
+            swiftSettings: strict),
         .testTarget(
             name: "FlywheelKafkaTests", dependencies: ["FlywheelKafka", "FlywheelTesting"], swiftSettings: strict),
     ] : []

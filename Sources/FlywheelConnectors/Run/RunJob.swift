@@ -16,7 +16,7 @@ public struct RunOptions: Sendable {
     public var stop: StopSignals?
     public var warn: @Sendable (String) -> Void = { _ in }
     public var progress: (@Sendable (JobProgress) -> Void)?
-    /// Builds the sinks this module cannot (`forward`, in FlywheelForward): given the sink's spec and
+    /// Builds the sinks this module cannot (`forward` in FlywheelForward, `kafka` in FlywheelKafka): given the sink's spec and
     /// the data folder. The `flywheel` binary sets it.
     public var externalSink: (@Sendable (PipelineConfig.SinkSpec, _ dataDir: String) throws -> any Sink)?
 
@@ -130,11 +130,11 @@ public enum RunJob {
                 startKey: "sink-\(spec.name)-start", appendsOnFlush: true)
         case .stdout:
             sink = StdoutSink()
-        case .forward:
+        case .forward, .kafka:
             guard let make = options.externalSink else {
                 throw ConnectorError(
                     .invalidOption,
-                    "sink \(spec.name) (line \(spec.line)): forward sinks run in the flywheel binary only")
+                    "sink \(spec.name) (line \(spec.line)): forward and kafka sinks run in the flywheel binary only")
             }
             do {
                 sink = try make(spec, options.dataDir)

@@ -36,6 +36,7 @@ extension PipelineConfig {
         case .topic(.perKind(let prefix)): fields = ["kind: topic", "prefix: \(yamlQuoted(prefix))"]
         case .stdout: fields = ["kind: stdout"]
         case .forward(let spec): fields = ["kind: forward"] + renderedFields(of: spec)
+        case .kafka(let spec): fields = ["kind: kafka"] + renderedFields(of: spec)
         }
         if sink.kinds != nil {
             fields.append("kinds: [\(sink.orderedKinds.map(\.name).joined(separator: ", "))]")
