@@ -37,6 +37,13 @@ struct IngestTests {
             #expect(answer.status == 200)
             #expect(answer.accepted == 2)
             #expect(try service.eventsTopic().flatMap { $0 }.sorted() == [Events.prompt("a1"), Events.prompt("a2")])
+            // Elements are judged as sent: 5.0 is not an integer (CONTRACT 1), whatever a re-encoding would make.
+            let response =
+                #"{"event_id":"r1","type":"response","timestamp":"2026-11-26T10:00:01Z","conversation_id":"c1","#
+                + #""message_id":"m2","parent_id":"m-a1","model":"m","text":"hi","latency_ms":5,"tokens_in":5.0}"#
+            let judged = try await service.post("[" + response + "]", contentType: "application/json")
+            #expect(judged.status == 200)
+            #expect(judged.rejected.map(\.reason) == ["invalid_field"])
         }
     }
 
@@ -92,6 +99,8 @@ struct IngestTests {
             #expect(try await service.post(big).status == 413)
             #expect(try await service.post(Events.prompt("t"), contentType: "text/plain").status == 415)
             #expect(try await service.post(Events.prompt("t"), contentType: nil).status == 415)
+            let expanding = try folder.write("big.jsonl", String(repeating: big + "\n", count: 4))
+            #expect(try await service.post(Array(try gzipped(expanding)), encoding: "gzip").status == 413)
             let notArray = try await service.post(Events.prompt("t"), contentType: "application/json")
             #expect(notArray.status == 400)
             let numbers = try await service.post("[1, 2]", contentType: "application/json")
