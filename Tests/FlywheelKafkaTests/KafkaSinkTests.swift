@@ -5,127 +5,129 @@ import Testing
 
 @testable import FlywheelKafka
 
-/// `kind: kafka` sinks in `flywheel run`, read back with confluent-kafka (a client not written here).
-@Suite(.enabled(if: KafkaTestBrokers.enabled, KafkaTestBrokers.skipReason), .serialized)
-struct KafkaSinkTests {
-    static let kinds = [
-        "model_quality", "preference_pair", "conversation_summary", "sft_example", "quality_alert", "dead_letter",
-        "late_event",
-    ]
+extension KafkaBrokerTests {
+    /// `kind: kafka` sinks in `flywheel run`, read back with confluent-kafka (a client not written here).
+    @Suite(.enabled(if: KafkaTestBrokers.enabled, KafkaTestBrokers.skipReason), .serialized)
+    struct KafkaSinkTests {
+        static let kinds = [
+            "model_quality", "preference_pair", "conversation_summary", "sft_example", "quality_alert", "dead_letter",
+            "late_event",
+        ]
 
-    @Test func everyKindReadBackEqualsTheFolderSinkWithKeysAndHeaders() async throws {
-        let bootstrap = try KafkaTestBrokers.bootstrapA()
-        let prefix = KafkaTestBrokers.uniqueTopic("ksink") + "."
-        let run = try await KafkaSinkRun(bootstrap: bootstrap, prefix: prefix, exactlyOnce: false)
-        let result = try await run.run()
-        try #require(result.status == 0, "\(result)")
+        @Test func everyKindReadBackEqualsTheFolderSinkWithKeysAndHeaders() async throws {
+            let bootstrap = try KafkaTestBrokers.bootstrapA()
+            let prefix = KafkaTestBrokers.uniqueTopic("ksink") + "."
+            let run = try await KafkaSinkRun(bootstrap: bootstrap, prefix: prefix, exactlyOnce: false)
+            let result = try await run.run()
+            try #require(result.status == 0, "\(result)")
 
-        var total = 0
-        for kind in Self.kinds {
-            let expected = try run.folderLines(kind)
-            let read = try await KafkaRecordsReader.read(topic: prefix + kind, bootstrap: bootstrap)
-            total += read.count
-            #expect(read.map(\.value).sorted() == expected.sorted(), "\(kind)")
-            #expect(read.allSatisfy { $0.headers == ["flywheel-kind": kind, "flywheel-pipeline": "ksink-test"] })
-            for record in read {
-                #expect(record.key == Self.expectedKey(kind, record.value), "\(kind): \(record.value)")
+            var total = 0
+            for kind in Self.kinds {
+                let expected = try run.folderLines(kind)
+                let read = try await KafkaRecordsReader.read(topic: prefix + kind, bootstrap: bootstrap)
+                total += read.count
+                #expect(read.map(\.value).sorted() == expected.sorted(), "\(kind)")
+                #expect(read.allSatisfy { $0.headers == ["flywheel-kind": kind, "flywheel-pipeline": "ksink-test"] })
+                for record in read {
+                    #expect(record.key == Self.expectedKey(kind, record.value), "\(kind): \(record.value)")
+                }
             }
+            #expect(total > 100, "the generated log should give records of every kind")
         }
-        #expect(total > 100, "the generated log should give records of every kind")
-    }
 
-    @Test func exactlyOnceCommitsTransactionsThatReadCommittedReadersSee() async throws {
-        let bootstrap = try KafkaTestBrokers.bootstrapB()
-        let topic = KafkaTestBrokers.uniqueTopic("ksink-eos")
-        let run = try await KafkaSinkRun(bootstrap: bootstrap, topic: topic, exactlyOnce: true)
-        let result = try await run.run()
-        try #require(result.status == 0, "\(result)")
-        let read = try await KafkaRecordsReader.read(topic: topic, bootstrap: bootstrap, readCommitted: true)
-        let expected = try Self.kinds.flatMap(run.folderLines)
-        #expect(!expected.isEmpty)
-        #expect(read.map(\.value).sorted() == expected.sorted())
-    }
-
-    /// A live run (a followed file) stopped with SIGTERM after a checkpoint, then restarted on more input and
-    /// stopped again: Kafka holds each record the folder sink committed, once.
-    @Test(arguments: [false, true])
-    func gracefulStopsAndRestartWriteEachRecordOnce(exactlyOnce: Bool) async throws {
-        let bootstrap = try KafkaTestBrokers.bootstrapA()
-        let topic = KafkaTestBrokers.uniqueTopic("ksink-restart")
-        let run = try await KafkaSinkRun(bootstrap: bootstrap, topic: topic, exactlyOnce: exactlyOnce, follow: true)
-        let lines = try run.keepFirstHalf()
-        for (stop, count) in [(1, lines.half), (2, lines.all.count)] {
-            if stop == 2 { try run.appendSecondHalf(lines) }
-            let running = try FlywheelCLI.start(
-                ["run", "--pipeline", run.pipeline, "--data", run.folder.path, "--quiet"],
-                executable: KafkaCLI.binary)
-            try await run.waitForCheckpoint(eventsIn: count)
-            running.send(SIGTERM)
-            let result = await running.wait()
-            try #require(result.status == 0, "stop \(stop): \(result)")
+        @Test func exactlyOnceCommitsTransactionsThatReadCommittedReadersSee() async throws {
+            let bootstrap = try KafkaTestBrokers.bootstrapB()
+            let topic = KafkaTestBrokers.uniqueTopic("ksink-eos")
+            let run = try await KafkaSinkRun(bootstrap: bootstrap, topic: topic, exactlyOnce: true)
+            let result = try await run.run()
+            try #require(result.status == 0, "\(result)")
+            let read = try await KafkaRecordsReader.read(topic: topic, bootstrap: bootstrap, readCommitted: true)
+            let expected = try Self.kinds.flatMap(run.folderLines)
+            #expect(!expected.isEmpty)
+            #expect(read.map(\.value).sorted() == expected.sorted())
         }
-        let read = try await KafkaRecordsReader.read(topic: topic, bootstrap: bootstrap, readCommitted: exactlyOnce)
-        let expected = try Self.kinds.flatMap(run.folderLines)
-        #expect(expected.count > 100)
-        #expect(read.map(\.value).sorted() == expected.sorted())
-    }
 
-    /// At least once across a crash: a run SIGKILLed after a checkpoint and restarted on more input loses no
-    /// record and writes none the folder sink lacks; Kafka may hold some twice (those written after the
-    /// checkpoint the restart resumed from).
-    @Test func aKilledAndRestartedRunLosesNoRecord() async throws {
-        let bootstrap = try KafkaTestBrokers.bootstrapB()
-        let topic = KafkaTestBrokers.uniqueTopic("ksink-kill")
-        let run = try await KafkaSinkRun(bootstrap: bootstrap, topic: topic, exactlyOnce: false, follow: true)
-        let lines = try run.keepFirstHalf()
-        var killed = false
-        for count in [lines.half, lines.all.count] {
-            if killed { try run.appendSecondHalf(lines) }
-            let running = try FlywheelCLI.start(
-                ["run", "--pipeline", run.pipeline, "--data", run.folder.path, "--quiet"],
-                executable: KafkaCLI.binary)
-            try await run.waitForCheckpoint(eventsIn: count)
-            running.send(killed ? SIGTERM : SIGKILL)
-            let result = await running.wait()
-            if killed { try #require(result.status == 0, "\(result)") } else { #expect(result.signaled) }
-            killed = true
-        }
-        let read = try await KafkaRecordsReader.read(topic: topic, bootstrap: bootstrap)
-        let expected = try Self.kinds.flatMap(run.folderLines)
-        #expect(expected.count > 100)
-        #expect(Set(read.map(\.value)) == Set(expected))
-        #expect(read.count >= expected.count)
-    }
-
-    @Test func anUnreachableBrokerFailsTheRunInsteadOfDroppingRecords() async throws {
-        _ = try KafkaTestBrokers.bootstrapA()
-        let port = try KafkaSinkRun.closedPort()
-        let run = try await KafkaSinkRun(
-            bootstrap: "127.0.0.1:\(port)", prefix: "gone.", exactlyOnce: false, createTopics: false,
-            properties: ["message.timeout.ms": "3000"])
-        let result = try await run.run()
-        #expect(result.status != 0, "\(result)")
-        #expect(result.stderr.contains("kafka sink kafka (127.0.0.1:\(port))"), "\(result.stderr)")
-        #expect(result.stderr.contains("not delivered"), "\(result.stderr)")
-        #expect(result.stderr.contains("resumes from its last checkpoint"), "\(result.stderr)")
-    }
-
-    /// The key the README documents for `kind`, from the record's JSON.
-    static func expectedKey(_ kind: String, _ value: String) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(value.utf8)) as? [String: Any] else {
-            return nil
-        }
-        let fields =
-            switch kind {
-            case "model_quality", "quality_alert": ["model", "variant", "window_start"]
-            case "late_event": ["event_id"]
-            case "dead_letter": ["source", "position"]
-            default: ["conversation_id"]
+        /// A live run (a followed file) stopped with SIGTERM after a checkpoint, then restarted on more input and
+        /// stopped again: Kafka holds each record the folder sink committed, once.
+        @Test(arguments: [false, true])
+        func gracefulStopsAndRestartWriteEachRecordOnce(exactlyOnce: Bool) async throws {
+            let bootstrap = try KafkaTestBrokers.bootstrapA()
+            let topic = KafkaTestBrokers.uniqueTopic("ksink-restart")
+            let run = try await KafkaSinkRun(bootstrap: bootstrap, topic: topic, exactlyOnce: exactlyOnce, follow: true)
+            let lines = try run.keepFirstHalf()
+            for (stop, count) in [(1, lines.half), (2, lines.all.count)] {
+                if stop == 2 { try run.appendSecondHalf(lines) }
+                let running = try FlywheelCLI.start(
+                    ["run", "--pipeline", run.pipeline, "--data", run.folder.path, "--quiet"],
+                    executable: KafkaCLI.binary)
+                try await run.waitForCheckpoint(eventsIn: count)
+                running.send(SIGTERM)
+                let result = await running.wait()
+                try #require(result.status == 0, "stop \(stop): \(result)")
             }
-        let parts = fields.map { field in
-            (object[field] as? String) ?? (object[field] as? NSNumber)?.stringValue ?? "?"
+            let read = try await KafkaRecordsReader.read(topic: topic, bootstrap: bootstrap, readCommitted: exactlyOnce)
+            let expected = try Self.kinds.flatMap(run.folderLines)
+            #expect(expected.count > 100)
+            #expect(read.map(\.value).sorted() == expected.sorted())
         }
-        return parts.joined(separator: "|")
+
+        /// At least once across a crash: a run SIGKILLed after a checkpoint and restarted on more input loses no
+        /// record and writes none the folder sink lacks; Kafka may hold some twice (those written after the
+        /// checkpoint the restart resumed from).
+        @Test func aKilledAndRestartedRunLosesNoRecord() async throws {
+            let bootstrap = try KafkaTestBrokers.bootstrapB()
+            let topic = KafkaTestBrokers.uniqueTopic("ksink-kill")
+            let run = try await KafkaSinkRun(bootstrap: bootstrap, topic: topic, exactlyOnce: false, follow: true)
+            let lines = try run.keepFirstHalf()
+            var killed = false
+            for count in [lines.half, lines.all.count] {
+                if killed { try run.appendSecondHalf(lines) }
+                let running = try FlywheelCLI.start(
+                    ["run", "--pipeline", run.pipeline, "--data", run.folder.path, "--quiet"],
+                    executable: KafkaCLI.binary)
+                try await run.waitForCheckpoint(eventsIn: count)
+                running.send(killed ? SIGTERM : SIGKILL)
+                let result = await running.wait()
+                if killed { try #require(result.status == 0, "\(result)") } else { #expect(result.signaled) }
+                killed = true
+            }
+            let read = try await KafkaRecordsReader.read(topic: topic, bootstrap: bootstrap)
+            let expected = try Self.kinds.flatMap(run.folderLines)
+            #expect(expected.count > 100)
+            #expect(Set(read.map(\.value)) == Set(expected))
+            #expect(read.count >= expected.count)
+        }
+
+        @Test func anUnreachableBrokerFailsTheRunInsteadOfDroppingRecords() async throws {
+            _ = try KafkaTestBrokers.bootstrapA()
+            let port = try KafkaSinkRun.closedPort()
+            let run = try await KafkaSinkRun(
+                bootstrap: "127.0.0.1:\(port)", prefix: "gone.", exactlyOnce: false, createTopics: false,
+                properties: ["message.timeout.ms": "3000"])
+            let result = try await run.run()
+            #expect(result.status != 0, "\(result)")
+            #expect(result.stderr.contains("kafka sink kafka (127.0.0.1:\(port))"), "\(result.stderr)")
+            #expect(result.stderr.contains("not delivered"), "\(result.stderr)")
+            #expect(result.stderr.contains("resumes from its last checkpoint"), "\(result.stderr)")
+        }
+
+        /// The key the README documents for `kind`, from the record's JSON.
+        static func expectedKey(_ kind: String, _ value: String) -> String? {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(value.utf8)) as? [String: Any] else {
+                return nil
+            }
+            let fields =
+                switch kind {
+                case "model_quality", "quality_alert": ["model", "variant", "window_start"]
+                case "late_event": ["event_id"]
+                case "dead_letter": ["source", "position"]
+                default: ["conversation_id"]
+                }
+            let parts = fields.map { field in
+                (object[field] as? String) ?? (object[field] as? NSNumber)?.stringValue ?? "?"
+            }
+            return parts.joined(separator: "|")
+        }
     }
 }
 

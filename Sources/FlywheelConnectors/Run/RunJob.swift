@@ -16,8 +16,10 @@ public struct RunOptions: Sendable {
     public var stop: StopSignals?
     public var warn: @Sendable (String) -> Void = { _ in }
     public var progress: (@Sendable (JobProgress) -> Void)?
-    /// Builds the sinks this module cannot (`forward` in FlywheelForward, `kafka` in FlywheelKafka): given the sink's spec and
-    /// the data folder. The `flywheel` binary sets it.
+    /// Called once the job restored its checkpoint (if any) and starts consuming its sources.
+    public var onConsuming: (@Sendable () -> Void)?
+    /// Builds the sinks this module cannot (`forward` in FlywheelForward, `kafka` in FlywheelKafka): given the
+    /// sink's spec and the data folder. The `flywheel` binary sets it.
     public var externalSink: (@Sendable (PipelineConfig.SinkSpec, _ dataDir: String) throws -> any Sink)?
 
     public init(config: PipelineConfig, catalog: ModelCatalog? = nil, dataDir: String, parallelism: Int) {
@@ -74,6 +76,7 @@ public enum RunJob {
             checkpointInterval: .seconds(Double(options.config.checkpoint.intervalMs) / 1000), clock: options.clock)
         job.stopRequested = { [stop = options.stop] in stop?.stopSignal }
         job.progress = options.progress
+        job.onConsuming = options.onConsuming
         job.warn = options.warn
         let countersFile = options.countersPath
         job.onCheckpoint = { [warn = options.warn] id, counters in
