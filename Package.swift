@@ -60,6 +60,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        // Serving: the HTTP ingest/health server and the graceful-shutdown service group.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -99,6 +102,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "FlywheelService",
+            dependencies: [
+                "FlywheelConnectors", "FlywheelRuntime", "FlywheelSignals", "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "FlywheelTesting",
             dependencies: ["FlywheelEngine", "FlywheelSignals", "FlywheelRuntime", "FlywheelConnectors"],
             swiftSettings: strict
@@ -112,6 +124,7 @@ let package = Package(
             name: "flywheel",
             dependencies: [
                 "FlywheelConnectors", "FlywheelRuntime", "FlywheelSignals", "FlywheelInspect", "FlywheelForward",
+                "FlywheelService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ] + (hasKafka ? ["FlywheelKafka"] : []),
             swiftSettings: strict,
@@ -136,6 +149,15 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "FlywheelForwardTests", dependencies: ["FlywheelForward", "FlywheelTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "FlywheelServiceTests",
+            dependencies: [
+                "FlywheelService", "FlywheelTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "FlywheelCLITests", dependencies: ["FlywheelTesting"], swiftSettings: strict),
         .testTarget(
             name: "FlywheelInspectTests",

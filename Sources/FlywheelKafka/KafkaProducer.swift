@@ -8,8 +8,8 @@ import Synchronization
 /// waits for every queued record and throws if any of them failed since the previous `flush`: a
 /// record is delivered or reported, never dropped silently. Thread-safe: any thread may `send`.
 public final class KafkaProducer: Sendable {
-    private let client: KafkaClient
-    private let reports: DeliveryReports
+    let client: KafkaClient
+    let reports: DeliveryReports
 
     /// A producer over `configuration` (at least `bootstrap.servers`); properties override the defaults.
     public init(_ configuration: KafkaConfiguration) throws(KafkaError) {

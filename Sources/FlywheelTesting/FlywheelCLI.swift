@@ -97,7 +97,9 @@ public enum FlywheelCLI {
         let running = Running(process: process, out: out, err: err)
         try process.run()
         if let stdin {
-            input.fileHandleForWriting.write(stdin)
+            // A process that exits before reading all of it (a refused command) closes the pipe: the
+            // write then fails with EPIPE, which `write(_:)` would turn into a crash of the test run.
+            try? input.fileHandleForWriting.write(contentsOf: stdin)
             try? input.fileHandleForWriting.close()
         }
         return running

@@ -17,6 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
             """,
         subcommands: [
             BenchReplayCommand.self, BenchRunCommand.self, BenchLatencyCommand.self, BenchForwardCommand.self,
+            BenchReceiverCommand.self,
         ],
         defaultSubcommand: BenchReplayCommand.self)
 }

@@ -43,8 +43,20 @@ struct ForwardCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run", abstract: "Forward a topic (the default: `flywheel forward --from ...`).")
 
-        @Option(help: "What to forward: topic:NAME (an embedded-log topic in --data).")
+        @Option(
+            help: """
+                What to forward: topic:NAME (an embedded-log topic in --data) or kafka://HOST:PORT[,HOST:PORT]/TOPIC \
+                (needs a flywheel built with Kafka support).
+                """)
         var from: String
+
+        @Option(help: "With kafka://: also commit the positions to this consumer group (for flywheel kafka lag).")
+        var group: String?
+
+        @Option(
+            name: .customLong("property"), parsing: .singleValue,
+            help: ArgumentHelp("With kafka://: a librdkafka property, key=value (repeatable).", valueName: "key=value"))
+        var properties: [String] = []
 
         @Option(help: "The receiver's URL (http:// or https://).")
         var to: String
@@ -70,11 +82,8 @@ struct ForwardCommand: AsyncParsableCommand {
         var quiet = false
 
         func run() async throws {
-            guard from.hasPrefix("topic:"), from.count > "topic:".count else {
-                throw ValidationError(
-                    "--from must be topic:NAME (an embedded-log topic in --data), got \"\(from)\"")
-            }
-            let topic = String(from.dropFirst("topic:".count))
+            let source = try ForwardSource(from)
+            let topic = source.topic
             let spec = try delivery.spec(url: to)
             guard let interval = parseDuration(checkpointInterval), interval > 0 else {
                 throw ValidationError(
@@ -110,12 +119,70 @@ struct ForwardCommand: AsyncParsableCommand {
                     + "to \(dlq); SIGINT or SIGTERM stops\n"
                 FileHandle.standardError.write(Data(text.utf8))
             }
-            let progress = try await CLIErrors.connector(stop: nil) { try await ForwardJob.run(options) }
+            let progress = try await CLIErrors.connector(stop: nil) {
+                switch source {
+                case .embedded:
+                    return try await ForwardJob.run(options)
+                case .kafka(let bootstrap, let topic):
+                    let input = try kafkaInput(bootstrap: bootstrap, topic: topic)
+                    defer { input.close() }
+                    return try await ForwardJob.run(options, input: input)
+                }
+            }
             if !quiet {
                 let text = "forwarded: \(progress.stats.summary); positions \(progress.committed)\n"
                 FileHandle.standardError.write(Data(text.utf8))
             }
         }
+    }
+}
+
+extension ForwardCommand.Run {
+    /// Where `--from` points.
+    enum ForwardSource {
+        case embedded(topic: String)
+        case kafka(bootstrap: String, topic: String)
+
+        var topic: String {
+            switch self {
+            case .embedded(let topic), .kafka(_, let topic): topic
+            }
+        }
+
+        init(_ text: String) throws {
+            if text.hasPrefix("topic:"), text.count > "topic:".count {
+                self = .embedded(topic: String(text.dropFirst("topic:".count)))
+                return
+            }
+            if text.hasPrefix("kafka://") {
+                let rest = text.dropFirst("kafka://".count)
+                if let slash = rest.firstIndex(of: "/"), slash != rest.startIndex,
+                    rest.index(after: slash) != rest.endIndex
+                {
+                    self = .kafka(bootstrap: String(rest[..<slash]), topic: String(rest[rest.index(after: slash)...]))
+                    return
+                }
+            }
+            throw ValidationError(
+                "--from must be topic:NAME (an embedded-log topic in --data) or kafka://HOST:PORT/TOPIC, got \"\(text)\""
+            )
+        }
+    }
+
+    func kafkaInput(bootstrap: String, topic: String) throws -> any ForwardInput {
+        #if canImport(FlywheelKafka)
+            var settings: [String: String] = [:]
+            for property in properties {
+                guard let equals = property.firstIndex(of: "="), equals != property.startIndex else {
+                    throw ValidationError("--property must be key=value, got \"\(property)\"")
+                }
+                settings[String(property[..<equals])] = String(property[property.index(after: equals)...])
+            }
+            return try KafkaForwardInput(bootstrap: bootstrap, topic: topic, group: group, properties: settings)
+        #else
+            throw ValidationError(
+                "this flywheel was built without Kafka support: apt install librdkafka-dev, then rebuild")
+        #endif
     }
 }
 

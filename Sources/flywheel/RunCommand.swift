@@ -50,7 +50,9 @@ struct RunCommand: AsyncParsableCommand {
         var options = RunOptions(
             config: loaded.config, catalog: loaded.catalog, dataDir: data, parallelism: shards.parallelism)
         options.batchLines = shards.batchSize
-        options.externalSink = { spec, dataDir in try ForwardSink.make(spec, dataDir: dataDir) }
+        options.externalSink = { [name = loaded.config.name] spec, dataDir in
+            try Self.externalSink(spec, dataDir: dataDir, pipeline: name)
+        }
         #if canImport(FlywheelKafka)
             options.externalSource = { spec, warn in try KafkaSource.make(spec, warn: warn) }
         #endif
@@ -79,5 +81,23 @@ struct RunCommand: AsyncParsableCommand {
             "\(how)\(resumed): \(result.eventsThisRun) input events this run, "
                 + "\(result.counters.signalsOut.values.reduce(0, +)) signals in all, "
                 + "\(result.checkpoints.count) checkpoints this run")
+    }
+
+    /// The sinks `RunJob` cannot build itself: `forward` (FlywheelForward) and `kafka` (FlywheelKafka).
+    static func externalSink(
+        _ spec: PipelineConfig.SinkSpec, dataDir: String, pipeline: String?
+    ) throws -> any Sink {
+        switch spec.kind {
+        case .kafka:
+            #if canImport(FlywheelKafka)
+                return try KafkaSink(spec, pipeline: pipeline)
+            #else
+                throw ConnectorError(
+                    .invalidOption,
+                    "this flywheel was built without Kafka support: install librdkafka's headers (Debian: apt install "
+                        + "librdkafka-dev) and build again (see the README, Kafka)")
+            #endif
+        default: return try ForwardSink.make(spec, dataDir: dataDir)
+        }
     }
 }

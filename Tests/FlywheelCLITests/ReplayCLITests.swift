@@ -57,7 +57,7 @@ struct ReplayCLITests {
         process.standardError = errors
         try process.run()
         // Standard input stays open: the replay waits for more lines when the signal comes.
-        input.fileHandleForWriting.write(lines)
+        try? input.fileHandleForWriting.write(contentsOf: lines)
         let started = try await Self.waitUntil {
             Self.names(in: folder.file("out")).count >= RecordKind.allCases.count
         }

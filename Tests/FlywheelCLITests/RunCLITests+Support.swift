@@ -35,7 +35,7 @@ extension RunCLITests {
 
         func feed<Lines: Sequence<String>>(_ lines: Lines) {
             let text = lines.map { $0 + "\n" }.joined()
-            input.fileHandleForWriting.write(Data(text.utf8))
+            try? input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
         }
 
         /// Ends the input and waits; returns the exit status.

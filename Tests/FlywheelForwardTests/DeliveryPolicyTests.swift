@@ -127,6 +127,18 @@ struct KeysAndCommitsTests {
         #expect(Set(many).count == 10_000)
     }
 
+    @Test("the contiguous fast path gives the same keys as the byte-by-byte one")
+    func fastPathAgrees() {
+        for length in 0..<40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            var fast = IdempotencyKey()
+            fast.add(bytes)
+            var slow = IdempotencyKey()
+            slow.add(bytes.lazy.map { $0 })  // not contiguous: the generic loop
+            #expect(fast == slow, "length \(length)")
+        }
+    }
+
     @Test("the committed offset moves only past settled records, whatever order they settle in")
     func outOfOrderCommits() {
         var tracker = OffsetTracker()

@@ -1,6 +1,7 @@
 import FlywheelForward
 import FlywheelTesting
 import Foundation
+import Synchronization
 import Testing
 
 /// A pipeline's `forward` sink, run by `flywheel run` as a user runs it, against a receiver in this process.
@@ -93,8 +94,17 @@ struct ForwardSinkCLITests {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let log = try folder.generatedLog("log.jsonl") { $0.conversations = 400 }
+        // The receiver kills the run when the request count reaches the target: on its event loop,
+        // whatever the load on the test's threads.
+        let victim = Mutex<(pid: Int32, at: Int)?>(nil)
         let receiver = try await LoopbackReceiver.start { request in
-            .status(request.index % 6 == 5 ? 503 : 200, delayMs: 3)
+            victim.withLock { victim in
+                if let target = victim, request.index >= target.at {
+                    kill(target.pid, SIGKILL)
+                    victim = nil
+                }
+            }
+            return .status(request.index % 6 == 5 ? 503 : 200, delayMs: 3)
         }
         let pipeline = try Self.pipeline(folder, log: log, url: receiver.url("/trainer"), interval: "100ms")
         let data = folder.file("data")
@@ -105,16 +115,13 @@ struct ForwardSinkCLITests {
         for _ in 0..<5 {
             let target = receiver.requests.count + Int.random(in: 3...30, using: &generator)
             let running = try FlywheelCLI.start(arguments, environment: environment)
-            let deadline = Date().addingTimeInterval(60)
-            while receiver.requests.count < target && running.process.isRunning && Date() < deadline {
-                try await Task.sleep(for: .milliseconds(2))
-            }
-            guard running.process.isRunning else {
-                _ = await running.wait()
+            victim.withLock { $0 = (running.pid, target) }
+            let result = await running.wait()
+            victim.withLock { $0 = nil }
+            guard result.signaled else {
+                #expect(result.status == 0, "\(result)")
                 break
             }
-            running.send(SIGKILL)
-            _ = await running.wait()
             kills += 1
         }
         let last = try await FlywheelCLI.run(arguments, environment: environment)

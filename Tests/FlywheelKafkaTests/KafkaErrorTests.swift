@@ -2,47 +2,50 @@ import FlywheelKafka
 import Foundation
 import Testing
 
-/// Errors that need no broker: a closed port and bad properties.
-struct KafkaErrorTests {
-    @Test func undeliverableRecordsMakeFlushThrowInsteadOfVanishing() throws {
-        let producer = try KafkaProducer(
-            KafkaConfiguration(
-                bootstrap: "127.0.0.1:\(KafkaTestPorts.closed())", ["message.timeout.ms": "1500", "log_level": "0"]))
-        for index in 0..<3 { try producer.send(topic: "nowhere", key: nil, value: Array("\(index)".utf8)) }
-        let error = try #require(throws: KafkaError.self) { try producer.flush(timeout: .seconds(20)) }
-        #expect(error.code == .messageTimedOut)
-        #expect(error.message.contains("3 records"))
-        #expect(error.message.contains("nowhere"))
-        #expect(producer.deliveries.failed == 3)
-        #expect(producer.deliveries.delivered == 0)
-        // Reported once: the next flush has nothing new to report.
-        try producer.flush(timeout: .seconds(1))
-    }
-
-    @Test func metadataFromAClosedPortTimesOut() throws {
-        let consumer = try KafkaConsumer(
-            KafkaConfiguration(bootstrap: "127.0.0.1:\(KafkaTestPorts.closed())", ["log_level": "0"]))
-        #expect(throws: KafkaError.self) { try consumer.metadata(timeout: .milliseconds(500)) }
-        consumer.close()
-    }
-
-    @Test(arguments: [
-        (["no.such.property": "1"], "'no.such.property'"),
-        (["session.timeout.ms": "soon"], "'session.timeout.ms' = 'soon'"),
-        (["sasl.password": "x", "security.protocol": "carrier_pigeon"], "'security.protocol' = 'carrier_pigeon'"),
-    ])
-    func badPropertyIsNamedInTheError(properties: [String: String], named: String) throws {
-        let error = try #require(throws: KafkaError.self) { try KafkaConsumer(KafkaConfiguration(properties)) }
-        #expect(error.code == .invalidArgument)
-        #expect(error.message.contains(named), "\(error.message)")
-    }
-
-    @Test func secretValuesAreNotEchoed() throws {
-        let error = try #require(throws: KafkaError.self) {
-            try KafkaProducer(KafkaConfiguration(["no.such.password": "hunter2"]))
+extension KafkaBrokerTests {
+    /// Errors that need no broker: a closed port and bad properties.
+    struct KafkaErrorTests {
+        @Test func undeliverableRecordsMakeFlushThrowInsteadOfVanishing() throws {
+            let producer = try KafkaProducer(
+                KafkaConfiguration(
+                    bootstrap: "127.0.0.1:\(KafkaTestPorts.closed())", ["message.timeout.ms": "1500", "log_level": "0"])
+            )
+            for index in 0..<3 { try producer.send(topic: "nowhere", key: nil, value: Array("\(index)".utf8)) }
+            let error = try #require(throws: KafkaError.self) { try producer.flush(timeout: .seconds(20)) }
+            #expect(error.code == .messageTimedOut)
+            #expect(error.message.contains("3 records"))
+            #expect(error.message.contains("nowhere"))
+            #expect(producer.deliveries.failed == 3)
+            #expect(producer.deliveries.delivered == 0)
+            // Reported once: the next flush has nothing new to report.
+            try producer.flush(timeout: .seconds(1))
         }
-        #expect(error.message.contains("'no.such.password' = (value hidden)"))
-        #expect(!error.message.contains("hunter2"))
+
+        @Test func metadataFromAClosedPortTimesOut() throws {
+            let consumer = try KafkaConsumer(
+                KafkaConfiguration(bootstrap: "127.0.0.1:\(KafkaTestPorts.closed())", ["log_level": "0"]))
+            #expect(throws: KafkaError.self) { try consumer.metadata(timeout: .milliseconds(500)) }
+            consumer.close()
+        }
+
+        @Test(arguments: [
+            (["no.such.property": "1"], "'no.such.property'"),
+            (["session.timeout.ms": "soon"], "'session.timeout.ms' = 'soon'"),
+            (["sasl.password": "x", "security.protocol": "carrier_pigeon"], "'security.protocol' = 'carrier_pigeon'"),
+        ])
+        func badPropertyIsNamedInTheError(properties: [String: String], named: String) throws {
+            let error = try #require(throws: KafkaError.self) { try KafkaConsumer(KafkaConfiguration(properties)) }
+            #expect(error.code == .invalidArgument)
+            #expect(error.message.contains(named), "\(error.message)")
+        }
+
+        @Test func secretValuesAreNotEchoed() throws {
+            let error = try #require(throws: KafkaError.self) {
+                try KafkaProducer(KafkaConfiguration(["no.such.password": "hunter2"]))
+            }
+            #expect(error.message.contains("'no.such.password' = (value hidden)"))
+            #expect(!error.message.contains("hunter2"))
+        }
     }
 }
 

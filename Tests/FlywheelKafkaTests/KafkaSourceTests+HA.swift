@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// An HA group: the same events on two clusters, one of which dies mid-stream and never returns.
-extension KafkaSourceTests {
+extension KafkaBrokerTests.KafkaSourceTests {
     @Test func anHAGroupCountsEachEventOnceAndOutlivesAClusterThatDies() async throws {
         let bootstrap = try KafkaTestBrokers.bootstrapA()
         let doomed = try await PrivateBroker.start()

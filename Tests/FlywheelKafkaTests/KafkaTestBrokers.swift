@@ -2,6 +2,11 @@ import FlywheelKafka
 import Foundation
 import Testing
 
+/// Every suite that talks to a broker, one test at a time: their calls block (librdkafka polls,
+/// rebalances of several seconds), and two of them at once would hold both of the threads that every
+/// async test of the run shares on a 2-core machine.
+@Suite(.serialized) enum KafkaBrokerTests {}
+
 /// The brokers the Kafka tests use, named by FLYWHEEL_KAFKA_A and FLYWHEEL_KAFKA_B (host:port), as
 /// `.ci/kafka-brokers start` prints them. Outside CI, tests that need them are skipped when they are
 /// unset; with CI=true they run and fail, so that CI cannot pass without them.

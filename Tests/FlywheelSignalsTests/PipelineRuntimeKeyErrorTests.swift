@@ -87,10 +87,10 @@ struct PipelineRuntimeKeyErrorTests {
             "declare at least one sink or remove the key"),
         .init(
             ["sinks:", "  s: { linger: 1s }"], .badValue, line: 2, key: "sinks.s",
-            "add kind: folder, kind: topic, kind: stdout or kind: forward"),
+            "add kind: folder, kind: topic, kind: stdout, kind: forward or kind: kafka"),
         .init(
             ["sinks:", "  s: { kind: http }"], .badValue, line: 2, key: "sinks.s.kind",
-            "valid kinds: folder, topic, stdout, forward"),
+            "valid kinds: folder, topic, stdout, forward, kafka"),
         .init(
             ["sinks:", "  s: { kind: stdout, path: x }"], .unknownKey, line: 2, key: "sinks.s.path",
             "\"path\" does not apply to a stdout sink; valid keys here: kind, kinds, linger"),

@@ -16,8 +16,10 @@ public struct RunOptions: Sendable {
     public var stop: StopSignals?
     public var warn: @Sendable (String) -> Void = { _ in }
     public var progress: (@Sendable (JobProgress) -> Void)?
-    /// Builds the sinks this module cannot (`forward`, in FlywheelForward): given the sink's spec and
-    /// the data folder. The `flywheel` binary sets it.
+    /// Called once the job restored its checkpoint (if any) and starts consuming its sources.
+    public var onConsuming: (@Sendable () -> Void)?
+    /// Builds the sinks this module cannot (`forward` in FlywheelForward, `kafka` in FlywheelKafka): given the
+    /// sink's spec and the data folder. The `flywheel` binary sets it.
     public var externalSink: (@Sendable (PipelineConfig.SinkSpec, _ dataDir: String) throws -> any Sink)?
     /// Builds the sources this module cannot (`kafka`, in FlywheelKafka): given the source's spec and
     /// `warn`. The `flywheel` binary sets it where it is built with Kafka.
@@ -78,6 +80,7 @@ public enum RunJob {
             checkpointInterval: .seconds(Double(options.config.checkpoint.intervalMs) / 1000), clock: options.clock)
         job.stopRequested = { [stop = options.stop] in stop?.stopSignal }
         job.progress = options.progress
+        job.onConsuming = options.onConsuming
         job.warn = options.warn
         let countersFile = options.countersPath
         job.onCheckpoint = { [warn = options.warn] id, counters in
@@ -149,11 +152,11 @@ public enum RunJob {
                 startKey: "sink-\(spec.name)-start", appendsOnFlush: true)
         case .stdout:
             sink = StdoutSink()
-        case .forward:
+        case .forward, .kafka:
             guard let make = options.externalSink else {
                 throw ConnectorError(
                     .invalidOption,
-                    "sink \(spec.name) (line \(spec.line)): forward sinks run in the flywheel binary only")
+                    "sink \(spec.name) (line \(spec.line)): forward and kafka sinks run in the flywheel binary only")
             }
             do {
                 sink = try make(spec, options.dataDir)

@@ -69,7 +69,14 @@ public enum ForwardBench {
             maxPending: max(ForwardSpec.defaultMaxPending, batch * maxInFlight * 4))
         spec.breaker = ForwardSpec.Breaker(failures: 1_000, cooldownMs: 1_000)
         let forwarder = Forwarder(name: "bench", spec: spec, headers: [], keys: .content, deadLetters: deadLetters)
-        let lines = ReceiverBench.body(batch: 100).split(separator: UInt8(ascii: "\n")).map(Array.init)
+        // Distinct bytes per record, as real records are (keys hash the bytes); made before the clock starts.
+        let template = ReceiverBench.body(batch: 100).split(separator: UInt8(ascii: "\n")).map(Array.init)
+        let pool = (0..<min(records, 50_000)).map { index -> [UInt8] in
+            var value = template[index % template.count]
+            let tag = Array(String(index).utf8)
+            value.replaceSubrange(value.count - 2 - tag.count..<value.count - 2, with: tag)
+            return value
+        }
         let chunkSize = rate.map { max(1, min(1_000, Int($0 / 100))) } ?? 1_000
         let clock = ContinuousClock()
         let start = clock.now
@@ -79,11 +86,7 @@ public enum ForwardBench {
         while position < Int64(records) {
             chunk.removeAll(keepingCapacity: true)
             while chunk.count < chunkSize && position < Int64(records) {
-                // Distinct bytes per record, as real records are (keys hash the bytes).
-                var value = lines[Int(position) % lines.count]
-                let tag = Array(String(position).utf8)
-                value.replaceSubrange(value.count - 2 - tag.count..<value.count - 2, with: tag)
-                chunk.append(ForwardItem(value: value, position: position))
+                chunk.append(ForwardItem(value: pool[Int(position) % pool.count], position: position))
                 position += 1
             }
             if let rate {

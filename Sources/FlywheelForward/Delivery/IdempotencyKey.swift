@@ -12,6 +12,10 @@ public struct IdempotencyKey: Sendable, Hashable, CustomStringConvertible {
 
     /// Mixes in one record's identity (e.g. its bytes, or its topic position).
     public mutating func add<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            add(UnsafeRawBufferPointer(buffer))
+        }
+        guard done == nil else { return }
         var h1 = high ^ UInt64(bytes.count)
         var h2 = low &+ UInt64(bytes.count)
         var word: UInt64 = 0
@@ -26,6 +30,23 @@ public struct IdempotencyKey: Sendable, Hashable, CustomStringConvertible {
             }
         }
         (h1, h2) = Self.mix(h1, h2, word ^ (UInt64(filled) << 56))
+        high = h1
+        low = h2
+    }
+
+    /// The same as the generic `add`, eight bytes at a time (words read little-endian, as it builds them).
+    public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        var h1 = high ^ UInt64(bytes.count)
+        var h2 = low &+ UInt64(bytes.count)
+        var at = 0
+        while at + 8 <= bytes.count {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+            (h1, h2) = Self.mix(h1, h2, word)
+            at += 8
+        }
+        var word: UInt64 = 0
+        for index in 0..<(bytes.count - at) { word |= UInt64(bytes[at + index]) << (8 * UInt64(index)) }
+        (h1, h2) = Self.mix(h1, h2, word ^ (UInt64(bytes.count - at) << 56))
         high = h1
         low = h2
     }

@@ -67,22 +67,18 @@ struct ForwardPositions: Codable, Equatable {
 /// unsettled offset, after the dead letters are durable. Out-of-order completions never move a
 /// position past a record that is not settled, so a crash delivers nothing less than at least once.
 public enum ForwardJob {
+    /// Forwards topic `options.topic` of the embedded log in `options.dataDir`.
     public static func run(_ options: ForwardJobOptions) async throws -> ForwardProgress {
-        let log = EmbeddedLog(directory: options.dataDir)
-        var access = PartitionLogOptions()
-        access.readOnly = true
-        let topic: TopicLog
-        do {
-            topic = try log.open(options.topic, access: access)
-        } catch {
-            throw ConnectorError(
-                error.code,
-                "cannot open topic \(options.topic) in \(options.dataDir): \(error.message) (flywheel topic list "
-                    + "--data \(options.dataDir) lists the topics)", cause: error)
-        }
-        defer { try? topic.close() }
-        let partitions = topic.partitions
-        var next = try startOffsets(options, partitions: partitions)
+        let input = try EmbeddedTopicInput(dataDir: options.dataDir, topic: options.topic)
+        defer { input.close() }
+        return try await run(options, input: input)
+    }
+
+    /// Forwards the partitions of `input`.
+    public static func run(_ options: ForwardJobOptions, input: any ForwardInput) async throws -> ForwardProgress {
+        let partitionCount = input.partitionCount
+        var next = try startOffsets(options, input: input)
+        try input.begin(at: next)
         let tracker = Mutex(OffsetTracker())
         tracker.withLock { tracker in
             for (index, offset) in next.enumerated() { tracker.start(partition: Int32(index), at: offset) }
@@ -91,20 +87,20 @@ public enum ForwardJob {
         defer { deadLetters.close() }
         let forwarder = Forwarder(
             name: options.name, spec: options.spec, headers: options.headers,
-            keys: .position(topic: options.topic), deadLetters: deadLetters, clock: options.clock
+            keys: .position(topic: input.topic), deadLetters: deadLetters, clock: options.clock
         ) { items, _ in
             tracker.withLock { tracker in
                 for item in items { tracker.settled(partition: item.partition, offset: item.position) }
             }
         }
-        var ends = partitions.map(\.highWatermark)
+        var ends = try (0..<partitionCount).map { try input.end($0) }
         var read = 0
         var lastCheckpoint = options.clock.elapsed()
         var lastProgress = options.clock.elapsed()
         let checkpointInterval = Duration.milliseconds(options.checkpointIntervalMs)
 
         func progress() -> ForwardProgress {
-            let committed = (0..<partitions.count).map { index in
+            let committed = (0..<partitionCount).map { index in
                 tracker.withLock { $0.committed(Int32(index)) } ?? next[index]
             }
             let lag = zip(ends, next).reduce(Int64(0)) { $0 + max(0, $1.0 - $1.1) }
@@ -112,30 +108,26 @@ public enum ForwardJob {
         }
 
         func checkpoint() throws(ConnectorError) {
-            let committed = (0..<partitions.count).map { index in
+            let committed = (0..<partitionCount).map { index in
                 tracker.withLock { $0.committed(Int32(index)) } ?? next[index]
             }
             try deadLetters.sync()
             try writePositions(
-                ForwardPositions(topic: options.topic, url: options.spec.url, offsets: committed), options)
+                ForwardPositions(topic: input.topic, url: options.spec.url, offsets: committed), options)
+            input.committed(committed)
         }
 
         do {
             while options.stop?.stopSignal == nil {
                 var readAny = false
-                for index in partitions.indices {
-                    let partition = partitions[index]
+                for index in 0..<partitionCount {
                     if next[index] >= ends[index] {
-                        ends[index] = try refresh(partition, options: options)
+                        ends[index] = try input.end(index)
                         if next[index] >= ends[index] { continue }
                     }
                     var items: [ForwardItem] = []
-                    let after = try readRecords(
-                        partition, from: next[index], max: options.spec.batch, options: options
-                    ) { view in
-                        items.append(
-                            ForwardItem(value: Array(view.value), partition: Int32(index), position: view.offset))
-                    }
+                    let after = try input.read(index, from: next[index], max: options.spec.batch) { items.append($0) }
+                    ends[index] = max(ends[index], after)
                     guard !items.isEmpty else { continue }
                     tracker.withLock { tracker in
                         for item in items { tracker.took(partition: item.partition, offset: item.position) }
@@ -190,11 +182,9 @@ public enum ForwardJob {
         return final
     }
 
-    private static func startOffsets(_ options: ForwardJobOptions, partitions: [PartitionLog]) throws(ConnectorError)
-        -> [Int64]
-    {
+    private static func startOffsets(_ options: ForwardJobOptions, input: any ForwardInput) throws -> [Int64] {
         guard FileManager.default.fileExists(atPath: options.positionsPath) else {
-            return partitions.map { options.start == .earliest ? $0.logStartOffset : $0.highWatermark }
+            return try (0..<input.partitionCount).map { try input.startOffset($0, options.start) }
         }
         let positions: ForwardPositions
         do {
@@ -206,19 +196,21 @@ public enum ForwardJob {
                 "cannot read the forwarder's positions \(options.positionsPath): \(error); delete the file to "
                     + "start over (records may be delivered again)")
         }
-        guard positions.topic == options.topic, positions.offsets.count == partitions.count else {
+        guard positions.topic == input.topic, positions.offsets.count == input.partitionCount else {
             throw ConnectorError(
                 .checkpointMismatch,
                 "\(options.positionsPath) holds the positions of topic \(positions.topic) "
-                    + "(\(positions.offsets.count) partitions), not of \(options.topic) (\(partitions.count)): give "
+                    + "(\(positions.offsets.count) partitions), not of \(input.topic) (\(input.partitionCount)): give "
                     + "this forwarder another --name")
         }
-        for (index, (offset, partition)) in zip(positions.offsets, partitions).enumerated()
-        where offset > partition.highWatermark {
-            throw ConnectorError(
-                .checkpointMismatch,
-                "partition \(index) of \(options.topic) ends at \(partition.highWatermark) but the forwarder "
-                    + "committed \(offset): the topic was replaced; give this forwarder another --name")
+        for (index, offset) in positions.offsets.enumerated() {
+            let end = try input.end(index)
+            guard offset <= end else {
+                throw ConnectorError(
+                    .checkpointMismatch,
+                    "partition \(index) of \(input.topic) ends at \(end) but the forwarder committed \(offset): the "
+                        + "topic was replaced; give this forwarder another --name")
+            }
         }
         return positions.offsets
     }
@@ -236,29 +228,6 @@ public enum ForwardJob {
             throw error
         } catch {
             throw ConnectorError(.writeFailed, "cannot write \(options.positionsPath): \(error)")
-        }
-    }
-
-    private static func refresh(_ partition: PartitionLog, options: ForwardJobOptions) throws(ConnectorError) -> Int64 {
-        do { return try partition.refresh() } catch {
-            throw ConnectorError(.readFailed, "cannot read topic \(options.topic): \(error.message)", cause: error)
-        }
-    }
-
-    private static func readRecords(
-        _ partition: PartitionLog, from offset: Int64, max: Int, options: ForwardJobOptions,
-        _ body: (RecordView) -> Void
-    ) throws(ConnectorError) -> Int64 {
-        if offset < partition.logStartOffset {
-            throw ConnectorError(
-                .offsetOutOfRange,
-                "records \(offset)..<\(partition.logStartOffset) of \(options.topic) were removed by retention before "
-                    + "they were forwarded: raise the topic's retention")
-        }
-        do {
-            return try partition.forEachRecord(from: offset, maxBytes: 1 << 20, maxRecords: max, body)
-        } catch {
-            throw ConnectorError(.readFailed, "cannot read topic \(options.topic): \(error.message)", cause: error)
         }
     }
 }

@@ -125,9 +125,14 @@ public final class LoopbackReceiver: Sendable {
     /// Counts of requests, lines, answers and connections since the start (kept in every mode).
     public var counters: Counters { ledger.counters }
 
-    /// Stops listening and closes every open connection (requests in progress are not answered).
+    /// Stops listening and closes every open connection (requests in progress are not answered). Stopping
+    /// a stopped receiver does nothing.
     public func stop() async throws {
-        try await channel.close()
+        do {
+            try await channel.close()
+        } catch ChannelError.alreadyClosed {
+            return
+        }
         for child in ledger.openChannels() {
             try? await child.close()
         }

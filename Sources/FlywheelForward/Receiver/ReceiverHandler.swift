@@ -1,6 +1,11 @@
-import Glibc
 import NIOCore
 import NIOHTTP1
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// One connection of a `LoopbackReceiver`: gathers each request, asks the behaviour, answers. The pipeline's
 /// `HTTPServerPipelineHandler` holds a pipelined request back until the one before it is answered, so at

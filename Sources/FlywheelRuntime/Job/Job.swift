@@ -121,6 +121,7 @@ public enum Job {
             defer { thread.shutdown() }
             try await withTaskExecutorPreference(thread) { try await loop.runReplay() }
         case .live:
+            options.onConsuming?()
             try await loop.runLive(tick: IngestLoop.tickInterval)
         }
     }

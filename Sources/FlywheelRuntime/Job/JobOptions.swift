@@ -72,6 +72,8 @@ public struct JobOptions: Sendable {
     public var stopRequested: @Sendable () -> Int32? = { nil }
     /// Receives progress about twice a second.
     public var progress: (@Sendable (JobProgress) -> Void)?
+    /// Called once a live job restored its checkpoint (if any) and starts consuming its sources.
+    public var onConsuming: (@Sendable () -> Void)?
     /// Called once each checkpoint completed, with the counters (CONTRACT section 5) of everything up
     /// to it: they agree with what the sinks committed.
     public var onCheckpoint: (@Sendable (_ id: Int64, _ counters: SignalCounters) -> Void)?

@@ -67,13 +67,7 @@ public struct KafkaSourceSpec: Sendable, Equatable {
     /// Whether the spec is written with `bootstrap:` (one cluster named `default`).
     public var isSingleBootstrap: Bool { clusters.count == 1 && clusters[0].name == Self.defaultClusterName }
 
-    /// Properties whose values are never shown (messages, rendered pipelines, `flywheel run`'s banner):
-    /// names containing password, secret, key, token or jaas.
-    public static func isSecret(_ name: String) -> Bool {
-        ["password", "secret", "key", "token", "jaas"].contains { name.lowercased().contains($0) }
-    }
-
-    /// What a secret property's value renders as.
+    /// What every property value renders as (names are shown, values never).
     public static let hiddenValue = "(hidden)"
 
     /// Why `topic` cannot name a Kafka topic, or nil when it can.

@@ -72,6 +72,8 @@ extension PipelineConfig {
             case stdout
             /// An HTTP service, records pushed in JSON Lines requests (FlywheelForward delivers them).
             case forward(ForwardSpec)
+            /// Kafka topics (FlywheelKafka writes them).
+            case kafka(KafkaSinkSpec)
         }
 
         /// Default `roll_bytes` of a folder sink: 64 MiB.
@@ -123,6 +125,7 @@ extension PipelineConfig {
                 case .topic(.perKind(let prefix)): "topics \"\(prefix)<kind>\""
                 case .stdout: "standard output"
                 case .forward(let spec): spec.summary(sinkName: name)
+                case .kafka(let spec): spec.summary
                 }
             let kindList = kinds == nil ? "every kind" : "kinds " + orderedKinds.map(\.name).joined(separator: ", ")
             return "\(name): \(target), \(kindList), linger \(formatDuration(lingerMs))"

@@ -25,8 +25,8 @@ extension PipelineConfig {
         }
     }
 
-    /// A kafka source's fields; secret properties (`KafkaSourceSpec.isSecret`) render their name only, with
-    /// the value `(hidden)`.
+    /// A kafka source's fields; properties render their names only, each value as `(hidden)` (any may be a
+    /// secret), as the kafka sink's do.
     private func renderedFields(of spec: KafkaSourceSpec) -> [String] {
         var fields = ["kind: kafka", "topic: \(yamlQuoted(spec.topic))", "group: \(yamlQuoted(spec.group))"]
         if spec.isSingleBootstrap {
@@ -40,8 +40,7 @@ extension PipelineConfig {
         fields.append("start: \(spec.start.rawValue)")
         if !spec.properties.isEmpty {
             let properties = spec.properties.map {
-                let value = KafkaSourceSpec.isSecret($0.name) ? KafkaSourceSpec.hiddenValue : $0.value
-                return "\(yamlQuoted($0.name)): \(yamlQuoted(value))"
+                "\(yamlQuoted($0.name)): \(yamlQuoted(KafkaSourceSpec.hiddenValue))"
             }
             fields.append("properties: { \(properties.joined(separator: ", ")) }")
         }
@@ -60,6 +59,7 @@ extension PipelineConfig {
         case .topic(.perKind(let prefix)): fields = ["kind: topic", "prefix: \(yamlQuoted(prefix))"]
         case .stdout: fields = ["kind: stdout"]
         case .forward(let spec): fields = ["kind: forward"] + renderedFields(of: spec)
+        case .kafka(let spec): fields = ["kind: kafka"] + renderedFields(of: spec)
         }
         if sink.kinds != nil {
             fields.append("kinds: [\(sink.orderedKinds.map(\.name).joined(separator: ", "))]")

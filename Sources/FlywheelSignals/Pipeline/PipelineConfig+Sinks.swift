@@ -7,13 +7,14 @@ extension PipelineConfig {
         ("topic", ["kind", "topic", "prefix", "kinds", "linger"]),
         ("stdout", ["kind", "kinds", "linger"]),
         ("forward", forwardKeys),
+        ("kafka", kafkaKeys),
     ]
     /// Keys accepted under `checkpoint`.
     static let checkpointKeys = ["interval"]
     /// Least `roll_bytes` of a folder sink.
     static let minRollBytes: Int64 = 1_024
 
-    /// Parses `sinks:`: a mapping from name to `{ kind: folder | topic | stdout | forward, ... }`. A null value is
+    /// Parses `sinks:`: a mapping from name to `{ kind: folder | topic | stdout | forward | kafka, ... }`. A null value is
     /// as if the key were absent; an empty mapping is an error.
     static func parseSinks(_ section: YAMLEntry, reader: YAMLNodeReader) throws(PipelineError) -> [SinkSpec] {
         var sinks: [SinkSpec] = []
@@ -32,6 +33,7 @@ extension PipelineConfig {
             case "folder": sink.kind = try folder(entry, targetFields, reader: reader)
             case "topic": sink.kind = .topic(try topicTarget(entry, targetFields, for: sink, reader: reader))
             case "forward": sink.kind = .forward(try forward(entry, targetFields, reader: reader))
+            case "kafka": sink.kind = .kafka(try kafka(entry, targetFields, for: sink, reader: reader))
             default: sink.kind = .stdout
             }
             sinks.append(sink)
@@ -65,7 +67,7 @@ extension PipelineConfig {
     }
 
     /// `topic: NAME` or `prefix: TEXT`, exactly one; with a prefix, every topic name it gives must be valid.
-    private static func topicTarget(
+    static func topicTarget(
         _ entry: YAMLEntry, _ fields: [YAMLEntry], for sink: SinkSpec, reader: YAMLNodeReader
     ) throws(PipelineError) -> SinkSpec.TopicTarget {
         let oneOf = "write either topic: NAME (one topic for every kind) or prefix: TEXT (a topic per kind)"

@@ -45,6 +45,7 @@ extension PipelineConfig {
             }
         }
         try checkDistinctNames(config, reader: reader)
+        try checkTransactionalSinks(config, reader: reader)
         return config
     }
 

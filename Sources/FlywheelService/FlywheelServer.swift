@@ -1,0 +1,94 @@
+import FlywheelConnectors
+import FlywheelRuntime
+import Foundation
+import Hummingbird
+import ServiceLifecycle
+
+/// The service `flywheel serve` runs, built by `buildApplication`: the HTTP server, the ingest appender and the
+/// live pipeline, each a `Service` of one `ServiceGroup`.
+///
+/// Shutdown order (the reverse of the group's): readiness goes false and new ingest gets 503; the HTTP server
+/// stops taking connections and finishes the requests in flight; the appender commits what waits; the live job
+/// takes its final checkpoint.
+public struct FlywheelServer: Sendable {
+    public let application: Application<RouterResponder<BasicRequestContext>>
+    public let status: ServiceStatus
+    public let appender: IngestAppender
+    let pipeline: LivePipeline
+    let stopsOnSignals: Bool
+    let afterDrainBegins: (@Sendable () async -> Void)?
+
+    /// The group of every service, in start order; run it, or trigger its graceful shutdown.
+    public func serviceGroup() -> ServiceGroup {
+        ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: pipeline), .init(service: appender), .init(service: application),
+                    .init(service: ShutdownGate(status: status, afterDrainBegins: afterDrainBegins)),
+                ],
+                gracefulShutdownSignals: stopsOnSignals ? [.sigterm, .sigint] : [], logger: application.logger))
+    }
+}
+
+/// Builds the service from `configuration`: checks the listening settings, creates the `events` topic (4
+/// partitions) when missing, opens it for the appender, and wires the endpoints. The CLI and the tests call it.
+public func buildApplication(
+    _ configuration: ServiceConfiguration, hooks: ServiceHooks = ServiceHooks()
+) throws(ServiceError) -> FlywheelServer {
+    try configuration.checkHost()
+    let status = ServiceStatus()
+    let appender = IngestAppender(
+        log: try openEvents(dataDir: configuration.dataDir), beforeCommit: hooks.beforeGroupCommit)
+    let stop = StopSignals([])
+    let config = LivePipeline.config(configuration.pipeline.config)
+    var options = RunOptions(
+        config: config, catalog: configuration.pipeline.catalog, dataDir: configuration.dataDir,
+        parallelism: configuration.parallelism)
+    options.batchLines = configuration.batchLines
+    options.externalSink = configuration.externalSink
+    options.warn = configuration.warn
+    options.stop = stop
+    options.onConsuming = { status.jobConsuming() }
+    let pipeline = LivePipeline(options: options, stop: stop, status: status)
+    let events = EventsEndpoint(
+        appender: appender, status: status, maxBodyBytes: configuration.maxBodyBytes,
+        maxEventBytes: config.time.maxEventBytes, retryAfterSeconds: configuration.retryAfterSeconds)
+    let router = Router()
+    router.get("/healthz") { _, _ in EventsEndpoint.json(.ok, ["status": "up"]) }
+    router.get("/readyz") { _, _ in
+        status.isReady
+            ? EventsEndpoint.json(.ok, ["status": "ready"])
+            : EventsEndpoint.json(
+                .serviceUnavailable, ["status": status.isDraining ? "shutting down" : "starting"])
+    }
+    router.post("/v1/events") { request, _ in await events.handle(request) }
+    let application = Application(
+        router: router,
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "flywheel"),
+        onServerRunning: { channel in status.serverBound(port: channel.localAddress?.port) })
+    return FlywheelServer(
+        application: application, status: status, appender: appender, pipeline: pipeline,
+        stopsOnSignals: configuration.stopsOnSignals, afterDrainBegins: hooks.afterDrainBegins)
+}
+
+/// Opens the `events` topic for appending, creating it with 4 partitions when missing. The appender syncs each
+/// group commit itself; segment rolls and closing sync too.
+func openEvents(dataDir: String) throws(ServiceError) -> TopicLog {
+    let log = EmbeddedLog(directory: dataDir)
+    do throws(LogError) {
+        do throws(LogError) {
+            _ = try log.topic(named: LivePipeline.eventsTopic)
+        } catch  where error.code == .topicNotFound {
+            do throws(LogError) {
+                try log.createTopic(Topic(name: LivePipeline.eventsTopic, partitions: LivePipeline.eventsPartitions))
+            } catch  where error.code == .topicExists {}
+        }
+        var access = PartitionLogOptions()
+        access.fsync = .interval(.seconds(365 * 86_400))
+        return try log.open(LivePipeline.eventsTopic, access: access)
+    } catch {
+        throw ServiceError(
+            .appendFailed, "cannot open the events topic in \(dataDir): \(error.message)", cause: error)
+    }
+}

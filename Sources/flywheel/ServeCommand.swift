@@ -1,0 +1,78 @@
+import ArgumentParser
+import FlywheelConnectors
+import FlywheelForward
+import FlywheelService
+import FlywheelSignals
+import Foundation
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the live pipeline as a service: durable HTTP ingest (POST /v1/events), /healthz, /readyz.",
+        discussion: """
+            Events posted to /v1/events (JSON Lines or a JSON array, optionally gzip) are appended to the topic \
+            events of --data DIR (created with 4 partitions) and synced before the answer. The pipeline's \
+            sources and sinks run live; a pipeline without sources: reads the topic events, and one without \
+            sinks: writes DIR/signals and one topic per kind, signals.<kind>. Checkpoints go to DIR/checkpoints.
+
+            Settings: flags, then FLYWHEEL_HOST, FLYWHEEL_PORT, FLYWHEEL_MAX_BODY, then the defaults. The \
+            service listens on loopback only unless --insecure-listen-any (it has no authentication yet).
+
+            SIGTERM or SIGINT: readiness goes false, new ingest gets 503, requests in flight finish, the job takes \
+            its final checkpoint, exit 0.
+
+            Examples:
+              flywheel serve --pipeline Pipelines/serve.yaml --data data/
+              curl -s -H 'Content-Type: application/x-ndjson' --data-binary @events.jsonl \\
+                http://127.0.0.1:8080/v1/events
+            """)
+
+    @Option(help: "Pipeline file (YAML); without sources: it reads the topic events.")
+    var pipeline: String
+
+    @Option(help: "The job's folder: the events topic, signal topics and folder, checkpoints.")
+    var data: String
+
+    @Option(help: "Address to listen on (env FLYWHEEL_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on, 0 for any free port (env FLYWHEEL_PORT; default 8080).")
+    var port: Int?
+
+    @Option(help: "Largest request body, compressed or not, e.g. 8MiB (env FLYWHEEL_MAX_BODY; default 8MiB).")
+    var maxBody: String?
+
+    @Flag(help: "Listen beyond loopback although the service has no authentication yet.")
+    var insecureListenAny = false
+
+    @OptionGroup var shards: ShardOptions
+
+    func run() async throws {
+        let loaded = try CLIErrors.pipeline { () throws(PipelineError) in try LoadedPipeline.load(path: pipeline) }
+        var configuration = ServiceConfiguration(pipeline: loaded, dataDir: data, parallelism: shards.parallelism)
+        configuration.insecureListenAny = insecureListenAny
+        configuration.batchLines = shards.batchSize
+        configuration.stopsOnSignals = true
+        configuration.externalSink = { spec, dataDir in try ForwardSink.make(spec, dataDir: dataDir) }
+        configuration.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+        let server: FlywheelServer
+        do {
+            try configuration.resolveListening(
+                flags: .init(host: host, port: port, maxBody: maxBody),
+                environment: ProcessInfo.processInfo.environment)
+            server = try buildApplication(configuration)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            throw ExitCode(error.code == .invalidOption ? 64 : 1)
+        }
+        let status = server.status
+        Task {
+            guard let port = await status.boundPort() else { return }
+            FileHandle.standardError.write(
+                Data("serving on http://\(configuration.host):\(port) (data \(data)); SIGINT or SIGTERM stops\n".utf8))
+        }
+        try await CLIErrors.connector { try await server.serviceGroup().run() }
+        let how = status.jobResult?.stoppedAtCheckpoint.map { "final checkpoint \($0)" } ?? "no final checkpoint"
+        FileHandle.standardError.write(Data("stopped: \(how); the next start resumes from it\n".utf8))
+    }
+}
