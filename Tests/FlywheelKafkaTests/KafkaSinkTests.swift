@@ -148,7 +148,7 @@ struct KafkaSinkRun {
         try #require(generated.status == 0, "\(generated)")
         if createTopics {
             let admin = try KafkaAdmin(KafkaTestBrokers.configuration(bootstrap))
-            let names = topic.map { [$0] } ?? KafkaSinkTests.kinds.map { (prefix ?? "") + $0 }
+            let names = topic.map { [$0] } ?? KafkaBrokerTests.KafkaSinkTests.kinds.map { (prefix ?? "") + $0 }
             for name in names { try admin.createTopic(name, partitions: 3) }
         }
         let target = topic.map { "topic: \"\($0)\"" } ?? "prefix: \"\(prefix ?? "")\""
