@@ -38,7 +38,8 @@ let kafkaTargets: [Target] =
             dependencies: ["CRdkafka", "FlywheelRuntime", "FlywheelSignals", "FlywheelConnectors"],
             swiftSettings: strict),
         .testTarget(
-            name: "FlywheelKafkaTests", dependencies: ["FlywheelKafka", "FlywheelTesting"], swiftSettings: strict),
+            name: "FlywheelKafkaTests", dependencies: ["FlywheelKafka", "FlywheelRuntime", "FlywheelTesting"],
+            swiftSettings: strict),
     ] : []
 
 let package = Package(
