@@ -87,16 +87,9 @@ struct ForwardCLITests {
         let data = folder.file("data")
         let lines = Self.lines(3_000)
         try await Self.topic("events", partitions: 4, lines: lines, data: data)
-        // The receiver itself kills the forwarder when the request count reaches the target: on the
-        // receiver's event loop, whatever the load on the test's threads.
-        let victim = Mutex<(pid: Int32, at: Int)?>(nil)
+        let killSwitch = KillSwitch()
         let receiver = try await LoopbackReceiver.start { request in
-            victim.withLock { victim in
-                if let target = victim, request.index >= target.at {
-                    kill(target.pid, SIGKILL)
-                    victim = nil
-                }
-            }
+            killSwitch.check(request)
             return request.index % 7 == 3 ? .status(503) : .status(200, delayMs: Int(request.index % 4) * 2)
         }
         var generator = SplitMix(seed: 20_261_206)
@@ -105,19 +98,8 @@ struct ForwardCLITests {
             "--max-in-flight", "6", "--backoff-base", "5ms", "--checkpoint-interval", "50ms", "--exit-at-end",
             "--quiet",
         ]
-        var kills = 0
-        for _ in 0..<6 {
-            let target = receiver.requests.count + Int.random(in: 5...25, using: &generator)
-            let running = try FlywheelCLI.start(arguments)
-            victim.withLock { $0 = (running.pid, target) }
-            let result = await running.wait()
-            victim.withLock { $0 = nil }
-            guard result.signaled else {
-                #expect(result.status == 0, "\(result)")
-                break
-            }
-            kills += 1
-        }
+        let kills = try await killSwitch.runKilling(
+            arguments, receiver: receiver, rounds: 6, after: 5...25, generator: &generator)
         let last = try await FlywheelCLI.run(arguments)
         #expect(last.status == 0, "\(last)")
         #expect(kills >= 3, "the run ended before it could be killed enough")

@@ -94,16 +94,9 @@ struct ForwardSinkCLITests {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let log = try folder.generatedLog("log.jsonl") { $0.conversations = 400 }
-        // The receiver kills the run when the request count reaches the target: on its event loop,
-        // whatever the load on the test's threads.
-        let victim = Mutex<(pid: Int32, at: Int)?>(nil)
+        let killSwitch = KillSwitch()
         let receiver = try await LoopbackReceiver.start { request in
-            victim.withLock { victim in
-                if let target = victim, request.index >= target.at {
-                    kill(target.pid, SIGKILL)
-                    victim = nil
-                }
-            }
+            killSwitch.check(request)
             return .status(request.index % 6 == 5 ? 503 : 200, delayMs: 3)
         }
         let pipeline = try Self.pipeline(folder, log: log, url: receiver.url("/trainer"), interval: "100ms")
@@ -111,19 +104,8 @@ struct ForwardSinkCLITests {
         let arguments = ["run", "--pipeline", pipeline, "--data", data, "--quiet"]
         let environment = ["FLYWHEEL_TEST_TOKEN": "t"]
         var generator = SplitMix(seed: 6_122_026)
-        var kills = 0
-        for _ in 0..<5 {
-            let target = receiver.requests.count + Int.random(in: 3...30, using: &generator)
-            let running = try FlywheelCLI.start(arguments, environment: environment)
-            victim.withLock { $0 = (running.pid, target) }
-            let result = await running.wait()
-            victim.withLock { $0 = nil }
-            guard result.signaled else {
-                #expect(result.status == 0, "\(result)")
-                break
-            }
-            kills += 1
-        }
+        let kills = try await killSwitch.runKilling(
+            arguments, environment: environment, receiver: receiver, rounds: 5, after: 3...30, generator: &generator)
         let last = try await FlywheelCLI.run(arguments, environment: environment)
         #expect(last.status == 0, "\(last)")
         #expect(kills >= 2, "the run ended before it could be killed enough")
