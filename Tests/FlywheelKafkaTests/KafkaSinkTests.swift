@@ -100,7 +100,7 @@ extension KafkaBrokerTests {
 
         @Test func anUnreachableBrokerFailsTheRunInsteadOfDroppingRecords() async throws {
             _ = try KafkaTestBrokers.bootstrapA()
-            let port = try KafkaSinkRun.closedPort()
+            let port = KafkaTestPorts.closed()
             let run = try await KafkaSinkRun(
                 bootstrap: "127.0.0.1:\(port)", prefix: "gone.", exactlyOnce: false, createTopics: false,
                 properties: ["message.timeout.ms": "3000"])
@@ -220,28 +220,6 @@ struct KafkaSinkRun {
         }
         Issue.record("no checkpoint with events_in \(eventsIn) within 60 s")
         throw KafkaTestSetupError()
-    }
-
-    /// A loopback port nothing listens on (bound, then closed).
-    static func closedPort() throws -> Int {
-        let result = try FlywheelCLISync.python(
-            "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-        return try #require(Int(result.trimmingCharacters(in: .whitespacesAndNewlines)))
-    }
-}
-
-/// Runs a short Python snippet and returns its standard output.
-enum FlywheelCLISync {
-    static func python(_ code: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", code]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
     }
 }
 
