@@ -177,6 +177,37 @@ public final class KafkaConsumer: @unchecked Sendable {  // `buffer` is used onl
         if let error = KafkaPartitionList.firstError(list, "cannot commit the offset of") { throw error }
     }
 
+    /// `commit`, waiting at most `timeout` for the group coordinator's answer: a synchronous commit to a
+    /// cluster that died without closing its connections waits for the request to time out (a minute by
+    /// default). On timeout the commit may still land later; the error says it was not confirmed.
+    public func commit(_ offsets: [KafkaTopicPartition], timeout: Duration) throws(KafkaError) {
+        try requireGroup("commit offsets")
+        let list = KafkaPartitionList.make(offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard let replies = rd_kafka_queue_new(client.pointer) else {
+            throw KafkaError(.state, "cannot commit offsets: librdkafka could not make a queue")
+        }
+        defer { rd_kafka_queue_destroy(replies) }
+        let error = rd_kafka_commit_queue(client.pointer, list, replies, nil, nil)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(error, "cannot commit offsets to \(client.configuration.bootstrap)")
+        }
+        guard let event = rd_kafka_queue_poll(replies, milliseconds(timeout)) else {
+            throw KafkaError(
+                .timedOut, "\(client.configuration.bootstrap) did not confirm the offset commit within \(timeout)")
+        }
+        defer { rd_kafka_event_destroy(event) }
+        let result = rd_kafka_event_error(event)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(result, "cannot commit offsets to \(client.configuration.bootstrap)")
+        }
+        if let committed = rd_kafka_event_topic_partition_list(event),
+            let error = KafkaPartitionList.firstError(committed, "cannot commit the offset of")
+        {
+            throw error
+        }
+    }
+
     /// The offsets `group.id` committed for `partitions` (nil where it committed none).
     public func committed(_ partitions: [KafkaTopicPartition], timeout: Duration) throws(KafkaError) -> [Int64?] {
         try requireGroup("read committed offsets")

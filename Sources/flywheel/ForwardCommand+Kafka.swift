@@ -94,7 +94,9 @@
 
         func committed(_ offsets: [Int64]) {
             guard hasGroup else { return }
-            try? consumer.commit(offsets.enumerated().map { KafkaTopicPartition(topic, Int32($0), offset: $1) })
+            // For lag monitoring only (positions live in DIR/forward): bounded, so a dead cluster cannot hold it.
+            try? consumer.commit(
+                offsets.enumerated().map { KafkaTopicPartition(topic, Int32($0), offset: $1) }, timeout: .seconds(5))
         }
 
         func close() { consumer.close() }

@@ -17,6 +17,7 @@ final class KafkaClusterReader: Sendable {
         var healthyProbe: Duration = .seconds(5)
         var downProbe: Duration = .milliseconds(500)
         var maxBackoff: Duration = .seconds(30)
+        var commitTimeout: Duration = .seconds(5)
     }
 
     private struct Control {
@@ -105,12 +106,17 @@ final class KafkaClusterReader: Sendable {
         if !handOff && reachable { commitNow(offsets) }
     }
 
-    private func commitNow(_ offsets: [KafkaTopicPartition]) {
+    /// Commits, waiting at most `commitTimeout` (a cluster that died silently would hold a plain commit,
+    /// and with it the probes, for a minute). False when the commit failed or was not confirmed.
+    @discardableResult
+    private func commitNow(_ offsets: [KafkaTopicPartition]) -> Bool {
         do {
-            try consumer.commit(offsets)
+            try consumer.commit(offsets, timeout: timing.commitTimeout)
+            return true
         } catch {
             // Commits serve lag monitoring only: the checkpoint holds the offsets the job resumes from.
             warn("\(label): cannot commit offsets for lag monitoring: \(error.message); the next checkpoint retries")
+            return false
         }
     }
 
@@ -134,7 +140,9 @@ final class KafkaClusterReader: Sendable {
             if let fatal = batch.errors.first(where: { $0.code == .fatal }) {
                 control.withLock { $0.fault = $0.fault ?? fatal }
             }
-            if let offsets = control.withLock({ state in state.pendingCommit.take() }) { commitNow(offsets) }
+            if let offsets = control.withLock({ state in state.pendingCommit.take() }), !commitNow(offsets) {
+                probeNow = true
+            }
             guard probeNow || ContinuousClock.now >= nextProbe else { continue }
             probeNow = false
             if probe() {
