@@ -75,16 +75,7 @@ public final class KafkaSource: Source, Sendable {
     public func open(restoring state: [UInt8]?, decoding: DecodeOptions) throws -> [any SourcePartition] {
         let restored = try state.map { (bytes: [UInt8]) throws(CheckpointError) in try KafkaSourceState(decoding: bytes)
         }
-        if let restored {
-            let names = restored.clusters.map(\.name)
-            guard names == readers.map(\.name) else {
-                throw ConnectorError(
-                    .checkpointMismatch,
-                    "the checkpoint read clusters \(names.joined(separator: ", ")), the source has "
-                        + "\(readers.map(\.name).joined(separator: ", ")): clusters cannot change under a job yet; "
-                        + "start it with a new --data folder")
-            }
-        }
+        if let restored { reportMigration(from: restored) }
         var plan: [(reader: Int, offsets: [(partition: Int32, next: Int64)])] = []
         for (index, reader) in readers.enumerated() {
             plan.append((index, try offsets(of: reader, restored: restored?.offsets(of: reader.name))))
@@ -107,6 +98,32 @@ public final class KafkaSource: Source, Sendable {
         }
         layout.withLock { $0 = next }
         return opened
+    }
+
+    /// A migration step (README, "Moving to another cluster"): clusters the checkpoint does not list start at
+    /// the group's offsets (else `start`); clusters it lists that the source no longer has are dropped, with
+    /// their offsets. Each is said once, at open.
+    private func reportMigration(from restored: KafkaSourceState) {
+        let earlier = restored.clusters.map(\.name)
+        for reader in readers where !earlier.contains(reader.name) {
+            warn(
+                "\(reader.label) is new to this job: its partitions start at the group's committed offsets, else "
+                    + "the \(spec.start.rawValue) offset")
+        }
+        for name in earlier where !readers.contains(where: { $0.name == name }) {
+            warn(
+                "kafka cluster \(name) was removed from the source: its checkpointed offsets are dropped (events "
+                    + "it held that were not read are not read)")
+        }
+    }
+
+    /// The partitions of the run that wrote `state`, in its order (`kafka:CLUSTER/TOPIC/N`): the job carries
+    /// watermarks and positions over by name when clusters were added or removed.
+    public func partitionNames(restoring state: [UInt8]) -> [String]? {
+        guard let restored = try? KafkaSourceState(decoding: state) else { return nil }
+        return restored.clusters.flatMap { cluster in
+            cluster.offsets.map { "kafka:\(cluster.name)/\(spec.topic)/\($0.partition)" }
+        }
     }
 
     /// Where each partition of `reader`'s cluster starts: the checkpoint's offsets, else the group's, else
