@@ -1,0 +1,83 @@
+import ArgumentParser
+import FlywheelSignals
+
+/// `--source` and its companions: the source of a live run given on the command line instead of the
+/// pipeline file's `sources:` (a Kafka topic or an embedded-log topic).
+struct SourceFlags: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Read this instead of the pipeline's sources: kafka://HOST:PORT[,HOST:PORT...]/TOPIC, or topic:NAME (an "
+                + "embedded-log topic in --data). The source is named 'events' (its checkpoint state's id).",
+            valueName: "uri"))
+    var source: String?
+
+    @Option(help: "With kafka://: the consumer group the offsets are committed to after each checkpoint.")
+    var group: String = "flywheel"
+
+    @Option(
+        help: ArgumentHelp(
+            "Where a partition starts without a checkpoint (and, with kafka://, without a group commit).",
+            valueName: "earliest|latest"))
+    var start: String = "earliest"
+
+    @Option(
+        name: .customLong("source-property"),
+        help: ArgumentHelp(
+            "With kafka://: a librdkafka consumer property, e.g. security.protocol=SSL (repeatable).",
+            valueName: "name=value"))
+    var properties: [String] = []
+
+    /// The source the flags describe, or nil without `--source`.
+    func spec() throws -> PipelineConfig.SourceSpec? {
+        guard let source else {
+            if !properties.isEmpty { throw ValidationError("--source-property needs --source kafka://...") }
+            return nil
+        }
+        guard let start = PipelineConfig.SourceSpec.TopicStart(rawValue: self.start) else {
+            throw ValidationError("--start must be earliest or latest, got '\(self.start)'")
+        }
+        if source.hasPrefix("topic:"), source.count > "topic:".count {
+            guard properties.isEmpty else {
+                throw ValidationError("--source-property applies to kafka:// sources only")
+            }
+            return PipelineConfig.SourceSpec(
+                name: "events", kind: .topic(name: String(source.dropFirst(6)), start: start))
+        }
+        guard source.hasPrefix("kafka://") else {
+            throw ValidationError(
+                "--source must be kafka://HOST:PORT[,HOST:PORT...]/TOPIC or topic:NAME, got '\(source)'")
+        }
+        let rest = source.dropFirst("kafka://".count)
+        guard let slash = rest.firstIndex(of: "/"), rest.index(after: slash) != rest.endIndex else {
+            throw ValidationError(
+                "--source kafka:// needs a topic after the brokers: kafka://HOST:PORT/TOPIC, got '\(source)'")
+        }
+        let bootstrap = String(rest[..<slash])
+        let topic = String(rest[rest.index(after: slash)...])
+        for host in bootstrap.split(separator: ",", omittingEmptySubsequences: false)
+        where host.isEmpty || !host.contains(":") || host.hasSuffix(":") {
+            throw ValidationError(
+                "--source kafka://: expected HOST:PORT[,HOST:PORT...] before the topic, got '\(bootstrap)'")
+        }
+        guard !group.isEmpty else { throw ValidationError("--group must not be empty") }
+        let kafka = KafkaSourceSpec(
+            topic: topic, group: group,
+            clusters: [KafkaSourceSpec.Cluster(name: KafkaSourceSpec.defaultClusterName, bootstrap: bootstrap)],
+            start: start, properties: try parsedProperties())
+        return PipelineConfig.SourceSpec(name: "events", kind: .kafka(kafka))
+    }
+
+    private func parsedProperties() throws -> [KafkaSourceSpec.Property] {
+        try properties.map { item in
+            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                throw ValidationError("--source-property: expected NAME=VALUE (e.g. fetch.min.bytes=1), got '\(item)'")
+            }
+            let name = String(item[..<equals])
+            guard !KafkaSourceSpec.managedProperties.contains(name) else {
+                throw ValidationError(
+                    "--source-property \(name) is set by the source (bootstrap from --source, group from --group)")
+            }
+            return KafkaSourceSpec.Property(name, String(item[item.index(after: equals)...]))
+        }
+    }
+}
