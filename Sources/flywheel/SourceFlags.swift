@@ -47,35 +47,44 @@ struct SourceFlags: ParsableArguments {
             throw ValidationError(
                 "--source must be kafka://HOST:PORT[,HOST:PORT...]/TOPIC or topic:NAME, got '\(source)'")
         }
-        let rest = source.dropFirst("kafka://".count)
-        guard let slash = rest.firstIndex(of: "/"), rest.index(after: slash) != rest.endIndex else {
-            throw ValidationError(
-                "--source kafka:// needs a topic after the brokers: kafka://HOST:PORT/TOPIC, got '\(source)'")
-        }
-        let bootstrap = String(rest[..<slash])
-        let topic = String(rest[rest.index(after: slash)...])
-        for host in bootstrap.split(separator: ",", omittingEmptySubsequences: false)
-        where host.isEmpty || !host.contains(":") || host.hasSuffix(":") {
-            throw ValidationError(
-                "--source kafka://: expected HOST:PORT[,HOST:PORT...] before the topic, got '\(bootstrap)'")
-        }
         guard !group.isEmpty else { throw ValidationError("--group must not be empty") }
-        let kafka = KafkaSourceSpec(
-            topic: topic, group: group,
-            clusters: [KafkaSourceSpec.Cluster(name: KafkaSourceSpec.defaultClusterName, bootstrap: bootstrap)],
-            start: start, properties: try parsedProperties())
+        let kafka = try Self.kafka(
+            source, flag: "--source", group: group, start: start,
+            properties: try Self.properties(properties, flag: "--source-property"))
         return PipelineConfig.SourceSpec(name: "events", kind: .kafka(kafka))
     }
 
-    private func parsedProperties() throws -> [KafkaSourceSpec.Property] {
-        try properties.map { item in
+    /// The kafka source `kafka://HOST:PORT[,HOST:PORT...]/TOPIC` names (one cluster, `default`); errors name `flag`.
+    static func kafka(
+        _ uri: String, flag: String, group: String, start: PipelineConfig.SourceSpec.TopicStart,
+        properties: [KafkaSourceSpec.Property]
+    ) throws -> KafkaSourceSpec {
+        let rest = uri.dropFirst("kafka://".count)
+        guard let slash = rest.firstIndex(of: "/"), rest.index(after: slash) != rest.endIndex else {
+            throw ValidationError(
+                "\(flag) kafka:// needs a topic after the brokers: kafka://HOST:PORT/TOPIC, got '\(uri)'")
+        }
+        let bootstrap = String(rest[..<slash])
+        for host in bootstrap.split(separator: ",", omittingEmptySubsequences: false)
+        where host.isEmpty || !host.contains(":") || host.hasSuffix(":") {
+            throw ValidationError(
+                "\(flag) kafka://: expected HOST:PORT[,HOST:PORT...] before the topic, got '\(bootstrap)'")
+        }
+        return KafkaSourceSpec(
+            topic: String(rest[rest.index(after: slash)...]), group: group,
+            clusters: [KafkaSourceSpec.Cluster(name: KafkaSourceSpec.defaultClusterName, bootstrap: bootstrap)],
+            start: start, properties: properties)
+    }
+
+    /// `NAME=VALUE` librdkafka consumer properties; the ones a kafka source sets itself are refused.
+    static func properties(_ items: [String], flag: String) throws -> [KafkaSourceSpec.Property] {
+        try items.map { item in
             guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
-                throw ValidationError("--source-property: expected NAME=VALUE (e.g. fetch.min.bytes=1), got '\(item)'")
+                throw ValidationError("\(flag): expected NAME=VALUE (e.g. fetch.min.bytes=1), got '\(item)'")
             }
             let name = String(item[..<equals])
             guard !KafkaSourceSpec.managedProperties.contains(name) else {
-                throw ValidationError(
-                    "--source-property \(name) is set by the source (bootstrap from --source, group from --group)")
+                throw ValidationError("\(flag) \(name) is set by the source itself")
             }
             return KafkaSourceSpec.Property(name, String(item[item.index(after: equals)...]))
         }

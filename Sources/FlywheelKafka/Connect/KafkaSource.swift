@@ -26,19 +26,25 @@ public final class KafkaSource: Source, Sendable {
     private let readers: [KafkaClusterReader]
     private let layout = Mutex(Layout())
     private let warn: @Sendable (String) -> Void
+    private let bounded: Bool
 
     /// Makes a consumer per cluster (no request is sent yet). `properties` of the spec override nothing
     /// the source manages (the pipeline parser refuses those).
-    public convenience init(_ spec: KafkaSourceSpec, warn: @escaping @Sendable (String) -> Void) throws(KafkaError) {
-        try self.init(spec, timing: KafkaClusterReader.Timing(), warn: warn)
+    public convenience init(
+        _ spec: KafkaSourceSpec, bounded: Bool = false, warn: @escaping @Sendable (String) -> Void
+    ) throws(KafkaError) {
+        try self.init(spec, timing: KafkaClusterReader.Timing(), bounded: bounded, warn: warn)
     }
 
-    init(_ spec: KafkaSourceSpec, timing: KafkaClusterReader.Timing, warn: @escaping @Sendable (String) -> Void)
-        throws(KafkaError)
-    {
+    init(
+        _ spec: KafkaSourceSpec, timing: KafkaClusterReader.Timing, bounded: Bool = false,
+        warn: @escaping @Sendable (String) -> Void
+    ) throws(KafkaError) {
         self.spec = spec
         self.warn = warn
+        self.bounded = bounded
         var properties = Dictionary(spec.properties.map { ($0.name, $0.value) }) { _, last in last }
+        if bounded { properties["enable.partition.eof"] = "true" }
         properties["group.id"] = spec.group
         properties["enable.auto.commit"] = "false"
         readers = try spec.clusters.map { (cluster: KafkaSourceSpec.Cluster) throws(KafkaError) in
@@ -64,7 +70,9 @@ public final class KafkaSource: Source, Sendable {
     }
 
     public var partitionCount: Int { layout.withLock { $0.partitions.count } }
-    public var isBounded: Bool { false }
+    /// Bounded (`flywheel replay kafka://...`): each partition ends where librdkafka first reports it
+    /// caught up (its end offset then); else the source never ends.
+    public var isBounded: Bool { bounded }
 
     public func name(ofPartition partition: Int) -> String {
         let place = layout.withLock { $0.partitions.indices.contains(partition) ? $0.partitions[partition] : nil }
@@ -90,7 +98,7 @@ public final class KafkaSource: Source, Sendable {
                 opened.append(
                     try KafkaSourcePartition(
                         cluster: reader, partition: partition, index: next.partitions.count, next: start, name: name,
-                        decoding: decoding))
+                        decoding: decoding, bounded: bounded))
                 next.partitions.append((index, partition))
                 next.startOffsets.append(start)
             }
