@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "FlywheelServiceTests",
             dependencies: [
-                "FlywheelService", "FlywheelTesting",
+                "FlywheelService", "FlywheelTesting", "FlywheelForward",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
