@@ -15,7 +15,7 @@ struct StatsForwardTests {
         // A destination name of this test only: the forward metrics live in the process-wide registry.
         let sink = "hook_\(UInt32.random(in: 0...UInt32.max))"
         let yaml = """
-            time: { idle_timeout: 20s }
+            time: { idle_advance: none }
             checkpoint: { interval: 200ms }
             sinks:
               signals: { kind: folder, path: signals }
