@@ -11,7 +11,7 @@ struct IngestRecord: Sendable {
     var value: ArraySlice<UInt8>
 }
 
-/// Counts of the appender, for tests and (later) metrics.
+/// Counts of the appender, for tests, `GET /v1/stats` and `GET /metrics`.
 public struct IngestAppenderStats: Sendable, Equatable {
     /// Requests whose records were appended (or failed) so far.
     public var requests = 0
