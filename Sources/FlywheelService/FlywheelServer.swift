@@ -37,8 +37,10 @@ public func buildApplication(
 ) throws(ServiceError) -> FlywheelServer {
     try configuration.checkHost()
     let status = ServiceStatus()
+    let metrics = ServiceMetrics()
     let appender = IngestAppender(
-        log: try openEvents(dataDir: configuration.dataDir), beforeCommit: hooks.beforeGroupCommit)
+        log: try openEvents(dataDir: configuration.dataDir), beforeCommit: hooks.beforeGroupCommit,
+        fsyncDuration: metrics.fsyncDuration)
     let stop = StopSignals([])
     let config = LivePipeline.config(configuration.pipeline.config)
     var options = RunOptions(
@@ -49,11 +51,17 @@ public func buildApplication(
     options.warn = configuration.warn
     options.stop = stop
     options.onConsuming = { status.jobConsuming() }
+    let observability = Observability(
+        config: config, dataDir: configuration.dataDir, countersPath: options.countersPath, metrics: metrics,
+        appender: appender, status: status)
+    observability.observe(&options)
     let pipeline = LivePipeline(options: options, stop: stop, status: status)
     let events = EventsEndpoint(
         appender: appender, status: status, maxBodyBytes: configuration.maxBodyBytes,
-        maxEventBytes: config.time.maxEventBytes, retryAfterSeconds: configuration.retryAfterSeconds)
+        maxEventBytes: config.time.maxEventBytes, retryAfterSeconds: configuration.retryAfterSeconds,
+        observer: observability.ingestObserver)
     let router = Router()
+    observability.addMiddleware(to: router)
     router.get("/healthz") { _, _ in EventsEndpoint.json(.ok, ["status": "up"]) }
     router.get("/readyz") { _, _ in
         status.isReady
@@ -62,6 +70,7 @@ public func buildApplication(
                 .serviceUnavailable, ["status": status.isDraining ? "shutting down" : "starting"])
     }
     router.post("/v1/events") { request, _ in await events.handle(request) }
+    observability.addRoutes(to: router)
     let application = Application(
         router: router,
         configuration: ApplicationConfiguration(

@@ -58,6 +58,7 @@ public enum Job {
                 records: resume?.pending ?? []),
             parallelism: options.parallelism, sinks: handles, storage: storage, clock: options.clock,
             written: resume?.written ?? SignalCounters(), onCheckpoint: options.onCheckpoint)
+        collector.onCompleted = options.onCheckpointCompleted
         collector.onDurable = { sections in
             for source in sources {
                 if let state = CheckpointData.section(source.id, in: sections) {
