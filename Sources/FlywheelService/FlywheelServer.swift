@@ -15,6 +15,7 @@ public struct FlywheelServer: Sendable {
     public let status: ServiceStatus
     public let appender: IngestAppender
     let pipeline: LivePipeline
+    let reloader: CatalogReloader
     let stopsOnSignals: Bool
     let afterDrainBegins: (@Sendable () async -> Void)?
 
@@ -24,7 +25,8 @@ public struct FlywheelServer: Sendable {
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: pipeline), .init(service: appender), .init(service: application),
-                    .init(service: ShutdownGate(status: status, afterDrainBegins: afterDrainBegins)),
+                ] + (stopsOnSignals ? [.init(service: ReloadOnHangup(reloader: reloader))] : []) + [
+                    .init(service: ShutdownGate(status: status, afterDrainBegins: afterDrainBegins))
                 ],
                 gracefulShutdownSignals: stopsOnSignals ? [.sigterm, .sigint] : [], logger: application.logger))
     }
@@ -49,11 +51,17 @@ public func buildApplication(
     options.warn = configuration.warn
     options.stop = stop
     options.onConsuming = { status.jobConsuming() }
+    let reloader = CatalogReloader(
+        path: config.modelCatalogPath, catalog: configuration.pipeline.catalog, status: status,
+        notice: configuration.notice)
+    options.liveCatalog = reloader.live
     let pipeline = LivePipeline(options: options, stop: stop, status: status)
     let events = EventsEndpoint(
         appender: appender, status: status, maxBodyBytes: configuration.maxBodyBytes,
         maxEventBytes: config.time.maxEventBytes, retryAfterSeconds: configuration.retryAfterSeconds)
     let router = Router()
+    // First, so that it covers every route added after it (AccessRule decides by method and path).
+    router.add(middleware: BearerAuthMiddleware(tokens: configuration.tokens))
     router.get("/healthz") { _, _ in EventsEndpoint.json(.ok, ["status": "up"]) }
     router.get("/readyz") { _, _ in
         status.isReady
@@ -62,13 +70,16 @@ public func buildApplication(
                 .serviceUnavailable, ["status": status.isDraining ? "shutting down" : "starting"])
     }
     router.post("/v1/events") { request, _ in await events.handle(request) }
+    let reload = ReloadEndpoint(reloader: reloader, status: status)
+    router.post("/v1/admin/reload") { request, _ in await reload.handle(request) }
     let application = Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .init(configuration.clientTimeout))),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "flywheel"),
         onServerRunning: { channel in status.serverBound(port: channel.localAddress?.port) })
     return FlywheelServer(
-        application: application, status: status, appender: appender, pipeline: pipeline,
+        application: application, status: status, appender: appender, pipeline: pipeline, reloader: reloader,
         stopsOnSignals: configuration.stopsOnSignals, afterDrainBegins: hooks.afterDrainBegins)
 }
 
