@@ -35,6 +35,9 @@ struct AuthTests {
                 headers: [("Content-Type", "application/x-ndjson"), ("Authorization", "Basic \(Self.ingest)")],
                 body: Array(Events.prompt("a1").utf8))
             #expect(basic.status == 401)
+            // A large body is refused without being read, and the service goes on serving.
+            let large = [String](repeating: Events.prompt("big"), count: 30_000)
+            #expect(try await service.postEvents(large, token: nil).status == 401)
             // Nothing of the refused requests reached the topic; the accepted one did.
             let accepted = try await service.postEvents([Events.prompt("a2")], token: Self.ingest)
             #expect(accepted.status == 200 && accepted.accepted == 1)

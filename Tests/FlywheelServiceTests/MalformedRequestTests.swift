@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// Bad input over a raw socket: a precise 4xx or dead letters, never a crash, and the service keeps serving.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(5)))
 struct MalformedRequestTests {
     /// A `POST /v1/events` with `body` as sent, and `Connection: close` so that the server closes after answering.
     static func post(_ body: [UInt8], contentType: String = "application/x-ndjson") -> String {
