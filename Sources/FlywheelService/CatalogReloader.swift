@@ -98,7 +98,7 @@ struct ReloadOnHangup: Service {
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
-            try? reloader.reload(trigger: "SIGHUP")
+            _ = try? reloader.reload(trigger: "SIGHUP")
         }
     }
 }
