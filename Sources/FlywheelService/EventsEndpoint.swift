@@ -61,8 +61,11 @@ struct EventsEndpoint: Sendable {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: maxBodyBytes)
-        } catch {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw tooLarge()
+        } catch {
+            // The client went away or stalled past the client timeout: nobody reads this answer.
+            throw ServiceError(.malformedBody, "the request body could not be read to its end: \(error)")
         }
         var body = Array(buffer.readableBytesView)
         if encoding == "gzip" || encoding == "x-gzip" { body = try Gunzip.inflate(body, limit: maxBodyBytes) }

@@ -15,6 +15,7 @@ public struct FlywheelServer: Sendable {
     public let status: ServiceStatus
     public let appender: IngestAppender
     let pipeline: LivePipeline
+    let reloader: CatalogReloader
     let stopsOnSignals: Bool
     let afterDrainBegins: (@Sendable () async -> Void)?
 
@@ -24,7 +25,8 @@ public struct FlywheelServer: Sendable {
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: pipeline), .init(service: appender), .init(service: application),
-                    .init(service: ShutdownGate(status: status, afterDrainBegins: afterDrainBegins)),
+                ] + (stopsOnSignals ? [.init(service: ReloadOnHangup(reloader: reloader))] : []) + [
+                    .init(service: ShutdownGate(status: status, afterDrainBegins: afterDrainBegins))
                 ],
                 gracefulShutdownSignals: stopsOnSignals ? [.sigterm, .sigint] : [], logger: application.logger))
     }
@@ -55,6 +57,10 @@ public func buildApplication(
         config: config, dataDir: configuration.dataDir, countersPath: options.countersPath, metrics: metrics,
         appender: appender, status: status)
     observability.observe(&options)
+    let reloader = CatalogReloader(
+        path: config.modelCatalogPath, catalog: configuration.pipeline.catalog, status: status,
+        notice: configuration.notice)
+    options.liveCatalog = reloader.live
     let pipeline = LivePipeline(options: options, stop: stop, status: status)
     let events = EventsEndpoint(
         appender: appender, status: status, maxBodyBytes: configuration.maxBodyBytes,
@@ -62,6 +68,8 @@ public func buildApplication(
         observer: observability.ingestObserver)
     let router = Router()
     observability.addMiddleware(to: router)
+    // First, so that it covers every route added after it (AccessRule decides by method and path).
+    router.add(middleware: BearerAuthMiddleware(tokens: configuration.tokens))
     router.get("/healthz") { _, _ in EventsEndpoint.json(.ok, ["status": "up"]) }
     router.get("/readyz") { _, _ in
         status.isReady
@@ -71,13 +79,16 @@ public func buildApplication(
     }
     router.post("/v1/events") { request, _ in await events.handle(request) }
     observability.addRoutes(to: router)
+    let reload = ReloadEndpoint(reloader: reloader, status: status)
+    router.post("/v1/admin/reload") { request, _ in await reload.handle(request) }
     let application = Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .init(configuration.clientTimeout))),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "flywheel"),
         onServerRunning: { channel in status.serverBound(port: channel.localAddress?.port) })
     return FlywheelServer(
-        application: application, status: status, appender: appender, pipeline: pipeline,
+        application: application, status: status, appender: appender, pipeline: pipeline, reloader: reloader,
         stopsOnSignals: configuration.stopsOnSignals, afterDrainBegins: hooks.afterDrainBegins)
 }
 

@@ -6,19 +6,25 @@ import ServiceLifecycle
 /// What `flywheel serve` runs: where it listens, its limits, the pipeline and its data folder.
 ///
 /// The listening settings come from flags, then the environment (`FLYWHEEL_HOST`, `FLYWHEEL_PORT`,
-/// `FLYWHEEL_MAX_BODY`), then the defaults: `resolveListening(flags:environment:)`.
+/// `FLYWHEEL_MAX_BODY`, `FLYWHEEL_CLIENT_TIMEOUT`, `FLYWHEEL_INGEST_TOKENS`, `FLYWHEEL_READ_TOKENS`), then the
+/// pipeline file's `service:` section, then the defaults: `resolveListening(flags:environment:)`.
 public struct ServiceConfiguration: Sendable {
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080
     public static let defaultMaxBodyBytes = 8 << 20
+    public static let defaultClientTimeout = Duration.seconds(30)
 
     public var host = ServiceConfiguration.defaultHost
     /// 0: a port the OS picks (`FlywheelServer.status.boundPort()` tells which).
     public var port = ServiceConfiguration.defaultPort
     /// The largest request body taken, compressed and decompressed (413 beyond).
     public var maxBodyBytes = ServiceConfiguration.defaultMaxBodyBytes
-    /// Listen beyond loopback without authentication (which comes in a later phase).
+    /// Listen beyond loopback without tokens.
     public var insecureListenAny = false
+    /// The bearer tokens; none: no authentication (then only loopback, unless `insecureListenAny`).
+    public var tokens = AccessTokens()
+    /// How long a connection may stay silent while a request is read, or between requests, before it is closed.
+    public var clientTimeout = ServiceConfiguration.defaultClientTimeout
     /// The seconds a 503 asks a client to wait (`Retry-After`).
     public var retryAfterSeconds = 1
     /// The live pipeline: its sources and sinks, or the service's defaults when it declares none.
@@ -29,10 +35,13 @@ public struct ServiceConfiguration: Sendable {
     public var batchLines: Int = ReplayOptions.defaultBatchLines
     /// Builds the sinks FlywheelConnectors cannot (`forward`); the `flywheel` binary sets it.
     public var externalSink: (@Sendable (PipelineConfig.SinkSpec, _ dataDir: String) throws -> any Sink)?
-    /// Whether SIGTERM and SIGINT start a graceful shutdown (the CLI); tests trigger it on the group.
+    /// Whether SIGTERM and SIGINT start a graceful shutdown and SIGHUP reloads the model catalog (the CLI); tests
+    /// trigger both on the group and the endpoint.
     public var stopsOnSignals = false
     /// Receives warnings of the live job.
     public var warn: @Sendable (String) -> Void = { _ in }
+    /// Receives what the service reports of itself: model catalog reloads, done or refused.
+    public var notice: @Sendable (String) -> Void = { _ in }
 
     public init(pipeline: LoadedPipeline, dataDir: String, parallelism: Int = 1) {
         self.pipeline = pipeline
@@ -45,20 +54,31 @@ public struct ServiceConfiguration: Sendable {
         public var host: String?
         public var port: Int?
         public var maxBody: String?
+        public var clientTimeout: String?
+        public var ingestTokenFile: String?
+        public var readTokenFile: String?
 
-        public init(host: String? = nil, port: Int? = nil, maxBody: String? = nil) {
+        public init(
+            host: String? = nil, port: Int? = nil, maxBody: String? = nil, clientTimeout: String? = nil,
+            ingestTokenFile: String? = nil, readTokenFile: String? = nil
+        ) {
             self.host = host
             self.port = port
             self.maxBody = maxBody
+            self.clientTimeout = clientTimeout
+            self.ingestTokenFile = ingestTokenFile
+            self.readTokenFile = readTokenFile
         }
     }
 
-    /// Sets host, port and body limit from `flags`, else from `environment`, else keeps the defaults, and
-    /// refuses a host beyond loopback unless `insecureListenAny` is set.
+    /// Sets host, port, body limit, client timeout and tokens from `flags`, else from `environment`, else from the
+    /// pipeline's `service:` section, else keeps the defaults, and refuses a host beyond loopback without tokens
+    /// unless `insecureListenAny` is set. Each error names the flag, variable or key it is about.
     public mutating func resolveListening(
         flags: ListeningFlags, environment: [String: String]
     ) throws(ServiceError) {
-        if let host = flags.host ?? environment["FLYWHEEL_HOST"] {
+        let section = pipeline.config.service
+        if let host = flags.host ?? environment["FLYWHEEL_HOST"] ?? section.host {
             guard !host.isEmpty else {
                 throw ServiceError(.invalidOption, "\(Self.source("--host", flags.host, "FLYWHEEL_HOST")) is empty")
             }
@@ -71,26 +91,62 @@ public struct ServiceConfiguration: Sendable {
                 throw ServiceError(.invalidOption, "FLYWHEEL_PORT must be a port number (0 to 65535), got '\(text)'")
             }
             self.port = try Self.port(port, from: "FLYWHEEL_PORT")
+        } else if let port = section.port {
+            self.port = port
         }
         if let text = flags.maxBody ?? environment["FLYWHEEL_MAX_BODY"] {
             let name = Self.source("--max-body", flags.maxBody, "FLYWHEEL_MAX_BODY")
-            guard let bytes = parseSize(text), bytes >= 1024, bytes <= 1 << 30 else {
+            guard let bytes = parseSize(text), PipelineConfig.maxBodyRange.contains(bytes) else {
                 throw ServiceError(
                     .invalidOption, "\(name) must be a size from 1KiB to 1GiB (e.g. 8MiB, 512KiB), got '\(text)'")
             }
             maxBodyBytes = bytes
+        } else if let bytes = section.maxBodyBytes {
+            maxBodyBytes = bytes
         }
+        if let text = flags.clientTimeout ?? environment["FLYWHEEL_CLIENT_TIMEOUT"] {
+            let name = Self.source("--client-timeout", flags.clientTimeout, "FLYWHEEL_CLIENT_TIMEOUT")
+            guard let millis = parseDuration(text), PipelineConfig.clientTimeoutRange.contains(millis) else {
+                throw ServiceError(
+                    .invalidOption, "\(name) must be a duration from 100ms to 1d (e.g. 30s, 2m), got '\(text)'")
+            }
+            clientTimeout = .milliseconds(millis)
+        } else if let millis = section.clientTimeoutMs {
+            clientTimeout = .milliseconds(millis)
+        }
+        tokens = AccessTokens(
+            ingest: try Self.tokens(
+                file: flags.ingestTokenFile, flag: "--ingest-token-file", environment: environment,
+                variable: "FLYWHEEL_INGEST_TOKENS", section: section, key: "ingest_token_file"),
+            read: try Self.tokens(
+                file: flags.readTokenFile, flag: "--read-token-file", environment: environment,
+                variable: "FLYWHEEL_READ_TOKENS", section: section, key: "read_token_file"))
         try checkHost()
     }
 
-    /// Refuses a host that is not loopback unless `insecureListenAny`.
+    /// The tokens of one class: from the flag's file, else the variable, else the section's file, else none.
+    private static func tokens(
+        file: String?, flag: String, environment: [String: String], variable: String,
+        section: PipelineConfig.ServiceSettings, key: String
+    ) throws(ServiceError) -> [String] {
+        if let file { return try AccessTokens.readFile(file, source: flag) }
+        if let text = environment[variable] { return try AccessTokens.parseList(text, variable: variable) }
+        let sectionFile = key == "ingest_token_file" ? section.ingestTokenFile : section.readTokenFile
+        guard let sectionFile else { return [] }
+        let location = section.locations[key].map { " (\($0))" } ?? ""
+        return try AccessTokens.readFile(sectionFile, source: "service.\(key)\(location)")
+    }
+
+    /// Refuses a host that is not loopback unless tokens are configured or `insecureListenAny`.
     public func checkHost() throws(ServiceError) {
-        guard !insecureListenAny, !Self.isLoopback(host) else { return }
+        guard !insecureListenAny, !tokens.isEnabled, !Self.isLoopback(host) else { return }
         throw ServiceError(
             .invalidOption,
-            "refusing to listen on \(host): the service has no authentication yet (tokens come in a later phase), "
-                + "so it listens on loopback only (127.0.0.1, ::1, localhost); put it behind a proxy that "
-                + "authenticates, or pass --insecure-listen-any to expose it anyway")
+            "refusing to listen on \(host) without tokens: anyone who reaches it could post and read events, so "
+                + "without tokens the service listens on loopback only (127.0.0.1, ::1, localhost); configure "
+                + "tokens (FLYWHEEL_INGEST_TOKENS / FLYWHEEL_READ_TOKENS, --ingest-token-file / --read-token-file, "
+                + "or service.ingest_token_file / read_token_file in the pipeline file), or pass "
+                + "--insecure-listen-any to expose it anyway")
     }
 
     /// Whether `host` names the loopback interface.

@@ -15,6 +15,10 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
         public static let shuttingDown = Code(raw: "shutting_down")
         /// The events topic could not be opened, written or synced.
         public static let appendFailed = Code(raw: "append_failed")
+        /// A model catalog reload found a catalog that cannot be used; the one in force stays.
+        public static let invalidCatalog = Code(raw: "invalid_catalog")
+        /// A model catalog reload in a service whose pipeline names no catalog.
+        public static let noCatalog = Code(raw: "no_catalog")
 
         public var description: String { raw }
     }

@@ -11,6 +11,17 @@ public final class ServiceStatus: Sendable {
         var portWaiters: [CheckedContinuation<Int?, Never>] = []
         var portFinal = false
         var result: JobResult?
+        var reloads = CatalogReloads()
+    }
+
+    /// Model catalog reloads (SIGHUP, `POST /v1/admin/reload`) so far.
+    public struct CatalogReloads: Sendable, Equatable {
+        /// Reloads that put a catalog in force.
+        public var succeeded = 0
+        /// Reloads refused (a bad catalog, or none configured); the catalog in force stayed.
+        public var failed = 0
+        /// Why the last refused reload was refused.
+        public var lastError: String?
     }
 
     private let state = Mutex(State())
@@ -25,6 +36,20 @@ public final class ServiceStatus: Sendable {
 
     /// What the live job returned, once it ended.
     public var jobResult: JobResult? { state.withLock { $0.result } }
+
+    /// The catalog reloads so far.
+    public var catalogReloads: CatalogReloads { state.withLock { $0.reloads } }
+
+    func catalogReloaded(failure: String?) {
+        state.withLock { state in
+            if let failure {
+                state.reloads.failed += 1
+                state.reloads.lastError = failure
+            } else {
+                state.reloads.succeeded += 1
+            }
+        }
+    }
 
     func jobConsuming() { state.withLock { $0.consuming = true } }
 

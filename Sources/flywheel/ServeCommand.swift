@@ -15,8 +15,19 @@ struct ServeCommand: AsyncParsableCommand {
             sources and sinks run live; a pipeline without sources: reads the topic events, and one without \
             sinks: writes DIR/signals and one topic per kind, signals.<kind>. Checkpoints go to DIR/checkpoints.
 
-            Settings: flags, then FLYWHEEL_HOST, FLYWHEEL_PORT, FLYWHEEL_MAX_BODY, then the defaults. The \
-            service listens on loopback only unless --insecure-listen-any (it has no authentication yet).
+            Settings: flags, then the environment (FLYWHEEL_HOST, FLYWHEEL_PORT, FLYWHEEL_MAX_BODY, \
+            FLYWHEEL_CLIENT_TIMEOUT, FLYWHEEL_INGEST_TOKENS, FLYWHEEL_READ_TOKENS), then the pipeline file's \
+            service: section (host, port, max_body, client_timeout, ingest_token_file, read_token_file), then \
+            the defaults.
+
+            Tokens: with any configured, every endpoint but /healthz and /readyz needs Authorization: Bearer \
+            TOKEN (401 without a valid one). Ingest tokens post (POST /v1/events, POST /v1/admin/...), read \
+            tokens read (GET); a token of the other class gets 403. FLYWHEEL_*_TOKENS are comma-separated; token \
+            files hold one per line (blank lines and # comments ignored). Without tokens the service listens on \
+            loopback only unless --insecure-listen-any.
+
+            SIGHUP, or POST /v1/admin/reload, reloads the model catalog (enrich.model_catalog) without a \
+            restart; a bad catalog is refused with the reason and the old one stays in force.
 
             SIGTERM or SIGINT: readiness goes false, new ingest gets 503, requests in flight finish, the job takes \
             its final checkpoint, exit 0.
@@ -25,6 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
               flywheel serve --pipeline Pipelines/serve.yaml --data data/
               curl -s -H 'Content-Type: application/x-ndjson' --data-binary @events.jsonl \\
                 http://127.0.0.1:8080/v1/events
+              FLYWHEEL_INGEST_TOKENS=$(openssl rand -hex 32) \\
+                flywheel serve --pipeline Pipelines/serve.yaml --data data/ --host 0.0.0.0
             """)
 
     @Option(help: "Pipeline file (YAML); without sources: it reads the topic events.")
@@ -42,7 +55,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body, compressed or not, e.g. 8MiB (env FLYWHEEL_MAX_BODY; default 8MiB).")
     var maxBody: String?
 
-    @Flag(help: "Listen beyond loopback although the service has no authentication yet.")
+    @Option(help: "How long a connection may stay silent before it is closed, e.g. 30s (env FLYWHEEL_CLIENT_TIMEOUT).")
+    var clientTimeout: String?
+
+    @Option(help: "File of ingest tokens, one per line (else env FLYWHEEL_INGEST_TOKENS, comma-separated).")
+    var ingestTokenFile: String?
+
+    @Option(help: "File of read tokens, one per line (else env FLYWHEEL_READ_TOKENS, comma-separated).")
+    var readTokenFile: String?
+
+    @Flag(help: "Listen beyond loopback without tokens: anyone who reaches the port can post and read.")
     var insecureListenAny = false
 
     @OptionGroup var shards: ShardOptions
@@ -55,10 +77,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.stopsOnSignals = true
         configuration.externalSink = { spec, dataDir in try ForwardSink.make(spec, dataDir: dataDir) }
         configuration.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+        configuration.notice = { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
         let server: FlywheelServer
         do {
             try configuration.resolveListening(
-                flags: .init(host: host, port: port, maxBody: maxBody),
+                flags: .init(
+                    host: host, port: port, maxBody: maxBody, clientTimeout: clientTimeout,
+                    ingestTokenFile: ingestTokenFile, readTokenFile: readTokenFile),
                 environment: ProcessInfo.processInfo.environment)
             server = try buildApplication(configuration)
         } catch {
@@ -66,10 +91,16 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(error.code == .invalidOption ? 64 : 1)
         }
         let status = server.status
+        let tokens = configuration.tokens
+        let auth =
+            tokens.isEnabled
+            ? "tokens: \(tokens.ingest.count) ingest, \(tokens.read.count) read" : "no tokens: no authentication"
         Task {
             guard let port = await status.boundPort() else { return }
             FileHandle.standardError.write(
-                Data("serving on http://\(configuration.host):\(port) (data \(data)); SIGINT or SIGTERM stops\n".utf8))
+                Data(
+                    ("serving on http://\(configuration.host):\(port) (data \(data); \(auth)); SIGINT or SIGTERM "
+                        + "stops, SIGHUP reloads the model catalog\n").utf8))
         }
         try await CLIErrors.connector { try await server.serviceGroup().run() }
         let how = status.jobResult?.stoppedAtCheckpoint.map { "final checkpoint \($0)" } ?? "no final checkpoint"

@@ -33,5 +33,8 @@ struct ValidatePipelineCommand: ParsableCommand {
                     ? "none: flywheel run writes a folder sink at DIR/signals for --data DIR" : "\(config.sinks.count)")
         )
         config.sinks.forEach { print("#   \($0)") }
+        if !config.service.isEmpty {
+            print("# service (flywheel serve; flags and environment variables win): \(config.service.summary)")
+        }
     }
 }

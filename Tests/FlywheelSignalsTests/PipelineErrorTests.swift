@@ -157,7 +157,8 @@ struct PipelineErrorTests {
         let error = try #require(Self.error(["signals:", "  model_quality: { windw: 5s }"]))
         #expect(error.message == "unknown key \"windw\"; valid keys here: window")
         let top = try #require(Self.error(["source: []"]))
-        #expect(top.message.hasSuffix("name, description, time, enrich, signals, exports, sources, sinks, checkpoint"))
+        let keys = "name, description, time, enrich, signals, exports, sources, sinks, checkpoint, service"
+        #expect(top.message.hasSuffix(keys))
     }
 
     @Test func eventBytesRangeIsStated() throws {

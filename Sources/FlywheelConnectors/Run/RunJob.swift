@@ -8,6 +8,8 @@ import Foundation
 public struct RunOptions: Sendable {
     public var config: PipelineConfig
     public var catalog: ModelCatalog?
+    /// A catalog that replaces `catalog` while the job runs (`flywheel serve` reloads); generation 0 is `catalog`.
+    public var liveCatalog: LiveModelCatalog?
     /// The embedded-log folder and the job's home: topics, relative paths, checkpoints.
     public var dataDir: String
     public var parallelism: Int
@@ -86,6 +88,7 @@ public enum RunJob {
         job.progress = options.progress
         job.onConsuming = options.onConsuming
         job.onCheckpointCompleted = options.onCheckpointCompleted
+        job.liveCatalog = options.liveCatalog
         job.warn = options.warn
         let countersFile = options.countersPath
         job.onCheckpoint = { [warn = options.warn] id, counters in

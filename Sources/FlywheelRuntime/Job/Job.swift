@@ -138,7 +138,9 @@ public enum Job {
         _ options: JobOptions, sourceNames: [String], resume: CheckpointData?
     ) throws -> [SignalShardOperator] {
         try (0..<options.parallelism).map { shard in
-            var op = SignalShardOperator(config: options.config, catalog: options.catalog, sourceNames: sourceNames)
+            var op = SignalShardOperator(
+                config: options.config, catalog: options.catalog, sourceNames: sourceNames,
+                liveCatalog: options.liveCatalog)
             if let resume {
                 do {
                     try op.restore(

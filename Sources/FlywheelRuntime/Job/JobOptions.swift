@@ -62,6 +62,9 @@ public enum IngestMode: Sendable, Equatable {
 public struct JobOptions: Sendable {
     public var config: PipelineConfig
     public var catalog: ModelCatalog?
+    /// A catalog that replaces `catalog` while the job runs (its generation 0 must be `catalog`); operators look
+    /// at it once per batch.
+    public var liveCatalog: LiveModelCatalog?
     public var mode: IngestMode
     public var parallelism: Int
     /// Input lines per batch (the unit of every hand-off between tasks).

@@ -20,8 +20,8 @@ public struct ModelKey: Hashable, Sendable {
 /// each record (CONTRACT 3.1, 3.5, 3.6). Owned by one shard.
 public struct ModelQualityOperator: Sendable {
     var windows: KeyedWindowAggregator<ModelKey, ModelQualityAccumulator>
-    private let records: ModelQualityRecords
-    private let catalog: ModelCatalog?
+    private var records: ModelQualityRecords
+    private var catalog: ModelCatalog?
 
     public init(config: PipelineConfig, catalog: ModelCatalog?) {
         windows = KeyedWindowAggregator(
@@ -32,6 +32,13 @@ public struct ModelQualityOperator: Sendable {
             catalog: catalog, emitQuality: config.signals.enabled.contains(.modelQuality),
             emitAlerts: config.signals.enabled.contains(.qualityAlert),
             minFeedback: Int64(config.signals.alertMinFeedback), maxDownRate: config.signals.alertMaxDownRate)
+    }
+
+    /// Prices the responses added from now on, and names the families of the records emitted from now on, with
+    /// `catalog` (a reload of a live service). Costs already added keep the prices they were added with.
+    public mutating func use(_ catalog: ModelCatalog) {
+        self.catalog = catalog
+        records.catalog = catalog
     }
 
     /// `keyHash` is `StableHash.hash(model, variant)`, computed when not given.
@@ -56,7 +63,7 @@ public struct ModelQualityOperator: Sendable {
 
 /// Encodes model_quality and quality_alert records.
 struct ModelQualityRecords: Sendable {
-    let catalog: ModelCatalog?
+    var catalog: ModelCatalog?
     let emitQuality: Bool
     let emitAlerts: Bool
     let minFeedback: Int64

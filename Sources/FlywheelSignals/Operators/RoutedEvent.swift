@@ -90,9 +90,17 @@ public struct SignalShardOperator: ShardOperator {
     private let runConversations: Bool
     private let runPairs: Bool
     var watermark = EventTime.min
+    /// The catalog a live service can replace, looked at once per batch; nil: `catalog` for good.
+    private let liveCatalog: LiveModelCatalog?
+    /// The generation of `liveCatalog` in use (0: the one given at init).
+    private var catalogGeneration = 0
 
-    /// Operators whose outputs the pipeline does not ask for are not run at all.
-    public init(config: PipelineConfig, catalog: ModelCatalog?, sourceNames: [String]) {
+    /// Operators whose outputs the pipeline does not ask for are not run at all. With `liveCatalog` (whose
+    /// generation 0 must be `catalog`), each batch is priced with the catalog in force when it is taken.
+    public init(
+        config: PipelineConfig, catalog: ModelCatalog?, sourceNames: [String], liveCatalog: LiveModelCatalog? = nil
+    ) {
+        self.liveCatalog = liveCatalog
         quality = ModelQualityOperator(config: config, catalog: catalog)
         conversations = ConversationOperator(config: config)
         pairs = PreferencePairOperator(config: config, sourceNames: sourceNames)
@@ -102,6 +110,10 @@ public struct SignalShardOperator: ShardOperator {
     }
 
     public mutating func process(_ batch: ShardBatch<RoutedEvent>, into output: inout [SignalRecord]) {
+        if let liveCatalog, let changed = liveCatalog.changed(since: catalogGeneration) {
+            catalogGeneration = changed.generation
+            quality.use(changed.catalog)
+        }
         // Records are borrowed through the buffer; iterating the array would copy each one (a retain).
         batch.records.withUnsafeBufferPointer { records in
             for index in records.indices { process(records[index], trail: batch.trail, into: &output) }

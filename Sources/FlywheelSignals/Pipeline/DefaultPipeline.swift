@@ -85,5 +85,16 @@ extension PipelineConfig {
         # How often a live run checkpoints into its --data folder; > 0.
         checkpoint: { interval: 10s }
 
+        # flywheel serve only (every other command ignores it): where it listens, its limits, its bearer tokens.
+        # Flags and environment variables win over these keys; token files are relative to this file's folder
+        # and hold one token per line. See the README, Running as a service.
+        # service:
+        #   host: 127.0.0.1          # beyond loopback only with tokens (or --insecure-listen-any)
+        #   port: 8080               # 0 picks a free port
+        #   max_body: 8MiB           # larger request bodies get 413; 1KiB to 1GiB
+        #   client_timeout: 30s      # a connection silent this long is closed; 100ms to 1d
+        #   ingest_token_file: ingest.tokens
+        #   read_token_file: read.tokens
+
         """
 }

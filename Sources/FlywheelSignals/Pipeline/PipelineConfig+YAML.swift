@@ -4,6 +4,7 @@ extension PipelineConfig {
     /// Keys accepted at the top of a pipeline file.
     static let topLevelKeys = [
         "name", "description", "time", "enrich", "signals", "exports", "sources", "sinks", "checkpoint",
+        "service",
     ]
     /// Keys accepted under `time`.
     static let timeKeys = [
@@ -21,7 +22,8 @@ extension PipelineConfig {
     /// is thrown: unknown keys (`.unknownKey`), malformed durations and sizes (`.badDuration`, `.badSize`),
     /// out-of-range or missing values (`.badValue`), wrong shapes (`.badType`) and invalid YAML
     /// (`.yamlSyntax`), each with the 1-based line of the offending key or value. `sources`, `sinks`,
-    /// `checkpoint` and `time.idle_advance` configure live runs; replay ignores them.
+    /// `checkpoint` and `time.idle_advance` configure live runs; replay ignores them. `service` configures
+    /// `flywheel serve`; every other command ignores it.
     public static func parse(yaml: String, path: String?) throws(PipelineError) -> PipelineConfig {
         let reader = YAMLNodeReader(file: path ?? "<pipeline>")
         guard let root = try reader.compose(yaml) else { return .default }
@@ -41,6 +43,7 @@ extension PipelineConfig {
             case "sources": config.sources = try parseSources(entry, reader: reader)
             case "sinks": config.sinks = try parseSinks(entry, reader: reader)
             case "checkpoint": config.checkpoint = try parseCheckpoint(entry, reader: reader)
+            case "service": config.service = try parseService(entry, reader: reader, pipelinePath: path)
             default: break  // entries(of:) admits only topLevelKeys
             }
         }

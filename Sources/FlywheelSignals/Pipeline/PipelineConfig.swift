@@ -64,6 +64,8 @@ public struct PipelineConfig: Sendable, Equatable {
     /// Absolute or working-directory-relative path of the model catalog, already resolved against the pipeline
     /// file's folder; `nil` when the pipeline names none.
     public var modelCatalogPath: String?
+    /// Settings of `flywheel serve` (`service:`); other commands ignore them.
+    public var service = ServiceSettings()
 
     /// Training-ready files written after a replay (`exports:`).
     public var exports: [ExportSpec] = []
