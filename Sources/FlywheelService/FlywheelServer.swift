@@ -71,6 +71,12 @@ public func buildApplication(
     }
     router.post("/v1/events") { request, _ in await events.handle(request) }
     observability.addRoutes(to: router)
+    let otlp = OTLPEndpoint(
+        appender: appender, status: status, maxBodyBytes: configuration.maxBodyBytes,
+        maxEventBytes: config.time.maxEventBytes, retryAfterSeconds: configuration.retryAfterSeconds,
+        mapper: OTLPMapper(index: GenAISpanIndex()))
+    router.post("/v1/traces") { request, _ in await otlp.handle(request, signal: .traces) }
+    router.post("/v1/logs") { request, _ in await otlp.handle(request, signal: .logs) }
     let application = Application(
         router: router,
         configuration: ApplicationConfiguration(
