@@ -153,7 +153,7 @@ struct OTLPIngestTests {
         func key(_ name: String) -> String { "otel:\(sent[name]!["trace_id"]!):\(sent[name]!["span_id"]!)" }
         let byId = Dictionary(events.map { ($0["event_id"] as! String, $0) }, uniquingKeysWith: { first, _ in first })
         // 3 distinct prompts (the regeneration repeats the first), 3 responses, 1 error, 4 feedback.
-        #expect(events.count == 12 && byId.count == 11, "\(lines)")
+        try #require(events.count == 12 && byId.count == 11, "\(lines)")
         let first = try #require(byId[key("first") + ":response"])
         #expect(first["message_id"] as? String == "resp-1" && first["model"] as? String == "gpt-a")
         #expect(first["text"] as? String == "4" && first["variant"] as? String == "blue")

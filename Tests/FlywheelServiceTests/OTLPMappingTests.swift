@@ -184,7 +184,7 @@ struct OTLPMappingTests {
         var plain = Opentelemetry_Proto_Logs_V1_LogRecord()
         plain.body.stringValue = "hello"
         let mapping = mapper.mapLogs(Self.logs([record, byResponse, unknown, plain]))
-        #expect(mapping.events.map(\.rating) == ["down", "up"])
+        try #require(mapping.events.map(\.rating) == ["down", "up"])
         #expect(mapping.events.allSatisfy { $0.parentId == "chatcmpl-1" && $0.model == "gpt-a" })
         #expect(mapping.events.allSatisfy { $0.conversationId == "conv-1" && $0.variant == "b" })
         #expect(mapping.events[0].timestamp == "2026-11-26T10:00:09.000Z")

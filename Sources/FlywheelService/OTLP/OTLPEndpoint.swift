@@ -80,7 +80,7 @@ struct OTLPEndpoint: Sendable {
     /// reason; its events are appended all the same, so that the dead letters hold them.
     private func validated(_ mapping: inout OTLPMapping) -> [IngestRecord] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var decoder = EventDecoder(maxEventBytes: maxEventBytes)
         var records: [IngestRecord] = []
         records.reserveCapacity(mapping.events.count)

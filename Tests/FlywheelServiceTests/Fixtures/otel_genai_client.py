@@ -125,8 +125,8 @@ def main():
     traces_url, logs_url = options.endpoint + "/v1/traces", options.endpoint + "/v1/logs"
     if options.encoding == "protobuf":
         compression = Compression.Gzip if options.gzip else Compression.NoCompression
-        span_exporter = OTLPSpanExporter(endpoint=traces_url, compression=compression, session=session)
-        log_exporter = OTLPLogExporter(endpoint=logs_url, compression=compression, session=session)
+        span_exporter = OTLPSpanExporter(endpoint=traces_url, compression=compression, session=session, timeout=60)
+        log_exporter = OTLPLogExporter(endpoint=logs_url, compression=compression, session=session, timeout=60)
     else:
         span_exporter = JSONSpanExporter(traces_url, session, options.gzip)
         log_exporter = JSONLogExporter(logs_url, session, options.gzip)
