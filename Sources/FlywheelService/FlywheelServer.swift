@@ -74,7 +74,7 @@ public func buildApplication(
     let otlp = OTLPEndpoint(
         appender: appender, status: status, maxBodyBytes: configuration.maxBodyBytes,
         maxEventBytes: config.time.maxEventBytes, retryAfterSeconds: configuration.retryAfterSeconds,
-        mapper: OTLPMapper(index: GenAISpanIndex()))
+        mapper: OTLPMapper(index: GenAISpanIndex()), observer: observability.ingestObserver)
     router.post("/v1/traces") { request, _ in await otlp.handle(request, signal: .traces) }
     router.post("/v1/logs") { request, _ in await otlp.handle(request, signal: .logs) }
     let application = Application(

@@ -50,6 +50,11 @@ struct OTLPIngestTests {
             _ = try await service.otlp("/v1/traces", body, contentType: "application/x-protobuf")
             let again = try service.eventsTopic().flatMap { $0 }
             #expect(Set(again.map(Self.eventId)) == Set(lines.map(Self.eventId)))
+            // The ingest stats count the events appended, as for POST /v1/events (the copies too: the pipeline,
+            // not the ingest, drops them).
+            let ingest = try #require(try await service.get("/v1/stats").json["ingest"] as? [String: Any])
+            #expect(ingest["events_accepted"] as? Int == 6 && ingest["events_rejected"] as? Int == 2, "\(ingest)")
+            #expect((ingest["rejected_by_reason"] as? [String: Int]) == ["missing_field": 2], "\(ingest)")
         }
     }
 

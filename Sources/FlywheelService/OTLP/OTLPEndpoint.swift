@@ -14,6 +14,8 @@ struct OTLPEndpoint: Sendable {
     let maxEventBytes: Int
     let retryAfterSeconds: Int
     let mapper: OTLPMapper
+    /// The stats and metrics of ingest, fed as `POST /v1/events` feeds them (per event appended).
+    let observer: IngestObserver
 
     typealias TraceRequest = Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest
     typealias TraceResponse = Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceResponse
@@ -35,6 +37,7 @@ struct OTLPEndpoint: Sendable {
             return EventsEndpoint.json(
                 .unsupportedMediaType, ErrorBody(error: error.message, code: error.code.description))
         }
+        observer.received()
         do throws(ServiceError) {
             guard !status.isDraining else { throw ServiceError(.shuttingDown, "the service is shutting down") }
             let body = try await OTLPRequestBody.collect(request, maxBodyBytes: maxBodyBytes)
@@ -43,9 +46,12 @@ struct OTLPEndpoint: Sendable {
             case .traces: mapping = mapper.mapTraces(try encoding.decode(TraceRequest.self, from: body))
             case .logs: mapping = mapper.mapLogs(try encoding.decode(LogsRequest.self, from: body))
             }
-            let records = validated(&mapping)
+            let checked = validated(&mapping)
             guard !status.isDraining else { throw ServiceError(.shuttingDown, "the service is shutting down") }
-            if !records.isEmpty { try await appender.append(records) }
+            if !checked.records.isEmpty { try await appender.append(checked.records) }
+            observer.acknowledged(
+                accepted: checked.records.count - checked.rejected.count, rejected: checked.rejected,
+                usage: checked.usage)
             return Response(
                 status: .ok, headers: [.contentType: encoding.contentType],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: Self.answer(mapping, signal: signal, encoding))))
@@ -75,29 +81,42 @@ struct OTLPEndpoint: Sendable {
         }
     }
 
-    /// The records to append: every mapped event as a JSON line keyed by its conversation. A record whose events
-    /// the pipeline would not accept (a chat span without a model, say) counts as rejected, with the dead-letter
-    /// reason; its events are appended all the same, so that the dead letters hold them.
-    private func validated(_ mapping: inout OTLPMapping) -> [IngestRecord] {
+    /// The events of a request as the pipeline will judge them: the records to append, the rejected events
+    /// (index: the event's number in the request) and the responses' GenAI figures.
+    struct Checked {
+        var records: [IngestRecord] = []
+        var rejected: [Rejection] = []
+        var usage: [IngestObserver.Usage] = []
+    }
+
+    /// Every mapped event as a JSON line keyed by its conversation, judged by the pipeline's decoder. A record
+    /// whose events the pipeline would not accept (a chat span without a model, say) counts as rejected, with the
+    /// dead-letter reason; its events are appended all the same, so that the dead letters hold them.
+    private func validated(_ mapping: inout OTLPMapping) -> Checked {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var decoder = EventDecoder(maxEventBytes: maxEventBytes)
-        var records: [IngestRecord] = []
-        records.reserveCapacity(mapping.events.count)
+        var checked = Checked()
+        checked.records.reserveCapacity(mapping.events.count)
         var invalidRecords = Set<Int>()
-        for (event, record) in zip(mapping.events, mapping.eventRecords) {
+        for (index, (event, record)) in zip(mapping.events, mapping.eventRecords).enumerated() {
             let line = ((try? encoder.encode(event)).map { Array($0) } ?? [])[...]
             line.withUnsafeBytes { bytes in
-                if case .invalid(let failure, _) = decoder.decode(bytes, origin: EventOrigin()),
-                    invalidRecords.insert(record).inserted
-                {
-                    mapping.rejectMapped(
-                        "event \(event.eventId) (\(event.type)): \(failure.reason.rawValue) \(failure.detail)")
+                switch decoder.decode(bytes, origin: EventOrigin()) {
+                case .invalid(let failure, _):
+                    checked.rejected.append(
+                        Rejection(index: index, reason: failure.reason.rawValue, detail: failure.detail))
+                    if invalidRecords.insert(record).inserted {
+                        mapping.rejectMapped(
+                            "event \(event.eventId) (\(event.type)): \(failure.reason.rawValue) \(failure.detail)")
+                    }
+                case .event(let decoded):
+                    if let figures = IngestObserver.Usage(decoded) { checked.usage.append(figures) }
                 }
             }
-            records.append(IngestRecord(key: event.conversationId, value: line))
+            checked.records.append(IngestRecord(key: event.conversationId, value: line))
         }
-        return records
+        return checked
     }
 
     private func errorResponse(_ error: ServiceError, encoding: OTLPEncoding) -> Response {
