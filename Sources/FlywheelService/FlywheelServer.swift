@@ -81,6 +81,12 @@ public func buildApplication(
     observability.addRoutes(to: router)
     let reload = ReloadEndpoint(reloader: reloader, status: status)
     router.post("/v1/admin/reload") { request, _ in await reload.handle(request) }
+    let otlp = OTLPEndpoint(
+        appender: appender, status: status, maxBodyBytes: configuration.maxBodyBytes,
+        maxEventBytes: config.time.maxEventBytes, retryAfterSeconds: configuration.retryAfterSeconds,
+        mapper: OTLPMapper(index: GenAISpanIndex()), observer: observability.ingestObserver)
+    router.post("/v1/traces") { request, _ in await otlp.handle(request, signal: .traces) }
+    router.post("/v1/logs") { request, _ in await otlp.handle(request, signal: .logs) }
     let application = Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .init(configuration.clientTimeout))),
