@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "FlywheelService",
             dependencies: [
-                "FlywheelConnectors", "FlywheelRuntime", "FlywheelSignals", "CZlib",
+                "FlywheelConnectors", "FlywheelRuntime", "FlywheelSignals", "FlywheelInspect", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -127,6 +127,8 @@ let package = Package(
                 "FlywheelConnectors", "FlywheelRuntime", "FlywheelSignals", "FlywheelInspect", "FlywheelForward",
                 "FlywheelService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ] + (hasKafka ? ["FlywheelKafka"] : []),
             swiftSettings: strict,
             linkerSettings: useJemalloc ? [.linkedLibrary("jemalloc")] : []

@@ -15,6 +15,7 @@ public struct FlywheelServer: Sendable {
     public let status: ServiceStatus
     public let appender: IngestAppender
     let pipeline: LivePipeline
+    let signalWatcher: SignalWatcher
     let stopsOnSignals: Bool
     let afterDrainBegins: (@Sendable () async -> Void)?
 
@@ -24,6 +25,7 @@ public struct FlywheelServer: Sendable {
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: pipeline), .init(service: appender), .init(service: application),
+                    .init(service: signalWatcher),
                     .init(service: ShutdownGate(status: status, afterDrainBegins: afterDrainBegins)),
                 ],
                 gracefulShutdownSignals: stopsOnSignals ? [.sigterm, .sigint] : [], logger: application.logger))
@@ -62,6 +64,10 @@ public func buildApplication(
                 .serviceUnavailable, ["status": status.isDraining ? "shutting down" : "starting"])
     }
     router.post("/v1/events") { request, _ in await events.handle(request) }
+    let signalLog = SignalLog(dataDir: configuration.dataDir, sinks: config.sinks)
+    let signalWatcher = SignalWatcher(log: signalLog, tick: min(configuration.streamHeartbeat, .seconds(1)))
+    SignalsEndpoint(log: signalLog, watcher: signalWatcher, heartbeat: configuration.streamHeartbeat)
+        .addRoutes(to: router)
     let application = Application(
         router: router,
         configuration: ApplicationConfiguration(
@@ -69,6 +75,7 @@ public func buildApplication(
         onServerRunning: { channel in status.serverBound(port: channel.localAddress?.port) })
     return FlywheelServer(
         application: application, status: status, appender: appender, pipeline: pipeline,
+        signalWatcher: signalWatcher,
         stopsOnSignals: configuration.stopsOnSignals, afterDrainBegins: hooks.afterDrainBegins)
 }
 

@@ -31,6 +31,8 @@ public struct ServiceConfiguration: Sendable {
     public var externalSink: (@Sendable (PipelineConfig.SinkSpec, _ dataDir: String) throws -> any Sink)?
     /// Whether SIGTERM and SIGINT start a graceful shutdown (the CLI); tests trigger it on the group.
     public var stopsOnSignals = false
+    /// How long a signal stream (`GET /v1/signals/{kind}/stream`) stays silent before a heartbeat comment.
+    public var streamHeartbeat: Duration = .seconds(15)
     /// Receives warnings of the live job.
     public var warn: @Sendable (String) -> Void = { _ in }
 
