@@ -108,6 +108,7 @@ let package = Package(
                 "FlywheelConnectors", "FlywheelRuntime", "FlywheelSignals", "FlywheelInspect", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -4,6 +4,7 @@ import FlywheelSignals
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOPosix
 
 /// The read side: `GET /v1/signals/{kind}` (the last committed records as JSON Lines),
 /// `GET /v1/signals/{kind}/stream` (Server-Sent Events of newly committed records) and `GET /v1/compare`
@@ -19,12 +20,23 @@ struct SignalsEndpoint: Sendable {
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/v1/signals/:kind") { request, context in
-            list(request, kind: context.parameters.get("kind") ?? "")
+            let kind = context.parameters.get("kind") ?? ""
+            return await Self.offThePool { list(request, kind: kind) }
         }
         router.get("/v1/signals/:kind/stream") { request, context in
             stream(request, kind: context.parameters.get("kind") ?? "")
         }
-        router.get("/v1/compare") { request, _ in compare(request) }
+        router.get("/v1/compare") { request, _ in await Self.offThePool { compare(request) } }
+    }
+
+    /// Runs a handler that reads the topics on NIO's thread pool, so that a long read (up to 100,000 records)
+    /// does not hold one of the few threads every task of the service shares.
+    static func offThePool(_ handler: @escaping @Sendable () -> Response) async -> Response {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive(handler)
+        } catch {
+            return errorResponse(ServiceError(.readFailed, "the read could not run: \(error)"))
+        }
     }
 
     /// The last `limit` committed records of the kind after the filters, oldest first. Headers:

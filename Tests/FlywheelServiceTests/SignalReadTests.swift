@@ -7,7 +7,7 @@ import Testing
 /// `GET /v1/signals/{kind}` and `GET /v1/compare` against a service fed with a generated log: what they answer
 /// equals the committed records of the folder sink on disk, for every kind and filter, and `inspect --url`
 /// shows what `inspect` of the folder shows.
-@Suite(.timeLimit(.minutes(5)))
+@Suite(.timeLimit(.minutes(10)))
 struct SignalReadTests {
     /// No idle advance: W moves with event time only, so a restart without new events releases nothing and
     /// the folder sink's final files (all of them, after a graceful stop) are exactly what was committed.
@@ -176,6 +176,13 @@ struct SignalReadTests {
             let follow = try await FlywheelCLI.run(
                 ["inspect", "--url", url, "--follow"], executable: ServeCLITests.binary)
             #expect(follow.status == 64 && follow.stderr.contains("/stream"))
+            let token = try await FlywheelCLI.run(
+                ["inspect", signals, "--token", "t"], executable: ServeCLITests.binary)
+            #expect(token.status == 64 && token.stderr.contains("--token applies only to --url"))
+            let closed = try ServeCLITests.freePort()
+            let gone = try await FlywheelCLI.run(
+                ["inspect", "--url", "http://127.0.0.1:\(closed)"], executable: ServeCLITests.binary)
+            #expect(gone.status == 1 && gone.stderr.contains("cannot read http://127.0.0.1:\(closed)/v1/signals/"))
         }
     }
 
