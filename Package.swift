@@ -64,6 +64,8 @@ let package = Package(
         // Serving: the HTTP ingest/health server and the graceful-shutdown service group.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Serving: GET /metrics in the Prometheus text format (a swift-metrics backend).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -109,6 +111,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
@@ -156,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "FlywheelServiceTests",
             dependencies: [
-                "FlywheelService", "FlywheelTesting",
+                "FlywheelService", "FlywheelTesting", "FlywheelForward",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

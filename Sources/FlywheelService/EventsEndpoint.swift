@@ -11,8 +11,10 @@ struct EventsEndpoint: Sendable {
     let maxBodyBytes: Int
     let maxEventBytes: Int
     let retryAfterSeconds: Int
+    let observer: IngestObserver
 
     func handle(_ request: Request) async -> Response {
+        observer.received()
         do throws(ServiceError) {
             let lines = try await lines(of: request)
             var decoder = EventDecoder(maxEventBytes: maxEventBytes)
@@ -20,11 +22,15 @@ struct EventsEndpoint: Sendable {
             var records: [IngestRecord] = []
             records.reserveCapacity(lines.count)
             var rejected: [Rejection] = []
+            var usage: [IngestObserver.Usage] = []
             for line in lines {
                 line.bytes.withUnsafeBytes { bytes in
-                    if case .invalid(let failure, _) = decoder.decode(bytes, origin: EventOrigin()) {
+                    switch decoder.decode(bytes, origin: EventOrigin()) {
+                    case .invalid(let failure, _):
                         rejected.append(
                             Rejection(index: line.index, reason: failure.reason.rawValue, detail: failure.detail))
+                    case .event(let event):
+                        if let figures = IngestObserver.Usage(event) { usage.append(figures) }
                     }
                     records.append(IngestRecord(key: Self.key(of: bytes, scanner: &scanner), value: line.bytes))
                 }
@@ -32,6 +38,7 @@ struct EventsEndpoint: Sendable {
             guard !status.isDraining else { throw ServiceError(.shuttingDown, "the service is shutting down") }
             if !records.isEmpty { try await appender.append(records) }
             let body = Accepted(accepted: lines.count - rejected.count, rejected: rejected)
+            observer.acknowledged(accepted: body.accepted, rejected: rejected, usage: usage)
             return Self.json(.ok, body)
         } catch {
             return errorResponse(error)

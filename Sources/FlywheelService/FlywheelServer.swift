@@ -7,9 +7,9 @@ import ServiceLifecycle
 /// The service `flywheel serve` runs, built by `buildApplication`: the HTTP server, the ingest appender and the
 /// live pipeline, each a `Service` of one `ServiceGroup`.
 ///
-/// Shutdown order (the reverse of the group's): readiness goes false and new ingest gets 503; the HTTP server
-/// stops taking connections and finishes the requests in flight; the appender commits what waits; the live job
-/// takes its final checkpoint.
+/// Shutdown order (the reverse of the group's): readiness goes false and new ingest gets 503; open signal streams
+/// end; the HTTP server stops taking connections and finishes the requests in flight; the appender commits what
+/// waits; the live job takes its final checkpoint.
 public struct FlywheelServer: Sendable {
     public let application: Application<RouterResponder<BasicRequestContext>>
     public let status: ServiceStatus
@@ -39,8 +39,10 @@ public func buildApplication(
 ) throws(ServiceError) -> FlywheelServer {
     try configuration.checkHost()
     let status = ServiceStatus()
+    let metrics = ServiceMetrics()
     let appender = IngestAppender(
-        log: try openEvents(dataDir: configuration.dataDir), beforeCommit: hooks.beforeGroupCommit)
+        log: try openEvents(dataDir: configuration.dataDir), beforeCommit: hooks.beforeGroupCommit,
+        fsyncDuration: metrics.fsyncDuration)
     let stop = StopSignals([])
     let config = LivePipeline.config(configuration.pipeline.config)
     var options = RunOptions(
@@ -51,11 +53,17 @@ public func buildApplication(
     options.warn = configuration.warn
     options.stop = stop
     options.onConsuming = { status.jobConsuming() }
+    let observability = Observability(
+        config: config, dataDir: configuration.dataDir, countersPath: options.countersPath, metrics: metrics,
+        appender: appender, status: status)
+    observability.observe(&options)
     let pipeline = LivePipeline(options: options, stop: stop, status: status)
     let events = EventsEndpoint(
         appender: appender, status: status, maxBodyBytes: configuration.maxBodyBytes,
-        maxEventBytes: config.time.maxEventBytes, retryAfterSeconds: configuration.retryAfterSeconds)
+        maxEventBytes: config.time.maxEventBytes, retryAfterSeconds: configuration.retryAfterSeconds,
+        observer: observability.ingestObserver)
     let router = Router()
+    observability.addMiddleware(to: router)
     router.get("/healthz") { _, _ in EventsEndpoint.json(.ok, ["status": "up"]) }
     router.get("/readyz") { _, _ in
         status.isReady
@@ -64,6 +72,7 @@ public func buildApplication(
                 .serviceUnavailable, ["status": status.isDraining ? "shutting down" : "starting"])
     }
     router.post("/v1/events") { request, _ in await events.handle(request) }
+    observability.addRoutes(to: router)
     let signalLog = SignalLog(dataDir: configuration.dataDir, sinks: config.sinks)
     let signalWatcher = SignalWatcher(log: signalLog, tick: min(configuration.streamHeartbeat, .seconds(1)))
     SignalsEndpoint(log: signalLog, watcher: signalWatcher, heartbeat: configuration.streamHeartbeat)

@@ -1,6 +1,7 @@
 import FlywheelConnectors
 import FlywheelRuntime
 import Foundation
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -10,7 +11,7 @@ struct IngestRecord: Sendable {
     var value: ArraySlice<UInt8>
 }
 
-/// Counts of the appender, for tests and (later) metrics.
+/// Counts of the appender, for tests, `GET /v1/stats` and `GET /metrics`.
 public struct IngestAppenderStats: Sendable, Equatable {
     /// Requests whose records were appended (or failed) so far.
     public var requests = 0
@@ -41,14 +42,20 @@ public final class IngestAppender: Service, Sendable {
         var nextKeyless = 0
     }
 
-    private let log: TopicLog
+    let log: TopicLog
     private let state = Mutex(State())
     /// Runs before each commit takes the waiting requests (tests hold it to gather requests).
     private let beforeCommit: (@Sendable (IngestAppender) async -> Void)?
+    /// Records the duration of each partition's fsync.
+    private let fsyncDuration: CoreMetrics.Timer?
 
-    init(log: TopicLog, beforeCommit: (@Sendable (IngestAppender) async -> Void)? = nil) {
+    init(
+        log: TopicLog, beforeCommit: (@Sendable (IngestAppender) async -> Void)? = nil,
+        fsyncDuration: CoreMetrics.Timer? = nil
+    ) {
         self.log = log
         self.beforeCommit = beforeCommit
+        self.fsyncDuration = fsyncDuration
     }
 
     /// The counts so far.
@@ -161,7 +168,9 @@ public final class IngestAppender: Service, Sendable {
                 try log.partitions[partition].append(&batches[partition])
             }
             for partition in 0..<partitions where written[partition] {
+                let started = ContinuousClock.now
                 try log.partitions[partition].sync()
+                fsyncDuration?.record(duration: ContinuousClock.now - started)
                 syncs += 1
             }
             outcome = .success(())

@@ -4,12 +4,16 @@ import FlywheelRuntime
 import FlywheelSignals
 import Foundation
 
+#if canImport(FlywheelKafka)
+    import FlywheelKafka
+#endif
+
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
         abstract: "Replay JSONL event logs through a pipeline and write the signal files.",
         discussion: """
-            Each INPUT is one source partition: the watermark is the minimum over them, and lines are taken from the input whose next line has the smallest timestamp. '-' reads standard input; gzip input (.jsonl.gz) is read transparently; topic:NAME reads every partition of an embedded-log topic (one source partition each) from the folder given with --data. The output folder gets one JSONL file per record kind and summary.json with the counters.
+            Each INPUT is one source partition: the watermark is the minimum over them, and lines are taken from the input whose next line has the smallest timestamp. '-' reads standard input; gzip input (.jsonl.gz) is read transparently; topic:NAME reads every partition of an embedded-log topic (one source partition each) from the folder given with --data. kafka://HOST:PORT[,HOST:PORT...]/TOPIC reads every partition of a Kafka topic (one source partition each) from its earliest offset to the end librdkafka reports when it gets there (--kafka-property for client settings; no --checkpoint-dir). The output folder gets one JSONL file per record kind and summary.json with the counters.
 
             Interrupted by SIGINT or SIGTERM, a replay stops between batches and exits 130 or 143; its files keep their .inprogress names (nothing is final). With --checkpoint-dir, the same command run again resumes from the last checkpoint, if the inputs are unchanged.
 
@@ -56,6 +60,13 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Print no summary, only errors.")
     var quiet = false
 
+    @Option(
+        name: .customLong("kafka-property"),
+        help: ArgumentHelp(
+            "For kafka://HOST:PORT/TOPIC inputs: a librdkafka consumer property, e.g. security.protocol=SSL "
+                + "(repeatable).", valueName: "name=value"))
+    var kafkaProperties: [String] = []
+
     func validate() throws {
         guard inputs.filter({ $0 == "-" }).count <= 1 else {
             throw ValidationError("standard input ('-') can be named only once")
@@ -80,6 +91,7 @@ struct ReplayCommand: AsyncParsableCommand {
         options.outputTopic = outTopic
         options.checkpointInterval = CheckpointInterval.parse(checkpointInterval) ?? .seconds(5)
         options.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+        options.externalInput = try Self.kafkaInputs(properties: kafkaProperties, warn: options.warn)
         let stop = StopSignals()
         options.stop = stop
         defer { stop.restore() }
@@ -93,5 +105,31 @@ struct ReplayCommand: AsyncParsableCommand {
             return
         }
         if !quiet { print(ReplaySummaryText.render(result, outputPath: out)) }
+    }
+
+    /// Opens `kafka://HOST:PORT/TOPIC` inputs: every partition from its earliest offset to the end librdkafka
+    /// reports, with a consumer group of its own that commits nothing.
+    static func kafkaInputs(
+        properties: [String], warn: @escaping @Sendable (String) -> Void
+    ) throws -> @Sendable (String) throws -> (any Source)? {
+        let parsed = try SourceFlags.properties(properties, flag: "--kafka-property")
+        return { input in
+            guard ReplayOptions.isExternal(input) else { return nil }
+            #if canImport(FlywheelKafka)
+                let spec = try SourceFlags.kafka(
+                    input, flag: "input", group: "flywheel-replay-\(UUID().uuidString.prefix(8))", start: .earliest,
+                    properties: parsed)
+                do {
+                    return try KafkaSource(spec, bounded: true, warn: warn)
+                } catch {
+                    throw ConnectorError(.invalidOption, "input \(input): \(error)", cause: error)
+                }
+            #else
+                throw ConnectorError(
+                    .invalidOption,
+                    "input \(input): this flywheel was built without Kafka support: apt install librdkafka-dev, then "
+                        + "rebuild")
+            #endif
+        }
     }
 }

@@ -32,10 +32,16 @@ struct RunCommand: AsyncParsableCommand {
               flywheel run --pipeline Pipelines/live.yaml \\
                 --data data/
               flywheel inspect data/signals/
+              flywheel run --source kafka://127.0.0.1:9092/events --group flywheel --data data/
             """)
 
-    @Option(help: "Pipeline file (YAML) with sources: and, optionally, sinks:.")
-    var pipeline: String
+    @Option(
+        help:
+            "Pipeline file (YAML) with sources: and, optionally, sinks: (without it: the default pipeline, read from --source)."
+    )
+    var pipeline: String?
+
+    @OptionGroup(title: "Source from the command line") var sourceFlags: SourceFlags
 
     @Option(help: "The job's folder: embedded-log topics, relative paths of the pipeline, checkpoints.")
     var data: String
@@ -46,7 +52,14 @@ struct RunCommand: AsyncParsableCommand {
     var quiet = false
 
     func run() async throws {
-        let loaded = try CLIErrors.pipeline { () throws(PipelineError) in try LoadedPipeline.load(path: pipeline) }
+        var loaded = try CLIErrors.pipeline { () throws(PipelineError) in try LoadedPipeline.load(path: pipeline) }
+        if let source = try sourceFlags.spec() {
+            loaded.config.sources = [source]
+        } else if pipeline == nil {
+            throw ValidationError(
+                "give the pipeline file with --pipeline FILE (its sources: say what to read), or a source with "
+                    + "--source kafka://HOST:PORT/TOPIC or --source topic:NAME")
+        }
         var options = RunOptions(
             config: loaded.config, catalog: loaded.catalog, dataDir: data, parallelism: shards.parallelism)
         options.batchLines = shards.batchSize
@@ -63,7 +76,7 @@ struct RunCommand: AsyncParsableCommand {
         if !quiet {
             let sinks = loaded.config.sinks.isEmpty ? [RunJob.defaultSink] : loaded.config.sinks
             let text =
-                "running \(pipeline): sources \(loaded.config.sources.map(\.name).joined(separator: ", ")); "
+                "running \(pipeline ?? "the default pipeline"): sources \(loaded.config.sources.map(\.name).joined(separator: ", ")); "
                 + "sinks \(sinks.map(\.name).joined(separator: ", ")); checkpoints in \(options.checkpointDir); "
                 + "SIGINT or SIGTERM stops\n"
             FileHandle.standardError.write(Data(text.utf8))

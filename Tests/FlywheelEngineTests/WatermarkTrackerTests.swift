@@ -31,6 +31,27 @@ struct WatermarkTrackerTests {
         #expect(tracker.partitionCount == 3)
     }
 
+    /// A cluster added and another removed between runs: kept partitions keep their maxima and idleness, a
+    /// new one starts with no event (holding W where it is, never back), a removed one no longer holds W.
+    @Test func remappedPartitionsKeepTheirStateAndTheWatermarkNeverRegresses() {
+        var tracker = WatermarkTracker(partitions: 3, maxOutOfOrdernessMs: 0)
+        _ = tracker.observe(at(100), partition: 0)
+        _ = tracker.observe(at(300), partition: 1)
+        _ = tracker.observe(at(50), partition: 2)
+        #expect(tracker.current == at(49))
+        _ = tracker.setIdle(true, partition: 1)
+        // Earlier partition 2 (the slowest) removed; 1 and 0 kept, in a new order; one new partition.
+        tracker.remap([1, nil, 0])
+        #expect(tracker.partitionCount == 3)
+        #expect(tracker.isIdle(0) && !tracker.isIdle(1) && !tracker.isIdle(2))
+        #expect(tracker.partitionWatermark(0) == at(299) && tracker.partitionWatermark(2) == at(99))
+        #expect(tracker.partitionWatermark(1) == .min)
+        #expect(tracker.current == at(49))
+        // The new partition's first event lets W move to the slowest active partition's watermark.
+        #expect(tracker.observe(at(200), partition: 1) == true)
+        #expect(tracker.current == at(99))
+    }
+
     @Test func partitionCountIsAtLeastOne() {
         #expect(WatermarkTracker(partitions: 0, maxOutOfOrdernessMs: 0).partitionCount == 1)
     }

@@ -9,16 +9,17 @@ import Testing
 enum KafkaSourceSupport {
     static let kinds = RecordKind.allCases.map(\.name)
 
-    /// Creates `topic` with `partitions` partitions on `bootstrap` and produces every line of `path`, keyed
-    /// by its conversation_id where it has one.
+    /// Creates `topic` with `partitions` partitions on `bootstrap` (0: it exists) and produces every line of
+    /// `path`, keyed by its conversation_id where it has one.
     static let produceScript = """
         import json, sys
         from confluent_kafka import Producer
         from confluent_kafka.admin import AdminClient, NewTopic
         bootstrap, topic, partitions, path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
         admin = AdminClient({"bootstrap.servers": bootstrap})
-        for future in admin.create_topics([NewTopic(topic, partitions, 1)]).values():
-            future.result(30)
+        if partitions > 0:  # 0: the topic exists
+            for future in admin.create_topics([NewTopic(topic, partitions, 1)]).values():
+                future.result(30)
         producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
         count = 0
         with open(path, "rb") as lines:

@@ -15,7 +15,15 @@ public enum ReplayJob {
         _ options: ReplayOptions, progress: (@Sendable (ReplayProgress) -> Void)? = nil
     ) async throws -> ReplayResult {
         try ReplayPreflight.check(options)
-        let partitions = try ReplaySource.resolve(inputs: options.inputs, dataDir: options.dataDir)
+        let external = options.inputs.contains(where: ReplayOptions.isExternal)
+        if external && options.checkpointDir != nil {
+            throw ConnectorError(
+                .invalidOption,
+                "--checkpoint-dir cannot resume a replay of a kafka:// input (its end moves): replay without it, or "
+                    + "run the topic live with flywheel run --source kafka://..., which checkpoints")
+        }
+        let partitions = try ReplaySource.resolve(
+            inputs: options.inputs.filter { !ReplayOptions.isExternal($0) }, dataDir: options.dataDir)
         let recovery = try ReplayRecovery(options: options, sources: partitions)
         if let summary = recovery.finishedSummary {
             return ReplayResult(counters: summary, wallSeconds: 0, alreadyFinished: true)
@@ -43,7 +51,8 @@ public enum ReplayJob {
         job.stopRequested = { [stop = options.stop] in stop?.stopSignal }
         job.progress = progress
         job.warn = options.warn
-        job.sourceNames = recovery.sourceNames
+        // Kafka inputs name their partitions once opened (kafka:CLUSTER/TOPIC/N).
+        job.sourceNames = external ? nil : recovery.sourceNames
         let outcome: JobResult
         do {
             outcome = try await Job.run(job, sources: sources, sinks: sinks, storage: recovery.store, resume: resume)
@@ -63,6 +72,21 @@ public enum ReplayJob {
 
     /// The source of one replay input: a file (or standard input), or `topic:NAME` read to its end.
     static func source(of input: String, options: ReplayOptions) throws(ConnectorError) -> any Source {
+        if ReplayOptions.isExternal(input) {
+            guard let open = options.externalInput else {
+                throw ConnectorError(
+                    .invalidOption,
+                    "input \(input): kafka inputs need a flywheel built with librdkafka (install librdkafka-dev and "
+                        + "rebuild; see the README, Kafka)")
+            }
+            do {
+                if let source = try open(input) { return source }
+            } catch let error as ConnectorError {
+                throw error
+            } catch {
+                throw ConnectorError(.invalidOption, "input \(input): \(error)")
+            }
+        }
         guard let name = ReplaySource.topicName(of: input) else { return FileSource(path: input, stop: options.stop) }
         guard let dataDir = options.dataDir else {
             throw ConnectorError(.inputNotFound, "input \(input) is a topic: pass the log folder with --data DIR")

@@ -39,6 +39,12 @@ public struct ReplayOptions: Sendable {
     public var stop: StopSignals?
     /// Receives warnings (e.g. a damaged checkpoint skipped).
     public var warn: @Sendable (String) -> Void = { _ in }
+    /// Opens the inputs FlywheelConnectors cannot (`kafka://HOST:PORT/TOPIC`, read to its end): a bounded
+    /// source, or nil when the input is not one of them (then it is a file). The `flywheel` binary sets it.
+    public var externalInput: (@Sendable (String) throws -> (any Source)?)?
+
+    /// Whether `input` names a source outside the files and the embedded log (`kafka://...`).
+    public static func isExternal(_ input: String) -> Bool { input.hasPrefix("kafka://") }
 
     public init(
         inputs: [String], outputPath: String, config: PipelineConfig = .default, catalog: ModelCatalog? = nil,

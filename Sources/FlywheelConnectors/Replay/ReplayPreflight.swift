@@ -11,7 +11,8 @@ enum ReplayPreflight {
         let written = Set(writtenFiles.map(CanonicalPath.of))
         // By file identity too: a hard link to an output file has another name but the same bytes.
         let writtenIdentities = Set(writtenFiles.compactMap(identity))
-        for input in options.inputs where input != "-" && ReplaySource.topicName(of: input) == nil {
+        for input in options.inputs
+        where input != "-" && ReplaySource.topicName(of: input) == nil && !ReplayOptions.isExternal(input) {
             let status = try checkReadable(input)
             if written.contains(CanonicalPath.of(input)) || writtenIdentities.contains(identity(of: status)) {
                 throw ConnectorError(

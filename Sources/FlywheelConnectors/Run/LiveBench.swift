@@ -93,7 +93,8 @@ public enum LiveBench {
             let replayCPU = cpuSeconds() - cpuBefore
             log("round \(round) of \(max(1, rounds)): run...")
             let live = try await runLive(
-                data: data, folder: roundFolder, total: total, config: config, parallelism: parallelism)
+                source: try TopicSource(dataDir: data, topic: "events", live: .earliest), folder: roundFolder,
+                total: total, config: config, parallelism: parallelism)
             report.rounds.append(
                 LiveBenchRound(
                     replaySeconds: replay.wallSeconds, readSeconds: live.read, drainSeconds: live.drain,
@@ -125,11 +126,14 @@ public enum LiveBench {
         return summary.records
     }
 
-    /// One live run; returns when it was stopped.
-    static func runLive(
-        data: String, folder: String, total: Int64, config: PipelineConfig, parallelism: Int
+    /// A live job of `config` over `source` (any source: `flywheel kafka bench` passes a kafka source), with
+    /// a folder sink and checkpoints in `folder`, stopped once it read `total` lines and the idle advance
+    /// released everything: seconds from its start until it had read them all, and until the sink got its last
+    /// record; the records the sink got; the process's CPU seconds meanwhile.
+    public static func runLive(
+        source inner: any Source, folder: String, total: Int64, config: PipelineConfig, parallelism: Int
     ) async throws -> (read: Double, drain: Double, records: Int64, cpu: Double) {
-        let source = CountingSource(try TopicSource(dataDir: data, topic: "events", live: .earliest), total: total)
+        let source = CountingSource(inner, total: total)
         let spec = RunJob.defaultSink
         guard case .folder(_, let rollBytes, let rollAgeMs) = spec.kind else { preconditionFailure() }
         let folderSink = try RollingFolderSink(

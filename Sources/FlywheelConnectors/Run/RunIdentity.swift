@@ -7,12 +7,8 @@ import Foundation
 enum RunIdentity {
     /// The checkpoint to resume from (nil: a first run, for which the folder is now set up).
     static func check(_ options: RunOptions, store: CheckpointStore) throws(ConnectorError) -> CheckpointData? {
-        let job = CheckpointJob(
-            inputs: options.config.sources.map(\.description),
-            output: (options.config.sinks.isEmpty ? [RunJob.defaultSink] : options.config.sinks).map(\.description)
-                .joined(separator: "; "),
-            pipeline: options.config.effectiveYAML())
-        guard let existing = try store.readJob() else {
+        let job = identity(options.config.movable())
+        guard var existing = try store.readJob() else {
             guard store.ids().isEmpty else {
                 throw ConnectorError(
                     .checkpointMismatch,
@@ -22,6 +18,11 @@ enum RunIdentity {
             try store.create()
             try store.writeJob(job)
             return nil
+        }
+        if existing != job && existing == identity(options.config) {
+            // Written before clusters could move: the same job, recorded with its cluster addresses.
+            try store.writeJob(job)
+            existing = job
         }
         guard existing == job else {
             var differences: [String] = []
@@ -41,5 +42,34 @@ enum RunIdentity {
                 "no checkpoint in \(store.path) can be read: delete \(store.path) and the sinks' output to start over")
         }
         return latest
+    }
+
+    /// What ties a data folder to a pipeline: its sources, sinks and settings as rendered.
+    private static func identity(_ config: PipelineConfig) -> CheckpointJob {
+        CheckpointJob(
+            inputs: config.sources.map(\.description),
+            output: (config.sinks.isEmpty ? [RunJob.defaultSink] : config.sinks).map(\.description)
+                .joined(separator: "; "),
+            pipeline: config.effectiveYAML())
+    }
+}
+
+extension PipelineConfig {
+    /// The pipeline without what may change under a running job (README, "Moving to another cluster"): the
+    /// clusters of kafka sources (added or removed; offsets are kept per cluster name) and the bootstrap of
+    /// kafka sinks (moved at a checkpoint boundary).
+    func movable() -> PipelineConfig {
+        var config = self
+        for index in config.sources.indices {
+            guard case .kafka(var spec) = config.sources[index].kind else { continue }
+            spec.clusters = []
+            config.sources[index].kind = .kafka(spec)
+        }
+        for index in config.sinks.indices {
+            guard case .kafka(var spec) = config.sinks[index].kind else { continue }
+            spec.bootstrap = "(movable)"
+            config.sinks[index].kind = .kafka(spec)
+        }
+        return config
     }
 }

@@ -15,7 +15,11 @@ public struct RunOptions: Sendable {
     public var clock: JobClock = .continuous
     public var stop: StopSignals?
     public var warn: @Sendable (String) -> Void = { _ in }
+    /// Receives progress about twice a second, also while the job waits for input (`JobOptions.progress`).
     public var progress: (@Sendable (JobProgress) -> Void)?
+    /// Called once each checkpoint completed, after `DIR/counters.json` was written
+    /// (`JobOptions.onCheckpointCompleted`).
+    public var onCheckpointCompleted: (@Sendable (CompletedCheckpoint) -> Void)?
     /// Called once the job restored its checkpoint (if any) and starts consuming its sources.
     public var onConsuming: (@Sendable () -> Void)?
     /// Builds the sinks this module cannot (`forward` in FlywheelForward, `kafka` in FlywheelKafka): given the
@@ -81,6 +85,7 @@ public enum RunJob {
         job.stopRequested = { [stop = options.stop] in stop?.stopSignal }
         job.progress = options.progress
         job.onConsuming = options.onConsuming
+        job.onCheckpointCompleted = options.onCheckpointCompleted
         job.warn = options.warn
         let countersFile = options.countersPath
         job.onCheckpoint = { [warn = options.warn] id, counters in

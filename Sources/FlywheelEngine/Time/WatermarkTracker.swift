@@ -45,6 +45,15 @@ public struct WatermarkTracker: Sendable {
         return true
     }
 
+    /// Rearranges the partitions after the source partitions changed between runs: partition `i` takes
+    /// the state of the earlier partition `mapping[i]`, or starts fresh (no event yet) when nil; earlier
+    /// partitions no index names are dropped. The combined watermark stays where it is (it never regresses).
+    public mutating func remap(_ mapping: [Int?]) {
+        let earlier = partitions
+        partitions = mapping.map { $0.map { earlier[$0] } ?? Partition() }
+        if partitions.isEmpty { partitions = [Partition()] }
+    }
+
     /// Whether `partition` is idle.
     public func isIdle(_ partition: Int) -> Bool { partitions[partition].idle }
 

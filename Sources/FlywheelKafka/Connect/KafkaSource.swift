@@ -26,19 +26,25 @@ public final class KafkaSource: Source, Sendable {
     private let readers: [KafkaClusterReader]
     private let layout = Mutex(Layout())
     private let warn: @Sendable (String) -> Void
+    private let bounded: Bool
 
     /// Makes a consumer per cluster (no request is sent yet). `properties` of the spec override nothing
     /// the source manages (the pipeline parser refuses those).
-    public convenience init(_ spec: KafkaSourceSpec, warn: @escaping @Sendable (String) -> Void) throws(KafkaError) {
-        try self.init(spec, timing: KafkaClusterReader.Timing(), warn: warn)
+    public convenience init(
+        _ spec: KafkaSourceSpec, bounded: Bool = false, warn: @escaping @Sendable (String) -> Void
+    ) throws(KafkaError) {
+        try self.init(spec, timing: KafkaClusterReader.Timing(), bounded: bounded, warn: warn)
     }
 
-    init(_ spec: KafkaSourceSpec, timing: KafkaClusterReader.Timing, warn: @escaping @Sendable (String) -> Void)
-        throws(KafkaError)
-    {
+    init(
+        _ spec: KafkaSourceSpec, timing: KafkaClusterReader.Timing, bounded: Bool = false,
+        warn: @escaping @Sendable (String) -> Void
+    ) throws(KafkaError) {
         self.spec = spec
         self.warn = warn
+        self.bounded = bounded
         var properties = Dictionary(spec.properties.map { ($0.name, $0.value) }) { _, last in last }
+        if bounded { properties["enable.partition.eof"] = "true" }
         properties["group.id"] = spec.group
         properties["enable.auto.commit"] = "false"
         readers = try spec.clusters.map { (cluster: KafkaSourceSpec.Cluster) throws(KafkaError) in
@@ -64,7 +70,9 @@ public final class KafkaSource: Source, Sendable {
     }
 
     public var partitionCount: Int { layout.withLock { $0.partitions.count } }
-    public var isBounded: Bool { false }
+    /// Bounded (`flywheel replay kafka://...`): each partition ends where librdkafka first reports it
+    /// caught up (its end offset then); else the source never ends.
+    public var isBounded: Bool { bounded }
 
     public func name(ofPartition partition: Int) -> String {
         let place = layout.withLock { $0.partitions.indices.contains(partition) ? $0.partitions[partition] : nil }
@@ -75,16 +83,7 @@ public final class KafkaSource: Source, Sendable {
     public func open(restoring state: [UInt8]?, decoding: DecodeOptions) throws -> [any SourcePartition] {
         let restored = try state.map { (bytes: [UInt8]) throws(CheckpointError) in try KafkaSourceState(decoding: bytes)
         }
-        if let restored {
-            let names = restored.clusters.map(\.name)
-            guard names == readers.map(\.name) else {
-                throw ConnectorError(
-                    .checkpointMismatch,
-                    "the checkpoint read clusters \(names.joined(separator: ", ")), the source has "
-                        + "\(readers.map(\.name).joined(separator: ", ")): clusters cannot change under a job yet; "
-                        + "start it with a new --data folder")
-            }
-        }
+        if let restored { reportMigration(from: restored) }
         var plan: [(reader: Int, offsets: [(partition: Int32, next: Int64)])] = []
         for (index, reader) in readers.enumerated() {
             plan.append((index, try offsets(of: reader, restored: restored?.offsets(of: reader.name))))
@@ -99,7 +98,7 @@ public final class KafkaSource: Source, Sendable {
                 opened.append(
                     try KafkaSourcePartition(
                         cluster: reader, partition: partition, index: next.partitions.count, next: start, name: name,
-                        decoding: decoding))
+                        decoding: decoding, bounded: bounded))
                 next.partitions.append((index, partition))
                 next.startOffsets.append(start)
             }
@@ -107,6 +106,32 @@ public final class KafkaSource: Source, Sendable {
         }
         layout.withLock { $0 = next }
         return opened
+    }
+
+    /// A migration step (README, "Moving to another cluster"): clusters the checkpoint does not list start at
+    /// the group's offsets (else `start`); clusters it lists that the source no longer has are dropped, with
+    /// their offsets. Each is said once, at open.
+    private func reportMigration(from restored: KafkaSourceState) {
+        let earlier = restored.clusters.map(\.name)
+        for reader in readers where !earlier.contains(reader.name) {
+            warn(
+                "\(reader.label) is new to this job: its partitions start at the group's committed offsets, else "
+                    + "the \(spec.start.rawValue) offset")
+        }
+        for name in earlier where !readers.contains(where: { $0.name == name }) {
+            warn(
+                "kafka cluster \(name) was removed from the source: its checkpointed offsets are dropped (events "
+                    + "it held that were not read are not read)")
+        }
+    }
+
+    /// The partitions of the run that wrote `state`, in its order (`kafka:CLUSTER/TOPIC/N`): the job carries
+    /// watermarks and positions over by name when clusters were added or removed.
+    public func partitionNames(restoring state: [UInt8]) -> [String]? {
+        guard let restored = try? KafkaSourceState(decoding: state) else { return nil }
+        return restored.clusters.flatMap { cluster in
+            cluster.offsets.map { "kafka:\(cluster.name)/\(spec.topic)/\($0.partition)" }
+        }
     }
 
     /// Where each partition of `reader`'s cluster starts: the checkpoint's offsets, else the group's, else

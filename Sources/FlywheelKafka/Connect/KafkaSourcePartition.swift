@@ -16,10 +16,15 @@ final class KafkaSourcePartition: SourcePartition, @unchecked Sendable {
     /// The offset of the next record to hand over (records before it are skipped, should one come twice).
     private var next: Int64
     private var closed = false
+    /// Bounded: the partition ends once librdkafka reports its end (`enable.partition.eof`).
+    private let bounded: Bool
+    private var reachedEnd = false
 
     init(
-        cluster: KafkaClusterReader, partition: Int32, index: Int, next: Int64, name: String, decoding: DecodeOptions
+        cluster: KafkaClusterReader, partition: Int32, index: Int, next: Int64, name: String, decoding: DecodeOptions,
+        bounded: Bool = false
     ) throws(KafkaError) {
+        self.bounded = bounded
         guard let queue = rd_kafka_queue_get_partition(cluster.consumer.client.pointer, cluster.topic, partition) else {
             throw KafkaError(.unknownPartition, "\(name): librdkafka has no queue for partition \(partition)")
         }
@@ -43,7 +48,10 @@ final class KafkaSourcePartition: SourcePartition, @unchecked Sendable {
         if let fault = cluster.fault {
             throw ConnectorError(.readFailed, "\(name): \(fault.message)", cause: fault)
         }
-        let count = rd_kafka_consume_batch_queue(queue, 0, buffer, min(max(1, maxLines), capacity))
+        if reachedEnd { return .ended }
+        // Bounded: wait a little for the partition's end, rather than spin.
+        let wait: Int32 = bounded ? 100 : 0
+        let count = rd_kafka_consume_batch_queue(queue, wait, buffer, min(max(1, maxLines), capacity))
         guard count > 0 else { return .caughtUp }
         var failure: ConnectorError?
         for index in 0..<count {
@@ -69,6 +77,7 @@ final class KafkaSourcePartition: SourcePartition, @unchecked Sendable {
             body(decoder.decode(value, position: record.offset, endOffset: record.offset + 1))
             return nil
         case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+            if bounded { reachedEnd = true }
             return nil
         case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE, RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
             return ConnectorError(

@@ -28,7 +28,8 @@ final class CheckpointCompletion: Sendable {
     init(
         _ parts: Parts, sinks: [SinkHandle], storage: (any CheckpointStorage)?, writer: DedicatedThread,
         onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)?,
-        onDurable: (@Sendable ([StateSection]) -> Void)? = nil
+        onDurable: (@Sendable ([StateSection]) -> Void)? = nil,
+        onCompleted: (@Sendable (CompletedCheckpoint) -> Void)? = nil
     ) async throws {
         let replies = sinks.map { _ in Reply<[UInt8]>() }
         for (sink, reply) in zip(sinks, replies) {
@@ -38,8 +39,8 @@ final class CheckpointCompletion: Sendable {
         task = Task(executorPreference: writer) {
             do {
                 return try await Self.complete(
-                    parts, sinks: sinks, replies: replies, storage: storage, onCheckpoint: onCheckpoint,
-                    onDurable: onDurable)
+                    parts, sinks: sinks, replies: replies, storage: storage,
+                    hooks: Hooks(onCheckpoint: onCheckpoint, onDurable: onDurable, onCompleted: onCompleted))
             } catch {
                 failure.value.withLock { $0 = error }
                 throw error
@@ -53,9 +54,16 @@ final class CheckpointCompletion: Sendable {
     /// Waits for the checkpoint to be written and committed; returns what it cost.
     func value() async throws -> CheckpointStats { try await task.value }
 
+    /// Who hears of the checkpoint once it completed.
+    private struct Hooks: Sendable {
+        var onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)?
+        var onDurable: (@Sendable ([StateSection]) -> Void)?
+        var onCompleted: (@Sendable (CompletedCheckpoint) -> Void)?
+    }
+
     private static func complete(
         _ parts: Parts, sinks: [SinkHandle], replies: [Reply<[UInt8]>], storage: (any CheckpointStorage)?,
-        onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)?, onDurable: (@Sendable ([StateSection]) -> Void)?
+        hooks: Hooks
     ) async throws -> CheckpointStats {
         let started = ContinuousClock.now
         let barrier = parts.barrier
@@ -80,14 +88,22 @@ final class CheckpointCompletion: Sendable {
         stats.count = 1
         stats.lastId = barrier.id
         stats.totalSeconds = (ContinuousClock.now - started).seconds
-        if let onCheckpoint {
-            var counters = barrier.counters
-            counters.signalsOut = parts.written.signalsOut
-            counters.unresolvedReferences = parts.written.unresolvedReferences
-            onCheckpoint(barrier.id, counters)
+        var counters = barrier.counters
+        counters.signalsOut = parts.written.signalsOut
+        counters.unresolvedReferences = parts.written.unresolvedReferences
+        hooks.onCheckpoint?(barrier.id, counters)
+        if let onCompleted = hooks.onCompleted {
+            let stateBytes =
+                data.operators.reduce(0) { sum, state in state.groups.reduce(sum) { $0 + $1.count } }
+                + data.ingest.state.count
+            onCompleted(
+                CompletedCheckpoint(
+                    id: barrier.id, counters: counters, watermark: barrier.watermark,
+                    createdMillis: parts.createdMillis, seconds: stats.totalSeconds, bytes: stats.lastBytes,
+                    stateBytes: stateBytes, positions: barrier.ingest.positions))
         }
         // Sources hear of a checkpoint only once it is durable: without storage it never is.
-        if storage != nil { onDurable?(barrier.sources) }
+        if storage != nil { hooks.onDurable?(barrier.sources) }
         return stats
     }
 }

@@ -15,6 +15,8 @@ struct Collector {
     let onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)?
     /// Told the sources' sections of each checkpoint once it is durable (`Source.checkpointCompleted`).
     var onDurable: (@Sendable ([StateSection]) -> Void)?
+    /// Told what each checkpoint was once it completed (`JobOptions.onCheckpointCompleted`).
+    var onCompleted: (@Sendable (CompletedCheckpoint) -> Void)?
     /// The counters of what was released before this run (resumed from a checkpoint).
     private let writtenBefore: SignalCounters
     /// Records released by this run, per `RecordKind`: an array, as the dictionary of
@@ -125,7 +127,8 @@ struct Collector {
             snapshots: snapshots, pending: ordered.pendingRecords(), written: written)
         if barrier.closing { stoppedAt = barrier.id }
         inFlight = try await CheckpointCompletion(
-            parts, sinks: sinks, storage: storage, writer: writer, onCheckpoint: onCheckpoint, onDurable: onDurable)
+            parts, sinks: sinks, storage: storage, writer: writer, onCheckpoint: onCheckpoint, onDurable: onDurable,
+            onCompleted: onCompleted)
     }
 
     /// Waits for the checkpoint being completed, if one is; rethrows its failure.

@@ -22,10 +22,16 @@ public protocol Source: AnyObject, Sendable {
     /// checkpoint order, off the data path: e.g. to commit offsets to the system read from, for lag
     /// monitoring. Must not block for long (it delays the next checkpoint). Default: nothing.
     func checkpointCompleted(state: [UInt8])
+    /// The partition names of the run that wrote `state`, for a source whose partitions may change
+    /// between runs (a kafka source's clusters added or removed): the job then carries each partition's
+    /// watermark and position over by name; new partitions start fresh, removed ones are dropped.
+    /// nil (the default): the partitions are the ones the source has now.
+    func partitionNames(restoring state: [UInt8]) -> [String]?
 }
 
 extension Source {
     public func checkpointCompleted(state: [UInt8]) {}
+    public func partitionNames(restoring state: [UInt8]) -> [String]? { nil }
 }
 
 /// How lines are decoded (the pipeline's `max_event_bytes`, whether PII is counted).

@@ -23,9 +23,12 @@ public struct IngestDriver: Sendable {
     private var sides: [SignalRecord] = []
 
     /// A driver for `partitions` source partitions feeding `shards` shards; `resume` restores the
-    /// state a checkpoint took with `snapshot()`.
+    /// state a checkpoint took with `snapshot()`. `restoredNames`: the source partitions of the run that
+    /// took it, when they differ from `sourceNames` (a cluster added or removed): each partition's
+    /// watermark and position are carried over by name.
     public init(
-        time: PipelineConfig.Time, sourceNames: [String], shards: Int, resume: IngestResume? = nil
+        time: PipelineConfig.Time, sourceNames: [String], shards: Int, resume: IngestResume? = nil,
+        restoredNames: [String]? = nil
     ) throws(CheckpointError) {
         self.sourceNames = sourceNames
         shardRecords = Array(repeating: [], count: shards)
@@ -34,10 +37,17 @@ public struct IngestDriver: Sendable {
             state = try IngestState(from: &reader)
             sequence = resume.sequence
             positions = resume.positions
-            guard positions.count == sourceNames.count else {
+            let earlier = restoredNames ?? sourceNames
+            guard positions.count == earlier.count, state.watermarks.partitionCount == earlier.count else {
                 throw CheckpointError(
                     .incompatible,
-                    "the checkpoint read \(positions.count) source partitions, the job has \(sourceNames.count)")
+                    "the checkpoint read \(positions.count) source partitions, the job has \(earlier.count)")
+            }
+            if earlier != sourceNames {
+                let index = Dictionary(earlier.enumerated().map { ($1, $0) }) { first, _ in first }
+                let mapping = sourceNames.map { index[$0] }
+                positions = mapping.map { $0.map { resume.positions[$0] } ?? InputPosition() }
+                state.remapPartitions(mapping)
             }
         } else {
             state = IngestState(time: time, partitions: sourceNames.count)

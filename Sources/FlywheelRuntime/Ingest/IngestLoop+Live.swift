@@ -58,6 +58,7 @@ extension IngestLoop {
                 throw error
             case .tick:
                 await dispatcher.emit(.tick)
+                reportProgress()
             }
             markIdle(now: now)
             if ended.allSatisfy({ $0 }) {

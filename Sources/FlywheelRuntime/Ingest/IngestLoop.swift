@@ -187,7 +187,8 @@ struct IngestLoop {
         try await dispatcher.send(batch.shards)
     }
 
-    private mutating func reportProgress() {
+    /// Reports progress if the last report is 500 ms old (after batches, and live on the ticker).
+    mutating func reportProgress() {
         guard let progress = options.progress else { return }
         let now = options.clock.elapsed()
         guard now - lastProgress >= .milliseconds(500) else { return }
@@ -195,7 +196,8 @@ struct IngestLoop {
         progress(
             JobProgress(
                 eventsIn: driver.state.counters.eventsIn, watermark: driver.watermark,
-                elapsedSeconds: Double(now.components.seconds) + Double(now.components.attoseconds) / 1e18))
+                elapsedSeconds: Double(now.components.seconds) + Double(now.components.attoseconds) / 1e18,
+                counters: driver.state.counters, positions: driver.positions))
     }
 }
 

@@ -27,9 +27,16 @@ public enum Job {
             try await sink.sink.restore(resume.flatMap { CheckpointData.section(sink.id, in: $0.sinks) })
         }
         var partitions: [any SourcePartition] = []
+        // The partitions of the run that wrote the checkpoint, where a source says they changed.
+        var restoredNames: [String] = []
+        var partitionsChanged = false
         for source in sources {
             let state = resume.flatMap { CheckpointData.section(source.id, in: $0.sources) }
             partitions += try source.source.open(restoring: state, decoding: decoding)
+            let current = (0..<source.source.partitionCount).map(source.source.name(ofPartition:))
+            let earlier = state.flatMap(source.source.partitionNames(restoring:))
+            partitionsChanged = partitionsChanged || (earlier != nil && earlier != current)
+            restoredNames += earlier ?? current
         }
         let names =
             options.sourceNames
@@ -38,7 +45,7 @@ public enum Job {
         do {
             driver = try IngestDriver(
                 time: options.config.time, sourceNames: names, shards: options.parallelism,
-                resume: resume?.ingest)
+                resume: resume?.ingest, restoredNames: partitionsChanged ? restoredNames : nil)
         } catch {
             throw RuntimeError(.checkpointMismatch, "cannot resume checkpoint \(resume?.id ?? 0): \(error.message)")
         }
@@ -51,6 +58,7 @@ public enum Job {
                 records: resume?.pending ?? []),
             parallelism: options.parallelism, sinks: handles, storage: storage, clock: options.clock,
             written: resume?.written ?? SignalCounters(), onCheckpoint: options.onCheckpoint)
+        collector.onCompleted = options.onCheckpointCompleted
         collector.onDurable = { sections in
             for source in sources {
                 if let state = CheckpointData.section(source.id, in: sections) {

@@ -70,13 +70,16 @@ public struct JobOptions: Sendable {
     public var clock: JobClock
     /// Checked between batches: the signal number of a stop request, or nil.
     public var stopRequested: @Sendable () -> Int32? = { nil }
-    /// Receives progress about twice a second.
+    /// Receives progress about twice a second (a live job also while it waits for input).
     public var progress: (@Sendable (JobProgress) -> Void)?
     /// Called once a live job restored its checkpoint (if any) and starts consuming its sources.
     public var onConsuming: (@Sendable () -> Void)?
     /// Called once each checkpoint completed, with the counters (CONTRACT section 5) of everything up
     /// to it: they agree with what the sinks committed.
     public var onCheckpoint: (@Sendable (_ id: Int64, _ counters: SignalCounters) -> Void)?
+    /// Called once each checkpoint completed, after `onCheckpoint`, with what a monitor shows of it (on the
+    /// checkpoint writer's thread: store and return).
+    public var onCheckpointCompleted: (@Sendable (CompletedCheckpoint) -> Void)?
     /// Receives warnings (a source resumed where it could not, a damaged checkpoint skipped).
     public var warn: @Sendable (String) -> Void = { _ in }
     /// The `source` name of each source partition, when a checkpoint folder recorded them (a resumed
@@ -102,4 +105,9 @@ public struct JobProgress: Sendable {
     public var eventsIn: Int64
     public var watermark: EventTime
     public var elapsedSeconds: Double
+    /// The ingest's running counters: `events_in` and its verdicts (`signals_out` and
+    /// `unresolved_references` are counted where records are released: see `CompletedCheckpoint`).
+    public var counters = SignalCounters()
+    /// Per source partition (job order), the position after the last line the ingest consumed.
+    public var positions: [InputPosition] = []
 }

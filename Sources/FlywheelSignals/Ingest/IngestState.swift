@@ -38,6 +38,9 @@ public struct IngestState: Sendable {
     /// The combined watermark W.
     public var watermark: EventTime { watermarks.current }
 
+    /// Carries the per-partition watermark state over to changed source partitions (`WatermarkTracker.remap`).
+    public mutating func remapPartitions(_ mapping: [Int?]) { watermarks.remap(mapping) }
+
     /// Applies validate (already done by the decoder), de-dup, late check and the watermark update.
     /// `idHash` is `idHash(of: line)`, computed when not given.
     public mutating func ingest(_ line: DecodedLine, partition: Int, idHash: UInt64? = nil) -> IngestOutcome {
