@@ -15,6 +15,11 @@ struct ServeCommand: AsyncParsableCommand {
             sources and sinks run live; a pipeline without sources: reads the topic events, and one without \
             sinks: writes DIR/signals and one topic per kind, signals.<kind>. Checkpoints go to DIR/checkpoints.
 
+            Reading (what the last checkpoint committed to the signal topics): GET /v1/signals/KIND (the last \
+            records as JSON Lines; since, until, model, variant, limit, before), GET /v1/signals/KIND/stream \
+            (Server-Sent Events; Last-Event-ID or from= resumes), GET /v1/compare?a=A&b=B&model=M (inspect's A/B \
+            read-out as JSON). flywheel inspect --url and flywheel report --url read a running service.
+
             Settings: flags, then FLYWHEEL_HOST, FLYWHEEL_PORT, FLYWHEEL_MAX_BODY, then the defaults. The \
             service listens on loopback only unless --insecure-listen-any (it has no authentication yet).
 
@@ -25,6 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
               flywheel serve --pipeline Pipelines/serve.yaml --data data/
               curl -s -H 'Content-Type: application/x-ndjson' --data-binary @events.jsonl \\
                 http://127.0.0.1:8080/v1/events
+              curl -s 'http://127.0.0.1:8080/v1/signals/preference_pair?limit=20'
+              curl -sN http://127.0.0.1:8080/v1/signals/quality_alert/stream
             """)
 
     @Option(help: "Pipeline file (YAML); without sources: it reads the topic events.")
