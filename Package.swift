@@ -110,9 +110,10 @@ let package = Package(
         .target(
             name: "FlywheelService",
             dependencies: [
-                "FlywheelConnectors", "FlywheelRuntime", "FlywheelSignals", "CZlib",
+                "FlywheelConnectors", "FlywheelRuntime", "FlywheelSignals", "FlywheelInspect", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -137,6 +138,8 @@ let package = Package(
                 "FlywheelConnectors", "FlywheelRuntime", "FlywheelSignals", "FlywheelInspect", "FlywheelForward",
                 "FlywheelService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ] + (hasKafka ? ["FlywheelKafka"] : []),
             swiftSettings: strict,
             linkerSettings: useJemalloc ? [.linkedLibrary("jemalloc")] : []

@@ -7,15 +7,16 @@ import ServiceLifecycle
 /// The service `flywheel serve` runs, built by `buildApplication`: the HTTP server, the ingest appender and the
 /// live pipeline, each a `Service` of one `ServiceGroup`.
 ///
-/// Shutdown order (the reverse of the group's): readiness goes false and new ingest gets 503; the HTTP server
-/// stops taking connections and finishes the requests in flight; the appender commits what waits; the live job
-/// takes its final checkpoint.
+/// Shutdown order (the reverse of the group's): readiness goes false and new ingest gets 503; open signal streams
+/// end; the HTTP server stops taking connections and finishes the requests in flight; the appender commits what
+/// waits; the live job takes its final checkpoint.
 public struct FlywheelServer: Sendable {
     public let application: Application<RouterResponder<BasicRequestContext>>
     public let status: ServiceStatus
     public let appender: IngestAppender
     let pipeline: LivePipeline
     let reloader: CatalogReloader
+    let signalWatcher: SignalWatcher
     let stopsOnSignals: Bool
     let afterDrainBegins: (@Sendable () async -> Void)?
 
@@ -25,6 +26,7 @@ public struct FlywheelServer: Sendable {
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: pipeline), .init(service: appender), .init(service: application),
+                    .init(service: signalWatcher),
                 ] + (stopsOnSignals ? [.init(service: ReloadOnHangup(reloader: reloader))] : []) + [
                     .init(service: ShutdownGate(status: status, afterDrainBegins: afterDrainBegins))
                 ],
@@ -87,6 +89,10 @@ public func buildApplication(
         mapper: OTLPMapper(index: GenAISpanIndex()), observer: observability.ingestObserver)
     router.post("/v1/traces") { request, _ in await otlp.handle(request, signal: .traces) }
     router.post("/v1/logs") { request, _ in await otlp.handle(request, signal: .logs) }
+    let signalLog = SignalLog(dataDir: configuration.dataDir, sinks: config.sinks)
+    let signalWatcher = SignalWatcher(log: signalLog, tick: min(configuration.streamHeartbeat, .seconds(1)))
+    SignalsEndpoint(log: signalLog, watcher: signalWatcher, heartbeat: configuration.streamHeartbeat)
+        .addRoutes(to: router)
     let application = Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .init(configuration.clientTimeout))),
@@ -95,6 +101,7 @@ public func buildApplication(
         onServerRunning: { channel in status.serverBound(port: channel.localAddress?.port) })
     return FlywheelServer(
         application: application, status: status, appender: appender, pipeline: pipeline, reloader: reloader,
+        signalWatcher: signalWatcher,
         stopsOnSignals: configuration.stopsOnSignals, afterDrainBegins: hooks.afterDrainBegins)
 }
 

@@ -38,6 +38,8 @@ public struct ServiceConfiguration: Sendable {
     /// Whether SIGTERM and SIGINT start a graceful shutdown and SIGHUP reloads the model catalog (the CLI); tests
     /// trigger both on the group and the endpoint.
     public var stopsOnSignals = false
+    /// How long a signal stream (`GET /v1/signals/{kind}/stream`) stays silent before a heartbeat comment.
+    public var streamHeartbeat: Duration = .seconds(15)
     /// Receives warnings of the live job.
     public var warn: @Sendable (String) -> Void = { _ in }
     /// Receives what the service reports of itself: model catalog reloads, done or refused.

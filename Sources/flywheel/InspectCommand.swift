@@ -11,7 +11,9 @@ struct InspectCommand: ParsableCommand {
             (one folder per record kind; only committed files are read, never .inprogress ones), one signal \
             JSONL file, or topic:NAME with --data DIR: every partition of an embedded-log topic of signal \
             records, read from the log start to the high watermark without taking a lock, merged by record \
-            timestamp. A live folder or a topic has no summary.json, so there are no counters: records per \
+            timestamp. With --url instead of SRC it reads a running flywheel serve over its read API: the \
+            committed records of its signal topics (--token or FLYWHEEL_READ_TOKEN for a service with tokens). \
+            A live folder, a topic or a service has no summary.json, so there are no counters: records per \
             kind give the counts. The read-out: \
             the counters, records per kind, a table per model and variant over the selected range (responses, \
             up-rate with its 95 % Wilson interval, regenerate and error rates, latency, tokens), the alerts, \
@@ -53,10 +55,13 @@ struct InspectCommand: ParsableCommand {
               flywheel inspect out/model_quality.jsonl --follow
               flywheel inspect data/signals --follow --kind quality_alert
               flywheel inspect topic:signals --data data/ --follow --format json
+              flywheel inspect --url http://127.0.0.1:8080 --compare control treatment
             """)
 
-    @Argument(help: "A replay output folder, a live folder sink, one signal JSONL file, or topic:NAME (with --data).")
-    var src: String
+    @Argument(
+        help:
+            "A replay output folder, a live folder sink, one signal JSONL file, or topic:NAME (with --data); or --url.")
+    var src: String?
 
     @OptionGroup var filters: RecordFilterOptions
 
@@ -87,8 +92,7 @@ struct InspectCommand: ParsableCommand {
     func options() throws -> InspectOptions {
         try CLIInspect.run {
             () throws(InspectError) in
-            var options = InspectOptions(sourcePath: src)
-            try filters.apply(to: &options)
+            var options = try filters.options(src: src)
             options.kinds = Set(try kind.map { (text) throws(InspectError) in try InspectOptions.kind(text) })
             if let limit { options.limit = try InspectOptions.limit(limit) }
             try options.validate()
@@ -101,6 +105,11 @@ struct InspectCommand: ParsableCommand {
             throw ValidationError("--compare takes two variants, e.g. --compare control treatment")
         }
         guard !(follow && !compare.isEmpty) else { throw ValidationError("--follow cannot be combined with --compare") }
+        guard !(follow && filters.url != nil) else {
+            throw ValidationError(
+                "--follow reads files and topics; follow a service with its stream: "
+                    + "curl -N URL/v1/signals/KIND/stream")
+        }
         guard !(follow && format == .csv) else {
             throw ValidationError("--follow prints records as text or, with --format json, as JSON Lines; not as csv")
         }
@@ -121,7 +130,7 @@ struct InspectCommand: ParsableCommand {
             return
         }
         let output = try CLIInspect.run { () throws(InspectError) -> String in
-            let data = try InspectLoader.load(options)
+            let data = try filters.load(options)
             if compare.count == 2 {
                 let comparison = try VariantComparison.make(data, a: compare[0], b: compare[1])
                 return format == .table

@@ -16,7 +16,8 @@ struct ReportCommand: ParsableCommand {
 
             SRC is a replay output folder, a live folder sink of flywheel run (its committed files; it has no \
             summary.json, so the report has no counters), one signal JSONL file, or topic:NAME with --data DIR \
-            (an embedded-log topic of signal records, read as inspect reads it). -o names the HTML file; it is \
+            (an embedded-log topic of signal records, read as inspect reads it), or, with --url instead of SRC, \
+            a running flywheel serve (the committed records of its signal topics; --token or FLYWHEEL_READ_TOKEN). -o names the HTML file; it is \
             written next to its final name and renamed at the end. A --model or --variant that no record \
             names is an error (exit 64) listing the ones present; an unwritable -o exits 1.
 
@@ -24,10 +25,13 @@ struct ReportCommand: ParsableCommand {
               flywheel report out/ -o report.html
               flywheel report topic:signals --data data/ -o report.html
               flywheel report data/signals -o report.html
+              flywheel report --url http://127.0.0.1:8080 -o report.html
             """)
 
-    @Argument(help: "A replay output folder, a live folder sink, one signal JSONL file, or topic:NAME (with --data).")
-    var src: String
+    @Argument(
+        help:
+            "A replay output folder, a live folder sink, one signal JSONL file, or topic:NAME (with --data); or --url.")
+    var src: String?
 
     @OptionGroup var filters: RecordFilterOptions
 
@@ -39,9 +43,8 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try CLIInspect.run { () throws(InspectError) in
-            var options = InspectOptions(sourcePath: src)
-            try filters.apply(to: &options)
-            let data = try InspectLoader.load(options)
+            let options = try filters.options(src: src)
+            let data = try filters.load(options)
             try HTMLReport(data: data, title: title).write(to: out)
             print("wrote \(out): \(data.groups.count) model/variant series, \(data.alerts.count) alerts")
         }

@@ -15,6 +15,13 @@ struct ServeCommand: AsyncParsableCommand {
             sources and sinks run live; a pipeline without sources: reads the topic events, and one without \
             sinks: writes DIR/signals and one topic per kind, signals.<kind>. Checkpoints go to DIR/checkpoints.
 
+            Reading (what the last checkpoint committed to the signal topics): GET /v1/signals/KIND (the last \
+            records as JSON Lines; since, until, model, variant, limit, before), GET /v1/signals/KIND/stream \
+            (Server-Sent Events; Last-Event-ID or from= resumes), GET /v1/compare?a=A&b=B&model=M (inspect's A/B \
+            read-out as JSON). flywheel inspect --url and flywheel report --url read a running service. \
+            GET /v1/stats (counters, W, lag, last checkpoint) and GET /metrics (Prometheus). OpenTelemetry \
+            exporters post to /v1/traces and /v1/logs (OTLP/HTTP, protobuf or JSON, GenAI conventions).
+
             Settings: flags, then the environment (FLYWHEEL_HOST, FLYWHEEL_PORT, FLYWHEEL_MAX_BODY, \
             FLYWHEEL_CLIENT_TIMEOUT, FLYWHEEL_INGEST_TOKENS, FLYWHEEL_READ_TOKENS), then the pipeline file's \
             service: section (host, port, max_body, client_timeout, ingest_token_file, read_token_file), then \
@@ -38,6 +45,8 @@ struct ServeCommand: AsyncParsableCommand {
                 http://127.0.0.1:8080/v1/events
               FLYWHEEL_INGEST_TOKENS=$(openssl rand -hex 32) \\
                 flywheel serve --pipeline Pipelines/serve.yaml --data data/ --host 0.0.0.0
+              curl -s 'http://127.0.0.1:8080/v1/signals/preference_pair?limit=20'
+              curl -sN http://127.0.0.1:8080/v1/signals/quality_alert/stream
             """)
 
     @Option(help: "Pipeline file (YAML); without sources: it reads the topic events.")

@@ -157,7 +157,7 @@ public enum RunJob {
                 }
             sink = try TopicSink(
                 dataDir: options.dataDir, topics: topics, create: true, store: store,
-                startKey: "sink-\(spec.name)-start", appendsOnFlush: true)
+                startKey: TopicSink.startKey(sink: spec.name), appendsOnFlush: true)
         case .stdout:
             sink = StdoutSink()
         case .forward, .kafka:
