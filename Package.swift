@@ -107,6 +107,7 @@ let package = Package(
             dependencies: [
                 "FlywheelConnectors", "FlywheelRuntime", "FlywheelSignals", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
