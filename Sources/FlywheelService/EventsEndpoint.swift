@@ -22,11 +22,15 @@ struct EventsEndpoint: Sendable {
             var rejected: [Rejection] = []
             for line in lines {
                 line.bytes.withUnsafeBytes { bytes in
-                    if case .invalid(let failure, _) = decoder.decode(bytes, origin: EventOrigin()) {
+                    switch decoder.decode(bytes, origin: EventOrigin()) {
+                    case .event(let event):
+                        // The decoder read the conversation id already: no second scan of the line.
+                        records.append(IngestRecord(key: event.conversationId, value: line.bytes))
+                    case .invalid(let failure, _):
                         rejected.append(
                             Rejection(index: line.index, reason: failure.reason.rawValue, detail: failure.detail))
+                        records.append(IngestRecord(key: Self.key(of: bytes, scanner: &scanner), value: line.bytes))
                     }
-                    records.append(IngestRecord(key: Self.key(of: bytes, scanner: &scanner), value: line.bytes))
                 }
             }
             guard !status.isDraining else { throw ServiceError(.shuttingDown, "the service is shutting down") }

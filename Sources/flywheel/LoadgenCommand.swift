@@ -50,6 +50,9 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Option(help: "Fraction of generated events followed by a malformed line (0-1; default 0.001).")
     var malformedRate: Double?
 
+    @Option(help: "How much faster than the wall clock generated event time runs (default 1).")
+    var eventTimeSpeed: Double = 1
+
     @Option(help: "Bearer token sent with every request.")
     var token: String?
 
@@ -74,6 +77,9 @@ struct LoadgenCommand: AsyncParsableCommand {
         guard parseDuration(retryFor) != nil else {
             throw ValidationError("--retry-for must be a duration such as 60s, got '\(retryFor)'")
         }
+        guard eventTimeSpeed >= 1 && eventTimeSpeed <= 10_000 else {
+            throw ValidationError("--event-time-speed must be from 1 to 10000, got \(eventTimeSpeed)")
+        }
         if let malformedRate, !(0...1).contains(malformedRate) {
             throw ValidationError("--malformed-rate must be between 0 and 1, got \(malformedRate)")
         }
@@ -97,6 +103,7 @@ struct LoadgenCommand: AsyncParsableCommand {
         options.dataDir = data
         options.seed = seed ?? UInt64(Date().timeIntervalSince1970 * 1000)
         options.malformedRate = malformedRate
+        options.eventTimeSpeed = eventTimeSpeed
         let say: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("loadgen: \($0)\n".utf8)) }
         do {
             let bodies = try LoadFeed.bodies(for: options, progress: say)

@@ -19,6 +19,8 @@ struct LoadGeneratorTests {
             options.seconds = 2
             options.connections = 3
             options.seed = 77
+            // 2 s of load are 100 s of event time: W passes most pairs while it runs.
+            options.eventTimeSpeed = 50
             options.ackLog = folder.file("acked.txt")
             options.dataDir = service.data
             let bodies = try LoadFeed.bodies(for: options)

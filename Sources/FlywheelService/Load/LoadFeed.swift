@@ -30,6 +30,8 @@ public enum LoadFeed {
         /// Epoch milliseconds of the first conversation's start.
         public var start: Int64
         public var malformedRate = GeneratorOptions().malformedRate
+        /// New conversations per minute of event time (about 10 events each).
+        public var conversationsPerMinute = GeneratorOptions().conversationsPerMinute
 
         public init(events: Int, seed: UInt64, start: Int64) {
             self.events = events
@@ -47,6 +49,7 @@ public enum LoadFeed {
         generator.seed = options.seed
         generator.start = options.start
         generator.malformedRate = options.malformedRate
+        generator.conversationsPerMinute = options.conversationsPerMinute
         // About 10 events a conversation; the generator stops when the last conversation is written.
         generator.conversations = max(1, options.events / 10 + 1)
         var cutter = BodyCutter(batch: batch, eventIDs: eventIDs, sampleEvery: sampleEvery)
@@ -145,12 +148,15 @@ extension LoadFeed {
         }
         let events = options.scheduledEvents
         progress("generating \(events) events (seed \(options.seed))")
-        // Event times start a minute from now (after the bodies are built): a service whose partitions went
-        // idle has moved W to the wall clock, and older events would all be late. The generator writes about
-        // 10 events a second of event time, so at thousands of events/s event time runs ahead of the wall
-        // clock, W moves with it, and windows close and pairs are released while the load runs.
+        // Event time runs at the send rate (about 10 events a conversation; times --event-time-speed), as a live
+        // service's would: the
+        // requests in flight at once then span a few milliseconds of it, well within the out-of-orderness
+        // bound, so reordering between connections makes nothing late. It starts a minute from now (after the
+        // bodies are built): a service whose partitions went idle has moved W to the wall clock, and older
+        // events would all be late.
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var generated = Generated(events: events, seed: options.seed, start: now + 60_000)
+        generated.conversationsPerMinute = max(60, Double(options.rate) * options.eventTimeSpeed * 6)
         if let rate = options.malformedRate { generated.malformedRate = rate }
         return Self.generated(
             generated, batch: options.batch, eventIDs: options.ackLog != nil, sampleEvery: sampleEvery)

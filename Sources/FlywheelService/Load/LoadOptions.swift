@@ -15,6 +15,8 @@ public struct LoadOptions: Sendable {
     public var seed: UInt64 = 42
     /// Fraction of generated events followed by a malformed line.
     public var malformedRate: Double?
+    /// How much faster than the wall clock the event time of generated events runs (1: as a live service's).
+    public var eventTimeSpeed: Double = 1
     /// Sent as `Authorization: Bearer TOKEN`.
     public var token: String?
     /// Where to write the `event_id` of every acknowledged event (one per line, in order of the answers).
