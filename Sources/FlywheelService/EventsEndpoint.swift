@@ -26,13 +26,15 @@ struct EventsEndpoint: Sendable {
             for line in lines {
                 line.bytes.withUnsafeBytes { bytes in
                     switch decoder.decode(bytes, origin: EventOrigin()) {
+                    case .event(let event):
+                        if let figures = IngestObserver.Usage(event) { usage.append(figures) }
+                        // The decoder read the conversation id already: no second scan of the line.
+                        records.append(IngestRecord(key: event.conversationId, value: line.bytes))
                     case .invalid(let failure, _):
                         rejected.append(
                             Rejection(index: line.index, reason: failure.reason.rawValue, detail: failure.detail))
-                    case .event(let event):
-                        if let figures = IngestObserver.Usage(event) { usage.append(figures) }
+                        records.append(IngestRecord(key: Self.key(of: bytes, scanner: &scanner), value: line.bytes))
                     }
-                    records.append(IngestRecord(key: Self.key(of: bytes, scanner: &scanner), value: line.bytes))
                 }
             }
             guard !status.isDraining else { throw ServiceError(.shuttingDown, "the service is shutting down") }

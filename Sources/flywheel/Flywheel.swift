@@ -22,7 +22,7 @@ struct Flywheel: AsyncParsableCommand {
             ProfileCommand.self,
             CheckpointCommand.self,
             ExportCommand.self, TopicCommand.self, InspectCommand.self, ReportCommand.self, ForwardCommand.self,
-            KafkaCommand.self, ReceiveCommand.self, ServeCommand.self,
+            KafkaCommand.self, ReceiveCommand.self, ServeCommand.self, LoadgenCommand.self,
         ]
     )
 

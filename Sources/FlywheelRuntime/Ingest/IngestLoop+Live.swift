@@ -8,6 +8,7 @@ extension IngestLoop {
     /// Runs a live job (CONTRACT section 8) until a stop request, or until every partition ended
     /// (only bounded sources). A stop takes a final checkpoint (`closing`) when checkpoints are on.
     mutating func runLive(tick: Duration) async throws {
+        startIdleClocks()
         let inbox = BoundedChannel<InboxItem>(capacity: 4 * partitions.count + 4)
         let threads = partitions.indices.map { DedicatedThread(name: "flywheel-read-\($0)") }
         defer { threads.forEach { $0.shutdown() } }
@@ -83,6 +84,19 @@ extension IngestLoop {
             } else if case .tick = item, checkpointDue() {
                 try await sendBarrier(closing: false)
             }
+        }
+    }
+
+    /// The idle timeout counts from now, when reading starts, for every partition: not from when the job's clock
+    /// was made (opening the sinks and restoring a checkpoint come in between), and not from before a restart (a
+    /// partition idle at the checkpoint is active again until it has had no line for `idle_timeout` in this
+    /// run). Otherwise the first tick could find every partition idle before its first read, and the idle
+    /// advance would move W to the wall clock past a backlog of older events, making them late.
+    private mutating func startIdleClocks() {
+        let now = options.clock.elapsed()
+        for partition in partitions.indices {
+            lastActive[partition] = now
+            if driver.state.watermarks.isIdle(partition) { driver.setIdle(false, partition: partition) }
         }
     }
 
