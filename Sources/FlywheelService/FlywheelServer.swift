@@ -52,6 +52,7 @@ public func buildApplication(
         parallelism: configuration.parallelism)
     options.batchLines = configuration.batchLines
     options.externalSink = configuration.externalSink
+    options.externalSource = configuration.externalSource
     options.warn = configuration.warn
     options.stop = stop
     options.onConsuming = { status.jobConsuming() }

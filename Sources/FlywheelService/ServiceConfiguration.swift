@@ -35,6 +35,10 @@ public struct ServiceConfiguration: Sendable {
     public var batchLines: Int = ReplayOptions.defaultBatchLines
     /// Builds the sinks FlywheelConnectors cannot (`forward`); the `flywheel` binary sets it.
     public var externalSink: (@Sendable (PipelineConfig.SinkSpec, _ dataDir: String) throws -> any Sink)?
+    /// Builds the sources FlywheelConnectors cannot (`kafka`); the `flywheel` binary sets it when built with
+    /// librdkafka.
+    public var externalSource:
+        (@Sendable (PipelineConfig.SourceSpec, _ warn: @escaping @Sendable (String) -> Void) throws -> any Source)?
     /// Whether SIGTERM and SIGINT start a graceful shutdown and SIGHUP reloads the model catalog (the CLI); tests
     /// trigger both on the group and the endpoint.
     public var stopsOnSignals = false

@@ -5,6 +5,10 @@ import FlywheelService
 import FlywheelSignals
 import Foundation
 
+#if canImport(FlywheelKafka)
+    import FlywheelKafka
+#endif
+
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -84,7 +88,12 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.insecureListenAny = insecureListenAny
         configuration.batchLines = shards.batchSize
         configuration.stopsOnSignals = true
-        configuration.externalSink = { spec, dataDir in try ForwardSink.make(spec, dataDir: dataDir) }
+        configuration.externalSink = { [name = loaded.config.name] spec, dataDir in
+            try RunCommand.externalSink(spec, dataDir: dataDir, pipeline: name)
+        }
+        #if canImport(FlywheelKafka)
+            configuration.externalSource = { spec, warn in try KafkaSource.make(spec, warn: warn) }
+        #endif
         configuration.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
         configuration.notice = { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
         let server: FlywheelServer
