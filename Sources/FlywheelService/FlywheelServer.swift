@@ -46,7 +46,8 @@ public func buildApplication(
         log: try openEvents(dataDir: configuration.dataDir), beforeCommit: hooks.beforeGroupCommit,
         fsyncDuration: metrics.fsyncDuration)
     let stop = StopSignals([])
-    let config = LivePipeline.config(configuration.pipeline.config)
+    var config = LivePipeline.config(configuration.pipeline.config)
+    config.sources += configuration.additionalSources
     var options = RunOptions(
         config: config, catalog: configuration.pipeline.catalog, dataDir: configuration.dataDir,
         parallelism: configuration.parallelism)

@@ -35,6 +35,9 @@ public struct ServiceConfiguration: Sendable {
     public var batchLines: Int = ReplayOptions.defaultBatchLines
     /// Builds the sinks FlywheelConnectors cannot (`forward`); the `flywheel` binary sets it.
     public var externalSink: (@Sendable (PipelineConfig.SinkSpec, _ dataDir: String) throws -> any Sink)?
+    /// Sources read next to the pipeline's (or, when it declares none, next to the topic `events` the ingest
+    /// appends to): `flywheel serve --source`.
+    public var additionalSources: [PipelineConfig.SourceSpec] = []
     /// Builds the sources FlywheelConnectors cannot (`kafka`); the `flywheel` binary sets it when built with
     /// librdkafka.
     public var externalSource:

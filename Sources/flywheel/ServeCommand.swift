@@ -82,10 +82,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var shards: ShardOptions
 
+    @OptionGroup(title: "A source read next to the ingest topic") var sourceFlags: SourceFlags
+
     func run() async throws {
         let loaded = try CLIErrors.pipeline { () throws(PipelineError) in try LoadedPipeline.load(path: pipeline) }
         var configuration = ServiceConfiguration(pipeline: loaded, dataDir: data, parallelism: shards.parallelism)
         configuration.insecureListenAny = insecureListenAny
+        if let source = try sourceFlags.spec(name: "source") { configuration.additionalSources = [source] }
         configuration.batchLines = shards.batchSize
         configuration.stopsOnSignals = true
         configuration.externalSink = { [name = loaded.config.name] spec, dataDir in

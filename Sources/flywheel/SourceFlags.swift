@@ -6,8 +6,9 @@ import FlywheelSignals
 struct SourceFlags: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Read this instead of the pipeline's sources: kafka://HOST:PORT[,HOST:PORT...]/TOPIC, or topic:NAME (an "
-                + "embedded-log topic in --data). The source is named 'events' (its checkpoint state's id).",
+            "A source from the command line: kafka://HOST:PORT[,HOST:PORT...]/TOPIC, or topic:NAME (an embedded-log "
+                + "topic in --data). run reads it instead of the pipeline's sources (its id in checkpoints: events); "
+                + "serve reads it next to them, or next to the ingest topic (id: source).",
             valueName: "uri"))
     var source: String?
 
@@ -27,8 +28,8 @@ struct SourceFlags: ParsableArguments {
             valueName: "name=value"))
     var properties: [String] = []
 
-    /// The source the flags describe, or nil without `--source`.
-    func spec() throws -> PipelineConfig.SourceSpec? {
+    /// The source the flags describe, named `name`, or nil without `--source`.
+    func spec(name: String = "events") throws -> PipelineConfig.SourceSpec? {
         guard let source else {
             if !properties.isEmpty { throw ValidationError("--source-property needs --source kafka://...") }
             return nil
@@ -51,7 +52,7 @@ struct SourceFlags: ParsableArguments {
         let kafka = try Self.kafka(
             source, flag: "--source", group: group, start: start,
             properties: try Self.properties(properties, flag: "--source-property"))
-        return PipelineConfig.SourceSpec(name: "events", kind: .kafka(kafka))
+        return PipelineConfig.SourceSpec(name: name, kind: .kafka(kafka))
     }
 
     /// The kafka source `kafka://HOST:PORT[,HOST:PORT...]/TOPIC` names (one cluster, `default`); errors name `flag`.
