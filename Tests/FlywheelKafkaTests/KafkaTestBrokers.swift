@@ -1,5 +1,6 @@
 import FlywheelKafka
 import FlywheelRuntime
+import FlywheelTesting
 import Foundation
 import Testing
 
@@ -7,27 +8,6 @@ import Testing
 /// rebalances of several seconds), and two of them at once would hold both of the threads that every
 /// async test of the run shares on a 2-core machine.
 @Suite(.serialized, .offThePool) enum KafkaBrokerTests {}
-
-/// Runs each test of a suite on a thread of its own (a task executor preference), so that its blocking calls
-/// (librdkafka polls and flushes, rebalances, Python clients) never hold one of the cooperative pool's few
-/// threads, on which every other async test of the run depends. The test stays in its task: `#expect` and
-/// `Issue.record` work as usual.
-struct OffThePoolTrait: SuiteTrait, TestTrait, TestScoping {
-    var isRecursive: Bool { true }
-
-    func provideScope(
-        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
-    ) async throws {
-        guard testCase != nil else { return try await function() }  // a suite: its tests get their own
-        let thread = DedicatedThread(name: "kafka-test")
-        defer { thread.shutdown() }
-        try await withTaskExecutorPreference(thread) { try await function() }
-    }
-}
-
-extension Trait where Self == OffThePoolTrait {
-    static var offThePool: Self { OffThePoolTrait() }
-}
 
 /// The brokers the Kafka tests use, named by FLYWHEEL_KAFKA_A and FLYWHEEL_KAFKA_B (host:port), as
 /// `.ci/kafka-brokers start` prints them. Outside CI, tests that need them are skipped when they are
