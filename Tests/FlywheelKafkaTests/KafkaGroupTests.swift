@@ -64,32 +64,6 @@ extension KafkaBrokerTests {
             }
             member.close()
         }
-
-        /// A commit to a cluster that died waits for the coordinator; the bounded one gives up in time (the
-        /// kafka source's control thread commits so, and keeps probing whether the cluster is reachable).
-        @Test func aBoundedCommitGivesUpInTimeWhenTheClusterDied() async throws {
-            let broker = try await PrivateBroker.start()
-            defer { broker.kill() }
-            let topic = KafkaTestBrokers.uniqueTopic("bounded-commit")
-            try KafkaTestTopics.makeTenPerPartition(topic, on: broker.bootstrap)
-            let group = KafkaTestBrokers.uniqueTopic("bounded-commit-group")
-            let consumer = try KafkaConsumer(KafkaTestBrokers.configuration(broker.bootstrap, group: group))
-            try consumer.assign([KafkaTopicPartition(topic, 0, offset: 0)])
-            #expect(try KafkaTestReading.read(consumer, count: 10, timeout: .seconds(60)).count == 10)
-            try consumer.commit([KafkaTopicPartition(topic, 0, offset: 10)], timeout: .seconds(10))
-            let reader = try KafkaConsumer(KafkaTestBrokers.configuration(broker.bootstrap, group: group))
-            #expect(try reader.committed([KafkaTopicPartition(topic, 0)], timeout: .seconds(10)) == [10])
-            reader.close()
-
-            broker.kill()
-            let clock = ContinuousClock()
-            let began = clock.now
-            #expect(throws: KafkaError.self) {
-                try consumer.commit([KafkaTopicPartition(topic, 0, offset: 7)], timeout: .seconds(1))
-            }
-            #expect(clock.now - began < .seconds(5))
-            consumer.close()
-        }
     }
 }
 
