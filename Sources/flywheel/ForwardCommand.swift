@@ -155,13 +155,9 @@ extension ForwardCommand.Run {
                 return
             }
             if text.hasPrefix("kafka://") {
-                let rest = text.dropFirst("kafka://".count)
-                if let slash = rest.firstIndex(of: "/"), slash != rest.startIndex,
-                    rest.index(after: slash) != rest.endIndex
-                {
-                    self = .kafka(bootstrap: String(rest[..<slash]), topic: String(rest[rest.index(after: slash)...]))
-                    return
-                }
+                let (bootstrap, topic) = try SourceFlags.kafkaAddress(text, flag: "--from")
+                self = .kafka(bootstrap: bootstrap, topic: topic)
+                return
             }
             throw ValidationError(
                 "--from must be topic:NAME (an embedded-log topic in --data) or kafka://HOST:PORT/TOPIC, got \"\(text)\""

@@ -104,12 +104,7 @@ struct KafkaBenchCommand: AsyncParsableCommand {
 
     /// The medians and, where both were measured, the ratios to the baseline.
     static func summary(raw: [Double], baseline: [Double], pipeline: [Double]) -> String {
-        func median(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            guard !sorted.isEmpty else { return 0 }
-            let middle = sorted.count / 2
-            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-        }
+        let median = LiveBenchReport.median
         var lines = [String(format: "median: KafkaConsumer %.0f records/s", median(raw))]
         if !baseline.isEmpty {
             lines.append(String(format: "median: confluent-kafka %.0f records/s", median(baseline)))

@@ -60,6 +60,15 @@ struct SourceFlags: ParsableArguments {
         _ uri: String, flag: String, group: String, start: PipelineConfig.SourceSpec.TopicStart,
         properties: [KafkaSourceSpec.Property]
     ) throws -> KafkaSourceSpec {
+        let (bootstrap, topic) = try kafkaAddress(uri, flag: flag)
+        return KafkaSourceSpec(
+            topic: topic, group: group,
+            clusters: [KafkaSourceSpec.Cluster(name: KafkaSourceSpec.defaultClusterName, bootstrap: bootstrap)],
+            start: start, properties: properties)
+    }
+
+    /// The brokers and the topic of `kafka://HOST:PORT[,HOST:PORT...]/TOPIC`; errors name `flag`.
+    static func kafkaAddress(_ uri: String, flag: String) throws -> (bootstrap: String, topic: String) {
         let rest = uri.dropFirst("kafka://".count)
         guard let slash = rest.firstIndex(of: "/"), rest.index(after: slash) != rest.endIndex else {
             throw ValidationError(
@@ -71,10 +80,7 @@ struct SourceFlags: ParsableArguments {
             throw ValidationError(
                 "\(flag) kafka://: expected HOST:PORT[,HOST:PORT...] before the topic, got '\(bootstrap)'")
         }
-        return KafkaSourceSpec(
-            topic: String(rest[rest.index(after: slash)...]), group: group,
-            clusters: [KafkaSourceSpec.Cluster(name: KafkaSourceSpec.defaultClusterName, bootstrap: bootstrap)],
-            start: start, properties: properties)
+        return (bootstrap, String(rest[rest.index(after: slash)...]))
     }
 
     /// `NAME=VALUE` librdkafka consumer properties; the ones a kafka source sets itself are refused.

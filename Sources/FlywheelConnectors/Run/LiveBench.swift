@@ -26,7 +26,8 @@ public struct LiveBenchReport: Sendable {
     public var idleTimeoutMs: Int64
     public var rounds: [LiveBenchRound]
 
-    static func median(_ values: [Double]) -> Double {
+    /// The median of `values` (0 when empty); `flywheel kafka bench` reports with it too.
+    public static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return 0 }
         let middle = sorted.count / 2
