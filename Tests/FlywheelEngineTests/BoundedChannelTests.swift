@@ -131,9 +131,11 @@ struct BoundedChannelTests {
         #expect(Set(received).count == received.count)
     }
 
-    @Test func manySendersDeliverEverythingToOneReceiver() async {
+    @Test(.offThePool) func manySendersDeliverEverythingToOneReceiver() async {
         let channel = BoundedChannel<Int>(capacity: 2)
-        let senders = Task {
+        // Structured children so that they run on this test's own thread (.offThePool): 4,000
+        // suspensions on the shared pool each wait behind the whole run's work.
+        async let senders: Void = {
             await withTaskGroup(of: Void.self) { group in
                 for sender in 0..<8 {
                     group.addTask {
@@ -142,10 +144,10 @@ struct BoundedChannelTests {
                 }
             }
             channel.finish()
-        }
+        }()
         var received: [Int] = []
         while let value = await channel.receive() { received.append(value) }
-        await senders.value
+        await senders
         #expect(received.count == 2000)
         #expect(Set(received) == Set((0..<8).flatMap { sender in (0..<250).map { sender * 1000 + $0 } }))
         for sender in 0..<8 {
