@@ -61,6 +61,13 @@ public func buildApplication(
         config: config, dataDir: configuration.dataDir, countersPath: options.countersPath, metrics: metrics,
         appender: appender, status: status)
     observability.observe(&options)
+    // The read API learns each checkpoint's committed signal offsets from the job itself.
+    let signalLog = SignalLog(dataDir: configuration.dataDir, sinks: config.sinks)
+    let observed = options.onCheckpointCompleted
+    options.onCheckpointCompleted = { checkpoint in
+        observed?(checkpoint)
+        signalLog.completed(checkpoint)
+    }
     let reloader = CatalogReloader(
         path: config.modelCatalogPath, catalog: configuration.pipeline.catalog, status: status,
         notice: configuration.notice)
@@ -91,7 +98,6 @@ public func buildApplication(
         mapper: OTLPMapper(index: GenAISpanIndex()), observer: observability.ingestObserver)
     router.post("/v1/traces") { request, _ in await otlp.handle(request, signal: .traces) }
     router.post("/v1/logs") { request, _ in await otlp.handle(request, signal: .logs) }
-    let signalLog = SignalLog(dataDir: configuration.dataDir, sinks: config.sinks)
     let signalWatcher = SignalWatcher(log: signalLog, tick: min(configuration.streamHeartbeat, .seconds(1)))
     SignalsEndpoint(log: signalLog, watcher: signalWatcher, heartbeat: configuration.streamHeartbeat)
         .addRoutes(to: router)

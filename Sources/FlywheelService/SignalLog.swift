@@ -44,6 +44,8 @@ final class SignalLog: Sendable {
         var views: [String: TopicLog] = [:]
         /// Bumped each time a newer checkpoint is seen.
         var version: UInt64 = 0
+        /// The job of this process reports its checkpoints (`completed(_:)`): the folder is not read again.
+        var pushed = false
     }
 
     let dataDir: String
@@ -86,6 +88,7 @@ final class SignalLog: Sendable {
     @discardableResult
     func refresh() -> UInt64 {
         guard let store else { return 0 }
+        if state.withLock({ $0.pushed }) { return version }
         let newest = store.ids().last
         if let known = state.withLock({ $0.hasCheckpoint ? $0.checkpointID : nil }), known == newest {
             return version
@@ -103,11 +106,31 @@ final class SignalLog: Sendable {
             }
         }
         return state.withLock { state in
+            // A checkpoint the job reported while the folder was read is newer than what was read.
+            if state.pushed { return state.version }
             if found != state.checkpointID || state.ends != ends { state.version &+= 1 }
             state.hasCheckpoint = found != nil
             state.checkpointID = found
             state.ends = ends
             return state.version
+        }
+    }
+
+    /// Takes the committed ends from a checkpoint the job of this process completed
+    /// (`RunOptions.onCheckpointCompleted`): from then on `refresh()` does not read the checkpoint folder, whose
+    /// newest file holds the job's whole state (hundreds of megabytes for a busy service).
+    func completed(_ checkpoint: CompletedCheckpoint) {
+        var ends: [String: [Int64]] = [:]
+        for route in Set(routes.values.map(\.sink)) {
+            ends[route] = TopicSink.committedOffsets(in: checkpoint.sinks, sink: route)
+        }
+        state.withLock { state in
+            if let known = state.checkpointID, known >= checkpoint.id, state.pushed { return }
+            if checkpoint.id != state.checkpointID || state.ends != ends { state.version &+= 1 }
+            state.pushed = true
+            state.hasCheckpoint = true
+            state.checkpointID = checkpoint.id
+            state.ends = ends
         }
     }
 

@@ -10,7 +10,12 @@ extension TopicSink {
     /// synced before the checkpoint was written, and a restart never cuts them back; nil when the checkpoint
     /// holds no state of that sink (or state that is not a topic sink's).
     public static func committedOffsets(in checkpoint: CheckpointData, sink: String) -> [Int64]? {
-        guard let state = CheckpointData.section(sink, in: checkpoint.sinks) else { return nil }
+        committedOffsets(in: checkpoint.sinks, sink: sink)
+    }
+
+    /// The same, from the sink states of a checkpoint (`CheckpointData.sinks`, `CompletedCheckpoint.sinks`).
+    public static func committedOffsets(in sinks: [StateSection], sink: String) -> [Int64]? {
+        guard let state = CheckpointData.section(sink, in: sinks) else { return nil }
         return try? decode(state)
     }
 }

@@ -100,7 +100,7 @@ final class CheckpointCompletion: Sendable {
                 CompletedCheckpoint(
                     id: barrier.id, counters: counters, watermark: barrier.watermark,
                     createdMillis: parts.createdMillis, seconds: stats.totalSeconds, bytes: stats.lastBytes,
-                    stateBytes: stateBytes, positions: barrier.ingest.positions))
+                    stateBytes: stateBytes, positions: barrier.ingest.positions, sinks: states))
         }
         // Sources hear of a checkpoint only once it is durable: without storage it never is.
         if storage != nil { hooks.onDurable?(barrier.sources) }

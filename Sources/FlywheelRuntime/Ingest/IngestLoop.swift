@@ -18,6 +18,8 @@ struct IngestLoop {
     var driver: IngestDriver
     /// Checkpoints taken so far (the id of the last one).
     private var checkpointId: Int64
+    /// The newest checkpoint completed: a time-triggered one waits while another is being completed.
+    private let completions: CompletedCheckpoints
     private var linesSinceCheckpoint: Int64 = 0
     private var lastCheckpoint: Duration = .zero
     private var lastProgress: Duration = .zero
@@ -35,8 +37,9 @@ struct IngestLoop {
 
     init(
         options: JobOptions, sources: [JobSource], partitions: [any SourcePartition], dispatcher: Dispatcher,
-        driver: IngestDriver, checkpointId: Int64
+        driver: IngestDriver, checkpointId: Int64, completions: CompletedCheckpoints
     ) {
+        self.completions = completions
         self.options = options
         self.sources = sources
         self.partitions = partitions
@@ -159,6 +162,7 @@ struct IngestLoop {
         case .events(let count): return linesSinceCheckpoint >= count
         case .seconds(let seconds):
             return options.clock.elapsed() - lastCheckpoint >= .milliseconds(Int64(seconds * 1000))
+                && completions.newestId >= checkpointId
         }
     }
 

@@ -22,10 +22,13 @@ public struct CompletedCheckpoint: Sendable {
     public var stateBytes: Int
     /// Per source partition (job order), the position after the last line the checkpoint covers.
     public var positions: [InputPosition]
+    /// Each sink's state as the checkpoint holds it (by sink id): what an in-process reader of the sinks'
+    /// committed output needs, without reading the checkpoint file back.
+    public var sinks: [StateSection]
 
     public init(
         id: Int64, counters: SignalCounters, watermark: EventTime, createdMillis: Int64, seconds: Double,
-        bytes: Int, stateBytes: Int, positions: [InputPosition]
+        bytes: Int, stateBytes: Int, positions: [InputPosition], sinks: [StateSection] = []
     ) {
         self.id = id
         self.counters = counters
@@ -35,5 +38,6 @@ public struct CompletedCheckpoint: Sendable {
         self.bytes = bytes
         self.stateBytes = stateBytes
         self.positions = positions
+        self.sinks = sinks
     }
 }

@@ -58,7 +58,11 @@ public enum Job {
                 records: resume?.pending ?? []),
             parallelism: options.parallelism, sinks: handles, storage: storage, clock: options.clock,
             written: resume?.written ?? SignalCounters(), onCheckpoint: options.onCheckpoint)
-        collector.onCompleted = options.onCheckpointCompleted
+        let completions = CompletedCheckpoints(after: resume?.id ?? 0)
+        collector.onCompleted = { [hook = options.onCheckpointCompleted] checkpoint in
+            completions.completed(checkpoint.id)
+            hook?(checkpoint)
+        }
         collector.onDurable = { sections in
             for source in sources {
                 if let state = CheckpointData.section(source.id, in: sections) {
@@ -82,7 +86,7 @@ public enum Job {
             try await ShardedStage.run(operators: operators, sideType: JobSide.self) { dispatcher in
                 var loop = IngestLoop(
                     options: options, sources: sources, partitions: opened, dispatcher: dispatcher, driver: driver,
-                    checkpointId: resume?.id ?? 0)
+                    checkpointId: resume?.id ?? 0, completions: completions)
                 defer {
                     ingestCounters.withLock { $0 = loop.driver.state.counters }
                     stoppedByRequest.withLock { $0 = loop.stoppedByRequest }
