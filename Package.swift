@@ -71,6 +71,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
+        // CRC-32C of log records with the CPU's instructions (SSE 4.2, ARMv8 CRC32), tables elsewhere.
+        .target(name: "CCRC32C", path: "Sources/CCRC32C"),
         .target(
             name: "FlywheelEngine",
             dependencies: [
@@ -92,7 +94,7 @@ let package = Package(
         ),
         .target(
             name: "FlywheelConnectors",
-            dependencies: ["FlywheelEngine", "FlywheelSignals", "FlywheelRuntime", "CZlib"],
+            dependencies: ["FlywheelEngine", "FlywheelSignals", "FlywheelRuntime", "CZlib", "CCRC32C"],
             swiftSettings: strict
         ),
         .target(

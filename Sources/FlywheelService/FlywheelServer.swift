@@ -54,6 +54,7 @@ public func buildApplication(
     options.batchLines = configuration.batchLines
     options.externalSink = configuration.externalSink
     options.externalSource = configuration.externalSource
+    options.writers = [LivePipeline.eventsTopic: appender.log]
     options.warn = configuration.warn
     options.stop = stop
     options.onConsuming = { status.jobConsuming() }

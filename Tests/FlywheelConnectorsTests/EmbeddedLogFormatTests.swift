@@ -1,4 +1,4 @@
-import FlywheelConnectors
+@testable import FlywheelConnectors
 import FlywheelTesting
 import Foundation
 import Testing
@@ -31,6 +31,21 @@ struct EmbeddedLogFormatTests {
                 UnsafeRawBufferPointer(rebasing: buffer[333...]))
         }
         #expect(pieces == whole)
+    }
+
+    @Test func crc32cOfTheCPUInstructionsEqualsTheTablesAtEveryLengthAndAlignment() {
+        // Where the CPU has no CRC-32C instructions both sides are the tables (the vectors above still check them).
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<4100).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes.withUnsafeBytes { buffer in
+            for start in 0..<9 {
+                for length in [0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4091] {
+                    let piece = UnsafeRawBufferPointer(rebasing: buffer[start..<(start + length)])
+                    #expect(CRC32C.update(0, piece) == CRC32C.tableUpdate(0, piece), "start \(start), length \(length)")
+                    #expect(CRC32C.update(0x1234_5678, piece) == CRC32C.tableUpdate(0x1234_5678, piece))
+                }
+            }
+        }
     }
 
     @Test func frameBytesAreLengthCrcOffsetTimestampKeyLengthKeyValue() throws {

@@ -152,6 +152,10 @@ public final class PartitionLog: Sendable {
     /// The offset after the last acknowledged record: readers see every record below it.
     public var highWatermark: Int64 { state.withLock { $0.highWatermark } }
 
+    /// The offset after the last record synced to stable storage (of a writer; a read-only log counts what it
+    /// found as synced).
+    public var durableOffset: Int64 { state.withLock { $0.durableOffset } }
+
     /// The oldest offset still stored.
     public var logStartOffset: Int64 { state.withLock { $0.segments.first?.baseOffset ?? $0.highWatermark } }
 

@@ -31,6 +31,9 @@ public struct RunOptions: Sendable {
     /// `warn`. The `flywheel` binary sets it where it is built with Kafka.
     public var externalSource:
         (@Sendable (PipelineConfig.SourceSpec, _ warn: @escaping @Sendable (String) -> Void) throws -> any Source)?
+    /// Topics this process appends to (`flywheel serve`'s `events`), by name: a live topic source of one reads
+    /// the writer's partitions (`TopicSource(writer:)`) instead of opening the files a second time.
+    public var writers: [String: TopicLog] = [:]
 
     public init(config: PipelineConfig, catalog: ModelCatalog? = nil, dataDir: String, parallelism: Int) {
         self.config = config
@@ -112,7 +115,8 @@ public enum RunJob {
         case .topic(let name, let start):
             do {
                 let source = try TopicSource(
-                    dataDir: options.dataDir, topic: name, live: start == .earliest ? .earliest : .latest)
+                    dataDir: options.dataDir, topic: name, live: start == .earliest ? .earliest : .latest,
+                    writer: options.writers[name])
                 return JobSource(id: spec.name, source: source)
             } catch {
                 throw ConnectorError(

@@ -17,12 +17,21 @@ public final class TopicSource: Source, Sendable {
     let dataDir: String
     let live: Start?
     public let partitionCount: Int
+    /// The topic as this process appends to it (`flywheel serve`'s ingest), read live without a second open.
+    let writer: TopicLog?
 
-    /// Topic `topic` of the log in `dataDir`; `live` nil: bounded.
-    public init(dataDir: String, topic: String, live: Start? = nil) throws(ConnectorError) {
+    /// Topic `topic` of the log in `dataDir`; `live` nil: bounded. `writer`: the topic open for appending in
+    /// this process; a live source reads its partitions up to what was synced, with no scan of the files for
+    /// what was added (the writer knows) and no second copy of the segment files' descriptors.
+    public init(dataDir: String, topic: String, live: Start? = nil, writer: TopicLog? = nil) throws(ConnectorError) {
         self.topic = topic
         self.dataDir = dataDir
         self.live = live
+        self.writer = writer
+        if let writer {
+            partitionCount = writer.partitions.count
+            return
+        }
         do {
             partitionCount = try EmbeddedLog(directory: dataDir).topic(named: topic).partitions
         } catch {
@@ -50,7 +59,7 @@ public final class TopicSource: Source, Sendable {
             if let live {
                 return try LiveTopicPartition(
                     directory: directory(of: partition), partition: partition, next: position?.offset, start: live,
-                    decoding: decoding)
+                    decoding: decoding, writer: writer?.partitions[partition])
             }
             let reader = try InputReader(
                 .topicPartition(topic: topic, partition: partition, directory: directory(of: partition)),
@@ -78,25 +87,34 @@ public final class TopicSource: Source, Sendable {
 // @unchecked Sendable: one pump reads it at a time.
 final class LiveTopicPartition: SourcePartition, @unchecked Sendable {
     private let log: PartitionLog
+    /// The log is this process's writer: it is read up to its durable offset, and not closed here.
+    private let shared: Bool
     private let directory: String
     private var decoder: LineDecoder
     private var next: Int64
     private var end: Int64
 
     init(
-        directory: String, partition: Int, next: Int64?, start: TopicSource.Start, decoding: DecodeOptions
+        directory: String, partition: Int, next: Int64?, start: TopicSource.Start, decoding: DecodeOptions,
+        writer: PartitionLog? = nil
     ) throws(ConnectorError) {
         self.directory = directory
         decoder = LineDecoder(
             partition: partition, maxEventBytes: decoding.maxEventBytes, countsPII: decoding.countsPII)
-        var options = PartitionLogOptions()
-        options.readOnly = true
-        do {
-            log = try PartitionLog(directory: directory, options: options)
-        } catch {
-            throw ConnectorError(.readFailed, "cannot read \(directory): \(error.message)", cause: error)
+        if let writer {
+            log = writer
+            shared = true
+        } else {
+            var options = PartitionLogOptions()
+            options.readOnly = true
+            do {
+                log = try PartitionLog(directory: directory, options: options)
+            } catch {
+                throw ConnectorError(.readFailed, "cannot read \(directory): \(error.message)", cause: error)
+            }
+            shared = false
         }
-        end = log.highWatermark
+        end = shared ? log.durableOffset : log.highWatermark
         self.next = next ?? (start == .earliest ? log.logStartOffset : end)
         if self.next > end {
             throw ConnectorError(
@@ -108,7 +126,7 @@ final class LiveTopicPartition: SourcePartition, @unchecked Sendable {
 
     func read(maxLines: Int, _ body: (InputLine) -> Void) throws -> ReadStatus {
         if next >= end {
-            do { end = try log.refresh() } catch {
+            do { end = shared ? log.durableOffset : try log.refresh() } catch {
                 throw ConnectorError(.readFailed, "cannot read \(directory): \(error.message)", cause: error)
             }
             if next >= end { return .caughtUp }
@@ -133,5 +151,5 @@ final class LiveTopicPartition: SourcePartition, @unchecked Sendable {
         return .more
     }
 
-    func close() { try? log.close() }
+    func close() { if !shared { try? log.close() } }
 }
