@@ -1,7 +1,8 @@
-@testable import FlywheelConnectors
 import FlywheelTesting
 import Foundation
 import Testing
+
+@testable import FlywheelConnectors
 
 /// The checksum and the exact bytes of a record frame, as README.md documents them.
 struct EmbeddedLogFormatTests {
