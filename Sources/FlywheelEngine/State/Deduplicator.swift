@@ -103,7 +103,7 @@ public struct Deduplicator: Sendable {
         var all: [(id: String, time: Int64)] = []
         all.reserveCapacity(table.count)
         table.forEach { all.append(($0.value, $1)) }
-        return all.sorted { $0.time != $1.time ? $0.time < $1.time : $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+        return all.sorted { $0.time != $1.time ? $0.time < $1.time : utf8Precedes($0.id, $1.id) }
     }
 
     /// Remembers a restored id with its first time.

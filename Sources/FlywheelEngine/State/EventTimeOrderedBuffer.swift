@@ -67,7 +67,7 @@ public struct EventTimeOrderedBuffer<Element> {
         let (ta, tb) = (ties[a.slot], ties[b.slot])
         // Code points (CONTRACT 1): `!=` is canonical equivalence, which would let "e\u{301}" and "\u{E9}"
         // tie and fall back to arrival order.
-        if !ta.isExactly(tb) { return ta.utf8.lexicographicallyPrecedes(tb.utf8) }
+        if !ta.isExactly(tb) { return utf8Precedes(ta, tb) }
         return a.arrival < b.arrival
     }
 

@@ -106,13 +106,13 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
     ) -> Bool {
         guard let current else { return true }
         if time != current.time { return time < current.time }
-        return eventId().utf8.lexicographicallyPrecedes(current.eventId.utf8)
+        return utf8Precedes(eventId(), current.eventId)
     }
 
     /// The models in code-point order, as the summary lists them; not re-sorted when in order
     /// already (most sessions have one model).
     public var sortedModels: [String] {
-        func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+        func precedes(_ a: String, _ b: String) -> Bool { utf8Precedes(a, b) }
         guard models.indices.dropFirst().contains(where: { precedes(models[$0], models[$0 - 1]) }) else {
             return models
         }

@@ -107,7 +107,7 @@ enum SFTExample {
     /// equivalent to a prompt's message id, but spelled differently, does not answer it.
     static func answersPairUp(_ messages: [ConversationMessage]) -> Bool {
         var links = messages.map { (id: $0.isPrompt ? $0.messageId : $0.parentId ?? "", isPrompt: $0.isPrompt) }
-        links.sort { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+        links.sort { utf8Precedes($0.id, $1.id) }
         var start = 0
         while start < links.count {
             var prompts = 0
@@ -128,7 +128,7 @@ enum SFTExample {
     static func eventTimeOrder(_ messages: [ConversationMessage]) -> [Int]? {
         func precedes(_ a: Int, _ b: Int) -> Bool {
             if messages[a].time != messages[b].time { return messages[a].time < messages[b].time }
-            return messages[a].eventId.utf8.lexicographicallyPrecedes(messages[b].eventId.utf8)
+            return utf8Precedes(messages[a].eventId, messages[b].eventId)
         }
         guard messages.indices.dropFirst().contains(where: { precedes($0, $0 - 1) }) else { return nil }
         // The sort is stable, so messages that tie completely keep their arrival order, as before.

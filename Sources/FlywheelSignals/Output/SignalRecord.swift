@@ -27,9 +27,9 @@ public struct OutputSortKey: Comparable, Sendable {
         // Code-point order (UTF-8 byte order), as Python sorts strings; Swift's `<` would compare
         // canonically equivalent strings as equal.
         if !lhs.text1.utf8.elementsEqual(rhs.text1.utf8) {
-            return lhs.text1.utf8.lexicographicallyPrecedes(rhs.text1.utf8)
+            return utf8Precedes(lhs.text1, rhs.text1)
         }
-        return lhs.text2.utf8.lexicographicallyPrecedes(rhs.text2.utf8)
+        return utf8Precedes(lhs.text2, rhs.text2)
     }
 }
 
