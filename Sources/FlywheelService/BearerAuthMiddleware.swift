@@ -30,6 +30,7 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
             return Self.unauthorized(
                 values.isEmpty
                     ? "this endpoint needs Authorization: Bearer <token>"
+                        + (rule == .read ? " (or, from a browser, ?access_token=<read token>)" : "")
                     : "the Authorization header must be one 'Bearer <token>'",
                 challenge: "Bearer realm=\"flywheel\"")
         }

@@ -78,7 +78,8 @@ extension DashboardPage {
             const values = Object.values(state.streams);
             const status = byId("status");
             let label = "live", stateName = "live";
-            if (values.includes("closed")) { label = "disconnected"; stateName = "error"; }
+            if (values.length === 0) { label = "no streams"; stateName = "error"; }
+            else if (values.includes("closed")) { label = "disconnected"; stateName = "error"; }
             else if (values.some((value) => value !== "open")) { label = "connecting"; stateName = "connecting"; }
             status.textContent = label;
             status.dataset.state = stateName;

@@ -58,6 +58,7 @@ struct DashboardTests {
             try await service.eventually { service.server.status.isReady }
             let missing = try await service.get("/", token: nil)
             #expect(missing.status == 401)
+            #expect((missing.json["error"] as? String)?.contains("?access_token=<read token>") == true)
             let page = try await service.get("/?access_token=\(AuthTests.read)", token: nil)
             #expect(page.status == 200)
             #expect(page.headers["content-type"] == "text/html; charset=utf-8")
