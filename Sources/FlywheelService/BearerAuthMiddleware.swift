@@ -6,20 +6,31 @@ import Hummingbird
 ///
 /// It is the router's first middleware, so it covers every route added after it, and the not-found answer
 /// too (an unknown path needs a token like any other, so that the answer tells nothing without one).
+///
+/// A `GET` or `HEAD` may carry its token as the query parameter `access_token` instead (browsers' `EventSource`
+/// cannot send headers): it grants reads only, whatever class the token is (see `BearerAuthMiddleware+Query`).
 struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: AccessTokens
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        let (request, queryTokens) = Self.takingQueryToken(request)
         guard tokens.isEnabled else { return try await next(request, context) }
         let rule = AccessRule.required(method: request.method, path: request.uri.path)
         guard rule != .none else { return try await next(request, context) }
         let values = request.headers[values: .authorization]
+        if !queryTokens.isEmpty {
+            if let refusal = refusal(queryTokens: queryTokens, headers: values, rule: rule, request: request) {
+                return refusal
+            }
+            return try await next(request, context)
+        }
         guard values.count == 1, let token = Self.bearerToken(values[0]) else {
             return Self.unauthorized(
                 values.isEmpty
                     ? "this endpoint needs Authorization: Bearer <token>"
+                        + (rule == .read ? " (or, from a browser, ?access_token=<read token>)" : "")
                     : "the Authorization header must be one 'Bearer <token>'",
                 challenge: "Bearer realm=\"flywheel\"")
         }
@@ -50,7 +61,7 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         return token
     }
 
-    private static func unauthorized(_ message: String, challenge: String) -> Response {
+    static func unauthorized(_ message: String, challenge: String) -> Response {
         var response = EventsEndpoint.json(.unauthorized, ErrorBody(error: message, code: "unauthorized"))
         response.headers[.wwwAuthenticate] = challenge
         return response

@@ -102,6 +102,7 @@ public func buildApplication(
     let signalWatcher = SignalWatcher(log: signalLog, tick: min(configuration.streamHeartbeat, .seconds(1)))
     SignalsEndpoint(log: signalLog, watcher: signalWatcher, heartbeat: configuration.streamHeartbeat)
         .addRoutes(to: router)
+    DashboardEndpoint.addRoutes(to: router)
     let application = Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .init(configuration.clientTimeout))),
