@@ -1,4 +1,6 @@
 import CRdkafka
+import Foundation
+import Synchronization
 
 /// An `rd_kafka_t` handle, destroyed with this object, and the queries every client type answers:
 /// metadata and watermark offsets.
@@ -7,6 +9,7 @@ final class KafkaClient: @unchecked Sendable {  // librdkafka's handle is thread
     let configuration: KafkaConfiguration
     /// Kept alive for as long as the handle, whose callbacks receive it as their opaque pointer.
     private let callbacks: AnyObject?
+    private let abandoned = Atomic<Bool>(false)
 
     /// Makes a client of `type` from `configuration` over `defaults`; `prepare` installs callbacks on
     /// the configuration, which will receive `callbacks` as their opaque pointer.
@@ -28,7 +31,22 @@ final class KafkaClient: @unchecked Sendable {  // librdkafka's handle is thread
         self.callbacks = callbacks
     }
 
-    deinit { rd_kafka_destroy(pointer) }
+    deinit {
+        guard abandoned.load(ordering: .relaxed) else {
+            rd_kafka_destroy(pointer)
+            return
+        }
+        // rd_kafka_destroy waits for the consumer group's termination, which a commit to a dead coordinator
+        // can hold for as long as the coordinator stays away: the handle is destroyed on a thread of its own.
+        let handle = AbandonedHandle(pointer: pointer, callbacks: callbacks)
+        let thread = Thread { handle.destroy() }
+        thread.name = "flywheel-kafka-abandoned"
+        thread.start()
+    }
+
+    /// Marks the handle as one whose destruction may block for a long time (a consumer close that did not
+    /// finish): `deinit` leaves it to a thread of its own instead of blocking its caller.
+    func abandon() { abandoned.store(true, ordering: .relaxed) }
 
     /// Every topic of the cluster (asked of any broker), without creating any.
     func metadata(timeout: Duration) throws(KafkaError) -> [KafkaTopicMetadata] {
@@ -60,5 +78,16 @@ final class KafkaClient: @unchecked Sendable {  // librdkafka's handle is thread
             throw KafkaError(error, "cannot read the offsets of \(topic)[\(partition)] on \(configuration.bootstrap)")
         }
         return KafkaWatermarks(low: low, high: high)
+    }
+}
+
+/// A handle destroyed off the caller's thread, with the callback state its threads may still use.
+private struct AbandonedHandle: @unchecked Sendable {  // used by one thread only, after its owner is gone
+    let pointer: OpaquePointer
+    let callbacks: AnyObject?
+
+    func destroy() {
+        rd_kafka_destroy_flags(pointer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)
+        withExtendedLifetime(callbacks) {}
     }
 }

@@ -237,9 +237,42 @@ public final class KafkaConsumer: @unchecked Sendable {  // `buffer` is used onl
         }
     }
 
-    /// Leaves the group (revoking its partitions through `onRebalance`) and stops fetching. Idempotent.
-    public func close() {
-        guard !closed.exchange(true, ordering: .relaxed) else { return }
-        _ = rd_kafka_consumer_close(client.pointer)
+    /// How long `close` waits by default for the group to let the consumer go.
+    public static let closeTimeout: Duration = .seconds(10)
+
+    /// Leaves the group (revoking its partitions through `onRebalance`, on this thread) and stops
+    /// fetching, waiting at most `timeout`. Idempotent; true when the consumer closed in time.
+    ///
+    /// librdkafka's close waits for offset commits in flight, and a commit to a group coordinator that
+    /// died is retried until the coordinator returns: an unbounded wait. When `timeout` passes first, the
+    /// consumer is left closing in librdkafka's threads and its handle is destroyed on a thread of its own
+    /// once this object goes (that thread, the handle's threads and memory stay until the commit ends,
+    /// which may be never).
+    @discardableResult
+    public func close(timeout: Duration = KafkaConsumer.closeTimeout) -> Bool {
+        guard !closed.exchange(true, ordering: .relaxed) else { return true }
+        guard let replies = rd_kafka_queue_new(client.pointer) else {
+            client.abandon()
+            return false
+        }
+        defer { rd_kafka_queue_destroy(replies) }
+        if let error = rd_kafka_consumer_close_queue(client.pointer, replies) {
+            // Closed already, or a fatal error (destroying the handle then skips the group's goodbyes).
+            rd_kafka_error_destroy(error)
+            return true
+        }
+        let deadline = ContinuousClock.now + timeout
+        while rd_kafka_consumer_closed(client.pointer) == 0 {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else {
+                client.abandon()
+                return false
+            }
+            // Serves the close's rebalance callbacks; the queue carries no records.
+            if let event = rd_kafka_consume_queue(replies, min(100, milliseconds(left))) {
+                rd_kafka_message_destroy(event)
+            }
+        }
+        return true
     }
 }

@@ -92,6 +92,10 @@ struct ReplayCommand: AsyncParsableCommand {
         options.checkpointInterval = CheckpointInterval.parse(checkpointInterval) ?? .seconds(5)
         options.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
         options.externalInput = try Self.kafkaInputs(properties: kafkaProperties, warn: options.warn)
+        options.externalSink = { [name = loaded.config.name, data] spec in
+            try RunCommand.externalSink(
+                spec, dataDir: data ?? FileManager.default.currentDirectoryPath, pipeline: name)
+        }
         let stop = StopSignals()
         options.stop = stop
         defer { stop.restore() }

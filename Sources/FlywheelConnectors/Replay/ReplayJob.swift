@@ -22,6 +22,7 @@ public enum ReplayJob {
                 "--checkpoint-dir cannot resume a replay of a kafka:// input (its end moves): replay without it, or "
                     + "run the topic live with flywheel run --source kafka://..., which checkpoints")
         }
+        let kafkaSinks = try kafkaSinks(options)
         let partitions = try ReplaySource.resolve(
             inputs: options.inputs.filter { !ReplayOptions.isExternal($0) }, dataDir: options.dataDir)
         let recovery = try ReplayRecovery(options: options, sources: partitions)
@@ -35,7 +36,13 @@ public enum ReplayJob {
             JobSource(id: sourceID(index), source: try source(of: input, options: options))
         }
         let folder = ReplayFolderSink(path: options.outputPath, checkpointed: recovery.store != nil)
-        var sinks = [JobSink(id: "out", sink: folder)]
+        // The folder finishes only after the kafka sinks delivered everything.
+        let gate = ReplayDeliveryGate(pending: kafkaSinks.count)
+        var sinks = [JobSink(id: "out", sink: kafkaSinks.isEmpty ? folder : gate.waiting(folder))]
+        for var sink in kafkaSinks {
+            sink.sink = gate.reporting(sink.sink)
+            sinks.append(sink)
+        }
         if let topic = options.outputTopic {
             guard let dataDir = options.dataDir else {
                 throw ConnectorError(.writeFailed, "--out-topic needs the log folder: pass --data DIR")
@@ -68,6 +75,30 @@ public enum ReplayJob {
         result.resumedEventsIn = outcome.resumedEventsIn
         result.checkpoints = outcome.checkpoints
         return result
+    }
+
+    /// The pipeline's `kind: kafka` sinks, made before anything is created (no request is sent yet).
+    static func kafkaSinks(_ options: ReplayOptions) throws(ConnectorError) -> [JobSink] {
+        var sinks: [JobSink] = []
+        for spec in options.config.sinks {
+            guard case .kafka = spec.kind else { continue }
+            let place = "sink \(spec.name) (line \(spec.line))"
+            guard let make = options.externalSink else {
+                throw ConnectorError(.invalidOption, "\(place): kafka sinks run in the flywheel binary only")
+            }
+            let sink: any Sink
+            do {
+                sink = try make(spec)
+            } catch let error as ConnectorError {
+                throw ConnectorError(error.code, "\(place): \(error.message)", cause: error)
+            } catch {
+                throw ConnectorError(.invalidOption, "\(place): \(error)")
+            }
+            // Not "out" or "out-topic", the replay's own sinks: their checkpoint sections keep their ids.
+            sinks.append(
+                JobSink(id: "sink-\(spec.name)", sink: sink, kinds: spec.kinds, linger: .milliseconds(spec.lingerMs)))
+        }
+        return sinks
     }
 
     /// The source of one replay input: a file (or standard input), or `topic:NAME` read to its end.

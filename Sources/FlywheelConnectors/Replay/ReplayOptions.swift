@@ -42,6 +42,10 @@ public struct ReplayOptions: Sendable {
     /// Opens the inputs FlywheelConnectors cannot (`kafka://HOST:PORT/TOPIC`, read to its end): a bounded
     /// source, or nil when the input is not one of them (then it is a file). The `flywheel` binary sets it.
     public var externalInput: (@Sendable (String) throws -> (any Source)?)?
+    /// Makes the pipeline's `kind: kafka` sinks (FlywheelKafka), which get their kinds' records next to the
+    /// output folder and deliver everything before the replay ends. The `flywheel` binary sets it; without it
+    /// a pipeline with a kafka sink is refused. The pipeline's other sinks are live outputs a replay leaves out.
+    public var externalSink: (@Sendable (PipelineConfig.SinkSpec) throws -> any Sink)?
 
     /// Whether `input` names a source outside the files and the embedded log (`kafka://...`).
     public static func isExternal(_ input: String) -> Bool { input.hasPrefix("kafka://") }

@@ -23,6 +23,9 @@ final class KafkaClusterReader: Sendable {
     private struct Control {
         var pendingCommit: [KafkaTopicPartition]?
         var openPartitions = 0
+        /// How many partitions of the topic the job reads, and the largest count a warning named.
+        var assignedPartitions = 0
+        var announcedPartitions = 0
         var running = false
         var reachable = true
         /// A failure the partitions report on their next read.
@@ -76,6 +79,7 @@ final class KafkaClusterReader: Sendable {
         try consumer.assign(offsets)
         control.withLock {
             $0.openPartitions = offsets.count
+            $0.assignedPartitions = offsets.count
             $0.running = true
         }
         let thread = Thread { [self] in runControl() }
@@ -160,10 +164,25 @@ final class KafkaClusterReader: Sendable {
         if let last { commitNow(last) }
     }
 
+    /// Warns once per count when the topic has more partitions than the job reads: they were added while it
+    /// runs, and librdkafka does not read partitions that were not assigned. A restart adds them.
+    private func noticeGrowth(_ topics: [KafkaTopicMetadata]) {
+        guard let count = topics.first(where: { $0.name == topic && $0.error == nil })?.partitionCount else { return }
+        let reading = control.withLock { state -> Int? in
+            guard state.running, count > state.assignedPartitions, count > state.announcedPartitions else { return nil }
+            state.announcedPartitions = count
+            return state.assignedPartitions
+        }
+        guard let reading else { return }
+        warn(
+            "topic \(topic) on \(label) has \(count) partitions, this job reads \(reading): restart it (same --data) "
+                + "to read the new ones (from the group's committed offsets, else their beginning)")
+    }
+
     /// Asks for the topic's metadata; reports a change of reachability. True when the cluster answered.
     private func probe() -> Bool {
         do {
-            _ = try consumer.metadata(timeout: timing.probeTimeout)
+            noticeGrowth(try consumer.metadata(timeout: timing.probeTimeout))
             let wasDown = control.withLock { state in
                 defer { state.reachable = true }
                 return !state.reachable

@@ -158,19 +158,34 @@ public final class KafkaSource: Source, Sendable {
             reader.startsUnreachable(error)
             return restored
         }
-        if let restored {
-            guard restored.count == count else {
-                throw ConnectorError(
-                    .checkpointMismatch,
-                    "topic \(spec.topic) has \(count) partitions on \(reader.label), the checkpoint read "
-                        + "\(restored.count): partitions cannot change under a job; start it with a new --data folder")
-            }
-            return restored
+        guard let restored else {
+            return try groupOffsets(of: reader, Array(0..<Int32(count)), fallback: spec.start == .earliest)
         }
-        let partitions = (0..<Int32(count)).map { KafkaTopicPartition(spec.topic, $0) }
-        let committed = try reader.consumer.committed(partitions, timeout: reader.timing.metadataTimeout)
-        let fallback = spec.start == .earliest ? KafkaOffset.beginning : KafkaOffset.end
-        return zip(partitions, committed).map { ($0.partition, $1 ?? fallback) }
+        let known = Set(restored.map(\.partition))
+        guard known.allSatisfy({ $0 < count }) else {
+            throw ConnectorError(
+                .checkpointMismatch,
+                "topic \(spec.topic) has \(count) partitions on \(reader.label), the checkpoint read "
+                    + "\(restored.count): partitions cannot be removed under a job; start it with a new --data folder")
+        }
+        let added = (0..<Int32(count)).filter { !known.contains($0) }
+        guard !added.isEmpty else { return restored }
+        // Partitions added while the job ran hold only records produced since: read them from their beginning.
+        warn(
+            "topic \(spec.topic) on \(reader.label) has \(count) partitions, the checkpoint read \(restored.count): "
+                + "partitions \(added.map(String.init).joined(separator: ", ")) are new to this job and start at the "
+                + "group's committed offsets, else at their beginning")
+        return restored + (try groupOffsets(of: reader, added, fallback: true))
+    }
+
+    /// The group's committed offsets of `partitions`, else their beginning (`earliest`) or end.
+    private func groupOffsets(
+        of reader: KafkaClusterReader, _ partitions: [Int32], fallback earliest: Bool
+    ) throws -> [(partition: Int32, next: Int64)] {
+        let list = partitions.map { KafkaTopicPartition(spec.topic, $0) }
+        let committed = try reader.consumer.committed(list, timeout: reader.timing.metadataTimeout)
+        let fallback = earliest ? KafkaOffset.beginning : KafkaOffset.end
+        return zip(partitions, committed).map { ($0, $1 ?? fallback) }
     }
 
     public func state(at positions: [InputPosition]) -> [UInt8] {
