@@ -12,7 +12,7 @@ final class SharedCounter: Sendable {
     func increment() { count.add(1, ordering: .sequentiallyConsistent) }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct BoundedChannelTests {
     @Test func deliversInSendOrder() async {
         let channel = BoundedChannel<Int>(capacity: 4)

@@ -67,7 +67,7 @@ private struct Collected {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct ShardedStageTests {
     @Test(arguments: [(1, 4, 1), (3, 1, 7), (4, 2, 50), (2, 4, 1000)])
     func everyShardOutputReachesTheCollector(shards: Int, queueDepth: Int, batchSize: Int) async throws {

@@ -4,7 +4,7 @@ import NIOCore
 import Testing
 
 /// The loopback receiver, driven by async-http-client as the forwarder will drive it.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct LoopbackReceiverTests {
     @Test func statusReplyCarriesItsHeadersAndBody() async throws {
         try await withReceiver({ _ in .status(503, headers: [("Retry-After", "2")], body: "busy") }) {

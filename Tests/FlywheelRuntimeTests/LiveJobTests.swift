@@ -5,7 +5,7 @@ import FlywheelTesting
 import Testing
 
 /// The live rules of CONTRACT section 8, driven by a manual clock: no sleeps.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(5)))
 struct LiveJobTests {
     typealias Harness = LiveJobHarness
 
