@@ -10,37 +10,32 @@ extension KafkaBrokerTests {
     /// Exactly once across a crash between a checkpoint's write and its transaction's commit.
     @Suite(.enabled(if: KafkaTestBrokers.enabled, KafkaTestBrokers.skipReason), .serialized, .timeLimit(.minutes(10)))
     struct KafkaSinkRecoveryTests {
-        /// A run that exits (FLYWHEEL_TEST_CRASH_AFTER_CHECKPOINT_WRITE) after a checkpoint is durable and before
-        /// its transaction commits, restarted without it and stopped after reading everything: the restart
-        /// produces the uncommitted transaction's records again, and a read_committed reader finds every record
-        /// of the folder sink and none it lacks. Tansu 0.6 also shows the aborted originals (Apache Kafka hides
-        /// them): there the topic holds, in addition, the resent records a second time, which proves that they
-        /// were resent.
+        /// A live run on half the log, stopped gracefully; a second run on the whole log that exits
+        /// (FLYWHEEL_TEST_CRASH_AFTER_CHECKPOINT_WRITE) after a checkpoint is durable and before its transaction
+        /// commits; a third run without it, stopped after reading everything. The second run does not produce the
+        /// first run's committed transaction again; the third produces the uncommitted one again; a read_committed
+        /// reader finds every record of the folder sink and none it lacks. Tansu 0.6 also shows the aborted
+        /// originals (Apache Kafka hides them): there the topic holds, in addition, the resent records a second
+        /// time, which proves that they were resent.
         @Test func aCrashBetweenCheckpointAndCommitLosesNoRecord() async throws {
             let bootstrap = try KafkaTestBrokers.bootstrapB()
             let topic = KafkaTestBrokers.uniqueTopic("ksink-window")
             let run = try await KafkaSinkRun(bootstrap: bootstrap, topic: topic, exactlyOnce: true, follow: true)
-            let events = try Data(contentsOf: URL(fileURLWithPath: run.folder.file("events.jsonl")))
-                .split(separator: UInt8(ascii: "\n")).count
+            let lines = try run.keepFirstHalf()
             let arguments = ["run", "--pipeline", run.pipeline, "--data", run.folder.path, "--quiet"]
 
+            let first = try await Self.runUntilStopped(arguments, run: run, eventsIn: lines.half)
+            #expect(Self.resentCount(first.stderr) == nil, "\(first)")
+
+            try run.appendSecondHalf(lines)
             let crashing = try FlywheelCLI.start(
                 arguments, environment: ["FLYWHEEL_TEST_CRASH_AFTER_CHECKPOINT_WRITE": "1"],
                 executable: KafkaCLI.binary)
             let crashed = await crashing.wait(timeout: 180)
             try #require(!crashed.signaled && crashed.status == 137, "the run should exit in the window: \(crashed)")
+            #expect(Self.resentCount(crashed.stderr) == nil, "run 1's last transaction committed: \(crashed)")
 
-            let restarted = try FlywheelCLI.start(arguments, executable: KafkaCLI.binary)
-            do {
-                try await run.waitForCheckpoint(eventsIn: events)
-            } catch {
-                restarted.send(SIGKILL)
-                Issue.record("restart: \(await restarted.wait())")
-                throw error
-            }
-            restarted.send(SIGTERM)
-            let result = await restarted.wait(timeout: 180)
-            try #require(result.status == 0, "\(result)")
+            let result = try await Self.runUntilStopped(arguments, run: run, eventsIn: lines.all.count)
             let resent = try #require(Self.resentCount(result.stderr), "no notice of records produced again: \(result)")
             #expect(resent > 0)
 
@@ -118,6 +113,25 @@ extension KafkaBrokerTests {
             let visibleAborted = try await Self.showsAbortedRecords(bootstrap)
             #expect(Set(read.map(\.value)) == Set(lines))
             #expect(read.count == lines.count + (visibleAborted ? 2 : 0), "\(read.map(\.value))")
+        }
+
+        /// Starts `flywheel ARGUMENTS`, waits for a checkpoint of `eventsIn` events, stops it with SIGTERM (SIGKILL
+        /// when the wait fails) and requires a clean exit.
+        static func runUntilStopped(
+            _ arguments: [String], run: KafkaSinkRun, eventsIn: Int
+        ) async throws -> FlywheelCLI.Result {
+            let running = try FlywheelCLI.start(arguments, executable: KafkaCLI.binary)
+            do {
+                try await run.waitForCheckpoint(eventsIn: eventsIn)
+            } catch {
+                running.send(SIGKILL)
+                Issue.record("\(await running.wait())")
+                throw error
+            }
+            running.send(SIGTERM)
+            let result = await running.wait(timeout: 180)
+            try #require(result.status == 0, "\(result)")
+            return result
         }
 
         /// The count in the restart's notice "... producing its N records again".
