@@ -22,6 +22,23 @@ extension KafkaProducer {
         }
     }
 
+    /// Adds offset commits of the consumer group `group` to the open transaction: they become the group's
+    /// committed offsets when the transaction commits, and are discarded when it aborts (a group nobody
+    /// joins serves as a record, kept by the broker, of which transactions committed).
+    public func sendOffsetsToTransaction(
+        _ offsets: [KafkaTopicPartition], group: String, timeout: Duration
+    ) throws(KafkaError) {
+        let list = KafkaPartitionList.make(offsets)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let metadata = rd_kafka_consumer_group_metadata_new(group)
+        defer { rd_kafka_consumer_group_metadata_destroy(metadata) }
+        if let error = rd_kafka_send_offsets_to_transaction(client.pointer, list, metadata, milliseconds(timeout)) {
+            throw KafkaError(
+                consuming: error,
+                "cannot add the offsets of group '\(group)' to the transaction on \(client.configuration.bootstrap)")
+        }
+    }
+
     /// Delivers every record of the open transaction and commits it. Throws when a record failed or the
     /// commit did; the transaction is then aborted (its records never become visible to read_committed
     /// readers) or, when the error is fatal, the producer is unusable.

@@ -2,6 +2,12 @@ import FlywheelConnectors
 import FlywheelRuntime
 import FlywheelSignals
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Writes output records to Kafka topics (`kind: kafka` sinks) with an idempotent producer: the value is
 /// the record's JSON line, the key its signal's key fields (`KafkaRecordKey`), the headers
 /// `flywheel-kind` and `flywheel-pipeline`.
@@ -13,18 +19,25 @@ import FlywheelSignals
 ///
 /// Exactly once (`exactly_once: true`): records are written in Kafka transactions, one per checkpoint,
 /// committed when the checkpoint is durable (`commit`); read_committed readers see each record once.
-/// Records written between a snapshot and its commit wait in memory for the next transaction.
+/// Records written between a snapshot and its commit wait in memory for the next transaction. The
+/// checkpoint's state carries the records of the transaction its snapshot closed and a marker committed
+/// with it (`KafkaSinkTransaction`): a sink restored from a checkpoint whose transaction never committed
+/// (a crash between the checkpoint's write and the commit) produces those records again in its first
+/// transaction (`restore`, `KafkaSink+Recovery.swift`).
 // @unchecked Sendable: the sink task calls it, one call at a time.
 public final class KafkaSink: Sink, @unchecked Sendable {
-    private let name: String
-    private let spec: KafkaSinkSpec
-    private let producer: KafkaProducer
+    let name: String
+    let spec: KafkaSinkSpec
+    let producer: KafkaProducer
     /// Per `RecordKind` raw value: the topic and headers.
     private let topics: [String]
     private let headers: [[KafkaHeader]]
-    private let timeout: Duration
-    /// Exactly once: whether a transaction is open, and records that wait for the next one.
+    let timeout: Duration
+    /// Hears what a restore did about an uncommitted transaction.
+    let notice: @Sendable (String) -> Void
+    /// Exactly once: whether a transaction is open, its records, and records that wait for the next one.
     private var inTransaction = false
+    var transaction: KafkaSinkTransaction
     private var waiting: [SignalRecord] = []
     /// Exactly once: the checkpoint whose snapshot closed the open transaction's records.
     private var pendingCheckpoint: Int64?
@@ -33,14 +46,18 @@ public final class KafkaSink: Sink, @unchecked Sendable {
     public static let defaultTimeout: Duration = .seconds(60)
 
     /// A sink for `sink` (a `kind: kafka` spec) of the pipeline named `pipeline`.
-    public init(_ sink: PipelineConfig.SinkSpec, pipeline: String?, timeout: Duration = defaultTimeout) throws {
+    /// `notice` hears, on the sink's task, that a restore produced an uncommitted transaction's records again.
+    public init(
+        _ sink: PipelineConfig.SinkSpec, pipeline: String?, timeout: Duration = defaultTimeout,
+        notice: @escaping @Sendable (String) -> Void = KafkaSink.standardErrorNotice
+    ) throws {
         guard case .kafka(let spec) = sink.kind else {
             throw ConnectorError(.invalidOption, "sink \(sink.name) is not a kafka sink")
         }
         var properties = spec.properties
-        if spec.exactlyOnce {
-            properties["transactional.id"] = KafkaSinkSpec.transactionalID(pipeline: pipeline, sink: sink.name)
-        }
+        let transactionalID = KafkaSinkSpec.transactionalID(pipeline: pipeline, sink: sink.name)
+        if spec.exactlyOnce { properties["transactional.id"] = transactionalID }
+        transaction = KafkaSinkTransaction(bootstrap: spec.bootstrap, transactionalID: transactionalID)
         do {
             producer = try KafkaProducer(KafkaConfiguration(bootstrap: spec.bootstrap, properties))
         } catch {
@@ -49,6 +66,7 @@ public final class KafkaSink: Sink, @unchecked Sendable {
         name = sink.name
         self.spec = spec
         self.timeout = timeout
+        self.notice = notice
         topics = RecordKind.allCases.map(spec.topic(for:))
         headers = RecordKind.allCases.map { kind in
             [
@@ -61,9 +79,11 @@ public final class KafkaSink: Sink, @unchecked Sendable {
     public func restore(_ state: [UInt8]?) async throws {
         guard spec.exactlyOnce else { return }
         // Fences an earlier producer of this sink and aborts its open transaction: records written after
-        // the checkpoint the job resumes from are written again.
+        // the checkpoint the job resumes from are written again. A transaction the coordinator was
+        // committing completes first, so the check below sees it.
         try kafka { () throws(KafkaError) in try producer.initTransactions(timeout: timeout) }
         try begin()
+        if let state, let saved = try KafkaSinkTransaction(decoding: state) { try resendIfUncommitted(saved) }
     }
 
     public func write(_ records: [SignalRecord]) async throws {
@@ -82,12 +102,15 @@ public final class KafkaSink: Sink, @unchecked Sendable {
     public func snapshot(checkpoint: Int64, closing: Bool) async throws -> [UInt8] {
         // Delivered (into the open transaction, with exactly once) before the checkpoint can complete.
         try kafka { () throws(KafkaError) in try producer.flush(timeout: timeout) }
-        if spec.exactlyOnce { pendingCheckpoint = checkpoint }
-        return [1]
+        guard spec.exactlyOnce else { return [1] }
+        try markTransaction(checkpoint: checkpoint)
+        pendingCheckpoint = checkpoint
+        return transaction.encoded()
     }
 
     public func commit(checkpoint: Int64) async throws {
         guard spec.exactlyOnce, let pending = pendingCheckpoint, pending <= checkpoint else { return }
+        if Self.crashAfterCheckpointWrite && !transaction.records.isEmpty { _exit(137) }
         try commitTransaction()
         pendingCheckpoint = nil
         try begin()
@@ -121,17 +144,26 @@ public final class KafkaSink: Sink, @unchecked Sendable {
     private func send(_ records: [SignalRecord]) throws(ConnectorError) {
         for record in records {
             let kind = record.kind.rawValue
-            try kafka { () throws(KafkaError) in
-                try producer.send(
+            try send(
+                KafkaSinkTransaction.Record(
                     topic: topics[kind], key: KafkaRecordKey.key(of: record), value: Array(record.line.dropLast()),
-                    headers: headers[kind])
-            }
+                    headers: headers[kind]))
         }
+    }
+
+    /// Produces `record`; with exactly once, also keeps it in the open transaction's records.
+    func send(_ record: KafkaSinkTransaction.Record) throws(ConnectorError) {
+        try kafka { () throws(KafkaError) in
+            try producer.send(topic: record.topic, key: record.key, value: record.value, headers: record.headers)
+        }
+        if spec.exactlyOnce { transaction.append(record) }
     }
 
     private func begin() throws(ConnectorError) {
         try kafka { () throws(KafkaError) in try producer.beginTransaction() }
         inTransaction = true
+        transaction = KafkaSinkTransaction(
+            bootstrap: transaction.bootstrap, transactionalID: transaction.transactionalID)
     }
 
     private func commitTransaction() throws(ConnectorError) {
@@ -140,7 +172,7 @@ public final class KafkaSink: Sink, @unchecked Sendable {
     }
 
     /// Runs `body`, turning a `KafkaError` into a `ConnectorError` that names the sink.
-    private func kafka(_ body: () throws(KafkaError) -> Void) throws(ConnectorError) {
+    func kafka(_ body: () throws(KafkaError) -> Void) throws(ConnectorError) {
         do {
             try body()
         } catch {
