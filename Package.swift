@@ -69,8 +69,6 @@ let package = Package(
         // OTLP/HTTP ingest: the runtime library only (the generated code is committed, see
         // Sources/FlywheelService/OTLP/Generated/README.md).
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
-        // The dashboard's Content-Security-Policy: SHA-256 of its inline script and style.
-        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // CRC-32C of log records with the CPU's instructions (SSE 4.2, ARMv8 CRC32), tables elsewhere.
@@ -123,7 +121,6 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["OTLP/Generated/README.md", "OTLP/Generated/status.proto"],
             swiftSettings: strict

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// The dashboard `GET /` serves: one self-contained HTML page (markup, an inline style sheet and an inline script,
@@ -106,12 +105,12 @@ enum DashboardPage {
 
     /// The page's entity tag: changes with the page (a new build), so a cached copy is revalidated.
     static let entityTag: String = {
-        let digest = SHA256.hash(data: Data(html.utf8))
+        let digest = SHA256Digest.hash(Array(html.utf8))
         return "\"" + digest.prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
     }()
 
     /// A CSP hash source: `sha256-` and the base64 of the text's SHA-256.
     static func sha256(_ text: String) -> String {
-        "sha256-" + Data(SHA256.hash(data: Data(text.utf8))).base64EncodedString()
+        "sha256-" + Data(SHA256Digest.hash(Array(text.utf8))).base64EncodedString()
     }
 }

@@ -28,6 +28,30 @@ struct DashboardTests {
         #expect(DashboardPage.sha256("abc") == "sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=")
     }
 
+    @Test func sha256MatchesTheFIPSVectors() {
+        func hex(_ text: String) -> String {
+            SHA256Digest.hash(Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        }
+        #expect(hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(
+            hex(String(repeating: "a", count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        // Every padding case around one block: 55, 56, 63 and 64 bytes.
+        #expect(
+            hex(String(repeating: "a", count: 55)) == "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"
+        )
+        #expect(
+            hex(String(repeating: "a", count: 56)) == "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"
+        )
+        #expect(
+            hex(String(repeating: "a", count: 64)) == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"
+        )
+    }
+
     @Test func aQueryTokenIsTakenOutOfTheRequestOthersKeptAsSent() throws {
         func taken(_ method: HTTPRequest.Method, _ path: String) -> (String?, [Substring]) {
             let head = HTTPRequest(method: method, scheme: "http", authority: "x", path: path)
