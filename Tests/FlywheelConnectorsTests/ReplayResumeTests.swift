@@ -106,6 +106,26 @@ struct ReplayResumeTests {
         #expect(try folderBytes(folder.file("out")) == finished)
     }
 
+    @Test func aFolderHoldingOnlyTheTemporaryJobFileOfAKilledFirstRunIsNew() async throws {
+        let folder = try TemporaryFolder("resume-tmpjob")
+        defer { folder.remove() }
+        let log = try Self.log(in: folder)
+        // A first run killed while it wrote job.json leaves job.json.tmp and nothing else.
+        try FileManager.default.createDirectory(atPath: folder.file("checkpoints"), withIntermediateDirectories: true)
+        _ = try folder.write("checkpoints/job.json.tmp", "{\"inputs\": [")
+        var options = ReplayOptions(inputs: [log], outputPath: folder.file("out"), parallelism: 2)
+        options.checkpointDir = folder.file("checkpoints")
+        options.checkpointInterval = .events(400)
+        let result = try await ReplayJob.run(options)
+        #expect(result.resumedFrom == nil)
+        #expect(FileManager.default.fileExists(atPath: folder.file("checkpoints/job.json")))
+        #expect(!FileManager.default.fileExists(atPath: folder.file("checkpoints/job.json.tmp")))
+        let plain = try await ReplayJob.run(
+            ReplayOptions(inputs: [log], outputPath: folder.file("plain"), parallelism: 2))
+        _ = plain
+        #expect(try folderBytes(folder.file("out")) == folderBytes(folder.file("plain")))
+    }
+
     @Test func folderWithoutJobFileIsNotTakenOver() async throws {
         let folder = try TemporaryFolder("resume-nojob")
         defer { folder.remove() }

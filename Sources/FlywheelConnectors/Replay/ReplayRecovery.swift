@@ -34,7 +34,9 @@ struct ReplayRecovery {
         ).canonical
         job.sourceNames = sourceNames
         guard let existing = try store.readJob() else {
-            guard store.names().isEmpty else {
+            // A `job.json.tmp` alone is a first run killed while it tied the folder to its replay: nothing of it
+            // was kept, so the folder is still new (the next write of job.json replaces the temporary file).
+            guard store.names().allSatisfy({ $0 == "job.json" + AtomicFile.temporarySuffix }) else {
                 throw ConnectorError(
                     .checkpointMismatch,
                     "checkpoint folder \(dir) is not empty but has no job.json, so it cannot be tied to this "
