@@ -53,7 +53,10 @@ extension KafkaBrokerTests.KafkaSourceTests {
         let result = await Support.stop(run)
         #expect(started && caughtUp && resumed, "\(result)")
         #expect(result.status == 0, "\(result)")
-        #expect(result.stderr.contains("kafka cluster d (\(durable.bootstrap)) is back"), "\(result.stderr)")
+        // The outage was seen and said. "is back" comes at the health probe's next try after the return, which
+        // can fall after the stop on a loaded machine: the returning cluster's offsets reaching its end (above)
+        // are what prove its partitions resumed.
+        #expect(result.stderr.contains("kafka cluster d (\(durable.bootstrap)) is unreachable"), "\(result.stderr)")
         try Support.expectEquivalent(Support.committed(sink), replay)
         // Every event accepted once; every copy of the other cluster dropped as a duplicate.
         let counters = try Support.object(
