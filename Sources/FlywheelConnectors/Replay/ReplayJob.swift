@@ -36,13 +36,10 @@ public enum ReplayJob {
             JobSource(id: sourceID(index), source: try source(of: input, options: options))
         }
         let folder = ReplayFolderSink(path: options.outputPath, checkpointed: recovery.store != nil)
-        // The folder finishes only after the kafka sinks delivered everything.
-        let gate = ReplayDeliveryGate(pending: kafkaSinks.count)
-        var sinks = [JobSink(id: "out", sink: kafkaSinks.isEmpty ? folder : gate.waiting(folder))]
-        for var sink in kafkaSinks {
-            sink.sink = gate.reporting(sink.sink)
-            sinks.append(sink)
-        }
+        // The folder finishes only after the other sinks (kafka, --out-topic) delivered everything.
+        var out = JobSink(id: "out", sink: folder)
+        out.closesLast = true
+        var sinks = [out] + kafkaSinks
         if let topic = options.outputTopic {
             guard let dataDir = options.dataDir else {
                 throw ConnectorError(.writeFailed, "--out-topic needs the log folder: pass --data DIR")

@@ -143,10 +143,14 @@ struct Collector {
     }
 
     /// Tells every sink the job ended and waits until each has done what that asks.
+    /// Sinks that close last (`JobSink.closesLast`) are told once the others have closed; a failure of one of
+    /// those is thrown before them.
     func close(_ end: JobEnd) async throws {
-        let replies = sinks.map { _ in Reply<Void>() }
-        for (sink, reply) in zip(sinks, replies) { try await sink.send(.close(end, reply)) }
-        for reply in replies { try await reply.value() }
+        for group in [sinks.filter { !$0.closesLast }, sinks.filter(\.closesLast)] {
+            let replies = group.map { _ in Reply<Void>() }
+            for (sink, reply) in zip(group, replies) { try await sink.send(.close(end, reply)) }
+            for reply in replies { try await reply.value() }
+        }
     }
 
     /// Every event was handled: nothing may be held back at the end.

@@ -16,6 +16,7 @@ final class SinkHandle: Sendable {
     let id: String
     let kinds: Set<RecordKind>?
     let linger: Duration
+    let closesLast: Bool
     let channel = BoundedChannel<Message>(capacity: 16)
     private let failure = Mutex<(any Error)?>(nil)
 
@@ -23,6 +24,7 @@ final class SinkHandle: Sendable {
         id = sink.id
         kinds = sink.kinds
         linger = sink.linger
+        closesLast = sink.closesLast
     }
 
     /// Sends a message; throws the sink's failure instead once it has failed.

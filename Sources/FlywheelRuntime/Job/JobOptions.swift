@@ -20,6 +20,9 @@ public struct JobSink: Sendable {
     public var kinds: Set<RecordKind>?
     /// How long released records may wait in the sink before `flush`.
     public var linger: Duration
+    /// At the job's end, closed only after every other sink closed without failing (a replay's folder takes its
+    /// final names and summary once everything else was delivered; a failure elsewhere leaves it unfinished).
+    public var closesLast = false
 
     public init(id: String, sink: any Sink, kinds: Set<RecordKind>? = nil, linger: Duration = .milliseconds(100)) {
         self.id = id
