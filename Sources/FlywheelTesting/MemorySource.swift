@@ -34,6 +34,12 @@ public final class MemorySource: Source, Sendable {
     }
 
     private let completed = Mutex<[[Int]]>([])
+    private let reopen = Mutex<String?>(nil)
+
+    /// Makes `reopenRequest` answer `reason` (nil: no request), as a kafka source whose topic grew does.
+    public func requestReopen(_ reason: String?) { reopen.withLock { $0 = reason } }
+
+    public func reopenRequest() -> String? { reopen.withLock { $0 } }
 
     /// Per completed (durable) checkpoint, in order, the lines taken from each partition.
     public var completedCheckpoints: [[Int]] { completed.withLock { $0 } }

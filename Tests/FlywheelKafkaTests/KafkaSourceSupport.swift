@@ -10,12 +10,14 @@ enum KafkaSourceSupport {
     static let kinds = RecordKind.allCases.map(\.name)
 
     /// Creates `topic` with `partitions` partitions on `bootstrap` (0: it exists) and produces every line of
-    /// `path`, keyed by its conversation_id where it has one.
+    /// `path`, keyed by its conversation_id where it has one; with a fifth argument N > 0, into partition
+    /// crc32(key) % N (keyless lines: 0) instead of where the client's partitioner puts it.
     static let produceScript = """
-        import json, sys
+        import json, sys, zlib
         from confluent_kafka import Producer
         from confluent_kafka.admin import AdminClient, NewTopic
         bootstrap, topic, partitions, path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+        modulo = int(sys.argv[5]) if len(sys.argv) > 5 else 0
         admin = AdminClient({"bootstrap.servers": bootstrap})
         if partitions > 0:  # 0: the topic exists
             for future in admin.create_topics([NewTopic(topic, partitions, 1)]).values():
@@ -31,9 +33,13 @@ enum KafkaSourceSupport {
                     key = json.loads(line).get("conversation_id")
                 except Exception:
                     key = None
+                key = key.encode() if isinstance(key, str) else None
                 while True:
                     try:
-                        producer.produce(topic, line, key=key.encode() if isinstance(key, str) else None)
+                        if modulo > 0:
+                            producer.produce(topic, line, key=key, partition=zlib.crc32(key or b"") % modulo)
+                        else:
+                            producer.produce(topic, line, key=key)
                         break
                     except BufferError:
                         producer.poll(0.1)
@@ -43,10 +49,12 @@ enum KafkaSourceSupport {
         print(count)
         """
 
-    static func produce(_ path: String, topic: String, partitions: Int, bootstrap: String) async throws {
+    static func produce(
+        _ path: String, topic: String, partitions: Int, bootstrap: String, modulo: Int = 0
+    ) async throws {
         let result = try await FlywheelCLI.run(
-            ["python3", "-c", produceScript, bootstrap, topic, "\(partitions)", path], executable: "/usr/bin/env",
-            timeout: 180)
+            ["python3", "-c", produceScript, bootstrap, topic, "\(partitions)", path, "\(modulo)"],
+            executable: "/usr/bin/env", timeout: 180)
         try #require(result.status == 0, "python3 with confluent-kafka failed: \(result)")
     }
 

@@ -67,7 +67,33 @@ public enum RunJob {
 
     /// Runs until stopped (SIGINT, SIGTERM: a final checkpoint, then it returns) or until every
     /// source ended (only bounded sources: then every record was released).
+    ///
+    /// A source that asks to be opened again (`Source.reopenRequest`: partitions were added to a kafka topic)
+    /// stops the job at a final checkpoint; it is then run again from that checkpoint, with sources and sinks
+    /// made anew, as a restart with the same `--data` would, and the result covers every round.
     public static func run(_ options: RunOptions) async throws -> JobResult {
+        var first: JobResult?
+        var checkpoints = CheckpointStats()
+        while true {
+            var result = try await runOnce(options)
+            checkpoints.count += result.checkpoints.count
+            checkpoints.totalSeconds += result.checkpoints.totalSeconds
+            result.checkpoints.count = checkpoints.count
+            result.checkpoints.totalSeconds = checkpoints.totalSeconds
+            if let first {
+                result.resumedFrom = first.resumedFrom
+                result.resumedEventsIn = first.resumedEventsIn
+            } else {
+                first = result
+            }
+            guard let reason = result.reopen, options.stop?.stopSignal == nil else { return result }
+            options.warn(
+                "\(reason): the job stopped at checkpoint \(result.stoppedAtCheckpoint.map(String.init) ?? "-") and "
+                    + "opens its sources again from it")
+        }
+    }
+
+    private static func runOnce(_ options: RunOptions) async throws -> JobResult {
         guard !options.config.sources.isEmpty else {
             throw ConnectorError(
                 .invalidOption,

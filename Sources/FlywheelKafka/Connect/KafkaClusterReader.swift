@@ -26,6 +26,8 @@ final class KafkaClusterReader: Sendable {
         /// How many partitions of the topic the job reads, and the largest count a warning named.
         var assignedPartitions = 0
         var announcedPartitions = 0
+        /// Set when the topic was seen with more partitions than the job reads: why the job must reopen.
+        var grown: String?
         var running = false
         var reachable = true
         /// A failure the partitions report on their next read.
@@ -164,19 +166,26 @@ final class KafkaClusterReader: Sendable {
         if let last { commitNow(last) }
     }
 
-    /// Warns once per count when the topic has more partitions than the job reads: they were added while it
-    /// runs, and librdkafka does not read partitions that were not assigned. A restart adds them.
+    /// Why the job must open the source again (the topic has partitions it does not read), or nil.
+    var reopenRequest: String? { control.withLock { $0.grown } }
+
+    /// Notes once per count when the topic has more partitions than the job reads: they were added while it
+    /// runs, and librdkafka does not read partitions that were not assigned. The live job then reopens its
+    /// sources at a checkpoint (`reopenRequest`); opening assigns the new ones.
     private func noticeGrowth(_ topics: [KafkaTopicMetadata]) {
         guard let count = topics.first(where: { $0.name == topic && $0.error == nil })?.partitionCount else { return }
         let reading = control.withLock { state -> Int? in
             guard state.running, count > state.assignedPartitions, count > state.announcedPartitions else { return nil }
             state.announcedPartitions = count
+            state.grown =
+                "topic \(topic) on \(label) has \(count) partitions, this job reads \(state.assignedPartitions)"
             return state.assignedPartitions
         }
         guard let reading else { return }
         warn(
-            "topic \(topic) on \(label) has \(count) partitions, this job reads \(reading): restart it (same --data) "
-                + "to read the new ones (from the group's committed offsets, else their beginning)")
+            "topic \(topic) on \(label) has \(count) partitions, this job reads \(reading): a live job takes a "
+                + "checkpoint and opens the topic again to read the new ones (from the group's committed offsets, else "
+                + "their beginning)")
     }
 
     /// Asks for the topic's metadata; reports a change of reachability. True when the cluster answered.

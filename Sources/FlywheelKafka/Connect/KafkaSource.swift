@@ -27,6 +27,9 @@ public final class KafkaSource: Source, Sendable {
     private let layout = Mutex(Layout())
     private let warn: @Sendable (String) -> Void
     private let bounded: Bool
+    /// Tests: a topic is read as if it had at most this many partitions (the topic before partitions were
+    /// added; Tansu cannot add partitions).
+    private let readsAtMost: Int?
 
     /// Makes a consumer per cluster (no request is sent yet). `properties` of the spec override nothing
     /// the source manages (the pipeline parser refuses those).
@@ -37,12 +40,13 @@ public final class KafkaSource: Source, Sendable {
     }
 
     init(
-        _ spec: KafkaSourceSpec, timing: KafkaClusterReader.Timing, bounded: Bool = false,
+        _ spec: KafkaSourceSpec, timing: KafkaClusterReader.Timing, bounded: Bool = false, readsAtMost: Int? = nil,
         warn: @escaping @Sendable (String) -> Void
     ) throws(KafkaError) {
         self.spec = spec
         self.warn = warn
         self.bounded = bounded
+        self.readsAtMost = readsAtMost
         var properties = Dictionary(spec.properties.map { ($0.name, $0.value) }) { _, last in last }
         if bounded { properties["enable.partition.eof"] = "true" }
         properties["group.id"] = spec.group
@@ -147,7 +151,7 @@ public final class KafkaSource: Source, Sendable {
                     "\(reader.label) has no topic \(spec.topic): create it (e.g. flywheel kafka produce creates none; "
                         + "use kafka-topics or the broker's tooling), or fix topic/bootstrap in the pipeline")
             }
-            count = found
+            count = min(found, readsAtMost ?? found)
         } catch let error as KafkaError {
             guard let restored else {
                 throw ConnectorError(
@@ -186,6 +190,12 @@ public final class KafkaSource: Source, Sendable {
         let committed = try reader.consumer.committed(list, timeout: reader.timing.metadataTimeout)
         let fallback = earliest ? KafkaOffset.beginning : KafkaOffset.end
         return zip(partitions, committed).map { ($0, $1 ?? fallback) }
+    }
+
+    /// Partitions were added to the topic on a cluster (its reachability probe saw them): the job reopens the
+    /// source at a checkpoint, and `open` then assigns them.
+    public func reopenRequest() -> String? {
+        readers.lazy.compactMap(\.reopenRequest).first
     }
 
     public func state(at positions: [InputPosition]) -> [UInt8] {

@@ -27,11 +27,17 @@ public protocol Source: AnyObject, Sendable {
     /// watermark and position over by name; new partitions start fresh, removed ones are dropped.
     /// nil (the default): the partitions are the ones the source has now.
     func partitionNames(restoring state: [UInt8]) -> [String]?
+    /// Why the source must be opened again, or nil: partitions it cannot take while open were added (a kafka
+    /// topic grew). A live job asks every tick; on an answer it takes a final checkpoint, closes its sinks
+    /// `.stopped` and returns it in `JobResult.reopen`, and its caller (`RunJob`) runs it again from that
+    /// checkpoint, as a restart would, without a new process. Must be cheap. Default: nil.
+    func reopenRequest() -> String?
 }
 
 extension Source {
     public func checkpointCompleted(state: [UInt8]) {}
     public func partitionNames(restoring state: [UInt8]) -> [String]? { nil }
+    public func reopenRequest() -> String? { nil }
 }
 
 /// How lines are decoded (the pipeline's `max_event_bytes`, whether PII is counted).

@@ -70,7 +70,12 @@ extension IngestLoop {
                 if options.checkpointInterval != nil { try await sendBarrier(closing: true) }
                 return
             }
-            if options.stopRequested() != nil {
+            if case .tick = item, options.checkpointInterval != nil, reopen == nil,
+                let reason = sources.lazy.compactMap({ $0.source.reopenRequest() }).first
+            {
+                reopen = reason
+            }
+            if options.stopRequested() != nil || reopen != nil {
                 stoppedByRequest = true
                 if options.checkpointInterval != nil {
                     try await sendBarrier(closing: true)

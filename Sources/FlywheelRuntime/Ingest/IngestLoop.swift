@@ -26,6 +26,8 @@ struct IngestLoop {
     /// Live: when each partition last delivered a line, and which have ended.
     /// Live: the loop ended on a stop request (not because every source ended).
     var stoppedByRequest = false
+    /// Live: the loop ended because a source asked to be opened again (`Source.reopenRequest`), and why.
+    var reopen: String?
     var lastActive: [Duration]
     var ended: [Bool]
     /// Set once reading stops; the pumps look at it.

@@ -72,6 +72,7 @@ public enum Job {
         }
         let ingestCounters = Mutex(driver.state.counters)
         let stoppedByRequest = Mutex(false)
+        let reopen = Mutex<String?>(nil)
         let opened = partitions
         let resumedEventsIn = driver.state.counters.eventsIn
         // Sinks block (writes, fsync): each runs on a thread of its own.
@@ -90,6 +91,7 @@ public enum Job {
                 defer {
                     ingestCounters.withLock { $0 = loop.driver.state.counters }
                     stoppedByRequest.withLock { $0 = loop.stoppedByRequest }
+                    reopen.withLock { $0 = loop.reopen }
                 }
                 try await runIngest(&loop, options: options)
             } collect: { (event: consuming CollectorEvent<SignalRecord, JobSide>) in
@@ -122,6 +124,7 @@ public enum Job {
         result.resumedEventsIn = resumedEventsIn
         result.checkpoints = collector.stats
         result.stoppedAtCheckpoint = stoppedByRequest.withLock { $0 } ? collector.stoppedAt : nil
+        result.reopen = reopen.withLock { $0 }
         return result
     }
 
@@ -171,6 +174,8 @@ public struct JobResult: Sendable {
     public var checkpoints = CheckpointStats()
     /// The final checkpoint of a graceful stop (nil: every source ended, or no checkpoints).
     public var stoppedAtCheckpoint: Int64?
+    /// Why the job stopped at `stoppedAtCheckpoint` to be run again from it (`Source.reopenRequest`), or nil.
+    public var reopen: String?
     /// Input events read by this run.
     public var eventsThisRun: Int64 { counters.eventsIn - resumedEventsIn }
 }
