@@ -52,6 +52,7 @@ public func buildApplication(
         config: config, catalog: configuration.pipeline.catalog, dataDir: configuration.dataDir,
         parallelism: configuration.parallelism)
     options.batchLines = configuration.batchLines
+    options.threadNice = configuration.pipelineNice
     options.externalSink = configuration.externalSink
     options.externalSource = configuration.externalSource
     options.writers = [LivePipeline.eventsTopic: appender.log]

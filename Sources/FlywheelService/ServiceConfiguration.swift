@@ -25,6 +25,10 @@ public struct ServiceConfiguration: Sendable {
     public var tokens = AccessTokens()
     /// How long a connection may stay silent while a request is read, or between requests, before it is closed.
     public var clientTimeout = ServiceConfiguration.defaultClientTimeout
+    /// The `nice` increment of the live pipeline's threads (`FLYWHEEL_PIPELINE_NICE`, 0 to 19): the HTTP ingest
+    /// and its acknowledgements get the cores first, the pipeline takes what they leave.
+    public var pipelineNice: Int32 = ServiceConfiguration.defaultPipelineNice
+    public static let defaultPipelineNice: Int32 = 5
     /// The seconds a 503 asks a client to wait (`Retry-After`).
     public var retryAfterSeconds = 1
     /// The live pipeline: its sources and sinks, or the service's defaults when it declares none.
@@ -122,6 +126,14 @@ public struct ServiceConfiguration: Sendable {
             clientTimeout = .milliseconds(millis)
         } else if let millis = section.clientTimeoutMs {
             clientTimeout = .milliseconds(millis)
+        }
+        if let text = environment["FLYWHEEL_PIPELINE_NICE"] {
+            guard let nice = Int32(text), (0...19).contains(nice) else {
+                throw ServiceError(
+                    .invalidOption,
+                    "FLYWHEEL_PIPELINE_NICE must be a whole number from 0 to 19 (0: no change), got '\(text)'")
+            }
+            pipelineNice = nice
         }
         tokens = AccessTokens(
             ingest: try Self.tokens(

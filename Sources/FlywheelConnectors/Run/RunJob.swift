@@ -14,6 +14,8 @@ public struct RunOptions: Sendable {
     public var dataDir: String
     public var parallelism: Int
     public var batchLines: Int = 256
+    /// `JobOptions.threadNice`: `flywheel serve` lowers the pipeline's threads below its HTTP ingest's.
+    public var threadNice: Int32 = 0
     public var clock: JobClock = .continuous
     public var stop: StopSignals?
     public var warn: @Sendable (String) -> Void = { _ in }
@@ -114,6 +116,7 @@ public enum RunJob {
             batchLines: options.batchLines,
             checkpointInterval: .seconds(Double(options.config.checkpoint.intervalMs) / 1000), clock: options.clock)
         job.stopRequested = { [stop = options.stop] in stop?.stopSignal }
+        job.threadNice = options.threadNice
         job.progress = options.progress
         job.onConsuming = options.onConsuming
         job.onCheckpointCompleted = options.onCheckpointCompleted

@@ -36,10 +36,11 @@ struct Collector {
 
     init(
         ordered: OrderedOutput, parallelism: Int, sinks: [SinkHandle], storage: (any CheckpointStorage)?,
-        clock: JobClock, written: SignalCounters, onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)? = nil
+        clock: JobClock, written: SignalCounters, onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)? = nil,
+        nice: Int32 = 0
     ) {
         self.onCheckpoint = onCheckpoint
-        writer = DedicatedThread(name: "flywheel-checkpoint")
+        writer = DedicatedThread(name: "flywheel-checkpoint", nice: nice)
         self.ordered = ordered
         alignment = CollectorStateMachine(parallelism: parallelism)
         self.sinks = sinks

@@ -9,10 +9,15 @@ public final class DedicatedThread: TaskExecutor, @unchecked Sendable {
     private var jobs: [UnownedJob] = []
     private var stopping = false
 
-    /// Starts the thread, named `name` (as `top -H` shows it).
-    public init(name: String) {
+    /// Starts the thread, named `name` (as `top -H` shows it). `nice` > 0 lowers its scheduling priority
+    /// (Linux: per thread, as `nice` does for a process), so that other threads of the process get the cores
+    /// first when both want them.
+    public init(name: String, nice: Int32 = 0) {
         // The thread holds the executor until `shutdown()` ends its loop.
-        let thread = Thread { self.loop() }
+        let thread = Thread {
+            if nice > 0 { Self.lowerPriority(by: nice) }
+            self.loop()
+        }
         thread.name = name
         thread.start()
     }
@@ -31,6 +36,13 @@ public final class DedicatedThread: TaskExecutor, @unchecked Sendable {
         stopping = true
         condition.signal()
         condition.unlock()
+    }
+
+    private static func lowerPriority(by nice: Int32) {
+        #if os(Linux)
+            // Linux keeps the nice value per thread; `who` 0 is the calling thread (setpriority(2), NOTES).
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+        #endif
     }
 
     private func loop() {

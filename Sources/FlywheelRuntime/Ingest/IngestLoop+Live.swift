@@ -10,7 +10,7 @@ extension IngestLoop {
     mutating func runLive(tick: Duration) async throws {
         startIdleClocks()
         let inbox = BoundedChannel<InboxItem>(capacity: 4 * partitions.count + 4)
-        let threads = partitions.indices.map { DedicatedThread(name: "flywheel-read-\($0)") }
+        let threads = partitions.indices.map { DedicatedThread(name: "flywheel-read-\($0)", nice: options.threadNice) }
         defer { threads.forEach { $0.shutdown() } }
         let clock = options.clock
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -57,7 +57,7 @@ public enum Job {
                 resumingAt: resume?.watermark ?? .min, sequence: resume?.ingest.sequence ?? 0,
                 records: resume?.pending ?? []),
             parallelism: options.parallelism, sinks: handles, storage: storage, clock: options.clock,
-            written: resume?.written ?? SignalCounters(), onCheckpoint: options.onCheckpoint)
+            written: resume?.written ?? SignalCounters(), onCheckpoint: options.onCheckpoint, nice: options.threadNice)
         let completions = CompletedCheckpoints(after: resume?.id ?? 0)
         collector.onCompleted = { [hook = options.onCheckpointCompleted] checkpoint in
             completions.completed(checkpoint.id)
@@ -76,15 +76,25 @@ public enum Job {
         let opened = partitions
         let resumedEventsIn = driver.state.counters.eventsIn
         // Sinks block (writes, fsync): each runs on a thread of its own.
-        let sinkThreads = sinks.map { DedicatedThread(name: "flywheel-sink-\($0.id)") }
+        let sinkThreads = sinks.map { DedicatedThread(name: "flywheel-sink-\($0.id)", nice: options.threadNice) }
         defer { sinkThreads.forEach { $0.shutdown() } }
+        // Live, each shard runs on a thread of its own: a snapshot of a large state (seconds) then never holds
+        // one of the cooperative pool's threads, which a service's HTTP handlers need. A replay keeps them on
+        // the pool (measured there; nothing else waits on it).
+        let shardThreads =
+            options.mode == .live
+            ? (0..<options.parallelism).map { DedicatedThread(name: "flywheel-shard-\($0)", nice: options.threadNice) }
+            : []
+        defer { shardThreads.forEach { $0.shutdown() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, sink) in sinks.enumerated() {
                 let handle = handles[index]
                 group.addTask(executorPreference: sinkThreads[index]) { await SinkHandle.run(handle, sink: sink.sink) }
             }
             defer { handles.forEach { $0.channel.finish() } }
-            try await ShardedStage.run(operators: operators, sideType: JobSide.self) { dispatcher in
+            try await ShardedStage.run(
+                operators: operators, shardExecutors: shardThreads.isEmpty ? nil : shardThreads, sideType: JobSide.self
+            ) { dispatcher in
                 var loop = IngestLoop(
                     options: options, sources: sources, partitions: opened, dispatcher: dispatcher, driver: driver,
                     checkpointId: resume?.id ?? 0, completions: completions)
@@ -137,7 +147,9 @@ public enum Job {
             try await withTaskExecutorPreference(thread) { try await loop.runReplay() }
         case .live:
             options.onConsuming?()
-            try await loop.runLive(tick: IngestLoop.tickInterval)
+            let thread = DedicatedThread(name: "flywheel-ingest", nice: options.threadNice)
+            defer { thread.shutdown() }
+            try await withTaskExecutorPreference(thread) { try await loop.runLive(tick: IngestLoop.tickInterval) }
         }
     }
 
