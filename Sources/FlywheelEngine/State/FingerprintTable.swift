@@ -22,7 +22,16 @@ public struct FingerprintTable: Sendable {
     public private(set) var count = 0
 
     public init(capacity: Int = 64) {
-        slots = Array(repeating: .empty, count: Swift.max(16, capacity + capacity / 3 + 1))
+        slots = Self.emptySlots(Swift.max(16, capacity + capacity / 3 + 1))
+    }
+
+    /// At least `count` empty slots, and as many more as the allocation holds: allocators round large
+    /// blocks up (jemalloc by up to a quarter), and the rounding serves as slots instead of being lost.
+    private static func emptySlots(_ count: Int) -> [Entry] {
+        var slots: [Entry] = []
+        slots.reserveCapacity(count)
+        slots.append(contentsOf: repeatElement(.empty, count: slots.capacity))
+        return slots
     }
 
     /// Slots allocated (each 24 bytes).
@@ -119,7 +128,7 @@ public struct FingerprintTable: Sendable {
 
     private mutating func grow() {
         let old = slots
-        slots = Array(repeating: .empty, count: old.count + old.count / 4)
+        slots = Self.emptySlots(old.count + old.count / 4)
         count = 0
         old.withUnsafeBufferPointer { old in
             // Entries that wrapped round the end of the old table sit at its front; take them last so
