@@ -2,10 +2,11 @@
 /// object, no per-entry allocation (the de-duplicator's remembered event ids).
 ///
 /// Linear probing, deletion by shifting later entries back (no tombstones), like `HashedTable`. The
-/// table is any size, not a power of two: a probe starts at `high * size >> 64`, so it can grow by a
-/// quarter at a time (at most 3/4 full, at least 3/5 full once grown) and memory follows the count
-/// closely. That home is monotone in `high`: the entries of a probe run are nearly sorted by it, and
-/// growing walks both tables front to back instead of writing to random slots.
+/// table is any size, not a power of two: a probe starts at `high * size >> 64`, so it grows in small
+/// steps (it asks for an eighth more, which jemalloc rounds up to its next size class, a quarter more at
+/// most) and memory follows the count closely: at most 4/5 full, at least 16/25 once grown. That home is
+/// monotone in `high`: the entries of a probe run are nearly sorted by it, and growing walks both tables
+/// front to back instead of writing to random slots.
 ///
 /// Slot numbers stay valid until the next `insert` or `remove`.
 public struct FingerprintTable: Sendable {
@@ -22,7 +23,7 @@ public struct FingerprintTable: Sendable {
     public private(set) var count = 0
 
     public init(capacity: Int = 64) {
-        slots = Self.emptySlots(Swift.max(16, capacity + capacity / 3 + 1))
+        slots = Self.emptySlots(Swift.max(16, capacity + capacity / 4 + 1))
     }
 
     /// At least `count` empty slots, and as many more as the allocation holds: allocators round large
@@ -46,7 +47,7 @@ public struct FingerprintTable: Sendable {
     /// with `time`: one probe either way. Returns the slot and whether it was inserted.
     @inline(__always)
     public mutating func findOrInsert(high: UInt64, low: UInt64, time: Int64) -> (slot: Int, inserted: Bool) {
-        if (count + 1) * 4 > slots.count * 3 { grow() }
+        if (count + 1) * 5 > slots.count * 4 { grow() }
         let mark = high | 1
         let (slot, found) = slots.withUnsafeBufferPointer { slots in
             var slot = Self.home(mark, slots.count)
@@ -128,7 +129,7 @@ public struct FingerprintTable: Sendable {
 
     private mutating func grow() {
         let old = slots
-        slots = Self.emptySlots(old.count + old.count / 4)
+        slots = Self.emptySlots(old.count + old.count / 8)
         count = 0
         old.withUnsafeBufferPointer { old in
             // Entries that wrapped round the end of the old table sit at its front; take them last so
