@@ -17,7 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
             """,
         subcommands: [
             BenchReplayCommand.self, BenchRunCommand.self, BenchLatencyCommand.self, BenchForwardCommand.self,
-            BenchReceiverCommand.self,
+            BenchReceiverCommand.self, BenchDedupCommand.self,
         ],
         defaultSubcommand: BenchReplayCommand.self)
 }

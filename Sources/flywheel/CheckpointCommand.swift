@@ -2,6 +2,7 @@ import ArgumentParser
 import FlywheelConnectors
 import FlywheelEngine
 import FlywheelRuntime
+import FlywheelSignals
 import Foundation
 
 struct CheckpointCommand: ParsableCommand {
@@ -105,7 +106,12 @@ enum CheckpointText {
         for (index, position) in data.ingest.positions.enumerated() {
             lines.append("  partition \(index) position line \(position.line), byte \(position.offset)")
         }
-        lines.append("  ingest state           \(data.ingest.state.count) bytes (counters, watermarks, de-dup ids)")
+        lines.append("  ingest state           \(data.ingest.state.count) bytes (counters, watermarks, de-dup)")
+        var reader = StateReader(data.ingest.state)
+        if let ingest = try? IngestState(from: &reader) {
+            lines.append(
+                "  de-dup                 \(ingest.rememberedIDs) event ids remembered, as 128-bit fingerprints")
+        }
         for state in data.operators {
             let bytes = state.groups.reduce(0) { $0 + $1.count }
             let groups = state.groups.filter { !$0.isEmpty }.count

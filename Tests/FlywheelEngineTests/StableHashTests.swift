@@ -16,6 +16,21 @@ struct StableHashTests {
         #expect(StableHash.hash(key) == hash)
     }
 
+    // Values printed by the reference implementation (`printf %s KEY | xxhsum -H1`): the empty key, a
+    // tail of bytes, of 4 bytes, of 8-byte words, and the 32-byte stripes of longer keys.
+    @Test(
+        arguments: [
+            ("", 0xef46_db37_51d8_e999),
+            ("a", 0xd24e_c4f1_a98c_6e5b),
+            ("abc", 0x44bc_2cf5_ad77_0999),
+            ("e7-1abc", 0xe53e_3a7c_570a_a363),
+            ("123e4567-e89b-12d3-a456-426614174000", 0x8bcf_856b_700c_9f1f),
+            ("0123456789abcdef0123456789abcdef0123456789abcdefXYZ", 0x2068_b5be_32b6_d8dc),
+        ] as [(String, UInt64)])
+    func xxh64MatchesTheReference(key: String, hash: UInt64) {
+        #expect(StableHash.xxh64(key) == hash)
+    }
+
     @Test func shardIsTheHashModuloTheCount() {
         #expect(StableHash.shard(of: "conv-1", count: 8) == 6)
         #expect(StableHash.shard(of: "a", count: 8) == 5)

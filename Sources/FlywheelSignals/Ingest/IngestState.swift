@@ -35,6 +35,9 @@ public struct IngestState: Sendable {
         self.allowedLatenessMs = allowedLatenessMs
     }
 
+    /// Event ids the de-duplication remembers (by fingerprint).
+    public var rememberedIDs: Int { deduplicator.count }
+
     /// The combined watermark W.
     public var watermark: EventTime { watermarks.current }
 

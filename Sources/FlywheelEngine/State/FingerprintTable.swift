@@ -1,0 +1,158 @@
+/// A hash table of 128-bit fingerprints with a time each, stored inline: 24 bytes a slot, no key
+/// object, no per-entry allocation (the de-duplicator's remembered event ids).
+///
+/// Linear probing, deletion by shifting later entries back (no tombstones), like `HashedTable`. The
+/// table is any size, not a power of two: a probe starts at `high * size >> 64`, so it grows in small
+/// steps (it asks for an eighth more, which jemalloc rounds up to its next size class, a quarter more at
+/// most) and memory follows the count closely: at most 4/5 full, at least 16/25 once grown. That home is
+/// monotone in `high`: the entries of a probe run are nearly sorted by it, and growing walks both tables
+/// front to back instead of writing to random slots.
+///
+/// Slot numbers stay valid until the next `insert` or `remove`.
+public struct FingerprintTable: Sendable {
+    struct Entry: Sendable {
+        /// The fingerprint's first half with the low bit set; 0 marks an empty slot.
+        var mark: UInt64
+        var low: UInt64
+        var time: Int64
+
+        static var empty: Entry { Entry(mark: 0, low: 0, time: 0) }
+    }
+
+    private var slots: [Entry]
+    public private(set) var count = 0
+
+    public init(capacity: Int = 64) {
+        slots = Self.emptySlots(Swift.max(16, capacity + capacity / 4 + 1))
+    }
+
+    /// At least `count` empty slots, and as many more as the allocation holds: allocators round large
+    /// blocks up (jemalloc by up to a quarter), and the rounding serves as slots instead of being lost.
+    private static func emptySlots(_ count: Int) -> [Entry] {
+        var slots: [Entry] = []
+        slots.reserveCapacity(count)
+        slots.append(contentsOf: repeatElement(.empty, count: slots.capacity))
+        return slots
+    }
+
+    /// Slots allocated (each 24 bytes).
+    public var capacity: Int { slots.count }
+
+    @inline(__always)
+    private static func home(_ mark: UInt64, _ size: Int) -> Int {
+        Int(truncatingIfNeeded: mark.multipliedFullWidth(by: UInt64(size)).high)
+    }
+
+    /// The slot holding the fingerprint (`high`, `low`), or, when it is absent, a new slot holding it
+    /// with `time`: one probe either way. Returns the slot and whether it was inserted.
+    @inline(__always)
+    public mutating func findOrInsert(high: UInt64, low: UInt64, time: Int64) -> (slot: Int, inserted: Bool) {
+        if (count + 1) * 5 > slots.count * 4 { grow() }
+        let mark = high | 1
+        let (slot, found) = slots.withUnsafeBufferPointer { slots in
+            var slot = Self.home(mark, slots.count)
+            while slots[slot].mark != 0 {
+                if slots[slot].mark == mark && slots[slot].low == low { return (slot, true) }
+                slot += 1
+                if slot == slots.count { slot = 0 }
+            }
+            return (slot, false)
+        }
+        if found { return (slot, false) }
+        slots[slot] = Entry(mark: mark, low: low, time: time)
+        count += 1
+        return (slot, true)
+    }
+
+    /// The first slot whose fingerprint starts with `high` and whose time satisfies `condition`: for
+    /// callers that keep only the first half (the de-duplicator's expiry lists).
+    @inline(__always)
+    public func find(high: UInt64, where condition: (Int64) -> Bool) -> Int? {
+        let mark = high | 1
+        return slots.withUnsafeBufferPointer { slots in
+            var slot = Self.home(mark, slots.count)
+            while slots[slot].mark != 0 {
+                if slots[slot].mark == mark && condition(slots[slot].time) { return slot }
+                slot += 1
+                if slot == slots.count { slot = 0 }
+            }
+            return nil
+        }
+    }
+
+    /// Reads the home slot of `high`, so that the caller can bring the slots of several keys into the
+    /// cache at once (their loads overlap) before looking them up.
+    @inline(__always)
+    public func touch(high: UInt64) -> UInt64 {
+        slots.withUnsafeBufferPointer { $0[Self.home(high | 1, $0.count)].mark }
+    }
+
+    /// The time in `slot` (from `findOrInsert` or `find`), read or changed in place.
+    public subscript(slot: Int) -> Int64 {
+        get { slots[slot].time }
+        set { slots[slot].time = newValue }
+    }
+
+    /// Removes the entry in `slot`; later entries of its probe run move back into the hole.
+    public mutating func remove(at removed: Int) {
+        precondition(slots[removed].mark != 0, "removing an empty slot")
+        count -= 1
+        slots.withUnsafeMutableBufferPointer { slots in
+            let size = slots.count
+            var hole = removed
+            var next = hole + 1 == size ? 0 : hole + 1
+            while slots[next].mark != 0 {
+                let home = Self.home(slots[next].mark, size)
+                // The entry at `next` may move into `hole` when its home is not strictly inside (hole, next].
+                if Self.distance(home, hole, size) < Self.distance(home, next, size) {
+                    slots[hole] = slots[next]
+                    hole = next
+                }
+                next = next + 1 == size ? 0 : next + 1
+            }
+            slots[hole] = .empty
+        }
+    }
+
+    /// How many slots forward from `from` to `to`, going round the end.
+    @inline(__always)
+    private static func distance(_ from: Int, _ to: Int, _ size: Int) -> Int {
+        to >= from ? to - from : to - from + size
+    }
+
+    /// Every (first half, second half, time), in no particular order. The first half has its low bit set.
+    public func forEach(_ body: (UInt64, UInt64, Int64) throws -> Void) rethrows {
+        for index in slots.indices where slots[index].mark != 0 {
+            try body(slots[index].mark, slots[index].low, slots[index].time)
+        }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Self.emptySlots(old.count + old.count / 8)
+        count = 0
+        old.withUnsafeBufferPointer { old in
+            // Entries that wrapped round the end of the old table sit at its front; take them last so
+            // that the rest arrive in home order and fill the new table front to back.
+            var start = 0
+            while start < old.count && old[start].mark != 0 && Self.home(old[start].mark, old.count) > start {
+                start += 1
+            }
+            for index in start..<old.count where old[index].mark != 0 { place(old[index]) }
+            for index in 0..<start { place(old[index]) }
+        }
+    }
+
+    @inline(__always)
+    private mutating func place(_ entry: Entry) {
+        count += 1
+        slots.withUnsafeMutableBufferPointer { slots in
+            var slot = Self.home(entry.mark, slots.count)
+            while slots[slot].mark != 0 {
+                slot += 1
+                if slot == slots.count { slot = 0 }
+            }
+            slots[slot] = entry
+        }
+    }
+}
