@@ -19,7 +19,10 @@ public struct StateSection: Sendable, Equatable {
 /// group, the records waiting for their turn, and the counters of what was released.
 public struct CheckpointData: Sendable {
     public static let magic: [UInt8] = Array("FLYWCKPT".utf8)
-    public static let formatVersion: UInt64 = 5
+    /// 6: the de-dup keeps fingerprints of event ids (its own section says so); 5, with the ids as text, is
+    /// still read. An older build refuses a format it does not know with the version in its message.
+    public static let formatVersion: UInt64 = 6
+    public static let readableVersions: ClosedRange<UInt64> = 5...6
 
     public var id: Int64
     public var createdMillis: Int64
@@ -103,9 +106,11 @@ public struct CheckpointData: Sendable {
         }
         var reader = StateReader(Array(bytes.dropLast(8)), offset: Self.magic.count)
         let version = try reader.readUInt64()
-        guard version == Self.formatVersion else {
+        guard Self.readableVersions.contains(version) else {
             throw CheckpointError(
-                .versionMismatch, "checkpoint format \(version); this build reads \(Self.formatVersion)")
+                .versionMismatch,
+                "checkpoint format \(version); this build reads formats \(Self.readableVersions.lowerBound) to "
+                    + "\(Self.readableVersions.upperBound)")
         }
         id = try reader.readInt64()
         createdMillis = try reader.readInt64()
