@@ -46,9 +46,11 @@ struct ServiceConfigurationTests {
         var configuration = try Self.configuration(folder)
         let environment = [
             "FLYWHEEL_HOST": "127.0.0.2", "FLYWHEEL_PORT": "9200", "FLYWHEEL_MAX_BODY": "3MiB",
-            "FLYWHEEL_CLIENT_TIMEOUT": "1m", "FLYWHEEL_INGEST_TOKENS": Self.envToken,
+            "FLYWHEEL_CLIENT_TIMEOUT": "1m", "FLYWHEEL_INGEST_TOKENS": Self.envToken, "FLYWHEEL_PIPELINE_NICE": "0",
         ]
+        #expect(configuration.pipelineNice == ServiceConfiguration.defaultPipelineNice)
         try configuration.resolveListening(flags: .init(), environment: environment)
+        #expect(configuration.pipelineNice == 0)
         #expect(configuration.host == "127.0.0.2")
         #expect(configuration.port == 9200)
         #expect(configuration.maxBodyBytes == 3 << 20)
@@ -83,6 +85,8 @@ struct ServiceConfigurationTests {
             (.init(), ["FLYWHEEL_READ_TOKENS": "short"], "FLYWHEEL_READ_TOKENS, token 1: a token has fewer"),
             (.init(clientTimeout: "forever"), [:], "--client-timeout must be a duration"),
             (.init(), ["FLYWHEEL_CLIENT_TIMEOUT": "5ms"], "FLYWHEEL_CLIENT_TIMEOUT must be a duration"),
+            (.init(), ["FLYWHEEL_PIPELINE_NICE": "20"], "FLYWHEEL_PIPELINE_NICE must be a whole number from 0 to 19"),
+            (.init(), ["FLYWHEEL_PIPELINE_NICE": "-1"], "FLYWHEEL_PIPELINE_NICE must be a whole number from 0 to 19"),
         ]
         for (flags, environment, expected) in cases {
             var configuration = try ServiceHarness.configuration(data: folder.file("data"))

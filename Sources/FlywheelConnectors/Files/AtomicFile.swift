@@ -20,13 +20,30 @@ public enum AtomicFile {
         guard fd >= 0 else {
             throw ConnectorError(.writeFailed, "cannot create \(temporary): \(String(cString: strerror(errno)))")
         }
-        let failure = bytes.withUnsafeBytes { Descriptor.writeAll(fd, $0) } ?? (fsync(fd) == 0 ? nil : errno)
+        let failure = bytes.withUnsafeBytes { writeSyncing(fd, $0) } ?? (fsync(fd) == 0 ? nil : errno)
         close(fd)
         if let failure {
             unlink(temporary)
             throw ConnectorError(.writeFailed, "cannot write \(temporary): \(String(cString: strerror(failure)))")
         }
     }
+
+    /// Writes `bytes` to `fd`; a large file (a checkpoint of a live service's state: hundreds of MB) is written
+    /// in pieces of `syncPiece` bytes, each synced before the next is written. Otherwise its dirty pages would
+    /// all reach the disk at the final fsync, and every other fsync of the process (the ingest's group commits,
+    /// which acknowledge requests) would queue behind them for hundreds of milliseconds.
+    static func writeSyncing(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+        var start = 0
+        while bytes.count - start > syncPiece {
+            let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + syncPiece)])
+            if let failure = Descriptor.writeAll(fd, piece) { return failure }
+            if fdatasync(fd) != 0 { return errno }
+            start += syncPiece
+        }
+        return Descriptor.writeAll(fd, UnsafeRawBufferPointer(rebasing: bytes[start...]))
+    }
+
+    static let syncPiece = 4 << 20
 
     /// The second half of `write`: renames `NAME.tmp` to `path` and syncs the folder.
     public static func commit(_ path: String) throws(ConnectorError) {
