@@ -2,7 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `GET /`: the dashboard page (`DashboardPage`), with a strict Content-Security-Policy and cache headers.
+/// `GET /` (and `HEAD /`): the dashboard page (`DashboardPage`), with a strict Content-Security-Policy and cache
+/// headers.
 ///
 /// The page is the same for every request of one build: `ETag` names it and `Cache-Control: private, no-cache`
 /// makes a browser revalidate (a `304` when it holds this build's page), never a shared cache keep it (it is
@@ -10,6 +11,12 @@ import Hummingbird
 enum DashboardEndpoint {
     static func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/") { request, _ in page(request) }
+        router.head("/") { request, _ in headOnly(page(request)) }
+    }
+
+    /// The answer to `HEAD`: the `GET` response's status and headers (its `Content-Length` too), without a body.
+    static func headOnly(_ response: Response) -> Response {
+        Response(status: response.status, headers: response.headers, body: ResponseBody())
     }
 
     static func page(_ request: Request) -> Response {

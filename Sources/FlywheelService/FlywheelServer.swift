@@ -83,13 +83,17 @@ public func buildApplication(
     observability.addMiddleware(to: router)
     // First, so that it covers every route added after it (AccessRule decides by method and path).
     router.add(middleware: BearerAuthMiddleware(tokens: configuration.tokens))
-    router.get("/healthz") { _, _ in EventsEndpoint.json(.ok, ["status": "up"]) }
-    router.get("/readyz") { _, _ in
+    let health: @Sendable () -> Response = { EventsEndpoint.json(.ok, ["status": "up"]) }
+    let readiness: @Sendable () -> Response = {
         status.isReady
             ? EventsEndpoint.json(.ok, ["status": "ready"])
             : EventsEndpoint.json(
                 .serviceUnavailable, ["status": status.isDraining ? "shutting down" : "starting"])
     }
+    router.get("/healthz") { _, _ in health() }
+    router.head("/healthz") { _, _ in DashboardEndpoint.headOnly(health()) }
+    router.get("/readyz") { _, _ in readiness() }
+    router.head("/readyz") { _, _ in DashboardEndpoint.headOnly(readiness()) }
     router.post("/v1/events") { request, _ in await events.handle(request) }
     observability.addRoutes(to: router)
     let reload = ReloadEndpoint(reloader: reloader, status: status)

@@ -158,4 +158,24 @@ struct DashboardTests {
             #expect(try await service.get("/v1/signals/dead_letter?access_token=x&limit=1").status == 200)
         }
     }
+
+    /// `HEAD` on the page and the probes: the `GET` answer's status and headers, its length too, and no body.
+    @Test func headAnswersAsGetWithoutTheBody() async throws {
+        let folder = try TemporaryFolder("dashboard-head")
+        defer { folder.remove() }
+        try await ServiceHarness.run(try ServiceHarness.configuration(data: folder.path)) { service in
+            try await service.eventually { service.server.status.isReady }
+            for path in ["/", "/healthz", "/readyz"] {
+                let get = try await service.request("GET", path)
+                let head = try await service.request("HEAD", path)
+                #expect(get.status == 200 && head.status == 200, "\(path)")
+                #expect(head.body.isEmpty, "\(path)")
+                #expect(head.headers["content-length"] == String(get.body.utf8.count), "\(path)")
+                #expect(head.headers["content-type"] == get.headers["content-type"], "\(path)")
+            }
+            let page = try await service.request("HEAD", "/")
+            #expect(page.headers["etag"] == DashboardPage.entityTag)
+            #expect(page.headers["content-security-policy"] == DashboardPage.contentSecurityPolicy)
+        }
+    }
 }
