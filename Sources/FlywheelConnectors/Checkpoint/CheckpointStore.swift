@@ -99,10 +99,10 @@ public struct CheckpointStore: CheckpointStorage, Sendable {
     /// Writes a checkpoint atomically and prunes old ones; returns its size in bytes.
     @discardableResult
     public func write(_ data: CheckpointData) throws(ConnectorError) -> Int {
-        let bytes = data.encoded()
-        try AtomicFile.write(bytes, to: file(Self.fileName(of: data.id)))
+        // Streamed: a live service's state is hundreds of MB, which a gathered copy would double.
+        let size = try AtomicFile.write(to: file(Self.fileName(of: data.id))) { emit in try data.encode(emit) }
         for old in ids().dropLast(keep) { try? FileManager.default.removeItem(atPath: file(Self.fileName(of: old))) }
-        return bytes.count
+        return size
     }
 
     /// Reads one checkpoint file; the error says whether it is missing or unusable, and why.

@@ -45,6 +45,48 @@ public enum AtomicFile {
 
     static let syncPiece = 4 << 20
 
+    /// `write` for content made in pieces (a checkpoint's state, without gathering it in one buffer): `produce`
+    /// hands each piece to the closure it is given, which writes it at once, syncing every `syncPiece` bytes as
+    /// `writeSyncing` does. Returns the file's size.
+    public static func write(
+        to path: String, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws(ConnectorError) -> Int {
+        let temporary = path + temporarySuffix
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw ConnectorError(.writeFailed, "cannot create \(temporary): \(String(cString: strerror(errno)))")
+        }
+        struct WriteFailed: Error { let code: Int32 }
+        var size = 0
+        var unsynced = 0
+        var failure: Int32?
+        do {
+            try produce { piece in
+                if let code = Descriptor.writeAll(fd, piece) { throw WriteFailed(code: code) }
+                size += piece.count
+                unsynced += piece.count
+                if unsynced >= syncPiece {
+                    if fdatasync(fd) != 0 { throw WriteFailed(code: errno) }
+                    unsynced = 0
+                }
+            }
+            if fsync(fd) != 0 { failure = errno }
+        } catch let error as WriteFailed {
+            failure = error.code
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw ConnectorError(.writeFailed, "cannot write \(temporary): \(error)")
+        }
+        close(fd)
+        if let failure {
+            unlink(temporary)
+            throw ConnectorError(.writeFailed, "cannot write \(temporary): \(String(cString: strerror(failure)))")
+        }
+        try commit(path)
+        return size
+    }
+
     /// The second half of `write`: renames `NAME.tmp` to `path` and syncs the folder.
     public static func commit(_ path: String) throws(ConnectorError) {
         let temporary = path + temporarySuffix

@@ -61,7 +61,17 @@ public struct CheckpointData: Sendable {
 
     /// The checkpoint file's bytes: magic, format version, payload, and a CRC-32 of all before it.
     public func encoded() -> [UInt8] {
-        var writer = StateWriter(capacity: 1 << 20)
+        var bytes: [UInt8] = []
+        encode { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// Hands the bytes of `encoded()` to `emit` in pieces, in order, without gathering them: the state's
+    /// byte arrays (hundreds of MB for a live service) go out as they are, the fields between them in small
+    /// buffers. A checkpoint is then written without a second copy of the whole state in memory.
+    public func encode(_ emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        var out = Pieces()
+        var writer = StateWriter(capacity: 4096)
         for byte in Self.magic { writer.write(byte) }
         writer.write(Self.formatVersion)
         writer.write(id)
@@ -70,24 +80,59 @@ public struct CheckpointData: Sendable {
         writer.write(watermark)
         writer.write(ingest.sequence)
         writer.write(ingest.positions) { $0.write($1) }
-        writer.write(bytes: ingest.state)
-        writer.write(sources) { Self.write($1, to: &$0) }
-        writer.write(operators) { writer, state in
+        try out.bytes(ingest.state, after: &writer, emit)
+        try out.sections(sources, after: &writer, emit)
+        writer.write(operators.count)
+        for state in operators {
             writer.write(state.id.raw)
-            writer.write(state.groups) { $0.write(bytes: $1) }
+            writer.write(state.groups.count)
+            for group in state.groups { try out.bytes(group, after: &writer, emit) }
         }
         writer.write(pending) { $0.write($1) }
         writer.write(written)
-        writer.write(sinks) { Self.write($1, to: &$0) }
-        var bytes = writer.bytes
-        let checksum = UInt64(Self.crc32(bytes))
-        withUnsafeBytes(of: checksum.littleEndian) { bytes.append(contentsOf: $0) }
-        return bytes
+        try out.sections(sinks, after: &writer, emit)
+        try out.flush(&writer, emit)
+        try withUnsafeBytes(of: UInt64(out.checksum).littleEndian) { try emit($0) }
     }
 
-    private static func write(_ section: StateSection, to writer: inout StateWriter) {
-        writer.write(section.id)
-        writer.write(bytes: section.bytes)
+    /// The running CRC-32 of the pieces emitted, and how fields and large byte arrays become pieces.
+    private struct Pieces {
+        var checksum: UInt32 = 0
+
+        /// `StateWriter.write(bytes:)` in pieces: the count into `writer`, then, for a large array, `writer`'s
+        /// bytes and the array as it is.
+        mutating func bytes(
+            _ raw: [UInt8], after writer: inout StateWriter, _ emit: (UnsafeRawBufferPointer) throws -> Void
+        ) rethrows {
+            guard raw.count >= 4096 else { return writer.write(bytes: raw) }
+            writer.write(raw.count)
+            try flush(&writer, emit)
+            try raw.withUnsafeBytes { try piece($0, emit) }
+        }
+
+        mutating func sections(
+            _ sections: [StateSection], after writer: inout StateWriter,
+            _ emit: (UnsafeRawBufferPointer) throws -> Void
+        ) rethrows {
+            writer.write(sections.count)
+            for section in sections {
+                writer.write(section.id)
+                try bytes(section.bytes, after: &writer, emit)
+            }
+        }
+
+        mutating func flush(_ writer: inout StateWriter, _ emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+            try writer.bytes.withUnsafeBytes { try piece($0, emit) }
+            writer = StateWriter(capacity: 4096)
+        }
+
+        private mutating func piece(
+            _ buffer: UnsafeRawBufferPointer, _ emit: (UnsafeRawBufferPointer) throws -> Void
+        ) rethrows {
+            guard !buffer.isEmpty else { return }
+            checksum = CheckpointData.crc32(continuing: checksum, buffer)
+            try emit(buffer)
+        }
     }
 
     private static func readSection(_ reader: inout StateReader) throws(CheckpointError) -> StateSection {
@@ -139,6 +184,12 @@ public struct CheckpointData: Sendable {
                 .incompatible,
                 "operator \(state.id.raw) has \(state.groups.count) key groups, expected \(KeyGroups.count)")
         }
+    }
+
+    static func crc32(continuing checksum: UInt32, _ buffer: UnsafeRawBufferPointer) -> UInt32 {
+        UInt32(
+            CZlib.crc32(
+                UInt(checksum), buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32(buffer.count)))
     }
 
     static func crc32(_ bytes: [UInt8]) -> UInt32 {
