@@ -5,9 +5,11 @@
 # Compare two builds in the same run, one after the other, e.g.:
 #   Tests/Baselines/serve-bench.sh /tmp/old/flywheel 18091 400000 15s old
 #   Tests/Baselines/serve-bench.sh .build-release/release/flywheel 18092 400000 15s new
+# SERVE_PIPELINE=FILE serves another pipeline file (its service port is replaced), e.g. one with
+# checkpoint: { interval: 1h } to measure the service without checkpoints.
 set -euo pipefail
 binary=$(realpath "$1"); port=$2; rate=$3; duration=$4; label=$5
-pipeline=$(realpath "$(dirname "$0")/../../Pipelines/serve.yaml")
+pipeline=$(realpath "${SERVE_PIPELINE:-$(dirname "$0")/../../Pipelines/serve.yaml}")
 folder=$(mktemp -d "/tmp/serve-bench-$label.XXXXXX")
 trap 'kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$folder"' EXIT
 cd "$folder"

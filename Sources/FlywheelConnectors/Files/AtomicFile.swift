@@ -15,41 +15,29 @@ public enum AtomicFile {
     /// The first half of `write`: `bytes` in `NAME.tmp`, fsynced. What can fail for lack of space
     /// fails here, before anything has a final name.
     static func writeTemporary(_ bytes: [UInt8], for path: String) throws(ConnectorError) {
-        let temporary = path + temporarySuffix
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw ConnectorError(.writeFailed, "cannot create \(temporary): \(String(cString: strerror(errno)))")
-        }
-        let failure = bytes.withUnsafeBytes { writeSyncing(fd, $0) } ?? (fsync(fd) == 0 ? nil : errno)
-        close(fd)
-        if let failure {
-            unlink(temporary)
-            throw ConnectorError(.writeFailed, "cannot write \(temporary): \(String(cString: strerror(failure)))")
-        }
+        _ = try writeTemporary(for: path) { emit in try bytes.withUnsafeBytes { try emit($0) } }
     }
-
-    /// Writes `bytes` to `fd`; a large file (a checkpoint of a live service's state: hundreds of MB) is written
-    /// in pieces of `syncPiece` bytes, each synced before the next is written. Otherwise its dirty pages would
-    /// all reach the disk at the final fsync, and every other fsync of the process (the ingest's group commits,
-    /// which acknowledge requests) would queue behind them for hundreds of milliseconds.
-    static func writeSyncing(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
-        var start = 0
-        while bytes.count - start > syncPiece {
-            let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + syncPiece)])
-            if let failure = Descriptor.writeAll(fd, piece) { return failure }
-            if fdatasync(fd) != 0 { return errno }
-            start += syncPiece
-        }
-        return Descriptor.writeAll(fd, UnsafeRawBufferPointer(rebasing: bytes[start...]))
-    }
-
-    static let syncPiece = 4 << 20
 
     /// `write` for content made in pieces (a checkpoint's state, without gathering it in one buffer): `produce`
-    /// hands each piece to the closure it is given, which writes it at once, syncing every `syncPiece` bytes as
-    /// `writeSyncing` does. Returns the file's size.
+    /// hands each piece to the closure it is given, which writes it at once. Returns the file's size.
     public static func write(
         to path: String, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws(ConnectorError) -> Int {
+        let size = try writeTemporary(for: path, produce)
+        try commit(path)
+        return size
+    }
+
+    /// Bytes written between two syncs of a large file.
+    static let syncPiece = 4 << 20
+
+    /// The first half of `write(to:)`: the pieces in `NAME.tmp`, fsynced; returns the size. A large file (a
+    /// checkpoint of a live service's state: hundreds of MB) is synced (`fdatasync`) every `syncPiece` bytes
+    /// as it is written. Otherwise its dirty pages would all reach the disk at the final fsync, and every other
+    /// fsync of the process (the ingest's group commits, which acknowledge requests) would queue behind them
+    /// for hundreds of milliseconds.
+    static func writeTemporary(
+        for path: String, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
     ) throws(ConnectorError) -> Int {
         let temporary = path + temporarySuffix
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -62,12 +50,17 @@ public enum AtomicFile {
         var failure: Int32?
         do {
             try produce { piece in
-                if let code = Descriptor.writeAll(fd, piece) { throw WriteFailed(code: code) }
-                size += piece.count
-                unsynced += piece.count
-                if unsynced >= syncPiece {
-                    if fdatasync(fd) != 0 { throw WriteFailed(code: errno) }
-                    unsynced = 0
+                var rest = piece
+                while !rest.isEmpty {
+                    let part = UnsafeRawBufferPointer(rebasing: rest.prefix(syncPiece - unsynced))
+                    if let code = Descriptor.writeAll(fd, part) { throw WriteFailed(code: code) }
+                    size += part.count
+                    unsynced += part.count
+                    rest = UnsafeRawBufferPointer(rebasing: rest.dropFirst(part.count))
+                    if unsynced == syncPiece {
+                        if fdatasync(fd) != 0 { throw WriteFailed(code: errno) }
+                        unsynced = 0
+                    }
                 }
             }
             if fsync(fd) != 0 { failure = errno }
@@ -83,7 +76,6 @@ public enum AtomicFile {
             unlink(temporary)
             throw ConnectorError(.writeFailed, "cannot write \(temporary): \(String(cString: strerror(failure)))")
         }
-        try commit(path)
         return size
     }
 

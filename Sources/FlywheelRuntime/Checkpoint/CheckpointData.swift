@@ -193,8 +193,6 @@ public struct CheckpointData: Sendable {
     }
 
     static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        bytes.withUnsafeBufferPointer { buffer in
-            UInt32(CZlib.crc32(0, buffer.baseAddress, UInt32(buffer.count)))
-        }
+        bytes.withUnsafeBytes { crc32(continuing: 0, $0) }
     }
 }
