@@ -26,4 +26,17 @@ struct DedicatedThreadTests {
         #expect(onLowered == min(before + 5, 19) && again == onLowered)
         #expect(Self.niceHere() == before)
     }
+
+    private static func policyHere() -> Int32 { sched_getscheduler(0) }
+
+    @Test func anIdleThreadRunsItsTasksUnderSchedIdleAndLeavesTheOthersAlone() async throws {
+        let before = Self.policyHere()
+        let idle = DedicatedThread(name: "flywheel-test-idle", priority: .idle)
+        defer { idle.shutdown() }
+        let onIdle = await Task(executorPreference: idle) { Self.policyHere() }.value
+        let again = await Task(executorPreference: idle) { Self.policyHere() }.value
+        #expect(before == SCHED_OTHER)
+        #expect(onIdle == 5 && again == 5)  // SCHED_IDLE
+        #expect(Self.policyHere() == before)
+    }
 }

@@ -37,10 +37,10 @@ struct Collector {
     init(
         ordered: OrderedOutput, parallelism: Int, sinks: [SinkHandle], storage: (any CheckpointStorage)?,
         clock: JobClock, written: SignalCounters, onCheckpoint: (@Sendable (Int64, SignalCounters) -> Void)? = nil,
-        nice: Int32 = 0
+        writerPriority: DedicatedThread.Priority = .nice(0)
     ) {
         self.onCheckpoint = onCheckpoint
-        writer = DedicatedThread(name: "flywheel-checkpoint", nice: nice)
+        writer = DedicatedThread(name: "flywheel-checkpoint", priority: writerPriority)
         self.ordered = ordered
         alignment = CollectorStateMachine(parallelism: parallelism)
         self.sinks = sinks

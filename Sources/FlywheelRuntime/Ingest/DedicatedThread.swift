@@ -9,13 +9,25 @@ public final class DedicatedThread: TaskExecutor, @unchecked Sendable {
     private var jobs: [UnownedJob] = []
     private var stopping = false
 
-    /// Starts the thread, named `name` (as `top -H` shows it). `nice` > 0 lowers its scheduling priority
-    /// (Linux: per thread, as `nice` does for a process), so that other threads of the process get the cores
-    /// first when both want them.
-    public init(name: String, nice: Int32 = 0) {
+    /// How the thread is scheduled against the process's other threads.
+    public enum Priority: Sendable, Equatable {
+        /// `nice` > 0 lowers its scheduling priority (Linux: per thread, as `nice` does for a process), so
+        /// that other threads of the process get the cores first when both want them. 0: unchanged.
+        case nice(Int32)
+        /// Linux's `SCHED_IDLE`: it runs on what every other thread leaves of the cores and yields to any
+        /// of them at once (CFS gives it the weight of a task below nice 19). For work that may take longer
+        /// but must not delay anything else: a live service's checkpoint encoding.
+        case idle
+    }
+
+    /// Starts the thread, named `name` (as `top -H` shows it), at `nice` (see `Priority.nice`).
+    public convenience init(name: String, nice: Int32 = 0) { self.init(name: name, priority: .nice(nice)) }
+
+    /// Starts the thread, named `name`, scheduled as `priority` says.
+    public init(name: String, priority: Priority) {
         // The thread holds the executor until `shutdown()` ends its loop.
         let thread = Thread {
-            if nice > 0 { Self.lowerPriority(by: nice) }
+            Self.apply(priority)
             self.loop()
         }
         thread.name = name
@@ -38,10 +50,19 @@ public final class DedicatedThread: TaskExecutor, @unchecked Sendable {
         condition.unlock()
     }
 
-    private static func lowerPriority(by nice: Int32) {
+    private static func apply(_ priority: Priority) {
         #if os(Linux)
-            // Linux keeps the nice value per thread; `who` 0 is the calling thread (setpriority(2), NOTES).
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+            switch priority {
+            case .nice(let nice) where nice > 0:
+                // Linux keeps the nice value per thread; `who` 0 is the calling thread (setpriority(2), NOTES).
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+            case .nice:
+                break
+            case .idle:
+                // Per thread too: pid 0 is the calling thread (sched_setscheduler(2)). SCHED_IDLE is 5.
+                var parameter = sched_param(sched_priority: 0)
+                _ = sched_setscheduler(0, 5, &parameter)
+            }
         #endif
     }
 

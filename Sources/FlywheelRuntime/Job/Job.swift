@@ -57,7 +57,9 @@ public enum Job {
                 resumingAt: resume?.watermark ?? .min, sequence: resume?.ingest.sequence ?? 0,
                 records: resume?.pending ?? []),
             parallelism: options.parallelism, sinks: handles, storage: storage, clock: options.clock,
-            written: resume?.written ?? SignalCounters(), onCheckpoint: options.onCheckpoint, nice: options.threadNice)
+            written: resume?.written ?? SignalCounters(), onCheckpoint: options.onCheckpoint,
+            // A job whose threads yield to others (the service's) encodes checkpoints only on what is left over.
+            writerPriority: options.threadNice > 0 ? .idle : .nice(0))
         let completions = CompletedCheckpoints(after: resume?.id ?? 0)
         collector.onCompleted = { [hook = options.onCheckpointCompleted] checkpoint in
             completions.completed(checkpoint.id)

@@ -88,9 +88,10 @@ public struct JobOptions: Sendable {
     public var onCheckpointCompleted: (@Sendable (CompletedCheckpoint) -> Void)?
     /// Receives warnings (a source resumed where it could not, a damaged checkpoint skipped).
     public var warn: @Sendable (String) -> Void = { _ in }
-    /// Lowers the scheduling priority of the job's threads (readers, ingest, shards, sinks, checkpoint
-    /// writer) by this `nice` increment: `flywheel serve` sets it so that its HTTP ingest and acknowledgements
-    /// get the cores first and the pipeline takes what they leave. 0: unchanged.
+    /// Lowers the scheduling priority of the job's threads (readers, ingest, shards, sinks) by this `nice`
+    /// increment, and runs the checkpoint writer, which encodes the whole state, at idle priority
+    /// (`DedicatedThread.Priority.idle`): `flywheel serve` sets it so that its HTTP ingest and
+    /// acknowledgements get the cores first and the pipeline takes what they leave. 0: unchanged.
     public var threadNice: Int32 = 0
     /// The `source` name of each source partition, when a checkpoint folder recorded them (a resumed
     /// replay spelled its inputs differently); nil: the sources' own names.
