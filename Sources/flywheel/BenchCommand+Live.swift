@@ -17,7 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
             """,
         subcommands: [
             BenchReplayCommand.self, BenchRunCommand.self, BenchLatencyCommand.self, BenchForwardCommand.self,
-            BenchReceiverCommand.self, BenchDedupCommand.self,
+            BenchReceiverCommand.self, BenchDedupCommand.self, BenchCheckpointCommand.self,
         ],
         defaultSubcommand: BenchReplayCommand.self)
 }

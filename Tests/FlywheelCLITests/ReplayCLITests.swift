@@ -125,13 +125,13 @@ struct ReplayCLITests {
         }
     }
 
-    /// The log is long enough (about 60k events) that the replay is still running when the first
+    /// The log is long enough (about 150k events) that the replay is still running when the first
     /// checkpoint appears and the signal comes.
     @Test func sigtermStopsACheckpointedReplayAndTheNextRunResumes() async throws {
         try #require(FlywheelCLI.isBuilt, "build the CLI first: swift build")
         let folder = try TemporaryFolder("cli-sigterm")
         defer { folder.remove() }
-        let log = try Self.log(in: folder, conversations: 6_000)
+        let log = try Self.log(in: folder, conversations: 15_000)
         let arguments = [
             "replay", log, "--out", folder.file("out"), "--checkpoint-dir", folder.file("checkpoints"),
             "--checkpoint-interval", "5000events", "--batch-size", "256",

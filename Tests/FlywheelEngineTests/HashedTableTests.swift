@@ -26,6 +26,32 @@ struct HashedTableTests {
         #expect(table.find("c3000", hash: StableHash.hash("c3000")) == nil)
     }
 
+    /// What a checkpoint encodes from: every entry once, in its key group, in the order `forEach` visits
+    /// them (so the bytes are those of the copying encoder it replaced), read in place by `withEntry`.
+    @Test func slotsByGroupListEveryEntryOnceInItsGroupInVisitingOrder() {
+        var table = HashedTable<String, [Int]>(capacity: 1)
+        for index in 0..<5000 where index % 7 != 3 {
+            table.insert("k\(index)", hash: StableHash.hash("k\(index)"), value: [index, -index])
+        }
+        for index in stride(from: 0, to: 5000, by: 11) {
+            if let slot = table.find("k\(index)", hash: StableHash.hash("k\(index)")) { table.remove(at: slot) }
+        }
+        let groups = table.slotsByGroup(count: 16) { Int(StableHash.hash($0) % 16) }
+        var visited: [[String]] = Array(repeating: [], count: 16)
+        table.forEach { key, _ in visited[Int(StableHash.hash(key) % 16)].append(key) }
+        var listed: [[String]] = Array(repeating: [], count: 16)
+        for (group, slots) in groups.enumerated() {
+            for slot in slots {
+                let (key, value) = table.withEntry(at: Int(slot)) { key, value in (copy key, copy value) }
+                #expect(key == table.key(at: Int(slot)) && value == table[Int(slot)])
+                #expect(value.count == 2 && "k\(value[0])" == key && value[1] == -value[0])
+                listed[group].append(key)
+            }
+        }
+        #expect(listed == visited)
+        #expect(listed.reduce(0) { $0 + $1.count } == table.count)
+    }
+
     @Test func keysWithTheSameHashStayApart() {
         var table = HashedTable<String, Int>()
         table.insert("first", hash: 99, value: 1)

@@ -1,14 +1,15 @@
 extension KeyedSessionWindows: KeyGroupedState where Key: StateCodable & KeyGroupHashable, Accumulator: StateCodable {
     public func snapshot(into writers: inout [StateWriter]) {
-        var entries = Array(repeating: [(Key, [Session])](), count: writers.count)
-        forEachKey { key, sessions in entries[KeyGroups.group(ofHash: key.stableHash)].append((key, sessions)) }
-        for group in writers.indices {
-            writers[group].write(entries[group]) { writer, entry in
-                writer.write(entry.0)
-                writer.write(entry.1) { writer, session in
-                    writer.write(session.window)
-                    writer.write(session.hasFired)
-                    writer.write(session.accumulator)
+        forEachKeyGroup(count: writers.count) { group, slots in
+            writers[group].write(slots.count)
+            for slot in slots {
+                withKey(at: Int(slot)) { key, sessions in
+                    writers[group].write(key)
+                    writers[group].write(sessions) { writer, session in
+                        writer.write(session.window)
+                        writer.write(session.hasFired)
+                        writer.write(session.accumulator)
+                    }
                 }
             }
         }

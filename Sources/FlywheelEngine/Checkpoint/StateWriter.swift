@@ -24,6 +24,12 @@ public struct StateWriter: Sendable {
     public mutating func write(_ value: EventTime) { write(value.millis) }
 
     public mutating func write(_ value: String) {
+        // In place for native strings (no copy of the string, so no retain of its storage).
+        let done: Void? = value.utf8.withContiguousStorageIfAvailable { utf8 in
+            write(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
+        if done != nil { return }
         var copy = value
         copy.withUTF8 { utf8 in
             write(utf8.count)
@@ -45,6 +51,15 @@ public struct StateWriter: Sendable {
     public mutating func write<C: Collection>(_ elements: C, _ body: (inout StateWriter, C.Element) -> Void) {
         write(elements.count)
         for element in elements { body(&self, element) }
+    }
+
+    /// Writes a count, then each element with `body`, borrowing the elements in place: iterating an array
+    /// copies each element (a retain and release per string or array it holds).
+    public mutating func write<T>(_ elements: [T], _ body: (inout StateWriter, borrowing T) -> Void) {
+        write(elements.count)
+        elements.withUnsafeBufferPointer { elements in
+            for index in elements.indices { body(&self, elements[index]) }
+        }
     }
 
     public mutating func write<T: StateCodable>(_ value: T) { value.encode(to: &self) }

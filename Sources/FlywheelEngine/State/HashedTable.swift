@@ -142,6 +142,24 @@ public struct HashedTable<Key: Equatable, Value> {
         }
     }
 
+    /// The occupied slots, grouped: `groups[g]` lists in slot order those whose key `group` puts in `g`
+    /// (`0..<count`). With `withEntry(at:)`, a checkpoint encodes entries group by group without copying
+    /// any (a copy retains every string and array an entry holds, then releases them).
+    public func slotsByGroup(count: Int, _ group: (borrowing Key) -> Int) -> [[Int32]] {
+        var groups = Array(repeating: [Int32](), count: count)
+        slots.withUnsafeBufferPointer { slots in
+            for index in slots.indices where slots[index].mark != 0 {
+                groups[group(slots[index].key!)].append(Int32(truncatingIfNeeded: index))
+            }
+        }
+        return groups
+    }
+
+    /// `body` with the key and value in occupied `slot`, borrowed in place (not copied).
+    public func withEntry<R>(at slot: Int, _ body: (borrowing Key, borrowing Value) throws -> R) rethrows -> R {
+        try slots.withUnsafeBufferPointer { slots in try body(slots[slot].key!, slots[slot].value!) }
+    }
+
     /// Every (key, value), in no particular order.
     public func forEach(_ body: (Key, Value) throws -> Void) rethrows {
         for index in slots.indices where slots[index].mark != 0 { try body(slots[index].key!, slots[index].value!) }

@@ -114,9 +114,15 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
         return found
     }
 
-    /// Every key with its open sessions, in no particular order.
-    func forEachKey(_ body: (Key, [Session]) -> Void) {
-        states.forEach { key, state in body(key, state.sessions) }
+    /// For each of `count` key groups, the slots of its keys (see `HashedTable.slotsByGroup`).
+    func forEachKeyGroup(count: Int, _ body: (Int, [Int32]) -> Void) {
+        let groups = states.slotsByGroup(count: count) { KeyGroups.group(ofHash: $0.stableHash) }
+        for (group, slots) in groups.enumerated() { body(group, slots) }
+    }
+
+    /// `body` with the key in `slot` and its sessions, borrowed in place.
+    func withKey(at slot: Int, _ body: (borrowing Key, borrowing [Session]) -> Void) {
+        states.withEntry(at: slot) { key, state in body(key, state.sessions) }
     }
 
     /// Sets the watermark of a restored instance (before `restore` adds state).

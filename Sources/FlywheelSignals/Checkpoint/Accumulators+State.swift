@@ -2,9 +2,14 @@ import FlywheelEngine
 
 extension ConversationAccumulator: StateCodable {
     public func encode(to writer: inout StateWriter) {
-        for value in [prompts, responses, feedbackUp, feedbackDown, regenerations, copies, errors, piiFound] {
-            writer.write(value)
-        }
+        writer.write(prompts)
+        writer.write(responses)
+        writer.write(feedbackUp)
+        writer.write(feedbackDown)
+        writer.write(regenerations)
+        writer.write(copies)
+        writer.write(errors)
+        writer.write(piiFound)
         writer.write(first)
         writer.write(last)
         writer.write(user != nil)

@@ -20,16 +20,18 @@ extension ConversationOperator {
 
 extension PreferencePairOperator {
     func snapshot(into writers: inout [StateWriter]) {
-        var states = Array(repeating: [(ExactKey, PairConversationState)](), count: writers.count)
-        conversations.forEach { key, state in states[KeyGroups.group(ofHash: key.stableHash)].append((key, state)) }
+        let slots = conversations.slotsByGroup(count: writers.count) { KeyGroups.group(ofHash: $0.stableHash) }
         var events = Array(repeating: [SequencedEvent](), count: writers.count)
         for entry in buffer.elementsInOrder() {
             events[KeyGroups.group(ofHash: StableHash.hash(entry.element.event.conversationId))].append(entry.element)
         }
         for group in writers.indices {
-            writers[group].write(states[group]) { writer, entry in
-                writer.write(entry.0)
-                writer.write(entry.1)
+            writers[group].write(slots[group].count)
+            for slot in slots[group] {
+                conversations.withEntry(at: Int(slot)) { key, state in
+                    writers[group].write(key)
+                    state.encode(to: &writers[group])
+                }
             }
             writers[group].write(events[group]) { writer, pending in
                 writer.write(pending.event)
