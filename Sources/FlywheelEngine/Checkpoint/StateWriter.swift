@@ -25,16 +25,14 @@ public struct StateWriter: Sendable {
 
     public mutating func write(_ value: String) {
         // In place for native strings (no copy of the string, so no retain of its storage).
-        let done: Void? = value.utf8.withContiguousStorageIfAvailable { utf8 in
-            write(utf8.count)
-            bytes.append(contentsOf: utf8)
-        }
-        if done != nil { return }
+        if value.utf8.withContiguousStorageIfAvailable({ write(utf8: $0) }) != nil { return }
         var copy = value
-        copy.withUTF8 { utf8 in
-            write(utf8.count)
-            bytes.append(contentsOf: utf8)
-        }
+        copy.withUTF8 { write(utf8: $0) }
+    }
+
+    private mutating func write(utf8: UnsafeBufferPointer<UInt8>) {
+        write(utf8.count)
+        bytes.append(contentsOf: utf8)
     }
 
     public mutating func write(_ value: String?) {

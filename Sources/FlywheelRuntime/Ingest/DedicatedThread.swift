@@ -50,6 +50,9 @@ public final class DedicatedThread: TaskExecutor, @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Linux's `SCHED_IDLE` (`<bits/sched.h>`), which Glibc's Swift module leaves out (it is `_GNU_SOURCE`-only).
+    static let schedIdle: Int32 = 5
+
     private static func apply(_ priority: Priority) {
         #if os(Linux)
             switch priority {
@@ -59,9 +62,9 @@ public final class DedicatedThread: TaskExecutor, @unchecked Sendable {
             case .nice:
                 break
             case .idle:
-                // Per thread too: pid 0 is the calling thread (sched_setscheduler(2)). SCHED_IDLE is 5.
+                // Per thread too: pid 0 is the calling thread (sched_setscheduler(2)).
                 var parameter = sched_param(sched_priority: 0)
-                _ = sched_setscheduler(0, 5, &parameter)
+                _ = sched_setscheduler(0, Self.schedIdle, &parameter)
             }
         #endif
     }
