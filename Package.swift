@@ -73,6 +73,8 @@ let package = Package(
     targets: [
         // CRC-32C of log records with the CPU's instructions (SSE 4.2, ARMv8 CRC32), tables elsewhere.
         .target(name: "CCRC32C", path: "Sources/CCRC32C"),
+        // Writing a file's dirty pages back to the disk without a journal commit (Linux sync_file_range).
+        .target(name: "CFileIO", path: "Sources/CFileIO"),
         .target(
             name: "FlywheelEngine",
             dependencies: [
@@ -94,7 +96,7 @@ let package = Package(
         ),
         .target(
             name: "FlywheelConnectors",
-            dependencies: ["FlywheelEngine", "FlywheelSignals", "FlywheelRuntime", "CZlib", "CCRC32C"],
+            dependencies: ["FlywheelEngine", "FlywheelSignals", "FlywheelRuntime", "CZlib", "CCRC32C", "CFileIO"],
             swiftSettings: strict
         ),
         .target(

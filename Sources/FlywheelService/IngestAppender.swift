@@ -167,6 +167,9 @@ public final class IngestAppender: Service, Sendable {
             for partition in 0..<partitions where written[partition] {
                 try log.partitions[partition].append(&batches[partition])
             }
+            if written.count(where: { $0 }) > 1 {
+                for partition in 0..<partitions where written[partition] { log.partitions[partition].startWriteBack() }
+            }
             for partition in 0..<partitions where written[partition] {
                 let started = ContinuousClock.now
                 try log.partitions[partition].sync()

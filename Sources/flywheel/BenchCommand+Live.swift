@@ -18,6 +18,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             BenchReplayCommand.self, BenchRunCommand.self, BenchLatencyCommand.self, BenchForwardCommand.self,
             BenchReceiverCommand.self, BenchDedupCommand.self, BenchCheckpointCommand.self,
+            BenchStateCommand.self,
         ],
         defaultSubcommand: BenchReplayCommand.self)
 }

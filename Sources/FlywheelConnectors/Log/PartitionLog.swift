@@ -164,6 +164,18 @@ public final class PartitionLog: Sendable {
         try state.withLock { (state) throws(LogError) in try Self.sync(&state) }
     }
 
+    /// Starts writing what was appended since the last sync to the disk, without waiting. A writer that
+    /// syncs several partitions together starts them all first: their data then goes to the disk at once,
+    /// and the first `sync()` commits the file system's journal for all of them, instead of one partition's
+    /// data and journal commit after another's.
+    public func startWriteBack() {
+        state.withLock { state in
+            guard let active = state.segments.last, active.writable, state.durableOffset < state.highWatermark
+            else { return }
+            active.startWriteBack()
+        }
+    }
+
     static func sync(_ state: inout State) throws(LogError) {
         guard let active = state.segments.last, active.writable else { return }
         if state.durableOffset < state.highWatermark { try active.sync() }

@@ -1,3 +1,4 @@
+import CFileIO
 import Foundation
 
 /// One entry of a segment's sparse index: a record's offset relative to the segment base and its file position.
@@ -161,6 +162,10 @@ final class Segment: @unchecked Sendable {
 
     /// Flushes the data file to stable storage.
     func sync() throws(LogError) { try LogFile.sync(fd, path: logPath) }
+
+    /// Starts writing the data file's dirty pages to the disk, without waiting for them; a later `sync()`
+    /// then mostly waits. Failures are left for that `sync()` to report.
+    func startWriteBack() { _ = flywheel_start_write_back(fd) }
 
     /// Removes both files; open descriptors (held by readers) stay readable until the segment is released.
     func removeFiles() throws(LogError) {

@@ -90,6 +90,10 @@ public struct SignalShardOperator: ShardOperator {
     private let runConversations: Bool
     private let runPairs: Bool
     var watermark = EventTime.min
+    /// Conversations with an open session (for memory benchmarks).
+    public var openConversationSessions: Int { conversations.sessions.openKeys }
+    /// Conversations whose preference-pair state is kept (for memory benchmarks).
+    public var pairConversations: Int { pairs.conversations.count }
     /// The catalog a live service can replace, looked at once per batch; nil: `catalog` for good.
     private let liveCatalog: LiveModelCatalog?
     /// The generation of `liveCatalog` in use (0: the one given at init).

@@ -1,0 +1,132 @@
+import ArgumentParser
+import FlywheelEngine
+import FlywheelSignals
+import Foundation
+
+/// `flywheel bench state`: heap bytes per open conversation, per operator.
+struct BenchStateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state",
+        abstract: "Measure the heap the operators keep per open conversation.",
+        discussion: """
+            Generates N conversations that all start within a second (no duplicate, late or malformed \
+            lines; events over 25 minutes after the first, such as turns after a pause of over 30 minutes, \
+            are left out), decodes them, and feeds them to one shard's operators with the watermark following the \
+            events (max event time - 5 s), so every pair rule has been applied and every 30-minute session \
+            is still open. Reports the heap grown per open conversation (jemalloc's stats.allocated when \
+            jemalloc is linked, else the resident memory), the UTF-8 bytes of the prompt and response texts \
+            per conversation (the texts that summaries' SFT examples and preference pairs still need; one \
+            copy, shared by both), and what remains per conversation besides those texts. Runs the \
+            conversation operator (summaries and SFT examples) alone, the preference-pair operator alone, \
+            and both, each in a fresh shard:
+              swift run -c release flywheel bench state --conversations 20000
+            """)
+
+    @Option(parsing: .unconditional, help: "Number of conversations, all open at once.")
+    var conversations: Int = 20_000
+
+    func validate() throws {
+        guard conversations >= 100 else {
+            throw ValidationError("--conversations must be at least 100, got \(conversations)")
+        }
+    }
+
+    func run() throws {
+        let log = Self.log(conversations: conversations)
+        print(
+            "\(conversations) conversations, \(log.events.count) events "
+                + String(format: "(%.1f per conversation)", Double(log.events.count) / Double(conversations))
+                + ", heap measured by \(HeapMeter.source)")
+        print(String(format: "prompt and response texts: %.0f B of UTF-8 per conversation", log.textBytes))
+        let runs: [(String, Set<SignalKind>)] = [
+            ("conversation_summary + sft_example", [.conversationSummary, .sftExample]),
+            ("preference_pair", [.preferencePair]),
+            ("both (the default pipeline)", [.conversationSummary, .sftExample, .preferencePair]),
+        ]
+        for (name, kinds) in runs {
+            let (heap, open) = measure(log, kinds: kinds)
+            let perConversation = Double(heap) / Double(conversations)
+            print(
+                name.padding(toLength: 36, withPad: " ", startingAt: 0)
+                    + String(
+                        format: "heap %7.0f B/conversation, %7.0f B besides the texts (%d conversations kept)",
+                        perConversation, perConversation - log.textBytes, open))
+        }
+    }
+
+    /// Feeds the events to a fresh shard running `kinds`; returns the heap it grew by and the open sessions.
+    private func measure(_ log: Log, kinds: Set<SignalKind>) -> (heap: Int, open: Int) {
+        var config = PipelineConfig()
+        config.signals.enabled = kinds
+        let before = HeapMeter.allocated()
+        var shard = SignalShardOperator(config: config, catalog: nil, sourceNames: ["bench"])
+        var output: [SignalRecord] = []
+        var maxTime = EventTime.min
+        var start = 0
+        var sequence: Int64 = 0
+        while start < log.events.count {
+            let end = Swift.min(start + 256, log.events.count)
+            var records: [RoutedEvent] = []
+            records.reserveCapacity(end - start)
+            var watermark = maxTime == .min ? EventTime.min : maxTime.adding(-config.time.maxOutOfOrdernessMs - 1)
+            var trail = WatermarkTrail()
+            for event in log.events[start..<end] {
+                sequence += 1
+                records.append(
+                    RoutedEvent(
+                        event: event, watermarkBefore: watermark, forConversation: true, forModel: false,
+                        sequence: sequence))
+                maxTime = Swift.max(maxTime, event.time)
+                let next = maxTime.adding(-config.time.maxOutOfOrdernessMs - 1)
+                if next > watermark {
+                    watermark = next
+                    trail.append(sequence: sequence, watermark: next)
+                }
+            }
+            shard.process(
+                ShardBatch(
+                    records: records, watermark: watermark, lastSequence: sequence, trail: trail, isFinal: false),
+                into: &output)
+            output.removeAll(keepingCapacity: true)
+            start = end
+        }
+        output = []
+        let heap = HeapMeter.allocated() - before
+        let open = Swift.max(shard.openConversationSessions, shard.pairConversations)
+        withExtendedLifetime(shard) {}
+        return (heap, open)
+    }
+
+    private struct Log {
+        var events: [ChatEvent] = []
+        /// UTF-8 bytes of the prompt and response texts, per conversation.
+        var textBytes = 0.0
+    }
+
+    /// The generated conversations, decoded.
+    private static func log(conversations: Int) -> Log {
+        let options = GeneratorOptions(
+            conversations: conversations, conversationsPerMinute: 60_000_000, duplicateRate: 0, lateRate: 0,
+            malformedRate: 0)
+        var decoder = EventDecoder(maxEventBytes: 1 << 20, countsPII: true)
+        var log = Log()
+        var textBytes = 0
+        // A few conversations pause for over 30 minutes: their later turns are left out, so that the watermark
+        // stays within every session's gap and all conversations stay open.
+        let end = EventTime(millis: options.start + 25 * 60_000)
+        _ = ConversationGenerator(options: options).generate { chunk in
+            var start = 0
+            for index in chunk.indices where chunk[index] == UInt8(ascii: "\n") {
+                let line = UnsafeRawBufferPointer(rebasing: chunk[start..<index])
+                start = index + 1
+                guard case .event(let event) = decoder.decode(line, origin: EventOrigin()), event.time < end else {
+                    continue
+                }
+                if event.type == .prompt || event.type == .response { textBytes += event.text?.utf8.count ?? 0 }
+                log.events.append(event)
+            }
+        }
+        log.textBytes = Double(textBytes) / Double(conversations)
+        return log
+    }
+}
