@@ -146,6 +146,8 @@ enum HeapMeter {
         return unsafeBitCast(symbol, to: MallCtl.self)
     }()
 
+    static var isJemalloc: Bool { mallctl != nil }
+
     static var source: String {
         mallctl == nil ? "resident memory (glibc: no allocator statistics)" : "jemalloc stats.allocated"
     }

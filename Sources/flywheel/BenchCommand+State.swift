@@ -15,8 +15,8 @@ struct BenchStateCommand: ParsableCommand {
             events (max event time - 5 s), so every pair rule has been applied and every 30-minute session \
             is still open. Reports the heap grown per open conversation (jemalloc's stats.allocated when \
             jemalloc is linked, else the resident memory), the UTF-8 bytes of the prompt and response texts \
-            per conversation (the texts that summaries' SFT examples and preference pairs still need; one \
-            copy, shared by both), and what remains per conversation besides those texts. Runs the \
+            per conversation and what they take on the heap (the texts that SFT examples and preference pairs \
+            still need; one copy, shared by both), and what remains per conversation besides those texts. Runs the \
             conversation operator (summaries and SFT examples) alone, the preference-pair operator alone, \
             and both, each in a fresh shard:
               swift run -c release flywheel bench state --conversations 20000
@@ -37,20 +37,26 @@ struct BenchStateCommand: ParsableCommand {
             "\(conversations) conversations, \(log.events.count) events "
                 + String(format: "(%.1f per conversation)", Double(log.events.count) / Double(conversations))
                 + ", heap measured by \(HeapMeter.source)")
-        print(String(format: "prompt and response texts: %.0f B of UTF-8 per conversation", log.textBytes))
-        let runs: [(String, Set<SignalKind>)] = [
-            ("conversation_summary + sft_example", [.conversationSummary, .sftExample]),
-            ("preference_pair", [.preferencePair]),
-            ("both (the default pipeline)", [.conversationSummary, .sftExample, .preferencePair]),
+        print(
+            String(
+                format: "prompt and response texts: %.0f B of UTF-8 per conversation, %.0f B as allocated",
+                log.textBytes, log.textHeap))
+        // The pair operator keeps every text; the conversation operator only those of sessions that can still
+        // give an SFT example, so "besides the texts" is shown where every text is kept.
+        let runs: [(String, Set<SignalKind>, Bool)] = [
+            ("conversation_summary + sft_example", [.conversationSummary, .sftExample], false),
+            ("preference_pair", [.preferencePair], true),
+            ("both (the default pipeline)", [.conversationSummary, .sftExample, .preferencePair], true),
         ]
-        for (name, kinds) in runs {
+        for (name, kinds, keepsEveryText) in runs {
             let (heap, open) = measure(log, kinds: kinds)
             let perConversation = Double(heap) / Double(conversations)
+            let besides =
+                keepsEveryText ? String(format: ", %5.0f B besides the texts", perConversation - log.textHeap) : ""
             print(
                 name.padding(toLength: 36, withPad: " ", startingAt: 0)
-                    + String(
-                        format: "heap %7.0f B/conversation, %7.0f B besides the texts (%d conversations kept)",
-                        perConversation, perConversation - log.textBytes, open))
+                    + String(format: "heap %5.0f B/conversation", perConversation) + besides
+                    + " (\(open) conversations kept)")
         }
     }
 
@@ -101,6 +107,18 @@ struct BenchStateCommand: ParsableCommand {
         var events: [ChatEvent] = []
         /// UTF-8 bytes of the prompt and response texts, per conversation.
         var textBytes = 0.0
+        /// What those texts take on the heap, per conversation: a string of more than 15 UTF-8 bytes is an
+        /// allocation of a 32-byte header, the bytes and a terminating 0, rounded up to the allocator's size.
+        var textHeap = 0.0
+    }
+
+    /// The size the allocator gives a request of `bytes`: jemalloc's size classes (multiples of 16 up to 128
+    /// bytes, then four classes between powers of two), or glibc's chunks (8 bytes of header, 16-byte steps).
+    static func allocationSize(_ bytes: Int) -> Int {
+        guard HeapMeter.isJemalloc else { return Swift.max(32, (bytes + 8 + 15) & ~15) }
+        if bytes <= 128 { return (bytes + 15) & ~15 }
+        let spacing = 1 << (Int.bitWidth - (bytes - 1).leadingZeroBitCount - 3)
+        return (bytes + spacing - 1) & ~(spacing - 1)
     }
 
     /// The generated conversations, decoded.
@@ -111,6 +129,7 @@ struct BenchStateCommand: ParsableCommand {
         var decoder = EventDecoder(maxEventBytes: 1 << 20, countsPII: true)
         var log = Log()
         var textBytes = 0
+        var textHeap = 0
         // A few conversations pause for over 30 minutes: their later turns are left out, so that the watermark
         // stays within every session's gap and all conversations stay open.
         let end = EventTime(millis: options.start + 25 * 60_000)
@@ -122,11 +141,15 @@ struct BenchStateCommand: ParsableCommand {
                 guard case .event(let event) = decoder.decode(line, origin: EventOrigin()), event.time < end else {
                     continue
                 }
-                if event.type == .prompt || event.type == .response { textBytes += event.text?.utf8.count ?? 0 }
+                if event.type == .prompt || event.type == .response, let count = event.text?.utf8.count {
+                    textBytes += count
+                    if count > 15 { textHeap += allocationSize(32 + count + 1) }
+                }
                 log.events.append(event)
             }
         }
         log.textBytes = Double(textBytes) / Double(conversations)
+        log.textHeap = Double(textHeap) / Double(conversations)
         return log
     }
 }

@@ -4,12 +4,27 @@ import FlywheelEngine
 public struct ConversationMessage: Sendable {
     public var time: EventTime
     public var eventId: String
-    public var isPrompt: Bool
     public var messageId: String
     public var parentId: String?
     public var text: String
+    // The two flags sit together after the strings: 80 bytes a message instead of 88, as each flag would
+    // otherwise be padded to the next string's alignment.
+    public var isPrompt: Bool
     /// Whether the text holds an e-mail address or phone number (so needs redaction).
     public var hasPII = false
+
+    public init(
+        time: EventTime, eventId: String, isPrompt: Bool, messageId: String, parentId: String?, text: String,
+        hasPII: Bool = false
+    ) {
+        self.time = time
+        self.eventId = eventId
+        self.messageId = messageId
+        self.parentId = parentId
+        self.text = text
+        self.isPrompt = isPrompt
+        self.hasPII = hasPII
+    }
 }
 
 /// The state of one conversation session (CONTRACT 3.3-3.5): counters, the earliest user id, the
@@ -57,8 +72,9 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         if cannotBeExample {
             if !messages.isEmpty { messages = [] }
         } else if input.keepMessages, event.type == .prompt || event.type == .response {
-            // Sessions hold a few prompts and responses: one allocation instead of growing 1, 2, 4, 8.
-            if messages.capacity == 0 { messages.reserveCapacity(8) }
+            // Sessions hold a few prompts and responses: one allocation instead of growing 1, 2, 4 (then 8, as
+            // Swift doubles it).
+            if messages.capacity == 0 { messages.reserveCapacity(4) }
             messages.append(
                 ConversationMessage(
                     time: event.time, eventId: event.eventId, isPrompt: event.type == .prompt,
