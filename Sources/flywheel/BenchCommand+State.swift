@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlywheelEngine
+import FlywheelRuntime
 import FlywheelSignals
 import Foundation
 
@@ -9,16 +10,16 @@ struct BenchStateCommand: ParsableCommand {
         commandName: "state",
         abstract: "Measure the heap the operators keep per open conversation.",
         discussion: """
-            Generates N conversations that all start within a second (no duplicate, late or malformed \
-            lines; events over 25 minutes after the first, such as turns after a pause of over 30 minutes, \
-            are left out), decodes them, and feeds them to one shard's operators with the watermark following the \
-            events (max event time - 5 s), so every pair rule has been applied and every 30-minute session \
-            is still open. Reports the heap grown per open conversation (jemalloc's stats.allocated when \
-            jemalloc is linked, else the resident memory), the UTF-8 bytes of the prompt and response texts \
-            per conversation and what they take on the heap (the texts that SFT examples and preference pairs \
-            still need; one copy, shared by both), and what remains per conversation besides those texts. Runs the \
-            conversation operator (summaries and SFT examples) alone, the preference-pair operator alone, \
-            and both, each in a fresh shard:
+            Generates N conversations that all start within a second (no duplicate, late or malformed lines; events \
+            over 25 minutes after the first, such as turns after a pause of over 30 minutes, are left out), decodes \
+            them, and feeds them through the ingest driver to one shard's operators (the watermark follows the \
+            events: max event time - 5 s), so every pair rule has been applied and every 30-minute session is still \
+            open. Reports the heap grown per open conversation (jemalloc's stats.allocated when jemalloc is linked, \
+            else the resident memory), measured once the driver and its de-dup ids are gone; the UTF-8 bytes of the \
+            prompt and response texts per conversation and what they take on the heap (one copy, shared by SFT \
+            examples and preference pairs); and what remains per conversation besides those texts. Runs the \
+            conversation operator (summaries and SFT examples) alone, the preference-pair operator alone, and both, \
+            each in a fresh shard:
               swift run -c release flywheel bench state --conversations 20000
             """)
 
@@ -34,8 +35,8 @@ struct BenchStateCommand: ParsableCommand {
     func run() throws {
         let log = Self.log(conversations: conversations)
         print(
-            "\(conversations) conversations, \(log.events.count) events "
-                + String(format: "(%.1f per conversation)", Double(log.events.count) / Double(conversations))
+            "\(conversations) conversations, \(log.lines.count) events "
+                + String(format: "(%.1f per conversation)", Double(log.lines.count) / Double(conversations))
                 + ", heap measured by \(HeapMeter.source)")
         print(
             String(
@@ -60,43 +61,29 @@ struct BenchStateCommand: ParsableCommand {
         }
     }
 
-    /// Feeds the events to a fresh shard running `kinds`; returns the heap it grew by and the open sessions.
+    /// Feeds the lines through the ingest driver to a fresh shard running `kinds`; returns the heap the shard
+    /// grew by (measured once the driver, with its de-dup ids, is gone) and the conversations it keeps.
     private func measure(_ log: Log, kinds: Set<SignalKind>) -> (heap: Int, open: Int) {
         var config = PipelineConfig()
         config.signals.enabled = kinds
         let before = HeapMeter.allocated()
         var shard = SignalShardOperator(config: config, catalog: nil, sourceNames: ["bench"])
-        var output: [SignalRecord] = []
-        var maxTime = EventTime.min
-        var start = 0
-        var sequence: Int64 = 0
-        while start < log.events.count {
-            let end = Swift.min(start + 256, log.events.count)
-            var records: [RoutedEvent] = []
-            records.reserveCapacity(end - start)
-            var watermark = maxTime == .min ? EventTime.min : maxTime.adding(-config.time.maxOutOfOrdernessMs - 1)
-            var trail = WatermarkTrail()
-            for event in log.events[start..<end] {
-                sequence += 1
-                records.append(
-                    RoutedEvent(
-                        event: event, watermarkBefore: watermark, forConversation: true, forModel: false,
-                        sequence: sequence))
-                maxTime = Swift.max(maxTime, event.time)
-                let next = maxTime.adding(-config.time.maxOutOfOrdernessMs - 1)
-                if next > watermark {
-                    watermark = next
-                    trail.append(sequence: sequence, watermark: next)
+        do {
+            // A fresh driver cannot fail to restore: it restores nothing.
+            guard var driver = try? IngestDriver(time: config.time, sourceNames: ["bench"], shards: 1) else {
+                return (0, 0)
+            }
+            var output: [SignalRecord] = []
+            log.lines.withUnsafeBufferPointer { lines in
+                for index in lines.indices {
+                    driver.ingest(lines[index], partition: 0)
+                    if driver.linesInBatch == 256 || index == lines.count - 1 {
+                        shard.process(driver.cut().shards[0], into: &output)
+                        output.removeAll(keepingCapacity: true)
+                    }
                 }
             }
-            shard.process(
-                ShardBatch(
-                    records: records, watermark: watermark, lastSequence: sequence, trail: trail, isFinal: false),
-                into: &output)
-            output.removeAll(keepingCapacity: true)
-            start = end
         }
-        output = []
         let heap = HeapMeter.allocated() - before
         let open = Swift.max(shard.openConversationSessions, shard.pairConversations)
         withExtendedLifetime(shard) {}
@@ -104,7 +91,8 @@ struct BenchStateCommand: ParsableCommand {
     }
 
     private struct Log {
-        var events: [ChatEvent] = []
+        /// Decoded, as a file source hands them to the ingest (no input ends: every session stays open).
+        var lines: [InputLine] = []
         /// UTF-8 bytes of the prompt and response texts, per conversation.
         var textBytes = 0.0
         /// What those texts take on the heap, per conversation: a string of more than 15 UTF-8 bytes is an
@@ -145,7 +133,10 @@ struct BenchStateCommand: ParsableCommand {
                     textBytes += count
                     if count > 15 { textHeap += allocationSize(32 + count + 1) }
                 }
-                log.events.append(event)
+                log.lines.append(
+                    InputLine(
+                        position: Int64(log.lines.count), endOffset: Int64(log.lines.count + 1), decoded: .event(event))
+                )
             }
         }
         log.textBytes = Double(textBytes) / Double(conversations)

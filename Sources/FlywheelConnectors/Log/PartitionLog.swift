@@ -165,9 +165,9 @@ public final class PartitionLog: Sendable {
     }
 
     /// Starts writing what was appended since the last sync to the disk, without waiting. A writer that
-    /// syncs several partitions together starts them all first: their data then goes to the disk at once,
-    /// and the first `sync()` commits the file system's journal for all of them, instead of one partition's
-    /// data and journal commit after another's.
+    /// syncs several partitions together starts them all first: their data then goes to the disk at once
+    /// instead of one partition's after another's sync (measured: the ingest's acknowledgements, README
+    /// "Serving", fifth round).
     public func startWriteBack() {
         state.withLock { state in
             guard let active = state.segments.last, active.writable, state.durableOffset < state.highWatermark
