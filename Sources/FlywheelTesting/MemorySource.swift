@@ -70,8 +70,7 @@ public final class MemorySource: Source, Sendable {
         init(source: MemorySource, partition: Int, next: Int, decoding: DecodeOptions) {
             self.source = source
             self.next = next
-            decoder = LineDecoder(
-                partition: partition, maxEventBytes: decoding.maxEventBytes, countsPII: decoding.countsPII)
+            decoder = LineDecoder(partition: partition, decoding: decoding)
         }
 
         func read(maxLines: Int, _ body: (InputLine) -> Void) throws -> ReadStatus {

@@ -7,7 +7,7 @@ import Testing
 private struct SumShard: ShardOperator {
     var total = 0
 
-    mutating func process(_ batch: ShardBatch<Int>, into output: inout [Int]) {
+    mutating func process(_ batch: inout ShardBatch<Int>, into output: inout [Int]) {
         total += batch.records.reduce(0, +)
         if !batch.records.isEmpty { output.append(total) }
         if batch.isFinal { output.append(-total) }

@@ -22,12 +22,12 @@ final class InputReader {
     private static let topicChunkBytes = 256 << 10
 
     /// Opens `input` (the source partition numbered `partition`) at `position`; `countsPII`: see
-    /// `EventDecoder.countsPII`; `hashesPrefix`: lines carry `prefixHash`; `stop` ends a wait on a pipe.
+    /// `EventDecoder.countsPII`; `hashesPrefix`: lines carry `prefixHash`; `stop` ends a wait on a pipe; `pool`: see `ChatEventPool`.
     init(
         _ input: ReplaySource, partition: Int, maxEventBytes: Int, countsPII: Bool, position: InputPosition,
-        hashesPrefix: Bool = false, stop: StopSignals? = nil
+        hashesPrefix: Bool = false, stop: StopSignals? = nil, pool: ChatEventPool? = nil
     ) throws(ConnectorError) {
-        decoder = LineDecoder(partition: partition, maxEventBytes: maxEventBytes, countsPII: countsPII)
+        decoder = LineDecoder(partition: partition, maxEventBytes: maxEventBytes, countsPII: countsPII, pool: pool)
         switch input {
         case .file(let path):
             directory = path

@@ -43,7 +43,7 @@ public final class FileSource: Source, Sendable {
         }
         let reader = try InputReader(
             .file(path: path), partition: 0, maxEventBytes: decoding.maxEventBytes, countsPII: decoding.countsPII,
-            position: position, hashesPrefix: decoding.hashesPrefix, stop: stop)
+            position: position, hashesPrefix: decoding.hashesPrefix, stop: stop, pool: decoding.pool)
         return [ReaderPartition(reader)]
     }
 
@@ -71,7 +71,7 @@ final class FollowedPartition: SourcePartition, @unchecked Sendable {
 
     init(_ file: FollowedFile, decoding: DecodeOptions) {
         self.file = file
-        decoder = LineDecoder(partition: 0, maxEventBytes: decoding.maxEventBytes, countsPII: decoding.countsPII)
+        decoder = LineDecoder(partition: 0, decoding: decoding)
     }
 
     func read(maxLines: Int, _ body: (InputLine) -> Void) throws -> ReadStatus {

@@ -64,7 +64,7 @@ public final class TopicSource: Source, Sendable {
             let reader = try InputReader(
                 .topicPartition(topic: topic, partition: partition, directory: directory(of: partition)),
                 partition: partition, maxEventBytes: decoding.maxEventBytes, countsPII: decoding.countsPII,
-                position: position ?? InputPosition())
+                position: position ?? InputPosition(), pool: decoding.pool)
             return ReaderPartition(reader)
         }
     }
@@ -99,8 +99,7 @@ final class LiveTopicPartition: SourcePartition, @unchecked Sendable {
         writer: PartitionLog? = nil
     ) throws(ConnectorError) {
         self.directory = directory
-        decoder = LineDecoder(
-            partition: partition, maxEventBytes: decoding.maxEventBytes, countsPII: decoding.countsPII)
+        decoder = LineDecoder(partition: partition, decoding: decoding)
         if let writer {
             log = writer
             shared = true

@@ -63,12 +63,20 @@ public struct WatermarkTrail: Sendable {
 public protocol ShardOperator: Sendable {
     associatedtype Input: Sendable
     associatedtype Output: Sendable
-    mutating func process(_ batch: ShardBatch<Input>, into output: inout [Output])
+    /// Processes `batch`, which the operator may empty: the stage drops it afterwards, so an operator
+    /// can take its records instead of copying them.
+    mutating func process(_ batch: inout ShardBatch<Input>, into output: inout [Output])
     /// The operator's state at a checkpoint barrier, by key group.
     func snapshot() -> ShardSnapshot
 }
 
 extension ShardOperator {
+    /// Processes a batch the caller keeps (tests and benchmarks).
+    public mutating func process(_ batch: ShardBatch<Input>, into output: inout [Output]) {
+        var batch = batch
+        process(&batch, into: &output)
+    }
+
     /// Stateless operators have nothing to snapshot.
     public func snapshot() -> ShardSnapshot { ShardSnapshot(operators: [:], watermark: .min) }
 }

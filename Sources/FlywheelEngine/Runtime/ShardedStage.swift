@@ -88,9 +88,9 @@ public enum ShardedStage {
         collector: BoundedChannel<CollectorEvent<Op.Output, Side>>
     ) async {
         var op = op
-        while let batch = await input.receive() {
+        while var batch = await input.receive() {
             var out: [Op.Output] = []
-            op.process(batch, into: &out)
+            op.process(&batch, into: &out)
             await collector.send(
                 .shardOutput(shard: index, records: out, watermark: batch.watermark, lastSequence: batch.lastSequence))
             if let barrier = batch.barrier {

@@ -35,7 +35,7 @@ final class KafkaSourcePartition: SourcePartition, @unchecked Sendable {
         self.queue = queue
         self.name = name
         self.next = next
-        decoder = LineDecoder(partition: index, maxEventBytes: decoding.maxEventBytes, countsPII: decoding.countsPII)
+        decoder = LineDecoder(partition: index, decoding: decoding)
         buffer = .allocate(capacity: capacity)
     }
 

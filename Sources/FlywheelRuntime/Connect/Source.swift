@@ -46,11 +46,15 @@ public struct DecodeOptions: Sendable {
     public var countsPII: Bool
     /// Whether file lines carry `prefixHash` (checkpointed replays fingerprint their inputs).
     public var hashesPrefix: Bool
+    /// Where the job's shards hand back the storage of events they are done with, for the decoders
+    /// to fill again (see `ChatEventPool`); nil: every event gets new storage.
+    public var pool: ChatEventPool?
 
-    public init(maxEventBytes: Int, countsPII: Bool, hashesPrefix: Bool = false) {
+    public init(maxEventBytes: Int, countsPII: Bool, hashesPrefix: Bool = false, pool: ChatEventPool? = nil) {
         self.maxEventBytes = maxEventBytes
         self.countsPII = countsPII
         self.hashesPrefix = hashesPrefix
+        self.pool = pool
     }
 }
 

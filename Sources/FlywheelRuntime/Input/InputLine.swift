@@ -40,10 +40,18 @@ public struct LineDecoder {
     public let partition: Int
     private var events: EventDecoder
 
-    /// `countsPII`: whether events get `textPIICount` (see `EventDecoder.countsPII`).
-    public init(partition: Int, maxEventBytes: Int, countsPII: Bool) {
+    /// `countsPII`: whether events get `textPIICount` (see `EventDecoder.countsPII`); `pool`: storage
+    /// of events the shards are done with (see `ChatEventPool`).
+    public init(partition: Int, maxEventBytes: Int, countsPII: Bool, pool: ChatEventPool? = nil) {
         self.partition = partition
-        events = EventDecoder(maxEventBytes: maxEventBytes, countsPII: countsPII)
+        events = EventDecoder(maxEventBytes: maxEventBytes, countsPII: countsPII, pool: pool)
+    }
+
+    /// A decoder for one partition with a job's decoding options.
+    public init(partition: Int, decoding: DecodeOptions) {
+        self.init(
+            partition: partition, maxEventBytes: decoding.maxEventBytes, countsPII: decoding.countsPII,
+            pool: decoding.pool)
     }
 
     /// A line of a file; nil when it is blank.

@@ -19,9 +19,11 @@ public enum Job {
         resume: CheckpointData? = nil
     ) async throws -> JobResult {
         let started = options.clock.elapsed()
+        // Events go back from the shards to the decoders, to be allocated and freed on one thread.
+        let pool = ChatEventPool()
         let decoding = DecodeOptions(
             maxEventBytes: options.config.time.maxEventBytes, countsPII: options.config.signals.needsPIICounts,
-            hashesPrefix: storage != nil)
+            hashesPrefix: storage != nil, pool: pool)
         // Sinks first: opening a source may wait (a named pipe waits for its writer).
         for sink in sinks {
             try await sink.sink.restore(resume.flatMap { CheckpointData.section(sink.id, in: $0.sinks) })
@@ -49,7 +51,7 @@ public enum Job {
         } catch {
             throw RuntimeError(.checkpointMismatch, "cannot resume checkpoint \(resume?.id ?? 0): \(error.message)")
         }
-        let operators = try makeOperators(options, sourceNames: names, resume: resume)
+        let operators = try makeOperators(options, sourceNames: names, resume: resume, pool: pool)
         let handles = sinks.map(SinkHandle.init)
         var collector = Collector(
             ordered: OrderedOutput(
@@ -156,12 +158,12 @@ public enum Job {
     }
 
     private static func makeOperators(
-        _ options: JobOptions, sourceNames: [String], resume: CheckpointData?
+        _ options: JobOptions, sourceNames: [String], resume: CheckpointData?, pool: ChatEventPool
     ) throws -> [SignalShardOperator] {
         try (0..<options.parallelism).map { shard in
             var op = SignalShardOperator(
                 config: options.config, catalog: options.catalog, sourceNames: sourceNames,
-                liveCatalog: options.liveCatalog)
+                liveCatalog: options.liveCatalog, pool: pool)
             if let resume {
                 do {
                     try op.restore(

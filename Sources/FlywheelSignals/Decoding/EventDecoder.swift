@@ -22,14 +22,18 @@ public struct EventDecoder: Sendable {
     public let maxEventBytes: Int
     var scanner = JSONFieldScanner(keys: ChatField.allCases.map(\.key))
     var recentStrings = RecentStrings()
+    /// Storages of events the shards are done with (see `ChatEventPool`).
+    var spares: ChatEventSpares
 
     /// Whether prompt and response events get `textPIICount`: cheap here, where the text was just
     /// written, and a cache miss per text in a shard. Set it when conversation signals run.
     public let countsPII: Bool
 
-    public init(maxEventBytes: Int, countsPII: Bool = false) {
+    /// `pool`: where the shards hand back the storage of events they are done with, to be filled again.
+    public init(maxEventBytes: Int, countsPII: Bool = false, pool: ChatEventPool? = nil) {
         self.maxEventBytes = maxEventBytes
         self.countsPII = countsPII
+        spares = ChatEventSpares(pool: pool)
     }
 
     /// Decodes `line` (without its "\n"). `origin` is stored in the event; its raw text is filled
@@ -45,11 +49,12 @@ public struct EventDecoder: Sendable {
         }
         // An object has at least its braces, so the line has a base address.
         let bytes = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var reused = spares.next()
         return withUnsafeMutablePointer(to: &recentStrings) { recentStrings in
             scanner.spans.withUnsafeBufferPointer { spans -> DecodedLine in
                 let fields = FieldView(line: bytes, lineCount: line.count, spans: spans, recentStrings: recentStrings)
                 do throws(ValidationFailure) {
-                    var event = try fields.validatedEvent(origin: origin)
+                    var event = try fields.validatedEvent(origin: origin, reusing: reused.take())
                     // A response is a rule event too when ratings or a regeneration of its siblings came first.
                     if event.type == .choice || event.type == .feedback || event.type == .regenerate
                         || event.type == .response

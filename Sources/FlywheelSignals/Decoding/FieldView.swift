@@ -25,7 +25,10 @@ struct FieldView {
         return span.withUTF8(in: line) { EventTime.parseRFC3339($0) }
     }
 
-    func validatedEvent(origin: EventOrigin) throws(ValidationFailure) -> ChatEvent {
+    /// `storage`: a pooled event storage to fill (see `ChatEventPool`), or nil.
+    func validatedEvent(origin: EventOrigin, reusing storage: __owned ChatEvent.Storage? = nil) throws(ValidationFailure)
+        -> ChatEvent
+    {
         for field in ChatField.alwaysRequired where self[field] == nil {
             throw ValidationFailure(.missingField, field.key)
         }
@@ -37,11 +40,13 @@ struct FieldView {
         for field in ChatField.required(by: type) where self[field] == nil {
             throw ValidationFailure(.missingField, field.key)
         }
-        return try buildEvent(type: type, origin: origin)
+        return try buildEvent(type: type, origin: origin, reusing: storage)
     }
 
     /// Checks the fields in table order and builds the event once all of them passed.
-    private func buildEvent(type: ChatEventType, origin: EventOrigin) throws(ValidationFailure) -> ChatEvent {
+    private func buildEvent(
+        type: ChatEventType, origin: EventOrigin, reusing storage: __owned ChatEvent.Storage?
+    ) throws(ValidationFailure) -> ChatEvent {
         let eventId = try id(.eventId, maxScalars: 128)!
         guard let time = validTimestamp else { throw ValidationFailure(.invalidField, "timestamp") }
         let conversationId = try id(.conversationId)!
@@ -63,7 +68,7 @@ struct FieldView {
         _ = try stringSpan(.comment)
         _ = try stringSpan(.errorCode)
         return ChatEvent(
-            eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
+            reusing: storage, eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
             messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model,
             variant: variant ?? "default", text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut,
             rating: rating, origin: origin)

@@ -174,6 +174,64 @@ public struct ChatEvent: Sendable, Equatable {
             text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
     }
 
+    /// An event in `storage` when one is given (handed back by a shard through a `ChatEventPool`, and
+    /// referenced by nothing else): its fields are all written anew, so no allocation is made and the
+    /// values it held are released on this thread. Otherwise a new storage.
+    init(
+        reusing storage: Storage?, eventId: String, type: ChatEventType, time: EventTime, conversationId: String,
+        userId: String?, messageId: String?, parentId: String?, rejectedId: String?, model: String?,
+        variant: String, text: String?, latencyMs: Double?, tokensIn: Int64, tokensOut: Int64, rating: Rating?,
+        origin: EventOrigin
+    ) {
+        guard let storage else {
+            self.storage = Storage(
+                eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
+                messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model, variant: variant,
+                text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating,
+                origin: origin)
+            return
+        }
+        storage.eventId = eventId
+        storage.type = type
+        storage.time = time
+        storage.conversationId = conversationId
+        storage.userId = userId
+        storage.messageId = messageId
+        storage.parentId = parentId
+        storage.rejectedId = rejectedId
+        storage.model = model
+        storage.variant = variant
+        storage.text = text
+        storage.latencyMs = latencyMs
+        storage.tokensIn = tokensIn
+        storage.tokensOut = tokensOut
+        storage.rating = rating
+        storage.origin = origin
+        storage.textPIICount = nil
+        self.storage = storage
+    }
+
+    /// Moves this event's storage to the end of `spare` when nothing else references it, leaving the
+    /// event holding `empty` (a storage its owner keeps a reference to, so it is never written). For a
+    /// shard done with an event: see `ChatEventPool`.
+    @inline(__always)
+    mutating func recycle(into spare: inout [Storage], leaving empty: Storage) {
+        guard isKnownUniquelyReferenced(&storage) else { return }
+        spare.append(storage)
+        storage = empty
+    }
+
+    /// Which storage the event is in (tests of `ChatEventPool`).
+    var storageIdentity: ObjectIdentifier { ObjectIdentifier(storage) }
+
+    /// A storage for `recycle(into:leaving:)`.
+    static func emptyStorage() -> Storage {
+        Storage(
+            eventId: "", type: .copy, time: .min, conversationId: "", userId: nil, messageId: nil, parentId: nil,
+            rejectedId: nil, model: nil, variant: "default", text: nil, latencyMs: nil, tokensIn: 0, tokensOut: 0,
+            rating: nil, origin: EventOrigin())
+    }
+
     /// Field by field; strings by code points (CONTRACT 1), never by canonical equivalence.
     public static func == (lhs: ChatEvent, rhs: ChatEvent) -> Bool {
         if lhs.storage === rhs.storage { return true }

@@ -24,6 +24,8 @@ public struct PreferencePairOperator: Sendable {
     private let sourceNames: [String]
     // Invariant: watermark never regresses.
     var watermark = EventTime.min
+    /// Where released events go back to their decoder (nil: they are dropped here).
+    var returns: ChatEventReturns?
 
     public init(config: PipelineConfig, sourceNames: [String]) {
         joinTTLMs = config.signals.joinTTLMs
@@ -68,10 +70,11 @@ public struct PreferencePairOperator: Sendable {
             let deadline = !deadlines.isEmpty && nextDeadline <= watermark ? nextDeadline : .max
             let expiry = !expiries.isEmpty && nextExpiry <= watermark ? nextExpiry : .max
             if eventTime != .max && eventTime <= deadline && eventTime <= expiry {
-                let next = buffer.popFirst(notAfter: eventTime)!
+                var next = buffer.popFirst(notAfter: eventTime)!
                 let released =
                     eventTime <= previous ? releaseSequence(next.sequence, after: previous, trail) : next.sequence
                 process(next.event, sequence: released, hash: next.conversationHash, into: &out)
+                returns?.recycle(&next.event)
             } else if deadline != .max && deadline <= expiry {
                 let due = deadlines.removeMin()
                 nextDeadline = deadlines.min?.time ?? .max
@@ -82,6 +85,14 @@ public struct PreferencePairOperator: Sendable {
                 break
             }
         }
+    }
+
+    /// Hands back the events of a processed batch that nothing else references (see `ChatEventPool`),
+    /// and what was collected since the last batch.
+    mutating func recycle(_ records: inout [RoutedEvent]) {
+        guard returns != nil else { return }
+        for index in records.indices { returns!.recycle(&records[index].event) }
+        returns!.flush()
     }
 
     /// The input element after which an event that arrived (as element `arrival`) behind the

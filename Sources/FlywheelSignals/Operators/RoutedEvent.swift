@@ -101,8 +101,10 @@ public struct SignalShardOperator: ShardOperator {
 
     /// Operators whose outputs the pipeline does not ask for are not run at all. With `liveCatalog` (whose
     /// generation 0 must be `catalog`), each batch is priced with the catalog in force when it is taken.
+    /// `pool`: where events this shard is done with go back to the decoders (the job's one pool).
     public init(
-        config: PipelineConfig, catalog: ModelCatalog?, sourceNames: [String], liveCatalog: LiveModelCatalog? = nil
+        config: PipelineConfig, catalog: ModelCatalog?, sourceNames: [String], liveCatalog: LiveModelCatalog? = nil,
+        pool: ChatEventPool? = nil
     ) {
         self.liveCatalog = liveCatalog
         quality = ModelQualityOperator(config: config, catalog: catalog)
@@ -111,9 +113,10 @@ public struct SignalShardOperator: ShardOperator {
         runQuality = config.signals.runs(Self.qualityID)
         runConversations = config.signals.runs(Self.conversationsID)
         runPairs = config.signals.runs(Self.pairsID)
+        pairs.returns = pool.map(ChatEventReturns.init)
     }
 
-    public mutating func process(_ batch: ShardBatch<RoutedEvent>, into output: inout [SignalRecord]) {
+    public mutating func process(_ batch: inout ShardBatch<RoutedEvent>, into output: inout [SignalRecord]) {
         if let liveCatalog, let changed = liveCatalog.changed(since: catalogGeneration) {
             catalogGeneration = changed.generation
             quality.use(changed.catalog)
@@ -123,6 +126,8 @@ public struct SignalShardOperator: ShardOperator {
             for index in records.indices { process(records[index], trail: batch.trail, into: &output) }
         }
         if batch.watermark > watermark { advance(to: batch.watermark, trail: batch.trail, into: &output) }
+        // Events the pair operator still buffers are handed back when it releases them.
+        pairs.recycle(&batch.records)
     }
 
     private mutating func process(_ routed: RoutedEvent, trail: WatermarkTrail, into output: inout [SignalRecord]) {

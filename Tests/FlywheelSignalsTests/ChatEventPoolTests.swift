@@ -1,0 +1,130 @@
+import FlywheelEngine
+import FlywheelRuntime
+import Testing
+
+@testable import FlywheelSignals
+
+/// Shards hand the storage of events they are done with back to the decoders (`ChatEventPool`): an event's
+/// memory is then allocated and freed on the decoding thread. A storage is reused only when nothing else
+/// references it, and a reused one holds nothing of the event it held before.
+struct ChatEventPoolTests {
+    static let prompt =
+        #"{"event_id":"e1","type":"prompt","timestamp":"2026-01-01T00:00:00Z","conversation_id":"c1","#
+        + #""user_id":"u1","message_id":"m1","text":"mail me at someone@example.com please","variant":"b"}"#
+    static let feedback =
+        #"{"event_id":"e2","type":"feedback","timestamp":"2026-01-01T00:00:01Z","conversation_id":"c2","#
+        + #""parent_id":"m2","rating":"down","model":"gpt-x","latency_ms":120,"tokens_in":3,"tokens_out":9}"#
+
+    private func event(_ decoded: DecodedLine) throws -> ChatEvent {
+        guard case .event(let event) = decoded else { throw DecodeFailed(decoded: decoded) }
+        return event
+    }
+
+    private struct DecodeFailed: Error { let decoded: DecodedLine }
+
+    @Test func aRecycledEventsStorageIsFilledAgainWithNothingOfTheEventBefore() throws {
+        let pool = ChatEventPool()
+        var decoder = EventDecoder(maxEventBytes: 1 << 20, countsPII: true, pool: pool)
+        var plain = EventDecoder(maxEventBytes: 1 << 20, countsPII: true)
+        var first = try event(decoder.decode(Self.prompt))
+        #expect(first.textPIICount == 1)
+        let storage = first.storageIdentity
+
+        var returns = ChatEventReturns(pool: pool)
+        returns.recycle(&first)
+        #expect(first.storageIdentity != storage)  // the event no longer holds it
+        returns.flush()
+        #expect(pool.count == 1)
+
+        let second = try event(decoder.decode(Self.feedback, origin: EventOrigin(partition: 1, position: 7)))
+        #expect(second.storageIdentity == storage)
+        #expect(pool.count == 0)
+        // Every field is the new line's: the same event as one decoded into new storage.
+        let expected = try event(plain.decode(Self.feedback, origin: EventOrigin(partition: 1, position: 7)))
+        #expect(second == expected)
+        #expect(second.type == .feedback && second.rating == .down && second.model == "gpt-x")
+        #expect(second.userId == nil && second.text == nil && second.variant == "default")
+        #expect(second.textPIICount == nil)
+        #expect(second.origin.raw == expected.origin.raw && second.origin.position == 7)
+    }
+
+    @Test func anEventReferencedElsewhereIsNotRecycled() throws {
+        let pool = ChatEventPool()
+        var decoder = EventDecoder(maxEventBytes: 1 << 20, pool: pool)
+        var event = try event(decoder.decode(Self.prompt))
+        let kept = event  // another holder, as a shard's state or the other shard's batch
+        var returns = ChatEventReturns(pool: pool)
+        returns.recycle(&event)
+        returns.flush()
+        #expect(pool.count == 0)
+        #expect(event.storageIdentity == kept.storageIdentity)
+
+        // Decoding goes on with new storage, and the kept event is unchanged.
+        let next = try self.event(decoder.decode(Self.feedback))
+        #expect(next.storageIdentity != kept.storageIdentity)
+        #expect(kept.eventId == "e1" && kept.text == "mail me at someone@example.com please")
+    }
+
+    @Test func aStorageReferencedAgainAfterItWasPooledIsNotReused() throws {
+        let pool = ChatEventPool()
+        var decoder = EventDecoder(maxEventBytes: 1 << 20, pool: pool)
+        var event = try event(decoder.decode(Self.prompt))
+        var spare: [ChatEvent.Storage] = []
+        event.recycle(into: &spare, leaving: ChatEvent.emptyStorage())
+        let holder = spare  // a second reference to the pooled storage
+        pool.give(&spare)
+        #expect(pool.count == 1 && spare.isEmpty)
+        let next = try self.event(decoder.decode(Self.feedback))
+        #expect(next.storageIdentity != ObjectIdentifier(holder[0]))
+        #expect(holder[0].eventId == "e1")
+    }
+
+    @Test func thePoolHoldsAtMostItsCapacity() {
+        let pool = ChatEventPool(capacity: 3)
+        var storages = (0..<5).map { _ in ChatEvent.emptyStorage() }
+        pool.give(&storages)
+        #expect(storages.isEmpty && pool.count == 3)
+        var taken: [ChatEvent.Storage] = []
+        pool.take(2, into: &taken)
+        #expect(taken.count == 2 && pool.count == 1)
+        pool.take(5, into: &taken)
+        #expect(taken.count == 3 && pool.count == 0)
+    }
+
+    /// A shard hands back the events of each batch it processed and, later, those its pair operator
+    /// buffered: across a replay nearly every event's storage goes back, and the output is the same as
+    /// without a pool.
+    @Test func aShardHandsBackItsEventsAndTheOutputIsTheSame() throws {
+        var options = GeneratorOptions()
+        options.conversations = 300
+        options.seed = 5
+        var bytes: [UInt8] = []
+        _ = ConversationGenerator(options: options).generate { bytes.append(contentsOf: $0) }
+        let lines = bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+        func run(pool: ChatEventPool?) throws -> [String] {
+            var decoder = EventDecoder(maxEventBytes: 1 << 20, countsPII: true, pool: pool)
+            var driver = try IngestDriver(time: PipelineConfig().time, sourceNames: ["t"], shards: 1)
+            var shard = SignalShardOperator(config: PipelineConfig(), catalog: nil, sourceNames: ["t"], pool: pool)
+            var out: [SignalRecord] = []
+            for (index, line) in lines.enumerated() {
+                let position = Int64(index + 1)
+                let decoded = decoder.decode(line, origin: EventOrigin(partition: 0, position: position))
+                driver.ingest(InputLine(position: position, endOffset: position, decoded: decoded), partition: 0)
+                if driver.linesInBatch >= 64 {
+                    var batch = driver.cut().shards[0]
+                    shard.process(&batch, into: &out)
+                }
+            }
+            driver.finish(partition: 0)
+            driver.finishAll()
+            var last = driver.cut(isFinal: true).shards[0]
+            shard.process(&last, into: &out)
+            return out.map { String(decoding: $0.line, as: UTF8.self) }.sorted()
+        }
+        let pool = ChatEventPool()
+        let pooled = try run(pool: pool)
+        let plain = try run(pool: nil)
+        #expect(pooled == plain && !plain.isEmpty)
+        #expect(pool.taken > lines.count / 2)
+    }
+}
