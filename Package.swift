@@ -6,10 +6,9 @@ import PackageDescription
 // builds (measured: the unspecialized generics cost about a tenth of replay time). Exclusivity is
 // checked statically and by debug builds (every test run); release builds skip the dynamic
 // checks, which cost several percent on every access to class-held state.
-let strict: [SwiftSetting] = [
-    .swiftLanguageMode(.v6),
-    .unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-]
+let releaseFlags: SwiftSetting = .unsafeFlags(
+    ["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release))
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6), releaseFlags]
 
 // jemalloc replaces glibc's malloc in the `flywheel` binary when the machine has it (Debian:
 // `apt install libjemalloc-dev`). Events are allocated by the decoding thread and freed by the
@@ -69,8 +68,22 @@ let package = Package(
         // OTLP/HTTP ingest: the runtime library only (the generated code is committed, see
         // Sources/FlywheelService/OTLP/Generated/README.md).
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // Micro-benchmarks that count the heap allocations of each stage (Tests/Benchmarks).
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // `swift package benchmark --target FlywheelBenchmarks`: each stage's time and mallocs per event.
+        // Swift 5 mode: the benchmark closures keep their state from one iteration to the next.
+        .executableTarget(
+            name: "FlywheelBenchmarks",
+            dependencies: [
+                "FlywheelEngine", "FlywheelSignals", "FlywheelRuntime",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Tests/Benchmarks/FlywheelBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v5), releaseFlags],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // CRC-32C of log records with the CPU's instructions (SSE 4.2, ARMv8 CRC32), tables elsewhere.
         .target(name: "CCRC32C", path: "Sources/CCRC32C"),
         // Writing a file's dirty pages back to the disk without a journal commit (Linux sync_file_range).

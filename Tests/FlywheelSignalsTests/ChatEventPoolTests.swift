@@ -79,6 +79,48 @@ struct ChatEventPoolTests {
         #expect(holder[0].eventId == "e1")
     }
 
+    /// A rule event keeps its input line's first bytes for `origin.raw`, cut only when read; a reused
+    /// storage writes them over the bytes it held, and a copy made before (a waiting pair's) keeps its own.
+    @Test func theRawLineIsCutWhenReadAndAReusedStorageHoldsOnlyTheNewLines() throws {
+        let pool = ChatEventPool()
+        var decoder = EventDecoder(maxEventBytes: 1 << 20, pool: pool)
+        var returns = ChatEventReturns(pool: pool)
+        // A long feedback line whose 1 KiB cut falls inside a two-byte character, and a short one.
+        let long = Self.feedback.replacingOccurrences(
+            of: #""rating""#, with: #""comment":"\#(String(repeating: "é", count: 700))","rating""#)
+        #expect(long.utf8.count > 1_100)
+        var first = try event(decoder.decode(long))
+        let expectedLong = Array(long.utf8).withUnsafeBytes { RawText.cut($0) }
+        #expect(first.origin.raw == expectedLong && expectedLong.utf8.count <= 1024)
+        let keptOrigin = first.origin  // what a waiting pair keeps
+        returns.recycle(&first)
+        returns.flush()
+
+        var second = try event(decoder.decode(Self.feedback))
+        #expect(second.origin.raw == Self.feedback)
+        #expect(keptOrigin.raw == expectedLong)
+        // A prompt in reused storage has no raw text, whatever the storage held.
+        let storage = second.storageIdentity
+        returns.recycle(&second)
+        returns.flush()
+        let third = try event(decoder.decode(Self.prompt))
+        #expect(third.storageIdentity == storage)
+        #expect(third.origin.raw == nil)
+        #expect(third.origin == EventOrigin())
+    }
+
+    @Test func originsAreEqualByTheirRawTextNotByTheBytesItIsCutFrom() {
+        var line = EventOrigin(partition: 1, position: 2)
+        let bytes = Array(String(repeating: "a", count: 1030).utf8)
+        bytes.withUnsafeBytes { line.keepRawLine($0) }
+        let text = EventOrigin(partition: 1, position: 2, raw: String(repeating: "a", count: 1024))
+        #expect(line == text && line.raw == text.raw)
+        #expect(line != EventOrigin(partition: 1, position: 2))
+        #expect(EventOrigin(raw: "") != EventOrigin())
+        // A raw text given as a string is kept as it is, even past 1 KiB (it was cut where it was made).
+        #expect(EventOrigin(raw: String(repeating: "b", count: 2000)).raw?.utf8.count == 2000)
+    }
+
     @Test func thePoolHoldsAtMostItsCapacity() {
         let pool = ChatEventPool(capacity: 3)
         var storages = (0..<5).map { _ in ChatEvent.emptyStorage() }

@@ -59,7 +59,7 @@ public struct EventDecoder: Sendable {
                     if event.type == .choice || event.type == .feedback || event.type == .regenerate
                         || event.type == .response
                     {
-                        event.origin.raw = RawText.cut(line)
+                        event.keepRawLine(line)
                     }
                     if countsPII, event.type == .prompt || event.type == .response, let text = event.text {
                         event.textPIICount = PIIRedactor.count(text)
@@ -88,10 +88,15 @@ public struct EventDecoder: Sendable {
 
 /// The `raw` field of dead letters: the input cut at 1 KiB.
 public enum RawText {
+    /// The most bytes a raw text has (1 KiB).
+    public static let limit = 1024
+    /// How many bytes of a line `cut` reads at most.
+    static let inputLimit = limit + 4
+
     /// The line with invalid UTF-8 replaced by U+FFFD, then cut to its longest prefix of at most `limit`
     /// bytes (1 KiB) that ends on a character boundary (CONTRACT 4: replacement first, so a line of
     /// invalid bytes gives at most `limit` bytes, not three times as many).
-    public static func cut(_ line: UnsafeRawBufferPointer, limit: Int = 1024) -> String {
+    public static func cut(_ line: UnsafeRawBufferPointer, limit: Int = RawText.limit) -> String {
         // Each input byte decodes to at least one output byte, so the first `limit` output bytes come from
         // the first `limit` input bytes, and whether their last sequence is complete from 3 more.
         let head = String(

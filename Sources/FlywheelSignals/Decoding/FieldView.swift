@@ -26,7 +26,8 @@ struct FieldView {
     }
 
     /// `storage`: a pooled event storage to fill (see `ChatEventPool`), or nil.
-    func validatedEvent(origin: EventOrigin, reusing storage: __owned ChatEvent.Storage? = nil) throws(ValidationFailure)
+    func validatedEvent(origin: EventOrigin, reusing storage: __owned ChatEvent.Storage? = nil)
+        throws(ValidationFailure)
         -> ChatEvent
     {
         for field in ChatField.alwaysRequired where self[field] == nil {

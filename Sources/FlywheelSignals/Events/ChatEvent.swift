@@ -206,7 +206,7 @@ public struct ChatEvent: Sendable, Equatable {
         storage.tokensIn = tokensIn
         storage.tokensOut = tokensOut
         storage.rating = rating
-        storage.origin = origin
+        storage.origin.reuse(for: origin)
         storage.textPIICount = nil
         self.storage = storage
     }
@@ -219,6 +219,11 @@ public struct ChatEvent: Sendable, Equatable {
         guard isKnownUniquelyReferenced(&storage) else { return }
         spare.append(storage)
         storage = empty
+    }
+
+    /// Keeps the input line for `origin.raw` (see `EventOrigin.keepRawLine`).
+    mutating func keepRawLine(_ line: UnsafeRawBufferPointer) {
+        mutableStorage().origin.keepRawLine(line)
     }
 
     /// Which storage the event is in (tests of `ChatEventPool`).
@@ -262,18 +267,71 @@ public struct ChatEvent: Sendable, Equatable {
 }
 
 /// The source and position of an input record, and its raw text when a later dead letter may
-/// need it (choice, feedback and regenerate events).
+/// need it (choice, feedback, regenerate and response events).
 public struct EventOrigin: Sendable, Equatable {
     /// Index of the source partition (input file or topic partition).
     public var partition: Int
     /// 1-based line number for files, offset for topics.
     public var position: Int64
-    /// The input line cut at 1 KiB, kept only for events that can become unresolved references.
-    public var raw: String?
+    /// The bytes `raw` comes from: the input line's first bytes (`keepRawLine`), cut when `raw` is read,
+    /// or a raw text as given.
+    private var rawBytes: [UInt8] = []
+    private var rawKind = RawKind.none
+
+    private enum RawKind: UInt8, Sendable {
+        case none, line, text
+    }
 
     public init(partition: Int = 0, position: Int64 = 0, raw: String? = nil) {
         self.partition = partition
         self.position = position
         self.raw = raw
+    }
+
+    /// The input line cut at 1 KiB (`RawText.cut`), kept only for events that can become unresolved
+    /// references.
+    public var raw: String? {
+        get {
+            switch rawKind {
+            case .none: return nil
+            case .line: return rawBytes.withUnsafeBytes { RawText.cut($0) }
+            case .text: return String(decoding: rawBytes, as: UTF8.self)
+            }
+        }
+        set {
+            if let newValue {
+                rawBytes = Array(newValue.utf8)
+                rawKind = .text
+            } else {
+                rawBytes = []
+                rawKind = .none
+            }
+        }
+    }
+
+    /// Keeps the first bytes of `line` that `raw` is cut from. The copy goes into the bytes this origin
+    /// held before when nothing else references them (a decoder refilling a pooled event's storage), so
+    /// it allocates nothing; the cut, which checks the UTF-8, is made only if a dead letter needs it.
+    mutating func keepRawLine(_ line: UnsafeRawBufferPointer) {
+        rawBytes.removeAll(keepingCapacity: true)
+        rawBytes.append(
+            contentsOf: UnsafeRawBufferPointer(rebasing: line[..<Swift.min(line.count, RawText.inputLimit)]))
+        rawKind = .line
+    }
+
+    /// Becomes `origin`, keeping the capacity of its raw bytes when `origin` has no raw text.
+    mutating func reuse(for origin: EventOrigin) {
+        guard origin.rawKind == .none else {
+            self = origin
+            return
+        }
+        partition = origin.partition
+        position = origin.position
+        rawKind = .none
+    }
+
+    public static func == (lhs: EventOrigin, rhs: EventOrigin) -> Bool {
+        lhs.partition == rhs.partition && lhs.position == rhs.position
+            && (lhs.rawKind == .none && rhs.rawKind == .none || lhs.raw == rhs.raw)
     }
 }
