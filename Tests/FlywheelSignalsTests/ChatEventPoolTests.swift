@@ -121,6 +121,24 @@ struct ChatEventPoolTests {
         #expect(EventOrigin(raw: String(repeating: "b", count: 2000)).raw?.utf8.count == 2000)
     }
 
+    /// A pooled storage keeps its strings until a decoder fills it again, except a long text: a full pool
+    /// holds a few megabytes whatever the texts' sizes.
+    @Test func aPooledStorageLetsGoOfALongText() {
+        var spare: [ChatEvent.Storage] = []
+        let empty = ChatEvent.emptyStorage()
+        let long = String(repeating: "x", count: ChatEvent.longestPooledText + 1)
+        let short = String(repeating: "y", count: ChatEvent.longestPooledText)
+        for text in [long, short] {
+            var event = ChatEvent(
+                eventId: "e", type: .prompt, time: EventTime(millis: 0), conversationId: "c", messageId: "m",
+                text: text)
+            event.recycle(into: &spare, leaving: empty)
+        }
+        #expect(spare.count == 2)
+        #expect(spare[0].text == nil)
+        #expect(spare[1].text == short)
+    }
+
     @Test func thePoolHoldsAtMostItsCapacity() {
         let pool = ChatEventPool(capacity: 3)
         var storages = (0..<5).map { _ in ChatEvent.emptyStorage() }

@@ -217,9 +217,15 @@ public struct ChatEvent: Sendable, Equatable {
     @inline(__always)
     mutating func recycle(into spare: inout [Storage], leaving empty: Storage) {
         guard isKnownUniquelyReferenced(&storage) else { return }
+        // A pooled storage keeps its strings until it is filled again: a long text is let go now, so
+        // that a full pool holds a few megabytes at most whatever the texts' sizes.
+        if let text = storage.text, text.utf8.count > Self.longestPooledText { storage.text = nil }
         spare.append(storage)
         storage = empty
     }
+
+    /// The longest text a pooled storage keeps until it is filled again (bytes).
+    static let longestPooledText = 2048
 
     /// Keeps the input line for `origin.raw` (see `EventOrigin.keepRawLine`).
     mutating func keepRawLine(_ line: UnsafeRawBufferPointer) {

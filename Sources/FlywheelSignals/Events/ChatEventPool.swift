@@ -19,7 +19,9 @@ public final class ChatEventPool: Sendable {
     /// At most this many storages wait in the pool.
     public let capacity: Int
 
-    public init(capacity: Int = 4096) {
+    /// 2,048 storages: eight batches of the decoder's, enough to even out the shards' returns (a full pool
+    /// keeps at most 2 KiB of text and 1 KiB of raw line per storage, about 7 MB).
+    public init(capacity: Int = 2048) {
         self.capacity = capacity
     }
 
