@@ -22,7 +22,8 @@ final class InputReader {
     private static let topicChunkBytes = 256 << 10
 
     /// Opens `input` (the source partition numbered `partition`) at `position`; `countsPII`: see
-    /// `EventDecoder.countsPII`; `hashesPrefix`: lines carry `prefixHash`; `stop` ends a wait on a pipe; `pool`: see `ChatEventPool`.
+    /// `EventDecoder.countsPII`; `hashesPrefix`: lines carry `prefixHash`; `stop` ends a wait on a pipe;
+    /// `pool`: see `ChatEventPool`.
     init(
         _ input: ReplaySource, partition: Int, maxEventBytes: Int, countsPII: Bool, position: InputPosition,
         hashesPrefix: Bool = false, stop: StopSignals? = nil, pool: ChatEventPool? = nil
