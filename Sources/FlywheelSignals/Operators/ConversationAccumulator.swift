@@ -47,8 +47,23 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
     public var last = EventTime.min
     /// The earliest (time, event id) event with a non-empty user id, and that id.
     public var user: (time: EventTime, eventId: String, userId: String)?
-    /// Distinct models, in first-seen order (few per conversation, so an array beats a set).
-    public var models: [String] = []
+    /// The first model seen, kept inline: nearly every session has one, and an array of one would be an
+    /// allocation (and 48 bytes of state) per open conversation.
+    private(set) var firstModel: String?
+    /// The other distinct models, in first-seen order (few per conversation, so an array beats a set).
+    private var moreModels: [String] = []
+
+    /// Distinct models, in first-seen order.
+    public var models: [String] {
+        get { firstModel.map { [$0] + moreModels } ?? [] }
+        set {
+            firstModel = newValue.first
+            moreModels = Array(newValue.dropFirst())
+        }
+    }
+
+    /// The one model of a session that has one, else nil (the summary's common case, written without an array).
+    var onlyModel: String? { moreModels.isEmpty ? firstModel : nil }
     public var piiFound: Int64 = 0
     public var messages: [ConversationMessage] = []
     /// Whether the session can no longer give an SFT example (a thumbs-down, an error or a
@@ -65,9 +80,7 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         if let userId = event.userId, !userId.isEmpty, Self.isEarlier(event.time, event.eventId, than: user) {
             user = (event.time, event.eventId, userId)
         }
-        if event.type.countsForModelQuality, let model = event.model, !models.contains(where: { $0.isExactly(model) }) {
-            models.append(model)
-        }
+        if event.type.countsForModelQuality, let model = event.model { addModel(model) }
         piiFound += Int64(input.piiCount)
         if cannotBeExample {
             if !messages.isEmpty { messages = [] }
@@ -81,6 +94,15 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
                     messageId: event.messageId ?? "", parentId: event.parentId, text: event.text ?? "",
                     hasPII: input.piiCount > 0))
         }
+    }
+
+    private mutating func addModel(_ model: String) {
+        guard let firstModel else {
+            firstModel = model
+            return
+        }
+        if firstModel.isExactly(model) || moreModels.contains(where: { $0.isExactly(model) }) { return }
+        moreModels.append(model)
     }
 
     private mutating func countType(_ event: ChatEvent) {
@@ -106,7 +128,8 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         first = Swift.min(first, other.first)
         last = Swift.max(last, other.last)
         if let theirs = other.user, Self.isEarlier(theirs.time, theirs.eventId, than: user) { user = theirs }
-        for model in other.models where !models.contains(where: { $0.isExactly(model) }) { models.append(model) }
+        if let theirs = other.firstModel { addModel(theirs) }
+        for model in other.moreModels { addModel(model) }
         piiFound += other.piiFound
         if cannotBeExample {
             messages = []
@@ -129,6 +152,7 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
     /// already (most sessions have one model).
     public var sortedModels: [String] {
         func precedes(_ a: String, _ b: String) -> Bool { utf8Precedes(a, b) }
+        let models = models
         guard models.indices.dropFirst().contains(where: { precedes(models[$0], models[$0 - 1]) }) else {
             return models
         }

@@ -58,7 +58,11 @@ struct ConversationRecords: Sendable {
         writer.field("session_end", time: window.end)
         writer.field("prompts", acc.prompts)
         writer.field("responses", acc.responses)
-        writer.field("models", strings: acc.sortedModels)
+        if let only = acc.onlyModel {
+            writer.field("models", strings: CollectionOfOne(only))
+        } else {
+            writer.field("models", strings: acc.sortedModels)
+        }
         writer.field("feedback_up", acc.feedbackUp)
         writer.field("feedback_down", acc.feedbackDown)
         writer.field("regenerations", acc.regenerations)

@@ -75,12 +75,14 @@ public struct JSONWriter: ~Copyable {
         put(UInt8(ascii: "\""))
     }
 
-    public mutating func field(_ name: StaticString, strings: [String]) {
+    public mutating func field(_ name: StaticString, strings: some Collection<String>) {
         key(name)
         appendByte(UInt8(ascii: "["))
-        for index in strings.indices {
-            if index > 0 { appendRaw(", ") }
-            appendString(strings[index])
+        var first = true
+        for string in strings {
+            if !first { appendRaw(", ") }
+            first = false
+            appendString(string)
         }
         appendByte(UInt8(ascii: "]"))
     }
