@@ -168,15 +168,15 @@ public struct ChatEvent: Sendable, Equatable {
         variant: String = "default", text: String? = nil, latencyMs: Double? = nil, tokensIn: Int64 = 0,
         tokensOut: Int64 = 0, rating: Rating? = nil, origin: EventOrigin = EventOrigin()
     ) {
-        storage = Storage(
-            eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
+        self.init(
+            reusing: nil, eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
             messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model, variant: variant,
             text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
     }
 
     /// An event in `storage` when one is given (handed back by a shard through a `ChatEventPool`, and
     /// referenced by nothing else): its fields are all written anew, so no allocation is made and the
-    /// values it held are released on this thread. Otherwise a new storage.
+    /// values it held are released on this thread. Otherwise (nil) a new storage.
     init(
         reusing storage: Storage?, eventId: String, type: ChatEventType, time: EventTime, conversationId: String,
         userId: String?, messageId: String?, parentId: String?, rejectedId: String?, model: String?,
@@ -237,10 +237,7 @@ public struct ChatEvent: Sendable, Equatable {
 
     /// A storage for `recycle(into:leaving:)`.
     static func emptyStorage() -> Storage {
-        Storage(
-            eventId: "", type: .copy, time: .min, conversationId: "", userId: nil, messageId: nil, parentId: nil,
-            rejectedId: nil, model: nil, variant: "default", text: nil, latencyMs: nil, tokensIn: 0, tokensOut: 0,
-            rating: nil, origin: EventOrigin())
+        ChatEvent(eventId: "", type: .copy, time: .min, conversationId: "").storage
     }
 
     /// Field by field; strings by code points (CONTRACT 1), never by canonical equivalence.
