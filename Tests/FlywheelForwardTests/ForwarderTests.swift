@@ -179,7 +179,9 @@ struct ForwarderTests {
     func connectionRefused() async throws {
         let receiver = try await LoopbackReceiver.start()
         try await receiver.stop()
-        let fixture = ForwarderFixture(receiver: receiver, batch: 2, maxAttempts: 2)
+        // A refused connection on loopback fails at once; a long timeout keeps a loaded machine (a CI run
+        // once took over 300 ms to be refused) from reporting a timeout instead.
+        let fixture = ForwarderFixture(receiver: receiver, batch: 2, timeoutMs: 10_000, maxAttempts: 2)
         try await fixture.forwarder.submit(ForwarderFixture.records(2))
         try await fixture.forwarder.drain()
         let letter = try #require(fixture.deadLetters.letters.first)
