@@ -44,7 +44,7 @@ extension SignalCounters: StateCodable {
 extension OrderedOutput {
     /// The records still waiting for their turn, in file order per kind (for checkpoints).
     public func pendingRecords() -> [SignalRecord] {
-        pending.flatMap { heap in heap.unordered.sorted().map(\.record) }
+        pending.flatMap { $0.recordsInOrder() }
     }
 
     /// An instance for `shards` shards that resumes at a checkpoint: every shard is taken to have
