@@ -11,6 +11,7 @@ struct FieldView {
     let lineCount: Int
     let spans: UnsafeBufferPointer<JSONFieldSpan>
     let recentStrings: UnsafeMutablePointer<RecentStrings>
+    let internedIds: UnsafeMutablePointer<InternedIds>
 
     /// The field's span; nil when absent or null.
     @inline(__always)
@@ -50,11 +51,11 @@ struct FieldView {
     ) throws(ValidationFailure) -> ChatEvent {
         let eventId = try id(.eventId, maxScalars: 128)!
         guard let time = validTimestamp else { throw ValidationFailure(.invalidField, "timestamp") }
-        let conversationId = try id(.conversationId)!
-        let userId = try string(.userId)
-        let messageId = try id(.messageId)
-        let parentId = try id(.parentId)
-        let rejectedId = try id(.rejectedId)
+        let conversationId = try id(.conversationId, isShared: true)!
+        let userId = try stringSpan(.userId).map(sharedString)
+        let messageId = try id(.messageId, isShared: true)
+        let parentId = try id(.parentId, isShared: true)
+        let rejectedId = try id(.rejectedId, isShared: true)
         // Code points, not canonical equivalence: "r\u{E9}" and "re\u{301}" are two messages (CONTRACT 1).
         if type == .choice, let rejectedId, let parentId, rejectedId.isExactly(parentId) {
             throw ValidationFailure(.invalidField, "rejected_id")
@@ -98,14 +99,24 @@ struct FieldView {
         return recentStrings.pointee.string(line + span.start, count: count)
     }
 
-    /// A non-empty string of at most `maxScalars` characters.
+    /// The String of an id that other events of the conversation repeat (conversation, user and message ids):
+    /// found among the interned ones when it is too long to be stored inline and has no escapes.
+    private func sharedString(_ span: JSONFieldSpan) -> String {
+        let count = span.end &- span.start
+        guard !span.hasEscapes, count > 15, count <= InternedIds.maximumCount else { return span.string(in: line) }
+        return internedIds.pointee.string(line + span.start, count: count)
+    }
+
+    /// A non-empty string of at most `maxScalars` characters. `isRecurring`: one of a handful of values;
+    /// `isShared`: an id other events repeat.
     @inline(__always)
-    private func id(_ field: ChatField, maxScalars: Int = .max, isRecurring: Bool = false) throws(ValidationFailure)
-        -> String?
-    {
+    private func id(
+        _ field: ChatField, maxScalars: Int = .max, isRecurring: Bool = false, isShared: Bool = false
+    ) throws(ValidationFailure) -> String? {
         guard let span = try stringSpan(field) else { return nil }
         guard !span.isEmptyString else { throw ValidationFailure(.invalidField, field.key) }
-        let text = isRecurring ? recurringString(span) : span.string(in: line)
+        let text =
+            isRecurring ? recurringString(span) : isShared ? sharedString(span) : span.string(in: line)
         if maxScalars != .max, text.utf8.count > maxScalars, text.unicodeScalars.count > maxScalars {
             throw ValidationFailure(.invalidField, field.key)
         }
