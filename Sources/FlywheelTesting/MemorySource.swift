@@ -73,7 +73,7 @@ public final class MemorySource: Source, Sendable {
             decoder = LineDecoder(partition: partition, decoding: decoding)
         }
 
-        func read(maxLines: Int, _ body: (InputLine) -> Void) throws -> ReadStatus {
+        func read(maxLines: Int, _ body: (consuming InputLine) -> Void) throws -> ReadStatus {
             let batch = source.lines(of: decoder.partition, from: next, max: maxLines)
             for line in batch {
                 next += 1

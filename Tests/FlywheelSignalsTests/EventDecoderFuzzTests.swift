@@ -1,4 +1,5 @@
 import FlywheelEngine
+import Foundation
 import Testing
 
 @testable import FlywheelSignals
@@ -260,6 +261,62 @@ struct RecentStringsTests {
                 let string = line.withUnsafeBufferPointer { recent.string($0.baseAddress!, count: count) }
                 #expect(Array(string.utf8) == Array(value.utf8), "round \(round)")
             }
+        }
+    }
+}
+
+struct InternedIdsTests {
+    /// Ids of 16 bytes and more that share prefixes and suffixes, differ in one byte or in length, more of them
+    /// than there are slots (so that slots are taken over), asked for in turns.
+    @Test func everyLookupGivesBackTheBytesItWasGiven() {
+        var values = [
+            "0123456789abcdef", "0123456789abcdeg", "1123456789abcdef", "0123456789abcdef0",
+            "c-7f3a9c2e-4b1d-4e8a-16-1",
+            "c-7f3a9c2e-4b1d-4e8a-16-2", "c-7f3a9c2e-4b1d-4e8a-17-1", "ünïcödé-ïds-are-fine-too",
+            String(repeating: "x", count: 128),
+        ]
+        values += (0..<(InternedIds.slotCount + 100)).map { "conversation-\($0)-of-many" }
+        var interned = InternedIds()
+        for round in 0..<2 {
+            for value in values + values.reversed() {
+                var bytes = Array(value.utf8)
+                let string = bytes.withUnsafeMutableBufferPointer { interned.string($0.baseAddress!, count: $0.count) }
+                #expect(string.utf8.elementsEqual(value.utf8), "round \(round)")
+            }
+        }
+    }
+
+    /// Repeated ids are one String (the point: no allocation per event).
+    @Test func aRepeatedIdIsTheSameString() {
+        var interned = InternedIds()
+        var bytes = Array("c-7f3a9c2e-4b1d-4e8a-16-1".utf8)
+        let first = bytes.withUnsafeMutableBufferPointer { interned.string($0.baseAddress!, count: $0.count) }
+        let second = bytes.withUnsafeMutableBufferPointer { interned.string($0.baseAddress!, count: $0.count) }
+        #expect(unsafeBitCast(first, to: (UInt64, UInt64).self) == unsafeBitCast(second, to: (UInt64, UInt64).self))
+    }
+
+    /// The decoder's id hash is the ingest's (`IngestState.idHash(of:)`), escaped or long ids included, and
+    /// shared ids decode to the same values whether interned or not.
+    @Test(arguments: [
+        #"{"event_id":"e1","type":"prompt","timestamp":"2026-11-18T11:06:42.236Z","conversation_id":"c1","message_id":"m1","text":"hi"}"#,
+        #"{"event_id":"e-7f3a9c2e-4b1d-4e8a-16-9\u00e9","type":"prompt","timestamp":"2026-11-18T11:06:42.236Z","conversation_id":"c-7f3a9c2e-4b1d-4e8a-16-1","user_id":"u-7f3a9c2e-4b1d-4e8a-16-2pi","message_id":"m-7f3a9c2e-4b1d-4e8a-16-8","text":"hi"}"#,
+        #"{"event_id":"\u0065-long-escaped-event-id","type":"response","timestamp":"2026-11-18T11:06:42.236Z","conversation_id":"c\u002d7f3a9c2e-4b1d-4e8a-16-1","message_id":"m-7f3a9c2e-4b1d-4e8a-16-9","parent_id":"m-7f3a9c2e-4b1d-4e8a-16-8","model":"atlas-1","text":"ok","latency_ms":120}"#,
+    ])
+    func decodedIdHashIsTheIngestOne(line: String) throws {
+        var decoder = EventDecoder(maxEventBytes: 1 << 20)
+        for _ in 0..<2 {
+            let decoded = decoder.decode(line)
+            guard case .event(let event) = decoded else {
+                Issue.record("not an event: \(decoded)")
+                return
+            }
+            #expect(decoder.eventIdHash == IngestState.idHash(of: decoded))
+            #expect(decoder.eventIdHash == StableHash.hash(event.eventId))
+            let plain = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(event.conversationId == plain["conversation_id"] as? String)
+            #expect(event.messageId == plain["message_id"] as? String)
+            #expect(event.parentId == plain["parent_id"] as? String)
+            #expect(event.userId == plain["user_id"] as? String)
         }
     }
 }

@@ -74,13 +74,13 @@ final class InputReader {
 
     /// Decodes up to `maxLines` more lines (blank lines of a file are skipped, not counted), handing
     /// each to `body`; returns false once the partition has no more.
-    func read(maxLines: Int, _ body: (InputLine) -> Void) throws(ConnectorError) -> Bool {
+    func read(maxLines: Int, _ body: (consuming InputLine) -> Void) throws(ConnectorError) -> Bool {
         switch source {
         case .file(let reader):
             return try reader.read(maxLines: maxLines) { position, endOffset, content in
                 if var line = decoder.decode(content, position: position, endOffset: endOffset) {
                     line.prefixHash = reader.prefixHash
-                    body(line)
+                    body(consume line)
                 }
             }
         case .topic(let log, let next, let end):
@@ -95,7 +95,7 @@ final class InputReader {
                 // Moved out, not copied: a copy would retain the event.
                 var line = InputLine.moved
                 swap(&line, &pending[handedOut])
-                body(line)
+                body(consume line)
                 handedOut += 1
             }
             if case .topic(_, let next, let end) = source { return handedOut < pending.count || next < end }

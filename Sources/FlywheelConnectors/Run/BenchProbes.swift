@@ -48,7 +48,7 @@ private final class CountingPartition: SourcePartition, @unchecked Sendable {
         self.owner = owner
     }
 
-    func read(maxLines: Int, _ body: (InputLine) -> Void) throws -> ReadStatus {
+    func read(maxLines: Int, _ body: (consuming InputLine) -> Void) throws -> ReadStatus {
         var lines: Int64 = 0
         let status = try inner.read(maxLines: maxLines) { line in
             lines += 1

@@ -74,11 +74,11 @@ final class FollowedPartition: SourcePartition, @unchecked Sendable {
         decoder = LineDecoder(partition: 0, decoding: decoding)
     }
 
-    func read(maxLines: Int, _ body: (InputLine) -> Void) throws -> ReadStatus {
+    func read(maxLines: Int, _ body: (consuming InputLine) -> Void) throws -> ReadStatus {
         try file.read(maxLines: maxLines) { number, endOffset, content in
             if var line = decoder.decode(content, position: number, endOffset: endOffset) {
                 line.file = file.fileID
-                body(line)
+                body(consume line)
             }
         }
     }

@@ -8,7 +8,7 @@ final class ReaderPartition: SourcePartition, @unchecked Sendable {
 
     init(_ reader: InputReader) { self.reader = reader }
 
-    func read(maxLines: Int, _ body: (InputLine) -> Void) throws -> ReadStatus {
+    func read(maxLines: Int, _ body: (consuming InputLine) -> Void) throws -> ReadStatus {
         try reader.read(maxLines: maxLines, body) ? .more : .ended
     }
 

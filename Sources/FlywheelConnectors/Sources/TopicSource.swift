@@ -123,7 +123,7 @@ final class LiveTopicPartition: SourcePartition, @unchecked Sendable {
         }
     }
 
-    func read(maxLines: Int, _ body: (InputLine) -> Void) throws -> ReadStatus {
+    func read(maxLines: Int, _ body: (consuming InputLine) -> Void) throws -> ReadStatus {
         if next >= end {
             do { end = shared ? log.durableOffset : try log.refresh() } catch {
                 throw ConnectorError(.readFailed, "cannot read \(directory): \(error.message)", cause: error)

@@ -11,8 +11,9 @@ public enum StableHash {
         return copy.withUTF8(hash(bytes:))
     }
 
+    /// `hash` of a string's UTF-8 bytes.
     @inlinable
-    static func hash(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    public static func hash(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
             h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3

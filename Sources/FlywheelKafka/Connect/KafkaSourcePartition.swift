@@ -44,7 +44,7 @@ final class KafkaSourcePartition: SourcePartition, @unchecked Sendable {
         buffer.deallocate()
     }
 
-    func read(maxLines: Int, _ body: (InputLine) -> Void) throws -> ReadStatus {
+    func read(maxLines: Int, _ body: (consuming InputLine) -> Void) throws -> ReadStatus {
         if let fault = cluster.fault {
             throw ConnectorError(.readFailed, "\(name): \(fault.message)", cause: fault)
         }
@@ -65,7 +65,7 @@ final class KafkaSourcePartition: SourcePartition, @unchecked Sendable {
     }
 
     /// Hands the record to `body`; an error that ends the job, or nil.
-    private func take(_ message: UnsafeMutablePointer<rd_kafka_message_t>, _ body: (InputLine) -> Void)
+    private func take(_ message: UnsafeMutablePointer<rd_kafka_message_t>, _ body: (consuming InputLine) -> Void)
         -> ConnectorError?
     {
         let record = message.pointee

@@ -72,7 +72,7 @@ public enum ReadStatus: Sendable, Equatable {
 /// `@unchecked Sendable` on that ground).
 public protocol SourcePartition: AnyObject, Sendable {
     /// Decodes up to `maxLines` lines available now, handing each to `body` in order.
-    func read(maxLines: Int, _ body: (InputLine) -> Void) throws -> ReadStatus
+    func read(maxLines: Int, _ body: (consuming InputLine) -> Void) throws -> ReadStatus
     /// Releases the partition's files; called once, after the last read.
     func close()
 }

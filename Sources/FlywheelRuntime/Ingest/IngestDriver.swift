@@ -62,11 +62,14 @@ public struct IngestDriver: Sendable {
     /// Applies the ingest steps to one line of `partition`. `idHash` is `IngestState.idHash(of:)`
     /// of the line, when the caller computed it ahead (to touch its de-dup slot early).
     @inline(__always)
-    public mutating func ingest(_ line: InputLine, partition: Int, idHash: UInt64? = nil) {
+    public mutating func ingest(_ line: consuming InputLine, partition: Int, idHash: UInt64? = nil) {
         sequence += 1
         positions[partition] = line.resumePosition
         let before = state.watermark
-        switch state.ingest(line.decoded, partition: partition, idHash: idHash) {
+        // The event is moved along to the shards' batches: a copy would retain it and release it again.
+        var decoded = DecodedLine.moved
+        swap(&decoded, &line.decoded)
+        switch state.ingest(consume decoded, partition: partition, idHash: idHash) {
         case .accepted(let event, let watermarkBefore):
             RoutedEvent.route(event, watermarkBefore: watermarkBefore, sequence: sequence, into: &shardRecords)
         case .invalid(let failure):

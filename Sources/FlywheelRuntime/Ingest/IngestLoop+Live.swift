@@ -44,14 +44,15 @@ extension IngestLoop {
     private mutating func consume(_ inbox: BoundedChannel<InboxItem>) async throws {
         while let item = await inbox.receive() {
             let now = options.clock.elapsed()
-            switch item {
-            case .lines(let partition, let lines):
+            let isTick = if case .tick = item { true } else { false }
+            switch consume item {
+            case .lines(let partition, var lines):
                 if driver.state.watermarks.isIdle(partition) { driver.setIdle(false, partition: partition) }
                 lastActive[partition] = now
-                // Borrowed through the buffer: iterating the array would copy (retain) each line.
-                lines.withUnsafeBufferPointer { lines in
-                    for index in lines.indices { driver.ingest(lines[index], partition: partition) }
-                }
+                // Each line is moved to the ingest, not copied (a copy retains its event): reversed in place,
+                // then popped from the back.
+                lines.reverse()
+                while let line = lines.popLast() { driver.ingest(line, partition: partition) }
             case .ended(let partition):
                 ended[partition] = true
                 driver.finish(partition: partition)
@@ -70,7 +71,7 @@ extension IngestLoop {
                 if options.checkpointInterval != nil { try await sendBarrier(closing: true) }
                 return
             }
-            if case .tick = item, options.checkpointInterval != nil, reopen == nil,
+            if isTick, options.checkpointInterval != nil, reopen == nil,
                 let reason = sources.lazy.compactMap({ $0.source.reopenRequest() }).first
             {
                 reopen = reason
@@ -86,7 +87,7 @@ extension IngestLoop {
             }
             if driver.hasPending && (driver.linesInBatch >= options.batchLines || inbox.isEmpty) {
                 try await flush(isFinal: false)
-            } else if case .tick = item, checkpointDue() {
+            } else if isTick, checkpointDue() {
                 try await sendBarrier(closing: false)
             }
         }

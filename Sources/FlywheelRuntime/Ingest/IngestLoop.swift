@@ -127,14 +127,14 @@ struct IngestLoop {
             status = try reader.read(maxLines: room) { run.append($0) }
             // The de-dup table outgrows the caches: load the run's slots together, then ingest.
             for index in run.indices {
-                let hash = IngestState.idHash(of: run[index].decoded)
+                let hash = run[index].idHash ?? IngestState.idHash(of: run[index].decoded)
                 idHashes.append(hash)
                 touched ^= driver.state.touch(idHash: hash)
             }
             for index in run.indices {
                 var line = InputLine.moved
                 swap(&line, &run[index])
-                driver.ingest(line, partition: 0, idHash: idHashes[index])
+                driver.ingest(consume line, partition: 0, idHash: idHashes[index])
             }
             run.removeAll(keepingCapacity: true)
             idHashes.removeAll(keepingCapacity: true)

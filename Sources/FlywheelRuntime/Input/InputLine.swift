@@ -15,6 +15,9 @@ public struct InputLine: Sendable {
     /// Which file the line came from, for sources that move to another file (a followed file's
     /// rotation: its device and inode); 0 otherwise.
     public var file: UInt64 = 0
+    /// `IngestState.idHash(of: decoded)`, when the decoder computed it (from the id's bytes, while they are in
+    /// this core's cache): the ingest reads it without copying the event out of the line (a retain).
+    public var idHash: UInt64?
 
     public init(position: Int64, endOffset: Int64, decoded: DecodedLine, raw: String? = nil) {
         self.position = position
@@ -30,7 +33,7 @@ public struct InputLine: Sendable {
 
     /// What is left in a batch after a line is moved out of it (holds no memory).
     public static var moved: InputLine {
-        InputLine(position: 0, endOffset: 0, decoded: .invalid(ValidationFailure(.malformedJSON, ""), time: .min))
+        InputLine(position: 0, endOffset: 0, decoded: .moved)
     }
 }
 
@@ -70,7 +73,10 @@ public struct LineDecoder {
     /// One input record: a line of a file or the value of a topic record.
     public mutating func decode(_ bytes: UnsafeRawBufferPointer, position: Int64, endOffset: Int64) -> InputLine {
         let decoded = events.decode(bytes, origin: EventOrigin(partition: partition, position: position))
-        let raw: String? = if case .invalid = decoded { RawText.cut(bytes) } else { nil }
-        return InputLine(position: position, endOffset: endOffset, decoded: decoded, raw: raw)
+        let isInvalid = if case .invalid = decoded { true } else { false }
+        var line = InputLine(
+            position: position, endOffset: endOffset, decoded: decoded, raw: isInvalid ? RawText.cut(bytes) : nil)
+        line.idHash = isInvalid ? 0 : events.eventIdHash
+        return line
     }
 }

@@ -7,6 +7,9 @@ public enum DecodedLine: Sendable, Equatable {
     /// several inputs), else minus infinity.
     case invalid(ValidationFailure, time: EventTime)
 
+    /// What is left where a line was moved out (holds no memory).
+    public static var moved: DecodedLine { .invalid(ValidationFailure(.malformedJSON, ""), time: .min) }
+
     /// The time used to merge several inputs: the timestamp, or minus infinity when there is none.
     public var mergeTime: EventTime {
         switch self {
@@ -22,6 +25,9 @@ public struct EventDecoder: Sendable {
     public let maxEventBytes: Int
     var scanner = JSONFieldScanner(keys: ChatField.allCases.map(\.key))
     var recentStrings = RecentStrings()
+    var internedIds = InternedIds()
+    /// `StableHash.hash` of the event id of the last line decoded into an event (`IngestState.idHash(of:)`).
+    public private(set) var eventIdHash: UInt64 = 0
     /// Storages of events the shards are done with (see `ChatEventPool`).
     var spares: ChatEventSpares
 
@@ -51,22 +57,29 @@ public struct EventDecoder: Sendable {
         let bytes = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var reused = spares.next()
         return withUnsafeMutablePointer(to: &recentStrings) { recentStrings in
-            scanner.spans.withUnsafeBufferPointer { spans -> DecodedLine in
-                let fields = FieldView(line: bytes, lineCount: line.count, spans: spans, recentStrings: recentStrings)
-                do throws(ValidationFailure) {
-                    var event = try fields.validatedEvent(origin: origin, reusing: reused.take())
-                    // A response is a rule event too when ratings or a regeneration of its siblings came first.
-                    if event.type == .choice || event.type == .feedback || event.type == .regenerate
-                        || event.type == .response
-                    {
-                        event.keepRawLine(line)
+            withUnsafeMutablePointer(to: &internedIds) { internedIds in
+                scanner.spans.withUnsafeBufferPointer { spans -> DecodedLine in
+                    let fields = FieldView(
+                        line: bytes, lineCount: line.count, spans: spans, recentStrings: recentStrings,
+                        internedIds: internedIds)
+                    do throws(ValidationFailure) {
+                        var event = try fields.validatedEvent(origin: origin, reusing: reused.take())
+                    eventIdHash = spans[ChatField.eventId.rawValue].withUTF8(in: bytes) {
+                        StableHash.hash(bytes: $0.assumingMemoryBound(to: UInt8.self))
                     }
-                    if countsPII, event.type == .prompt || event.type == .response, let text = event.text {
-                        event.textPIICount = PIIRedactor.count(text)
+                        // A response is a rule event too when ratings or a regeneration of its siblings came first.
+                        if event.type == .choice || event.type == .feedback || event.type == .regenerate
+                            || event.type == .response
+                        {
+                            event.keepRawLine(line)
+                        }
+                        if countsPII, event.type == .prompt || event.type == .response, let text = event.text {
+                            event.textPIICount = PIIRedactor.count(text)
+                        }
+                        return .event(event)
+                    } catch {
+                        return .invalid(error, time: fields.validTimestamp ?? .min)
                     }
-                    return .event(event)
-                } catch {
-                    return .invalid(error, time: fields.validTimestamp ?? .min)
                 }
             }
         }

@@ -232,6 +232,10 @@ public struct ChatEvent: Sendable, Equatable {
         mutableStorage().origin.keepRawLine(line)
     }
 
+    /// The storage itself, for a reader of fields that does not outlive the event (see
+    /// `ConversationAccumulator.Input`).
+    var fields: Storage { storage }
+
     /// Which storage the event is in (tests of `ChatEventPool`).
     var storageIdentity: ObjectIdentifier { ObjectIdentifier(storage) }
 

@@ -46,10 +46,10 @@ public struct IngestState: Sendable {
 
     /// Applies validate (already done by the decoder), de-dup, late check and the watermark update.
     /// `idHash` is `idHash(of: line)`, computed when not given.
-    public mutating func ingest(_ line: DecodedLine, partition: Int, idHash: UInt64? = nil) -> IngestOutcome {
+    public mutating func ingest(_ line: consuming DecodedLine, partition: Int, idHash: UInt64? = nil) -> IngestOutcome {
         counters.eventsIn += 1
         let event: ChatEvent
-        switch line {
+        switch consume line {
         case .invalid(let failure, _):
             counters.invalidEvents += 1
             return .invalid(failure)

@@ -31,9 +31,18 @@ public struct ConversationMessage: Sendable {
 /// models, the PII count and, when SFT examples are wanted, the prompts and responses.
 public struct ConversationAccumulator: MergeableAccumulator, Sendable {
     public struct Input: Sendable {
-        public var event: ChatEvent
-        public var keepMessages: Bool
-        public var piiCount: Int
+        /// The event's fields, not a copy of the event: an input lives only while its event is added, and
+        /// holding the event would retain and release it (an atomic pair per event on another core's memory).
+        unowned(unsafe) let event: ChatEvent.Storage
+        let keepMessages: Bool
+        let piiCount: Int
+
+        /// `event` must outlive the input.
+        init(event: borrowing ChatEvent, keepMessages: Bool, piiCount: Int) {
+            self.event = event.fields
+            self.keepMessages = keepMessages
+            self.piiCount = piiCount
+        }
     }
 
     public var prompts: Int64 = 0
@@ -73,10 +82,10 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
     public init() {}
 
     public mutating func add(_ input: Input) {
-        let event = input.event
+        unowned(unsafe) let event = input.event
         first = Swift.min(first, event.time)
         last = Swift.max(last, event.time)
-        countType(event)
+        countType(event.type, rating: event.rating)
         if let userId = event.userId, !userId.isEmpty, Self.isEarlier(event.time, event.eventId, than: user) {
             user = (event.time, event.eventId, userId)
         }
@@ -88,11 +97,11 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
             // Sessions hold a few prompts and responses: one allocation instead of growing 1, 2, 4 (then 8, as
             // Swift doubles it).
             if messages.capacity == 0 { messages.reserveCapacity(4) }
-            messages.append(
-                ConversationMessage(
-                    time: event.time, eventId: event.eventId, isPrompt: event.type == .prompt,
-                    messageId: event.messageId ?? "", parentId: event.parentId, text: event.text ?? "",
-                    hasPII: input.piiCount > 0))
+            let message = ConversationMessage(
+                time: event.time, eventId: event.eventId, isPrompt: event.type == .prompt,
+                messageId: event.messageId ?? "", parentId: event.parentId, text: event.text ?? "",
+                hasPII: input.piiCount > 0)
+            messages.append(consume message)
         }
     }
 
@@ -105,11 +114,11 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         moreModels.append(model)
     }
 
-    private mutating func countType(_ event: ChatEvent) {
-        switch event.type {
+    private mutating func countType(_ type: ChatEventType, rating: Rating?) {
+        switch type {
         case .prompt: prompts += 1
         case .response: responses += 1
-        case .feedback: if event.rating == .up { feedbackUp += 1 } else { feedbackDown += 1 }
+        case .feedback: if rating == .up { feedbackUp += 1 } else { feedbackDown += 1 }
         case .regenerate: regenerations += 1
         case .copy: copies += 1
         case .error: errors += 1

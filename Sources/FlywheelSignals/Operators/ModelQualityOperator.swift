@@ -56,6 +56,9 @@ public struct ModelQualityOperator: Sendable {
     }
 
     public mutating func advance(to watermark: EventTime, into out: inout [SignalRecord]) {
+        // The watermark moves with nearly every event and seldom fires a window: the records' encoder (which
+        // holds the catalog) is copied, a retain, only when one fires.
+        guard windows.hasTimer(notAfter: watermark) else { return windows.advance(to: watermark) { _, _, _ in } }
         let records = records
         windows.advance(to: watermark) { window, key, acc in records.emit(window, key, acc, into: &out) }
     }

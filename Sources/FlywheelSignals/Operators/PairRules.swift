@@ -17,13 +17,16 @@ struct CompletedPair {
 /// Work per event: the responses the rule can pair with (found through the prompt's groups), the
 /// pairs it claims (a hash set look-up each) and the waiting pairs that watch its message.
 struct PairRules {
-    let event: ChatEvent
+    /// The event's fields, not a copy of the event (which would retain and release it): rules live only while
+    /// their event is applied.
+    unowned(unsafe) let event: ChatEvent.Storage
     let sequence: Int64
     var completed: [CompletedPair] = []
     var newWaits: [RuleEvent] = []
 
-    init(event: ChatEvent, sequence: Int64) {
-        self.event = event
+    /// `event` must outlive the rules.
+    init(event: borrowing ChatEvent, sequence: Int64) {
+        self.event = event.fields
         self.sequence = sequence
     }
 

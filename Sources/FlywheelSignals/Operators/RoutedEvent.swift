@@ -42,7 +42,7 @@ public struct RoutedEvent: Sendable {
     /// the shard that owns its conversation, and, when model_quality counts the event and another
     /// shard owns its (model, variant), that one too. `sequence` is the event's arrival number.
     public static func route(
-        _ event: ChatEvent, watermarkBefore: EventTime, sequence: Int64, into batches: inout [[RoutedEvent]]
+        _ event: consuming ChatEvent, watermarkBefore: EventTime, sequence: Int64, into batches: inout [[RoutedEvent]]
     ) {
         let hash = StableHash.hash(event.conversationId)
         let modelHash = event.type.countsForModelQuality ? modelHash(of: event) : nil
@@ -50,12 +50,12 @@ public struct RoutedEvent: Sendable {
         if let modelShard, modelShard != conversationShard {
             batches[modelShard].append(
                 RoutedEvent(
-                    event: event, watermarkBefore: watermarkBefore, forConversation: false, forModel: true,
+                    event: copy event, watermarkBefore: watermarkBefore, forConversation: false, forModel: true,
                     sequence: sequence, conversationHash: hash, modelHash: modelHash))
         }
         batches[conversationShard].append(
             RoutedEvent(
-                event: event, watermarkBefore: watermarkBefore, forConversation: true,
+                event: consume event, watermarkBefore: watermarkBefore, forConversation: true,
                 forModel: modelShard == conversationShard, sequence: sequence, conversationHash: hash,
                 modelHash: modelHash ?? 0))
     }
@@ -121,16 +121,18 @@ public struct SignalShardOperator: ShardOperator {
             catalogGeneration = changed.generation
             quality.use(changed.catalog)
         }
-        // Records are borrowed through the buffer; iterating the array would copy each one (a retain).
-        batch.records.withUnsafeBufferPointer { records in
-            for index in records.indices { process(records[index], trail: batch.trail, into: &output) }
-        }
+        // Each record is moved out while it is processed: iterating the array, or borrowing through its
+        // buffer, would retain and release each event.
+        let trail = batch.trail
+        batch.records.forEachMovedOut { process($0, trail: trail, into: &output) }
         if batch.watermark > watermark { advance(to: batch.watermark, trail: batch.trail, into: &output) }
         // Events the pair operator still buffers are handed back when it releases them.
         pairs.recycle(&batch.records)
     }
 
-    private mutating func process(_ routed: RoutedEvent, trail: WatermarkTrail, into output: inout [SignalRecord]) {
+    private mutating func process(
+        _ routed: borrowing RoutedEvent, trail: WatermarkTrail, into output: inout [SignalRecord]
+    ) {
         if routed.watermarkBefore > watermark { advance(to: routed.watermarkBefore, trail: trail, into: &output) }
         if routed.forModel && runQuality { quality.add(routed.event, keyHash: routed.modelHash, into: &output) }
         if routed.forConversation {
