@@ -98,4 +98,19 @@ extension Array {
             }
         }
     }
+
+    /// Calls `body` with each element in order, moved out of the array (no copy: no retain and release), and
+    /// leaves `placeholder` in its place (a value that holds no memory, so that the array's later release of it
+    /// costs nothing). `body` must not touch the array.
+    @inlinable
+    public mutating func consumeEach(leaving placeholder: Element, _ body: (consuming Element) -> Void) {
+        withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for index in 0..<buffer.count {
+                let element = (base + index).move()
+                (base + index).initialize(to: placeholder)
+                body(element)
+            }
+        }
+    }
 }

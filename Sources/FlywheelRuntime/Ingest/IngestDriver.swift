@@ -75,7 +75,7 @@ public struct IngestDriver: Sendable {
         case .invalid(let failure):
             sides.append(
                 SideOutputs.deadLetter(
-                    failure, source: sourceNames[partition], position: line.position, raw: line.raw ?? "",
+                    failure, source: sourceNames[partition], position: line.position, raw: line.raw,
                     sequence: sequence))
         case .duplicate:
             break

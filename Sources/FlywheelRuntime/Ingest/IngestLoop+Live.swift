@@ -49,10 +49,8 @@ extension IngestLoop {
             case .lines(let partition, var lines):
                 if driver.state.watermarks.isIdle(partition) { driver.setIdle(false, partition: partition) }
                 lastActive[partition] = now
-                // Each line is moved to the ingest, not copied (a copy retains its event): reversed in place,
-                // then popped from the back.
-                lines.reverse()
-                while let line = lines.popLast() { driver.ingest(line, partition: partition) }
+                // Each line is moved to the ingest, not copied (a copy retains its event).
+                lines.consumeEach(leaving: .moved) { driver.ingest($0, partition: partition) }
             case .ended(let partition):
                 ended[partition] = true
                 driver.finish(partition: partition)

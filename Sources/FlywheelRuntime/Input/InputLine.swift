@@ -8,8 +8,9 @@ public struct InputLine: Sendable {
     /// Byte offset just past this line (a topic record: its offset + 1): where a resumed job reads next.
     public var endOffset: Int64
     public var decoded: DecodedLine
-    /// The input cut at 1 KiB, only for invalid lines.
-    public var raw: String?
+    /// The input cut at 1 KiB, only for invalid lines ("" for events). Not an optional: with a `String?` here,
+    /// the compiler built every line twice and copied one (a retain and release of its event per line).
+    public var raw: String
     /// CRC-32 of the file's bytes before `endOffset`, when the reader hashes (checkpointed replays).
     public var prefixHash: UInt32 = 0
     /// Which file the line came from, for sources that move to another file (a followed file's
@@ -19,11 +20,12 @@ public struct InputLine: Sendable {
     /// this core's cache): the ingest reads it without copying the event out of the line (a retain).
     public var idHash: UInt64?
 
-    public init(position: Int64, endOffset: Int64, decoded: DecodedLine, raw: String? = nil) {
+    public init(position: Int64, endOffset: Int64, decoded: DecodedLine, raw: String = "", idHash: UInt64? = nil) {
         self.position = position
         self.endOffset = endOffset
         self.decoded = decoded
         self.raw = raw
+        self.idHash = idHash
     }
 
     /// Where a job resumes after this line.
@@ -73,10 +75,12 @@ public struct LineDecoder {
     /// One input record: a line of a file or the value of a topic record.
     public mutating func decode(_ bytes: UnsafeRawBufferPointer, position: Int64, endOffset: Int64) -> InputLine {
         let decoded = events.decode(bytes, origin: EventOrigin(partition: partition, position: position))
-        let isInvalid = if case .invalid = decoded { true } else { false }
-        var line = InputLine(
-            position: position, endOffset: endOffset, decoded: decoded, raw: isInvalid ? RawText.cut(bytes) : nil)
-        line.idHash = isInvalid ? 0 : events.eventIdHash
-        return line
+        var raw = ""
+        var idHash = events.eventIdHash
+        if case .invalid = decoded {
+            raw = RawText.cut(bytes)
+            idHash = 0
+        }
+        return InputLine(position: position, endOffset: endOffset, decoded: decoded, raw: raw, idHash: idHash)
     }
 }

@@ -5,7 +5,9 @@ public struct ConversationMessage: Sendable {
     public var time: EventTime
     public var eventId: String
     public var messageId: String
-    public var parentId: String?
+    /// The parent id, "" when none (the SFT rule reads a missing one as ""). Not an optional: a `String?`
+    /// among the other strings made the compiler build each message twice and copy one (five retains).
+    var parent: String
     public var text: String
     // The two flags sit together after the strings: 80 bytes a message instead of 88, as each flag would
     // otherwise be padded to the next string's alignment.
@@ -20,11 +22,13 @@ public struct ConversationMessage: Sendable {
         self.time = time
         self.eventId = eventId
         self.messageId = messageId
-        self.parentId = parentId
+        self.parent = parentId ?? ""
         self.text = text
         self.isPrompt = isPrompt
         self.hasPII = hasPII
     }
+
+    public var parentId: String? { parent.isEmpty ? nil : parent }
 }
 
 /// The state of one conversation session (CONTRACT 3.3-3.5): counters, the earliest user id, the
