@@ -46,15 +46,26 @@ struct PairConversationState: Sendable {
         private enum Kind: UInt8, Sendable { case unknown, prompt, response }
 
         var id: String
-        private var text = ""
+        /// The prompt's or the response's text ("" while neither).
+        private(set) var text = ""
         private var model = ""
-        private var promptId = ""
+        /// The prompt a response answers ("" unless a response).
+        private(set) var promptId = ""
         private var order: Int32 = 0
         private var kind = Kind.unknown
         var rating: Rating?
         var regenerated = false
 
         init(id: String) { self.id = id }
+
+        // Read through these in place (`messages[i].isResponse`), not through `response` or a copy of the
+        // message: either copies its strings (a retain and release each).
+        var isPrompt: Bool { kind == .prompt }
+        var isResponse: Bool { kind == .response }
+        /// Latest rating up: can be chosen.
+        var isUp: Bool { rating == .up }
+        /// Latest rating down, or regenerated: can be rejected.
+        var isDownOrRegenerated: Bool { rating == .down || regenerated }
 
         /// The prompt's text, nil unless the message is a prompt. Setting nil forgets a prompt, and only a prompt.
         var promptText: String? {
@@ -154,11 +165,10 @@ struct PairConversationState: Sendable {
 
     /// Puts the response in `slot` where its rating and regeneration say, in its prompt's group.
     private mutating func regroup(_ slot: Int) {
-        guard isIndexed, let response = messages[slot].response else { return }
-        let message = messages[slot]
+        guard isIndexed, messages[slot].isResponse else { return }
         groups.place(
-            slot, prompt: response.promptId, up: message.rating == .up,
-            downOrRegenerated: message.rating == .down || message.regenerated)
+            slot, prompt: messages[slot].promptId, up: messages[slot].isUp,
+            downOrRegenerated: messages[slot].isDownOrRegenerated)
     }
 
     /// A message id names one message, the latest event with it (CONTRACT 3.2): a prompt that reuses a
@@ -166,8 +176,8 @@ struct PairConversationState: Sendable {
     @discardableResult
     mutating func recordPrompt(id: String, text: String) -> Int {
         let at = slot(id)
-        if let old = messages[at].response {
-            if isIndexed { groups.remove(at, prompt: old.promptId) }
+        if messages[at].isResponse {
+            if isIndexed { groups.remove(at, prompt: messages[at].promptId) }
             hashes[at].prompt = 0
         }
         messages[at].promptText = text  // and no longer a response
@@ -176,8 +186,10 @@ struct PairConversationState: Sendable {
 
     mutating func recordResponse(id: String, text: String, model: String, promptId: String) -> Int {
         let at = slot(id)
-        if let old = messages[at].response {
-            if isIndexed && !old.promptId.isExactly(promptId) { groups.remove(at, prompt: old.promptId) }
+        if messages[at].isResponse {
+            if isIndexed && !messages[at].promptId.isExactly(promptId) {
+                groups.remove(at, prompt: messages[at].promptId)
+            }
         } else {
             responsesSeen += 1
             messages[at].responseOrder = responsesSeen
@@ -205,15 +217,15 @@ struct PairConversationState: Sendable {
     /// The other seen responses to the same prompt as the response in `slot` that are of `kind`, in
     /// the order they were first seen.
     func siblings(of slot: Int, _ kind: PairResponseGroups.Kind) -> [Int] {
-        guard let response = messages[slot].response else { return [] }
+        guard messages[slot].isResponse else { return [] }
         var found: [Int] = []
         if isIndexed {
-            for other in groups.members(of: response.promptId, kind) where other != slot { found.append(other) }
+            for other in groups.members(of: messages[slot].promptId, kind) where other != slot { found.append(other) }
         } else {
             let promptHash = hashes[slot].prompt
             for other in hashes.indices where other != slot && hashes[other].prompt == promptHash {
-                guard Self.isKind(kind, messages[other]),
-                    messages[other].response?.promptId.isExactly(response.promptId) == true
+                guard messages[other].isResponse, Self.isKind(kind, messages[other]),
+                    messages[other].promptId.isExactly(messages[slot].promptId)
                 else { continue }
                 found.append(other)
             }
@@ -222,27 +234,26 @@ struct PairConversationState: Sendable {
         return found
     }
 
-    private static func isKind(_ kind: PairResponseGroups.Kind, _ message: Message) -> Bool {
+    private static func isKind(_ kind: PairResponseGroups.Kind, _ message: borrowing Message) -> Bool {
         switch kind {
-        case .up: return message.rating == .up
-        case .downOrRegenerated: return message.rating == .down || message.regenerated
+        case .up: return message.isUp
+        case .downOrRegenerated: return message.isDownOrRegenerated
         }
     }
 
     /// The slot of the prompt that the response in `slot` answers (created when unknown), or -1
     /// while that response is unknown.
     mutating func promptSlot(ofResponse slot: Int) -> Int {
-        guard let promptId = messages[slot].response?.promptId else { return -1 }
-        return self.slot(promptId)
+        guard messages[slot].isResponse else { return -1 }
+        return self.slot(messages[slot].promptId)
     }
 
     /// The texts of a pair when all are known and both responses answer the same prompt.
     func resolve(chosen: Int, rejected: Int) -> (prompt: String, chosen: Response, rejected: Response)? {
-        guard hashes[chosen].prompt == hashes[rejected].prompt,
-            let a = messages[chosen].response, let b = messages[rejected].response,
-            a.promptId.isExactly(b.promptId),
-            let prompt = find(a.promptId).flatMap({ messages[$0].promptText })
+        guard hashes[chosen].prompt == hashes[rejected].prompt, messages[chosen].isResponse,
+            messages[rejected].isResponse, messages[chosen].promptId.isExactly(messages[rejected].promptId),
+            let prompt = find(messages[chosen].promptId), messages[prompt].isPrompt
         else { return nil }
-        return (prompt, a, b)
+        return (messages[prompt].text, messages[chosen].response!, messages[rejected].response!)
     }
 }

@@ -47,7 +47,9 @@ struct PairRules {
             let at = state.setRating(rating, of: event.parentId!)
             if rating == .up {
                 for other in state.siblings(of: at, .downOrRegenerated) {
-                    claim(&state, chosen: at, rejected: other, source: Self.source(rejecting: state.messages[other]))
+                    claim(
+                        &state, chosen: at, rejected: other,
+                        source: Self.source(rejectingDown: state.messages[other].rating))
                 }
             } else {
                 for other in state.siblings(of: at, .up) {
@@ -65,20 +67,20 @@ struct PairRules {
         }
     }
 
-    /// The rule that pairs a chosen (rated up) response over `rejected`: feedback when it is rated
-    /// down, else regenerate (it is regenerated).
-    private static func source(rejecting rejected: PairConversationState.Message) -> PairSource {
-        rejected.rating == .down ? .feedback : .regenerate
+    /// The rule that pairs a chosen (rated up) response over a rejected one whose latest rating is `rating`:
+    /// feedback when it is rated down, else regenerate (it is regenerated).
+    private static func source(rejectingDown rating: Rating?) -> PairSource {
+        rating == .down ? .feedback : .regenerate
     }
 
     /// A response seen (again): with every sibling, first as chosen, then as rejected, siblings in
     /// the order they were first seen.
     private mutating func onResponse(_ state: inout PairConversationState, _ at: Int) {
-        let message = state.messages[at]
-        let asChosen = message.rating == .up ? state.siblings(of: at, .downOrRegenerated) : []
-        let asRejected = message.rating == .down || message.regenerated ? state.siblings(of: at, .up) : []
+        // Fields read in place: a copy of the message would retain and release its strings.
+        let asChosen = state.messages[at].isUp ? state.siblings(of: at, .downOrRegenerated) : []
+        let asRejected = state.messages[at].isDownOrRegenerated ? state.siblings(of: at, .up) : []
         guard !asChosen.isEmpty || !asRejected.isEmpty else { return }
-        let rejectedSource = Self.source(rejecting: message)
+        let rejectedSource = Self.source(rejectingDown: state.messages[at].rating)
         var (chosenNext, rejectedNext) = (0, 0)
         while chosenNext < asChosen.count || rejectedNext < asRejected.count {
             let takeChosen =
@@ -88,7 +90,9 @@ struct PairRules {
                         <= state.messages[asRejected[rejectedNext]].responseOrder)
             if takeChosen {
                 let other = asChosen[chosenNext]
-                claim(&state, chosen: at, rejected: other, source: Self.source(rejecting: state.messages[other]))
+                claim(
+                    &state, chosen: at, rejected: other,
+                    source: Self.source(rejectingDown: state.messages[other].rating))
                 chosenNext += 1
             } else {
                 claim(&state, chosen: asRejected[rejectedNext], rejected: at, source: rejectedSource)
