@@ -21,11 +21,19 @@ struct BenchReplayCommand: AsyncParsableCommand {
               swift run -c release flywheel bench
               swift run -c release flywheel bench --events 200000 \\
                   --python-baseline Tests/Baselines/model_quality.py
+            More conversations open at once (130,000 over 10 hours of event time):
+              swift run -c release flywheel bench --events 1300000 \\
+                  --conversations-per-minute 216.7
             """)
 
     // Numbers are parsed unconditionally, so that "--events -5" reaches validation instead of reading as a flag.
     @Option(parsing: .unconditional, help: "Approximate number of events to generate.")
     var events: Int = 1_000_000
+
+    @Option(
+        parsing: .unconditional,
+        help: "New conversations per minute of event time in the generated log (more means more open at once).")
+    var conversationsPerMinute: Double = GeneratorOptions().conversationsPerMinute
 
     @Option(parsing: .unconditional, help: "Number of shards for the replay.")
     var parallelism: Int = ReplayOptions.defaultParallelism()
@@ -51,6 +59,9 @@ struct BenchReplayCommand: AsyncParsableCommand {
         guard events >= 1000 else { throw ValidationError("--events must be at least 1000, got \(events)") }
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be 1 or more, got \(parallelism)") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
+        guard conversationsPerMinute > 0 && conversationsPerMinute.isFinite else {
+            throw ValidationError("--conversations-per-minute must be > 0, got \(conversationsPerMinute)")
+        }
         if let pythonBaseline { _ = try PythonBaseline.check(script: pythonBaseline) }
     }
 
@@ -61,7 +72,8 @@ struct BenchReplayCommand: AsyncParsableCommand {
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: log) } }
         let loaded = try CLIErrors.pipeline { () throws(PipelineError) in try LoadedPipeline.load(path: pipeline) }
         let report = try await BenchJob.run(
-            events: events, parallelism: parallelism, runs: runs, logPath: log, config: loaded.config
+            events: events, conversationsPerMinute: conversationsPerMinute, parallelism: parallelism, runs: runs,
+            logPath: log, config: loaded.config
         ) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }

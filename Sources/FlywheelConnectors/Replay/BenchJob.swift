@@ -46,15 +46,17 @@ public struct BenchReport: Sendable {
 public enum BenchJob {
     /// Writes the log to `logPath`, replays it `runs` times and reports the median, as this machine's
     /// speed drifts between runs.
+    /// `conversationsPerMinute`: of the generated log (the generator's default when nil).
     public static func run(
-        events: Int, parallelism: Int, runs: Int = 3, logPath: String, config: PipelineConfig = .default,
-        log: (String) -> Void
+        events: Int, conversationsPerMinute: Double? = nil, parallelism: Int, runs: Int = 3, logPath: String,
+        config: PipelineConfig = .default, log: (String) -> Void
     ) async throws -> BenchReport {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("flywheel-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var options = GeneratorOptions()
         options.conversations = max(1, events / 10)
+        if let conversationsPerMinute { options.conversationsPerMinute = conversationsPerMinute }
         log("generating about \(events) events...")
         let generateStart = ContinuousClock.now
         _ = try ConversationGenerator(options: options).write(toPath: logPath)
