@@ -12,13 +12,13 @@ public struct PreferencePairOperator: Sendable {
     var buffer = EventTimeOrderedBuffer<SequencedEvent>()
     var conversations = HashedTable<ExactKey, PairConversationState>()
     var deadlines = Heap<PairDeadline>()
-    /// `deadlines.min?.time` and `expiries.nextTime` (`.max` when empty), cached: reading a heap's minimum
-    /// copies it (and retains its strings), and the loops below look at them for every event.
+    /// `deadlines.min?.time` and `expiries.min?.time`, cached: reading a heap's minimum copies it
+    /// (and retains its strings), and the loops below look at them for every event.
     var nextDeadline = EventTime.max
     var nextExpiry = EventTime.max
-    /// When to look again at whether each quiet conversation's state can be dropped: its id, by time (a heap
-    /// of small keys over slots; a heap of `PairExpiry` values copied one, and retained its id, per comparison).
-    var expiries = EventTimeOrderedBuffer<String>()
+    /// A heap of values, which copies those it compares (a retain of a long conversation id): slots with small
+    /// keys, as the collector and the event buffer use, would take 32 more bytes per open conversation.
+    var expiries = Heap<PairExpiry>()
     let joinTTLMs: Int64
     /// How long a quiet conversation's texts, ratings and claimed pairs are kept.
     let retentionMs: Int64
@@ -70,7 +70,7 @@ public struct PreferencePairOperator: Sendable {
         while true {
             let eventTime = buffer.nextTime.flatMap { $0 <= watermark ? $0 : nil } ?? .max
             let deadline = !deadlines.isEmpty && nextDeadline <= watermark ? nextDeadline : .max
-            let expiry = nextExpiry <= watermark ? nextExpiry : .max
+            let expiry = !expiries.isEmpty && nextExpiry <= watermark ? nextExpiry : .max
             if eventTime != .max && eventTime <= deadline && eventTime <= expiry {
                 var next = buffer.popFirst(notAfter: eventTime)!
                 let released =
@@ -142,8 +142,7 @@ public struct PreferencePairOperator: Sendable {
     }
 
     mutating func insertExpiry(_ expiry: PairExpiry) {
-        // Equal times need no order among them: dropping one conversation's state never bears on another's.
-        expiries.insert(expiry.conversationId, time: expiry.time, tieBreak: "")
+        expiries.insert(expiry)
         nextExpiry = Swift.min(nextExpiry, expiry.time)
     }
 
@@ -151,18 +150,18 @@ public struct PreferencePairOperator: Sendable {
     /// conversation has been quiet for `retentionMs` and nothing waits; otherwise it is looked at
     /// again when it can be. Depends on event times only, never on the watermark.
     private mutating func dropIfIdle() {
-        let time = nextExpiry
-        let id = expiries.popFirst(notAfter: time)!
-        nextExpiry = expiries.nextTime ?? .max
+        let next = expiries.removeMin()
+        nextExpiry = expiries.min?.time ?? .max
         // Looked at in place: copying the state out would retain every string it holds.
+        let id = next.conversationId
         guard let slot = conversations.find(ExactKey(id), hash: StableHash.hash(id)) else { return }
         let due = conversations[slot].lastTime.adding(retentionMs)
-        if due <= time && conversations[slot].waits.isEmpty {
+        if due <= next.time && conversations[slot].waits.isEmpty {
             conversations.remove(at: slot)
         } else {
             // A pair waits at most join_ttl (never more than retentionMs) past the conversation's last
             // event, and deadlines come before drops at the same time; so this retry is a safeguard.
-            let retry = due > time ? due : time.adding(joinTTLMs)
+            let retry = due > next.time ? due : next.time.adding(joinTTLMs)
             insertExpiry(PairExpiry(time: retry, conversationId: id))
         }
     }
@@ -202,9 +201,15 @@ struct PairDeadline: Comparable, Sendable {
 }
 
 /// When to look again at whether a quiet conversation's state can be dropped.
-struct PairExpiry: Sendable {
+///
+/// Ordered by time alone: the order in which states due at the same time are dropped changes
+/// nothing, and comparing times only keeps the heap free of string comparisons.
+struct PairExpiry: Comparable, Sendable {
     var time: EventTime
     var conversationId: String
+
+    static func < (lhs: PairExpiry, rhs: PairExpiry) -> Bool { lhs.time < rhs.time }
+    static func == (lhs: PairExpiry, rhs: PairExpiry) -> Bool { lhs.time == rhs.time }
 }
 
 /// An event waiting for the watermark, with its arrival number.
