@@ -139,6 +139,29 @@ struct ChatEventPoolTests {
         #expect(spare[1].text == short)
     }
 
+    /// Batches change hands whole when they fit (the same storages, none lost or doubled), and in part when not.
+    @Test func batchesChangeHandsWholeOrInPart() {
+        let pool = ChatEventPool(capacity: 8)
+        var first = (0..<4).map { _ in ChatEvent.emptyStorage() }
+        var second = (0..<4).map { _ in ChatEvent.emptyStorage() }
+        let ids = Set((first + second).map(ObjectIdentifier.init))
+        pool.give(&first)
+        pool.give(&second)
+        #expect(first.isEmpty && second.isEmpty && pool.count == 8)
+        var taken: [ChatEvent.Storage] = []
+        pool.take(3, into: &taken)
+        #expect(taken.count == 3 && pool.count == 5 && pool.taken == 3)
+        var rest: [ChatEvent.Storage] = []
+        pool.take(10, into: &rest)
+        #expect(rest.count == 5 && pool.count == 0 && pool.taken == 8)
+        #expect(Set((taken + rest).map(ObjectIdentifier.init)) == ids)
+        var more = (0..<4).map { _ in ChatEvent.emptyStorage() }
+        pool.give(&more)
+        var whole: [ChatEvent.Storage] = []
+        pool.take(4, into: &whole)
+        #expect(whole.count == 4 && pool.count == 0)
+    }
+
     @Test func thePoolHoldsAtMostItsCapacity() {
         let pool = ChatEventPool(capacity: 3)
         var storages = (0..<5).map { _ in ChatEvent.emptyStorage() }

@@ -12,7 +12,12 @@ import Synchronization
 /// take (it holds at most `capacity`) is freed where it is dropped, as before.
 public final class ChatEventPool: Sendable {
     private struct State {
-        var spare: [ChatEvent.Storage] = []
+        /// Storages waiting, in the batches they came in: a whole batch changes hands as one array, not
+        /// storage by storage (a retain and a release each, on memory another core wrote).
+        var batches: [[ChatEvent.Storage]] = []
+        var count = 0
+        /// Emptied arrays, their room kept, handed to shards in exchange for full ones.
+        var empties: [[ChatEvent.Storage]] = []
         var taken = 0
     }
     private let state = Mutex(State())
@@ -26,31 +31,48 @@ public final class ChatEventPool: Sendable {
     }
 
     /// Storages waiting to be reused.
-    public var count: Int { state.withLock { $0.spare.count } }
+    public var count: Int { state.withLock { $0.count } }
     /// Storages taken by decoders so far.
     public var taken: Int { state.withLock { $0.taken } }
 
     /// Takes `storages` (leaving it empty): as many as there is room for; the rest are released here.
     func give(_ storages: inout [ChatEvent.Storage]) {
         state.withLock { state in
-            let room = capacity - state.spare.count
+            let room = capacity - state.count
             if room >= storages.count {
-                state.spare.append(contentsOf: storages)
+                state.count += storages.count
+                // The array itself moves in; an emptied one, with its room, takes its place.
+                var batch = state.empties.popLast() ?? []
+                swap(&batch, &storages)
+                state.batches.append(batch)
             } else if room > 0 {
-                state.spare.append(contentsOf: storages[..<room])
+                state.count += room
+                state.batches.append(Array(storages[..<room]))
             }
         }
         storages.removeAll(keepingCapacity: true)
     }
 
-    /// Moves up to `count` storages to the end of `storages`.
+    /// Moves up to `count` storages to the end of `storages`: a whole batch at once when `storages` is empty
+    /// and the batch fits (its emptied array goes to the pool for a shard to fill).
     func take(_ count: Int, into storages: inout [ChatEvent.Storage]) {
         state.withLock { state in
-            let taken = Swift.min(count, state.spare.count)
-            guard taken > 0 else { return }
-            storages.append(contentsOf: state.spare[(state.spare.count - taken)...])
-            state.spare.removeLast(taken)
-            state.taken += taken
+            while storages.count < count, var batch = state.batches.popLast() {
+                let wanted = count - storages.count
+                if storages.isEmpty && batch.count <= wanted {
+                    state.count -= batch.count
+                    state.taken += batch.count
+                    swap(&batch, &storages)
+                    if batch.capacity > 0 && state.empties.count < 16 { state.empties.append(batch) }
+                    continue
+                }
+                let moved = Swift.min(wanted, batch.count)
+                storages.append(contentsOf: batch[(batch.count - moved)...])
+                batch.removeLast(moved)
+                state.count -= moved
+                state.taken += moved
+                if !batch.isEmpty { state.batches.append(batch) }
+            }
         }
     }
 }
@@ -74,12 +96,17 @@ public struct ChatEventReturns: Sendable {
     @inline(__always)
     public mutating func recycle(_ event: inout ChatEvent) {
         event.recycle(into: &pending, leaving: empty)
-        if pending.count >= Self.batchSize { pool.give(&pending) }
+        if pending.count >= Self.batchSize { give() }
     }
 
     /// Hands back what was collected.
     public mutating func flush() {
-        if !pending.isEmpty { pool.give(&pending) }
+        if !pending.isEmpty { give() }
+    }
+
+    private mutating func give() {
+        pool.give(&pending)
+        if pending.capacity < Self.batchSize { pending.reserveCapacity(Self.batchSize) }
     }
 }
 
