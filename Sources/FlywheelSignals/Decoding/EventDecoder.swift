@@ -61,7 +61,7 @@ public struct EventDecoder: Sendable {
                 scanner.spans.withUnsafeBufferPointer { spans -> DecodedLine in
                     let fields = FieldView(
                         line: bytes, lineCount: line.count, spans: spans, recentStrings: recentStrings,
-                        internedIds: internedIds)
+                        internedIds: internedIds, countsPII: countsPII)
                     do throws(ValidationFailure) {
                         var event = try fields.validatedEvent(origin: origin, reusing: reused.take())
                         eventIdHash = spans[ChatField.eventId.rawValue].withUTF8(in: bytes) {
@@ -72,9 +72,6 @@ public struct EventDecoder: Sendable {
                             || event.type == .response
                         {
                             event.keepRawLine(line)
-                        }
-                        if countsPII, event.type == .prompt || event.type == .response, let text = event.text {
-                            event.textPIICount = PIIRedactor.count(text)
                         }
                         return .event(event)
                     } catch {

@@ -12,6 +12,8 @@ struct FieldView {
     let spans: UnsafeBufferPointer<JSONFieldSpan>
     let recentStrings: UnsafeMutablePointer<RecentStrings>
     let internedIds: UnsafeMutablePointer<InternedIds>
+    /// Whether prompts and responses get their `textPIICount` (see `EventDecoder.countsPII`).
+    let countsPII: Bool
 
     /// The field's span; nil when absent or null.
     @inline(__always)
@@ -69,11 +71,13 @@ struct FieldView {
         let rating = try rating()
         _ = try stringSpan(.comment)
         _ = try stringSpan(.errorCode)
+        // Counted from the String just built, while it is in this core's cache, and stored with the other fields.
+        let piiCount = countsPII && (type == .prompt || type == .response) ? text.map(PIIRedactor.count) : nil
         return ChatEvent(
             reusing: storage, eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
             messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model,
             variant: variant ?? "default", text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut,
-            rating: rating, origin: origin)
+            rating: rating, origin: origin, textPIICount: piiCount)
     }
 
     /// The span of a string field; nil when absent, invalid when of another type.

@@ -176,12 +176,13 @@ public struct ChatEvent: Sendable, Equatable {
 
     /// An event in `storage` when one is given (handed back by a shard through a `ChatEventPool`, and
     /// referenced by nothing else): its fields are all written anew, so no allocation is made and the
-    /// values it held are released on this thread. Otherwise (nil) a new storage.
+    /// values it held are released on this thread. Otherwise (nil) a new storage. `textPIICount`: see
+    /// the property.
     init(
         reusing storage: Storage?, eventId: String, type: ChatEventType, time: EventTime, conversationId: String,
         userId: String?, messageId: String?, parentId: String?, rejectedId: String?, model: String?,
         variant: String, text: String?, latencyMs: Double?, tokensIn: Int64, tokensOut: Int64, rating: Rating?,
-        origin: EventOrigin
+        origin: EventOrigin, textPIICount: Int? = nil
     ) {
         guard let storage else {
             self.storage = Storage(
@@ -189,6 +190,7 @@ public struct ChatEvent: Sendable, Equatable {
                 messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model, variant: variant,
                 text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating,
                 origin: origin)
+            self.storage.textPIICount = textPIICount
             return
         }
         storage.eventId = eventId
@@ -207,7 +209,7 @@ public struct ChatEvent: Sendable, Equatable {
         storage.tokensOut = tokensOut
         storage.rating = rating
         storage.origin.reuse(for: origin)
-        storage.textPIICount = nil
+        storage.textPIICount = textPIICount
         self.storage = storage
     }
 
