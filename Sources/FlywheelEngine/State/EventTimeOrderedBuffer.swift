@@ -44,11 +44,7 @@ public struct EventTimeOrderedBuffer<Element> {
     /// Removes and returns the earliest record if its time is at most `limit`.
     public mutating func popFirst(notAfter limit: EventTime) -> Element? {
         guard let first = heap.first, first.time <= limit.millis else { return nil }
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            siftDown(0)
-        }
+        _ = removeFirstKey()
         let element = elements[first.slot].take()
         ties[first.slot] = ""
         freeSlots.append(first.slot)
@@ -57,12 +53,12 @@ public struct EventTimeOrderedBuffer<Element> {
 
     /// Every held record with its time and tie-break, in release order (for checkpoints).
     public func elementsInOrder() -> [(time: EventTime, tieBreak: String, element: Element)] {
-        heap.sorted { less($0, $1) }.compactMap { key in
+        heap.sorted { Self.less($0, $1, ties) }.compactMap { key in
             elements[key.slot].map { (EventTime(millis: key.time), ties[key.slot], $0) }
         }
     }
 
-    private func less(_ a: Key, _ b: Key) -> Bool {
+    private static func less(_ a: Key, _ b: Key, _ ties: [String]) -> Bool {
         if a.time != b.time { return a.time < b.time }
         let (ta, tb) = (ties[a.slot], ties[b.slot])
         // Code points (CONTRACT 1): `!=` is canonical equivalence, which would let "e\u{301}" and "\u{E9}"
@@ -71,31 +67,13 @@ public struct EventTimeOrderedBuffer<Element> {
         return a.arrival < b.arrival
     }
 
+    // The tie-breaks are captured (one retain), as the heap is being modified meanwhile.
     private mutating func siftUp(_ start: Int) {
-        var child = start
-        let key = heap[child]
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard less(key, heap[parent]) else { break }
-            heap[child] = heap[parent]
-            child = parent
-        }
-        heap[child] = key
+        KeyHeap.siftUp(&heap, from: start) { [ties] in Self.less($0, $1, ties) }
     }
 
-    private mutating func siftDown(_ start: Int) {
-        var parent = start
-        let key = heap[parent]
-        let count = heap.count
-        while true {
-            var child = 2 * parent + 1
-            guard child < count else { break }
-            if child + 1 < count && less(heap[child + 1], heap[child]) { child += 1 }
-            guard less(heap[child], key) else { break }
-            heap[parent] = heap[child]
-            parent = child
-        }
-        heap[parent] = key
+    private mutating func removeFirstKey() -> Key {
+        KeyHeap.removeFirst(&heap) { [ties] in Self.less($0, $1, ties) }
     }
 }
 

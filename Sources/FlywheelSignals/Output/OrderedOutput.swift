@@ -117,12 +117,7 @@ struct RecordQueue {
 
     /// Removes and returns the first record; the queue must not be empty.
     mutating func removeFirst() -> SignalRecord {
-        let first = heap[0]
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            siftDown(0)
-        }
+        let first = removeFirstKey()
         texts[first.slot] = ("", "")
         freeSlots.append(first.slot)
         return records[first.slot].take()!
@@ -130,10 +125,10 @@ struct RecordQueue {
 
     /// Every waiting record in order (for checkpoints).
     func recordsInOrder() -> [SignalRecord] {
-        heap.sorted(by: less).map { records[$0.slot]! }
+        heap.sorted { Self.less($0, $1, texts) }.map { records[$0.slot]! }
     }
 
-    private func less(_ a: Key, _ b: Key) -> Bool {
+    private static func less(_ a: Key, _ b: Key, _ texts: [(String, String)]) -> Bool {
         if a.first != b.first { return a.first < b.first }
         if a.second != b.second { return a.second < b.second }
         return texts.withUnsafeBufferPointer { texts in
@@ -144,30 +139,12 @@ struct RecordQueue {
         }
     }
 
+    // The texts are captured (one retain), as the heap is being modified meanwhile.
     private mutating func siftUp(_ start: Int) {
-        var child = start
-        let key = heap[child]
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard less(key, heap[parent]) else { break }
-            heap[child] = heap[parent]
-            child = parent
-        }
-        heap[child] = key
+        KeyHeap.siftUp(&heap, from: start) { [texts] in Self.less($0, $1, texts) }
     }
 
-    private mutating func siftDown(_ start: Int) {
-        var parent = start
-        let key = heap[parent]
-        let count = heap.count
-        while true {
-            var child = 2 * parent + 1
-            guard child < count else { break }
-            if child + 1 < count && less(heap[child + 1], heap[child]) { child += 1 }
-            guard less(heap[child], key) else { break }
-            heap[parent] = heap[child]
-            parent = child
-        }
-        heap[parent] = key
+    private mutating func removeFirstKey() -> Key {
+        KeyHeap.removeFirst(&heap) { [texts] in Self.less($0, $1, texts) }
     }
 }
