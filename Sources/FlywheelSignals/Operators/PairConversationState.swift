@@ -40,8 +40,8 @@ struct PairConversationState: Sendable {
     }
 
     /// A message is a prompt, a response, or neither yet (an id that only a rating, a regeneration or a
-    /// choice named so far). Its text, model and prompt id are stored once for either kind: 72 bytes a
-    /// message instead of 96 with a prompt text and a response side by side, one of them always empty.
+    /// choice named so far). Its text, model and prompt id are stored once for either kind, and the hashes
+    /// searches compare first sit in the message: 80 bytes a message, in one array per conversation.
     struct Message: Sendable {
         private enum Kind: UInt8, Sendable { case unknown, prompt, response }
 
@@ -52,11 +52,20 @@ struct PairConversationState: Sendable {
         /// The prompt a response answers ("" unless a response).
         private(set) var promptId = ""
         private var order: Int32 = 0
+        /// The low halves of the stable hashes of `id` and of a response's prompt id (0 unless a response):
+        /// searches compare them before the strings, which decide.
+        private(set) var idHash: UInt32
+        private(set) var promptHash: UInt32 = 0
         private var kind = Kind.unknown
         var rating: Rating?
         var regenerated = false
 
-        init(id: String) { self.id = id }
+        init(id: String) {
+            self.id = id
+            idHash = Self.hash(id)
+        }
+
+        static func hash(_ id: String) -> UInt32 { UInt32(truncatingIfNeeded: StableHash.hash(id)) }
 
         // Read through these in place (`messages[i].isResponse`), not through `response` or a copy of the
         // message: either copies its strings (a retain and release each).
@@ -72,7 +81,7 @@ struct PairConversationState: Sendable {
             get { kind == .prompt ? text : nil }
             set {
                 if let newValue {
-                    (kind, text, model, promptId) = (.prompt, newValue, "", "")
+                    (kind, text, model, promptId, promptHash) = (.prompt, newValue, "", "", 0)
                 } else if kind == .prompt {
                     (kind, text) = (.unknown, "")
                 }
@@ -85,8 +94,9 @@ struct PairConversationState: Sendable {
             set {
                 if let newValue {
                     (kind, text, model, promptId) = (.response, newValue.text, newValue.model, newValue.promptId)
+                    promptHash = Self.hash(newValue.promptId)
                 } else if kind == .response {
-                    (kind, text, model, promptId) = (.unknown, "", "", "")
+                    (kind, text, model, promptId, promptHash) = (.unknown, "", "", "", 0)
                 }
             }
         }
@@ -101,15 +111,11 @@ struct PairConversationState: Sendable {
     static let indexThreshold = 24
 
     private(set) var messages: [Message] = []
-    /// Stable hashes of `messages[i].id` and of its response's prompt id (0 when none), kept apart so
-    /// that searches compare plain integers first instead of copying messages (and their strings).
-    private var hashes: [(id: UInt64, prompt: UInt64)] = []
 
-    /// Room for a short conversation's messages (two turns), so the arrays are not regrown message by message;
+    /// Room for a short conversation's messages (two turns), so the array is not regrown message by message;
     /// longer ones double to 8. Reserving 8 cost an open conversation 235 more bytes (`flywheel bench state`).
     init() {
         messages.reserveCapacity(4)
-        hashes.reserveCapacity(4)
     }
     /// Empty (no allocation) until the conversation passes `indexThreshold` messages.
     private var index: [ExactKey: Int] = [:]
@@ -125,7 +131,6 @@ struct PairConversationState: Sendable {
     /// Replaces the messages with restored ones (checkpoint restore).
     mutating func restoreMessages(_ restored: [Message]) {
         messages = restored
-        hashes = restored.map { (StableHash.hash($0.id), $0.response.map { StableHash.hash($0.promptId) } ?? 0) }
         responsesSeen = restored.map(\.responseOrder).max() ?? 0
         index = [:]
         groups = PairResponseGroups()
@@ -134,10 +139,10 @@ struct PairConversationState: Sendable {
 
     func find(_ id: String) -> Int? {
         if isIndexed { return index[ExactKey(id)] }
-        let hash = StableHash.hash(id)
+        let hash = Message.hash(id)
         var index = 0
-        while index < hashes.count {
-            if hashes[index].id == hash && messages[index].id.isExactly(id) { return index }
+        while index < messages.count {
+            if messages[index].idHash == hash && messages[index].id.isExactly(id) { return index }
             index += 1
         }
         return nil
@@ -146,9 +151,7 @@ struct PairConversationState: Sendable {
     /// The message with `id`, created empty when unknown.
     mutating func slot(_ id: String) -> Int {
         if let existing = find(id) { return existing }
-        let hash = StableHash.hash(id)
         messages.append(Message(id: id))
-        hashes.append((hash, 0))
         if isIndexed {
             index[ExactKey(id)] = messages.count - 1
         } else if messages.count > Self.indexThreshold {
@@ -178,7 +181,6 @@ struct PairConversationState: Sendable {
         let at = slot(id)
         if messages[at].isResponse {
             if isIndexed { groups.remove(at, prompt: messages[at].promptId) }
-            hashes[at].prompt = 0
         }
         messages[at].promptText = text  // and no longer a response
         return at
@@ -195,7 +197,6 @@ struct PairConversationState: Sendable {
             messages[at].responseOrder = responsesSeen
         }
         messages[at].response = Response(text: text, model: model, promptId: promptId)  // and no longer a prompt
-        hashes[at].prompt = StableHash.hash(promptId)
         regroup(at)
         return at
     }
@@ -222,8 +223,8 @@ struct PairConversationState: Sendable {
         if isIndexed {
             for other in groups.members(of: messages[slot].promptId, kind) where other != slot { found.append(other) }
         } else {
-            let promptHash = hashes[slot].prompt
-            for other in hashes.indices where other != slot && hashes[other].prompt == promptHash {
+            let promptHash = messages[slot].promptHash
+            for other in messages.indices where other != slot && messages[other].promptHash == promptHash {
                 guard messages[other].isResponse, Self.isKind(kind, messages[other]),
                     messages[other].promptId.isExactly(messages[slot].promptId)
                 else { continue }
@@ -250,7 +251,7 @@ struct PairConversationState: Sendable {
 
     /// The texts of a pair when all are known and both responses answer the same prompt.
     func resolve(chosen: Int, rejected: Int) -> (prompt: String, chosen: Response, rejected: Response)? {
-        guard hashes[chosen].prompt == hashes[rejected].prompt, messages[chosen].isResponse,
+        guard messages[chosen].promptHash == messages[rejected].promptHash, messages[chosen].isResponse,
             messages[rejected].isResponse, messages[chosen].promptId.isExactly(messages[rejected].promptId),
             let prompt = find(messages[chosen].promptId), messages[prompt].isPrompt
         else { return nil }
