@@ -14,7 +14,7 @@ let strict: [SwiftSetting] = [.swiftLanguageMode(.v6), releaseFlags]
 // `apt install libjemalloc-dev`). Memory allocated on one thread and freed on another goes back
 // under an arena lock with glibc, through per-thread caches with jemalloc; since the shards hand
 // events back to the decoding thread (ChatEventPool), a replay of 1M events with glibc takes about
-// 4 % more wall time and 12 % more CPU than with jemalloc (it was 20 % and 25 %). Without it, the
+// the same wall time and 8-16 % more CPU than with jemalloc (it was 20 % and 25 % more). Without it, the
 // build uses glibc, tuned at start-up (see AllocatorTuning). FLYWHEEL_SYSTEM_MALLOC=1 forces glibc.
 let jemallocLibraries = ["x86_64-linux-gnu", "aarch64-linux-gnu", ""].flatMap { arch in
     ["/usr/lib", "/usr/local/lib"].map { "\($0)/\(arch.isEmpty ? "" : arch + "/")libjemalloc.so" }

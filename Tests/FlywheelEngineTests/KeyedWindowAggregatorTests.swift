@@ -207,4 +207,13 @@ struct KeyedWindowAggregatorTests {
         #expect(h.firings.map(\.window) == h.firings.map(\.window).sorted())
         #expect(h.aggregator.stateCount == 0)
     }
+
+    /// `hasTimer(notAfter:)` says whether advancing to a time would fire or clean up a window.
+    @Test func hasTimerSaysWhetherAnAdvanceWouldFire() {
+        var harness = AggregatorHarness(.tumbling(sizeMs: 1_000))
+        #expect(!harness.aggregator.hasTimer(notAfter: .max))
+        harness.add(1, at: 1_500)
+        #expect(!harness.aggregator.hasTimer(notAfter: EventTime(millis: 1_998)))
+        #expect(harness.aggregator.hasTimer(notAfter: EventTime(millis: 1_999)))
+    }
 }

@@ -80,37 +80,3 @@ extension ShardOperator {
     /// Stateless operators have nothing to snapshot.
     public func snapshot() -> ShardSnapshot { ShardSnapshot(operators: [:], watermark: .min) }
 }
-
-extension Array {
-    /// Calls `body` with each element in order, moved out of the array while `body` runs and put back after:
-    /// `body` borrows an owned local, which costs no reference count. (Borrowed through the array's buffer
-    /// instead, each element is retained and released around the call, since the compiler cannot tell that
-    /// `body` leaves the buffer alone: for a shard's events, an atomic operation pair per event on memory the
-    /// ingest thread wrote.) `body` must not touch the array.
-    @inlinable
-    public mutating func forEachMovedOut(_ body: (borrowing Element) -> Void) {
-        withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            for index in 0..<buffer.count {
-                let element = (base + index).move()
-                body(element)
-                (base + index).initialize(to: consume element)
-            }
-        }
-    }
-
-    /// Calls `body` with each element in order, moved out of the array (no copy: no retain and release), and
-    /// leaves `placeholder` in its place (a value that holds no memory, so that the array's later release of it
-    /// costs nothing). `body` must not touch the array.
-    @inlinable
-    public mutating func consumeEach(leaving placeholder: Element, _ body: (consuming Element) -> Void) {
-        withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            for index in 0..<buffer.count {
-                let element = (base + index).move()
-                (base + index).initialize(to: placeholder)
-                body(element)
-            }
-        }
-    }
-}

@@ -87,13 +87,13 @@ public struct KeyedWindowAggregator<Key: Equatable & KeyGroupHashable, Accumulat
         panes[window]![slot] = accumulator
     }
 
-    /// Moves the watermark to `newWatermark`, firing (in window order) every window it reaches.
     /// Whether a window fires or is cleaned up when the watermark reaches `time`.
     public func hasTimer(notAfter time: EventTime) -> Bool {
         guard let first = pending.min else { return false }
         return first.time <= time
     }
 
+    /// Moves the watermark to `newWatermark`, firing (in window order) every window it reaches.
     public mutating func advance(to newWatermark: EventTime, emit: (Window, Key, Accumulator) -> Void) {
         guard newWatermark > watermark else { return }
         watermark = newWatermark

@@ -53,16 +53,16 @@ struct FieldView {
     ) throws(ValidationFailure) -> ChatEvent {
         let eventId = try id(.eventId, maxScalars: 128)!
         guard let time = validTimestamp else { throw ValidationFailure(.invalidField, "timestamp") }
-        let conversationId = try id(.conversationId, isShared: true)!
+        let conversationId = try id(.conversationId, .shared)!
         let userId = try stringSpan(.userId).map(sharedString)
-        let messageId = try id(.messageId, isShared: true)
-        let parentId = try id(.parentId, isShared: true)
-        let rejectedId = try id(.rejectedId, isShared: true)
+        let messageId = try id(.messageId, .shared)
+        let parentId = try id(.parentId, .shared)
+        let rejectedId = try id(.rejectedId, .shared)
         // Code points, not canonical equivalence: "r\u{E9}" and "re\u{301}" are two messages (CONTRACT 1).
         if type == .choice, let rejectedId, let parentId, rejectedId.isExactly(parentId) {
             throw ValidationFailure(.invalidField, "rejected_id")
         }
-        let model = try id(.model, isRecurring: true)
+        let model = try id(.model, .recurring)
         let variant = try stringSpan(.variant).flatMap { $0.isEmptyString ? nil : recurringString($0) }
         let text = try string(.text)
         let latencyMs = try nonNegativeNumber(.latencyMs)
@@ -111,16 +111,29 @@ struct FieldView {
         return internedIds.pointee.string(line + span.start, count: count)
     }
 
-    /// A non-empty string of at most `maxScalars` characters. `isRecurring`: one of a handful of values;
-    /// `isShared`: an id other events repeat.
+    /// Where an id's String comes from.
+    private enum Source {
+        /// Built from the line.
+        case line
+        /// One of a handful of values (`recurringString`).
+        case recurring
+        /// An id other events repeat (`sharedString`).
+        case shared
+    }
+
+    /// A non-empty string of at most `maxScalars` characters.
     @inline(__always)
-    private func id(
-        _ field: ChatField, maxScalars: Int = .max, isRecurring: Bool = false, isShared: Bool = false
-    ) throws(ValidationFailure) -> String? {
+    private func id(_ field: ChatField, _ source: Source = .line, maxScalars: Int = .max) throws(ValidationFailure)
+        -> String?
+    {
         guard let span = try stringSpan(field) else { return nil }
         guard !span.isEmptyString else { throw ValidationFailure(.invalidField, field.key) }
-        let text =
-            isRecurring ? recurringString(span) : isShared ? sharedString(span) : span.string(in: line)
+        let text: String
+        switch source {
+        case .line: text = span.string(in: line)
+        case .recurring: text = recurringString(span)
+        case .shared: text = sharedString(span)
+        }
         if maxScalars != .max, text.utf8.count > maxScalars, text.unicodeScalars.count > maxScalars {
             throw ValidationFailure(.invalidField, field.key)
         }
