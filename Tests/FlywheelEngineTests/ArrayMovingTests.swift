@@ -1,3 +1,4 @@
+import FlywheelTesting
 import Testing
 
 @testable import FlywheelEngine
@@ -34,7 +35,7 @@ struct KeyHeapTests {
     /// Keys inserted in any order come out in order, ties included.
     @Test(arguments: [0, 1, 2, 7, 100, 1000])
     func keysComeOutInOrder(count: Int) {
-        var generator = SplitMix(seed: UInt64(count))
+        var generator = SeededGenerator(seed: UInt64(count))
         let keys = (0..<count).map { _ in Int(generator.next() % 50) }
         var heap: [Int] = []
         for key in keys {
@@ -44,18 +45,5 @@ struct KeyHeapTests {
         var out: [Int] = []
         while !heap.isEmpty { out.append(KeyHeap.removeFirst(&heap, by: <)) }
         #expect(out == keys.sorted())
-    }
-}
-
-/// A small deterministic generator for the tests' inputs.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
