@@ -77,12 +77,38 @@ struct HashedTableTests {
         #expect(table.count == 1)
     }
 
-    @Test func touchReadsTheHomeSlot() {
+    @Test func touchReadsTheHomeIndexWord() {
         var table = HashedTable<String, Int64>(capacity: 4)
         let hash = StableHash.hash("a")
         #expect(table.touch(hash: hash) == 0)
         table.insert("a", hash: hash, value: 1)
-        #expect(table.touch(hash: hash) == hash | 1)
+        // The hash's high half above position 0 + 1.
+        #expect(table.touch(hash: hash) == (hash >> 32) << 32 | 1)
+    }
+
+    /// Entries sit densely in pages: removing one moves the last entry into its place, across pages, and
+    /// every key stays found at the position the table reports.
+    @Test func removalMovesTheLastEntryIntoTheHoleAcrossPages() {
+        var table = HashedTable<String, Int>(capacity: 1)
+        let total = 3 << HashedTable<String, Int>.pageShift + 7
+        for index in 0..<total { table.insert("k\(index)", hash: StableHash.hash("k\(index)"), value: index) }
+        var present = Set(0..<total)
+        var generator = SeededGenerator(seed: 5)
+        while present.count > 100 {
+            let victim = present.randomElement(using: &generator)!
+            let slot = table.find("k\(victim)", hash: StableHash.hash("k\(victim)"))!
+            let last = table.count - 1
+            let lastKey = table.key(at: last)
+            table.remove(at: slot)
+            present.remove(victim)
+            #expect(table.count == present.count)
+            if slot != last { #expect(table.key(at: slot) == lastKey) }
+        }
+        for index in 0..<total {
+            let slot = table.find("k\(index)", hash: StableHash.hash("k\(index)"))
+            #expect((slot != nil) == present.contains(index))
+            if let slot { #expect(table[slot] == index && table.key(at: slot) == "k\(index)") }
+        }
     }
 
     @Test func exactKeysAreComparedByCodePoints() {
@@ -93,7 +119,7 @@ struct HashedTableTests {
     }
 
     @Test func removalKeepsTheRestOfAProbeRunReachable() {
-        // Hashes chosen to share home slots (of 32; the home is taken from the high half), so entries
+        // Hashes chosen to share home places (of 32 in the index; the home is taken from the high half), so entries
         // form one probe run that wraps around.
         var table = HashedTable<String, Int>(capacity: 16)
         let hashes: [UInt64] = [31, 63, 95, 1, 33, 3, 30, 29].map { $0 << 32 }
@@ -139,7 +165,7 @@ struct HashedTableTests {
             table.insert("c\(index)", hash: hash, value: index)
             homes.insert(table.touch(hash: hash))
         }
-        // Each touched home holds some entry's mark; with homes from the low bits, all 2000 keys
+        // Each touched home holds some entry's index word; with homes from the low bits, all 2000 keys
         // would start at one of a few slots.
         #expect(homes.count > 1000)
     }

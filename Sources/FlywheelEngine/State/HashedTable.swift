@@ -1,178 +1,247 @@
-/// A hash table for per-key state on the hot path: the de-duplicator's ids, and the pair and
-/// session state of conversations.
+/// A hash table for per-key state on the hot path: the pair and session state of conversations, and
+/// the keys of a model-quality window.
 ///
-/// `Dictionary` hashes every key with SipHash and keeps keys and values in separate arrays, so one
-/// lookup in a table larger than the CPU caches costs three cache misses (metadata, key, value).
-/// Here the caller passes the key's 64-bit `StableHash` (often known already), and hash, key and
-/// value sit together in one slot found by linear probing: one miss. Keys with equal hashes are
-/// probed past, so a collision never merges two keys; use a key type whose `==` is exact
-/// (`ExactKey` for strings). Deletion shifts later entries back (no tombstones).
+/// `Dictionary` hashes every key with SipHash and, like any open-addressing table of whole entries,
+/// reserves room for 1.4 to 2.9 entries per entry it holds (its load factor). Per-key state is what a
+/// live service pays for each open conversation, so here the entries sit densely, in pages, with no
+/// room left free but the end of the last page; an index of 8-byte words, open addressing with linear
+/// probing, finds them. A word holds the high half of the key's 64-bit `StableHash` (passed by the
+/// caller, often known already) and the entry's position: a probe compares words in one array and
+/// reads an entry only when the hash halves match. Keys with equal hashes are probed past, so a
+/// collision never merges two keys; use a key type whose `==` is exact (`ExactKey` for strings).
 ///
-/// Slot numbers returned by `find` and `insert` stay valid until the next `insert` or `remove`.
+/// An entry is named by its position (`0..<count`): positions stay valid until the next `remove`, which
+/// moves the last entry into the hole (insertions append, moving nothing).
 public struct HashedTable<Key: Equatable, Value> {
     struct Entry {
-        /// The key's hash with the low bit set; 0 marks an empty slot.
-        var mark: UInt64
-        var key: Key?
-        var value: Value?
-
-        static var empty: Entry { Entry(mark: 0, key: nil, value: nil) }
+        var hash: UInt64
+        var key: Key
+        var value: Value
     }
 
-    // Fields are always read in place (`slots[i].mark`): binding a whole entry would copy its value,
-    // a retain per array it holds.
-    private var slots: [Entry]
+    /// Index words: 0 marks a free place; otherwise the hash's high half above the entry's position + 1.
+    private var index: [UInt64]
     private var mask: Int
+    /// Entry `position` is `pages[position >> pageShift][position & pageMask]`. Full pages hold
+    /// `1 << pageShift` entries; the last one grows as arrays do, so a small table stays small.
+    // Fields are always read in place (`pages[p][o].key`): binding a whole entry would copy its value,
+    // a retain per array it holds.
+    private var pages: [[Entry]] = []
     public private(set) var count = 0
+
+    static var pageShift: Int { 9 }
+    private static var pageMask: Int { (1 << pageShift) - 1 }
 
     public init(capacity: Int = 64) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = Array(repeating: .empty, count: size)
+        index = Array(repeating: 0, count: size)
         mask = size - 1
     }
 
     public var isEmpty: Bool { count == 0 }
 
-    /// The slot where a probe for `mark` starts, taken from the hash's high half: shards own keys by
-    /// their hash's low bits (`KeyGroups`), so in one shard's table those bits are nearly all alike,
-    /// and homes taken from them would crowd into a fraction of the slots.
+    /// Where a probe for `hash` starts, taken from its high half: shards own keys by their hash's low
+    /// bits (`KeyGroups`), so in one shard's table those bits are nearly all alike, and homes taken
+    /// from them would crowd into a fraction of the places.
     @inline(__always)
-    private static func home(_ mark: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: mark >> 32) & mask }
+    private static func home(tag: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: tag) & mask }
 
-    // The two `find`s spell out the same probe loop: sharing it through a closure that takes the
-    // entry made the compiler copy the whole entry (a retain and release per array the value holds)
-    // for every probe whose hash matched.
+    @inline(__always)
+    private static func tag(_ hash: UInt64) -> UInt64 { hash >> 32 }
 
-    /// The slot holding `key`, whose `StableHash` is `hash`.
+    @inline(__always)
+    private static func position(_ word: UInt64) -> Int { Int(truncatingIfNeeded: word & 0xFFFF_FFFF) - 1 }
+
+    // The probe loops below are spelled out rather than shared through a closure that takes the
+    // entry: that made the compiler copy the whole entry (a retain and release per array the value
+    // holds) for every probe whose hash matched.
+
+    /// The position of `key`, whose `StableHash` is `hash`.
     public func find(_ key: Key, hash: UInt64) -> Int? {
-        let mark = hash | 1
-        return slots.withUnsafeBufferPointer { slots in
-            var slot = Self.home(mark, mask)
-            while slots[slot].mark != 0 {
-                if slots[slot].mark == mark && slots[slot].key! == key { return slot }
-                slot = (slot + 1) & mask
+        let tag = Self.tag(hash)
+        return index.withUnsafeBufferPointer { index in
+            var place = Self.home(tag: tag, mask)
+            while index[place] != 0 {
+                if index[place] >> 32 == tag {
+                    let position = Self.position(index[place])
+                    let page = position >> Self.pageShift
+                    let offset = position & Self.pageMask
+                    if pages[page][offset].hash == hash && pages[page][offset].key == key { return position }
+                }
+                place = (place + 1) & mask
             }
             return nil
         }
     }
 
-    /// The first slot whose key has `hash` and whose value satisfies `condition`: for callers that
-    /// keep hashes rather than keys (the de-duplicator's expiry lists, session timers).
+    /// The first position whose key has `hash` and whose value satisfies `condition`: for callers that
+    /// keep hashes rather than keys (session timers).
     public func find(hash: UInt64, where condition: (borrowing Value) -> Bool) -> Int? {
-        let mark = hash | 1
-        return slots.withUnsafeBufferPointer { slots in
-            var slot = Self.home(mark, mask)
-            while slots[slot].mark != 0 {
-                if slots[slot].mark == mark && condition(slots[slot].value!) { return slot }
-                slot = (slot + 1) & mask
+        let tag = Self.tag(hash)
+        return index.withUnsafeBufferPointer { index in
+            var place = Self.home(tag: tag, mask)
+            while index[place] != 0 {
+                if index[place] >> 32 == tag {
+                    let position = Self.position(index[place])
+                    let page = position >> Self.pageShift
+                    let offset = position & Self.pageMask
+                    if pages[page][offset].hash == hash && condition(pages[page][offset].value) { return position }
+                }
+                place = (place + 1) & mask
             }
             return nil
         }
     }
 
-    /// Reads the home slot of `hash` and returns what it holds, so that the caller can bring the
-    /// slots of several keys into the cache at once (their loads overlap) before looking them up.
+    /// Reads the index word where a probe for `hash` starts and returns it, so that the caller can bring
+    /// the index places of several keys into the cache at once (their loads overlap) before looking
+    /// them up.
     @inline(__always)
     public func touch(hash: UInt64) -> UInt64 {
-        slots.withUnsafeBufferPointer { $0[Self.home(hash | 1, mask)].mark }
+        index.withUnsafeBufferPointer { $0[Self.home(tag: Self.tag(hash), mask)] }
     }
 
-    /// The slot holding `key`, or, when it is absent, a new slot holding it with `make()`: one probe
-    /// either way. Returns the slot and whether the key was inserted.
+    /// The position of `key`, or, when it is absent, a new entry holding it with `make()`: one probe
+    /// either way. Returns the position and whether the key was inserted.
     public mutating func findOrInsert(
         _ key: Key, hash: UInt64, _ make: () -> Value
     ) -> (slot: Int, inserted: Bool) {
-        if (count + 1) * 10 > slots.count * 7 { grow() }
-        let mark = hash | 1
-        let (slot, found) = slots.withUnsafeBufferPointer { slots in
-            var slot = Self.home(mark, mask)
-            while slots[slot].mark != 0 {
-                if slots[slot].mark == mark && slots[slot].key! == key { return (slot, true) }
-                slot = (slot + 1) & mask
+        if (count + 1) * 10 > index.count * 7 { grow() }
+        let tag = Self.tag(hash)
+        let (place, found) = index.withUnsafeBufferPointer { index in
+            var place = Self.home(tag: tag, mask)
+            while index[place] != 0 {
+                if index[place] >> 32 == tag {
+                    let position = Self.position(index[place])
+                    let page = position >> Self.pageShift
+                    let offset = position & Self.pageMask
+                    if pages[page][offset].hash == hash && pages[page][offset].key == key { return (position, true) }
+                }
+                place = (place + 1) & mask
             }
-            return (slot, false)
+            return (place, false)
         }
-        if found { return (slot, false) }
-        slots[slot] = Entry(mark: mark, key: key, value: make())
-        count += 1
-        return (slot, true)
+        if found { return (place, false) }
+        return (append(Entry(hash: hash, key: key, value: make()), at: place), true)
     }
 
-    /// Adds `key` (which must not be present) with `value`; returns its slot.
+    /// Adds `key` (which must not be present) with `value`; returns its position.
     @discardableResult
     public mutating func insert(_ key: Key, hash: UInt64, value: Value) -> Int {
-        if (count + 1) * 10 > slots.count * 7 { grow() }
-        let mark = hash | 1
-        var slot = Self.home(mark, mask)
-        while slots[slot].mark != 0 { slot = (slot + 1) & mask }
-        slots[slot] = Entry(mark: mark, key: key, value: value)
+        if (count + 1) * 10 > index.count * 7 { grow() }
+        var place = Self.home(tag: Self.tag(hash), mask)
+        while index[place] != 0 { place = (place + 1) & mask }
+        return append(Entry(hash: hash, key: key, value: value), at: place)
+    }
+
+    /// Appends `entry` and points the free index `place` at it.
+    private mutating func append(_ entry: consuming Entry, at place: Int) -> Int {
+        let position = count
+        index[place] = Self.tag(entry.hash) << 32 | UInt64(position + 1)
+        if position & Self.pageMask == 0 && position >> Self.pageShift == pages.count { pages.append([]) }
+        pages[position >> Self.pageShift].append(entry)
         count += 1
-        return slot
+        return position
     }
 
-    /// The value in `slot` (from `find` or `insert`), read or changed in place.
-    public subscript(slot: Int) -> Value {
-        get { slots[slot].value! }
-        _modify { yield &slots[slot].value! }
+    /// The value at `position` (from `find` or `insert`), read or changed in place.
+    public subscript(position: Int) -> Value {
+        get { pages[position >> Self.pageShift][position & Self.pageMask].value }
+        _modify { yield &pages[position >> Self.pageShift][position & Self.pageMask].value }
     }
 
-    /// The key in `slot`.
-    public func key(at slot: Int) -> Key { slots[slot].key! }
+    /// The key at `position`.
+    public func key(at position: Int) -> Key { pages[position >> Self.pageShift][position & Self.pageMask].key }
 
-    /// Removes the entry in `slot`; later entries of its probe run move back into the hole.
-    public mutating func remove(at removed: Int) {
-        precondition(slots[removed].mark != 0, "removing an empty slot")
+    /// The index place that points at `position`.
+    private func place(of position: Int) -> Int {
+        let hash = pages[position >> Self.pageShift][position & Self.pageMask].hash
+        let word = Self.tag(hash) << 32 | UInt64(position + 1)
+        var place = Self.home(tag: Self.tag(hash), mask)
+        while index[place] != word {
+            precondition(index[place] != 0, "HashedTable: an entry is missing from the index")
+            place = (place + 1) & mask
+        }
+        return place
+    }
+
+    /// Removes the entry at `position`; the last entry moves into its place.
+    public mutating func remove(at position: Int) {
+        precondition(position >= 0 && position < count, "removing a position that holds no entry")
+        removeFromIndex(place(of: position))
+        let last = count - 1
+        let lastPage = last >> Self.pageShift
+        if position != last {
+            let moved = place(of: last)
+            index[moved] = index[moved] & ~0xFFFF_FFFF | UInt64(position + 1)
+            pages[position >> Self.pageShift][position & Self.pageMask] = pages[lastPage].removeLast()
+        } else {
+            pages[lastPage].removeLast()
+        }
+        if pages[lastPage].isEmpty { pages.removeLast() }
         count -= 1
+    }
+
+    /// Frees index place `removed`; later words of its probe run move back into the hole.
+    private mutating func removeFromIndex(_ removed: Int) {
         let mask = mask
-        // Through the buffer, entries are swapped by moving them; `Array.swapAt` would copy them.
-        slots.withUnsafeMutableBufferPointer { slots in
+        index.withUnsafeMutableBufferPointer { index in
             var hole = removed
             var next = (hole + 1) & mask
-            while slots[next].mark != 0 {
-                let home = Self.home(slots[next].mark, mask)
-                // The entry at `next` may move into `hole` when its home is not strictly inside (hole, next].
+            while index[next] != 0 {
+                let home = Self.home(tag: index[next] >> 32, mask)
+                // The word at `next` may move into `hole` when its home is not strictly inside (hole, next].
                 if (hole - home) & mask < (next - home) & mask {
-                    slots.swapAt(hole, next)
+                    index[hole] = index[next]
                     hole = next
                 }
                 next = (next + 1) & mask
             }
-            slots[hole] = .empty
+            index[hole] = 0
         }
     }
 
-    /// The occupied slots, grouped: `groups[g]` lists in slot order those whose key `group` puts in `g`
-    /// (`0..<count`). With `withEntry(at:)`, a checkpoint encodes entries group by group without copying
-    /// any (a copy retains every string and array an entry holds, then releases them).
-    public func slotsByGroup(count: Int, _ group: (borrowing Key) -> Int) -> [[Int32]] {
-        var groups = Array(repeating: [Int32](), count: count)
-        slots.withUnsafeBufferPointer { slots in
-            for index in slots.indices where slots[index].mark != 0 {
-                groups[group(slots[index].key!)].append(Int32(truncatingIfNeeded: index))
+    /// The positions of the entries, grouped: `groups[g]` lists in position order those whose key
+    /// `group` puts in `g` (`0..<count`). With `withEntry(at:)`, a checkpoint encodes entries group by
+    /// group without copying any (a copy retains every string and array an entry holds, then releases
+    /// them).
+    public func slotsByGroup(count groupCount: Int, _ group: (borrowing Key) -> Int) -> [[Int32]] {
+        var groups = Array(repeating: [Int32](), count: groupCount)
+        for page in pages.indices {
+            pages[page].withUnsafeBufferPointer { entries in
+                for offset in entries.indices {
+                    groups[group(entries[offset].key)].append(Int32(truncatingIfNeeded: page << Self.pageShift + offset))
+                }
             }
         }
         return groups
     }
 
-    /// `body` with the key and value in occupied `slot`, borrowed in place (not copied).
-    public func withEntry<R>(at slot: Int, _ body: (borrowing Key, borrowing Value) throws -> R) rethrows -> R {
-        try slots.withUnsafeBufferPointer { slots in try body(slots[slot].key!, slots[slot].value!) }
+    /// `body` with the key and value at `position`, borrowed in place (not copied).
+    public func withEntry<R>(at position: Int, _ body: (borrowing Key, borrowing Value) throws -> R) rethrows -> R {
+        try pages[position >> Self.pageShift].withUnsafeBufferPointer { entries in
+            let offset = position & Self.pageMask
+            return try body(entries[offset].key, entries[offset].value)
+        }
     }
 
-    /// Every (key, value), in no particular order.
+    /// Every (key, value), in position order.
     public func forEach(_ body: (Key, Value) throws -> Void) rethrows {
-        for index in slots.indices where slots[index].mark != 0 { try body(slots[index].key!, slots[index].value!) }
+        for page in pages {
+            for entry in page { try body(entry.key, entry.value) }
+        }
     }
 
+    /// Doubles the index; the words carry their homes, so no entry is read.
     private mutating func grow() {
-        var old = Array(repeating: Entry.empty, count: slots.count * 2)
-        swap(&old, &slots)
-        mask = slots.count - 1
-        for index in old.indices where old[index].mark != 0 {
-            var slot = Self.home(old[index].mark, mask)
-            while slots[slot].mark != 0 { slot = (slot + 1) & mask }
-            swap(&slots[slot], &old[index])
+        var old = Array(repeating: UInt64(0), count: index.count * 2)
+        swap(&old, &index)
+        mask = index.count - 1
+        for word in old where word != 0 {
+            var place = Self.home(tag: word >> 32, mask)
+            while index[place] != 0 { place = (place + 1) & mask }
+            index[place] = word
         }
     }
 }
