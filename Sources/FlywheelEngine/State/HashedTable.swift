@@ -211,7 +211,8 @@ public struct HashedTable<Key: Equatable, Value> {
         for page in pages.indices {
             pages[page].withUnsafeBufferPointer { entries in
                 for offset in entries.indices {
-                    groups[group(entries[offset].key)].append(Int32(truncatingIfNeeded: page << Self.pageShift + offset))
+                    let position = Int32(truncatingIfNeeded: page << Self.pageShift + offset)
+                    groups[group(entries[offset].key)].append(position)
                 }
             }
         }
