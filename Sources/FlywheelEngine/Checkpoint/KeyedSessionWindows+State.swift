@@ -5,10 +5,11 @@ extension KeyedSessionWindows: KeyGroupedState where Key: StateCodable & KeyGrou
             for slot in slots {
                 withKey(at: Int(slot)) { key, sessions in
                     writers[group].write(key)
-                    writers[group].write(sessions) { writer, session in
-                        writer.write(session.window)
-                        writer.write(session.hasFired)
-                        writer.write(session.accumulator)
+                    writers[group].write(sessions.count)
+                    sessions.forEach { session in
+                        writers[group].write(session.window)
+                        writers[group].write(session.hasFired)
+                        writers[group].write(session.accumulator)
                     }
                 }
             }

@@ -151,6 +151,9 @@ public struct HashedTable<Key: Equatable, Value> {
         _modify { yield &pages[position >> Self.pageShift][position & Self.pageMask].value }
     }
 
+    /// The `StableHash` of the key at `position`.
+    public func hash(at position: Int) -> UInt64 { pages[position >> Self.pageShift][position & Self.pageMask].hash }
+
     /// The key at `position`.
     public func key(at position: Int) -> Key { pages[position >> Self.pageShift][position & Self.pageMask].key }
 

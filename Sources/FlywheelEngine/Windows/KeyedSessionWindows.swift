@@ -19,9 +19,81 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
 
     /// A key's open sessions and its live timer (heap entries with another time are stale).
     struct KeyState {
-        var hash: UInt64
-        var sessions: [Session] = []
+        var sessions: Sessions
         var timer: EventTime?
+    }
+
+    /// A key's open sessions, in the order they were opened. Nearly always one: it is kept inline, in
+    /// the key's entry (an array of one was an allocation, and its header, per open key); the others
+    /// (events out of order by more than the gap open a second session until one bridges them) in `rest`.
+    struct Sessions {
+        // Not a `Session?`: unwrapping an optional to read a field copied the whole session (a retain of
+        // everything its accumulator holds) and wrote it back.
+        /// The first session, or an empty one (`hasFirst` false) once the last session is removed.
+        private(set) var first: Session
+        private var hasFirst = true
+        private(set) var rest: [Session] = []
+
+        init(_ session: consuming Session) { first = session }
+
+        init(_ sessions: [Session]) {
+            guard let head = sessions.first else {
+                first = Self.placeholder
+                hasFirst = false
+                return
+            }
+            first = head
+            rest = Array(sessions.dropFirst())
+        }
+
+        /// What `first` holds when there is no session: an accumulator as made, which holds no memory.
+        private static var placeholder: Session {
+            Session(window: Window(start: .min, end: .min), accumulator: Accumulator(), hasFired: false)
+        }
+
+        var count: Int { hasFirst ? 1 + rest.count : 0 }
+        var isEmpty: Bool { !hasFirst }
+
+        // Read and changed in place, field by field: a copy of a session would retain what its
+        // accumulator holds.
+        func window(at index: Int) -> Window { index == 0 ? first.window : rest[index - 1].window }
+        func hasFired(at index: Int) -> Bool { index == 0 ? first.hasFired : rest[index - 1].hasFired }
+
+        mutating func update<R>(at index: Int, _ body: (inout Session) -> R) -> R {
+            index == 0 ? body(&first) : body(&rest[index - 1])
+        }
+
+        func read<R>(at index: Int, _ body: (borrowing Session) -> R) -> R {
+            index == 0 ? body(first) : rest.withUnsafeBufferPointer { body($0[index - 1]) }
+        }
+
+        /// Removes and returns the session at `index`; the ones after it move down one place.
+        mutating func remove(at index: Int) -> Session {
+            guard index == 0 else { return rest.remove(at: index - 1) }
+            let wasLast = rest.isEmpty
+            var removed = wasLast ? Self.placeholder : rest.removeFirst()
+            swap(&removed, &first)
+            if wasLast { hasFirst = false }
+            return removed
+        }
+
+        mutating func append(_ session: consuming Session) {
+            if hasFirst {
+                rest.append(session)
+            } else {
+                first = session
+                hasFirst = true
+            }
+        }
+
+        /// Each session, borrowed in place.
+        func forEach(_ body: (borrowing Session) -> Void) {
+            guard hasFirst else { return }
+            body(first)
+            rest.withUnsafeBufferPointer { rest in
+                for index in rest.indices { body(rest[index]) }
+            }
+        }
     }
 
     public let gapMs: Int64
@@ -53,9 +125,21 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
         _ input: Accumulator.Input, key: Key, hash: UInt64, at t: EventTime, emit: (Key, Window, Accumulator) -> Void
     ) {
         let window = Window(start: t, end: t.adding(gapMs))
-        let position = states.findOrInsert(key, hash: hash) { KeyState(hash: hash) }.slot
-        let merged = Self.add(input, window: window, to: &states[position].sessions, watermark: watermark) {
-            emit(key, $0, $1)
+        let (position, inserted) = states.findOrInsert(key, hash: hash) {
+            var fresh = Accumulator()
+            fresh.add(input)
+            return KeyState(sessions: Sessions(Session(window: window, accumulator: fresh, hasFired: false)))
+        }
+        let merged: (window: Window, hasFired: Bool)
+        if inserted {
+            // A new key's one session, made with the input already added.
+            merged = Self.fireIfBehind(at: 0, in: &states[position].sessions, watermark: watermark) {
+                emit(key, $0, $1)
+            }
+        } else {
+            merged = Self.add(input, window: window, to: &states[position].sessions, watermark: watermark) {
+                emit(key, $0, $1)
+            }
         }
         let due = Self.dueTime(merged.window, hasFired: merged.hasFired, allowedLatenessMs: allowedLatenessMs)
         if let current = states[position].timer, current <= due { return }
@@ -66,30 +150,46 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
     /// Adds `input` to `list` (see `merge`) and fires the session it went to at once when the
     /// watermark is past its end; returns that session's window and whether it has fired.
     private static func add(
-        _ input: Accumulator.Input, window: Window, to list: inout [Session], watermark: EventTime,
+        _ input: Accumulator.Input, window: Window, to list: inout Sessions, watermark: EventTime,
         emit: (Window, Accumulator) -> Void
     ) -> (window: Window, hasFired: Bool) {
         let merged = merge(input, window: window, into: &list)
+        return fireIfBehind(at: merged, in: &list, watermark: watermark, emit: emit)
+    }
+
+    /// Fires the session at `index`, which a record just went to, when the watermark is past its end;
+    /// returns its window and whether it has fired.
+    private static func fireIfBehind(
+        at index: Int, in list: inout Sessions, watermark: EventTime, emit: (Window, Accumulator) -> Void
+    ) -> (window: Window, hasFired: Bool) {
         // Read fields, not the whole session: a copy would retain the accumulator's storage.
-        let mergedWindow = list[merged].window
-        if mergedWindow.maxTimestamp <= watermark {
-            emit(mergedWindow, list[merged].accumulator)
-            list[merged].hasFired = true
-        } else if list[merged].hasFired {
+        let window = list.window(at: index)
+        if window.maxTimestamp <= watermark {
+            list.read(at: index) { emit(window, $0.accumulator) }
+            list.update(at: index) { $0.hasFired = true }
+        } else if list.hasFired(at: index) {
             // Extended past the watermark: it fires again at its new end, as Flink re-registers
             // the merged window's timer.
-            list[merged].hasFired = false
+            list.update(at: index) { $0.hasFired = false }
         }
-        return (mergedWindow, list[merged].hasFired)
+        return (window, list.hasFired(at: index))
     }
 
     /// Adds `input` to the session it falls into (merging every session it bridges) or to a new one;
     /// returns the index of that session in `list`.
-    private static func merge(_ input: Accumulator.Input, window: Window, into list: inout [Session]) -> Int {
+    private static func merge(_ input: Accumulator.Input, window: Window, into list: inout Sessions) -> Int {
+        // The common case: one session, which the record falls into.
+        if list.count == 1 && list.window(at: 0).overlapsOrTouches(window) {
+            list.update(at: 0) {
+                $0.window = $0.window.union(window)
+                $0.accumulator.add(input)
+            }
+            return 0
+        }
         var target: Int?
         var index = 0
         while index < list.count {
-            guard list[index].window.overlapsOrTouches(window) else {
+            guard list.window(at: index).overlapsOrTouches(window) else {
                 index += 1
                 continue
             }
@@ -99,9 +199,11 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
                 continue
             }
             let other = list.remove(at: index)
-            list[first].window = list[first].window.union(other.window)
-            list[first].accumulator.merge(other.accumulator)
-            list[first].hasFired = list[first].hasFired || other.hasFired
+            list.update(at: first) {
+                $0.window = $0.window.union(other.window)
+                $0.accumulator.merge(other.accumulator)
+                $0.hasFired = $0.hasFired || other.hasFired
+            }
         }
         guard let found = target else {
             var fresh = Accumulator()
@@ -109,8 +211,10 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
             list.append(Session(window: window, accumulator: fresh, hasFired: false))
             return list.count - 1
         }
-        list[found].window = list[found].window.union(window)
-        list[found].accumulator.add(input)
+        list.update(at: found) {
+            $0.window = $0.window.union(window)
+            $0.accumulator.add(input)
+        }
         return found
     }
 
@@ -121,7 +225,7 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
     }
 
     /// `body` with the key in `slot` and its sessions, borrowed in place.
-    func withKey(at slot: Int, _ body: (borrowing Key, borrowing [Session]) -> Void) {
+    func withKey(at slot: Int, _ body: (borrowing Key, borrowing Sessions) -> Void) {
         states.withEntry(at: slot) { key, state in body(key, state.sessions) }
     }
 
@@ -133,8 +237,8 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
         let dues = sessions.map { Self.dueTime($0.window, hasFired: $0.hasFired, allowedLatenessMs: allowedLatenessMs) }
         guard let due = dues.min() else { return }
         let hash = key.stableHash
-        let position = states.findOrInsert(key, hash: hash) { KeyState(hash: hash) }.slot
-        states[position].sessions = sessions
+        let position = states.findOrInsert(key, hash: hash) { KeyState(sessions: Sessions(sessions)) }.slot
+        states[position].sessions = Sessions(sessions)
         states[position].timer = due
         timers.insert(SessionTimer(time: due, hash: hash))
     }
@@ -163,21 +267,21 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
             states.remove(at: position)
         } else {
             states[position].timer = nextDue
-            timers.insert(SessionTimer(time: nextDue, hash: states[position].hash))
+            timers.insert(SessionTimer(time: nextDue, hash: states.hash(at: position)))
         }
     }
 
     /// Fires the sessions of `list` whose end - 1 the watermark reached and drops those past their
     /// allowed lateness; returns when the earliest remaining one next needs attention.
     private static func fireAndClean(
-        _ list: inout [Session], watermark: EventTime, allowedLatenessMs: Int64, emit: (Window, Accumulator) -> Void
+        _ list: inout Sessions, watermark: EventTime, allowedLatenessMs: Int64, emit: (Window, Accumulator) -> Void
     ) -> EventTime {
         var nextDue = EventTime.max
         var session = 0
         while session < list.count {
-            let window = list[session].window
-            let fires = !list[session].hasFired && window.maxTimestamp <= watermark
-            let hasFired = fires || list[session].hasFired
+            let window = list.window(at: session)
+            let fires = !list.hasFired(at: session) && window.maxTimestamp <= watermark
+            let hasFired = fires || list.hasFired(at: session)
             if hasFired && window.maxTimestamp.adding(allowedLatenessMs) <= watermark {
                 // Done for good: moved out, so emitting it copies nothing.
                 let removed = list.remove(at: session)
@@ -185,8 +289,8 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
                 continue
             }
             if fires {
-                emit(window, list[session].accumulator)
-                list[session].hasFired = true
+                list.read(at: session) { emit(window, $0.accumulator) }
+                list.update(at: session) { $0.hasFired = true }
             }
             nextDue = Swift.min(nextDue, dueTime(window, hasFired: hasFired, allowedLatenessMs: allowedLatenessMs))
             session += 1
@@ -211,4 +315,5 @@ struct SessionTimer: Comparable, Sendable {
 
 extension KeyedSessionWindows: Sendable where Key: Sendable, Accumulator: Sendable {}
 extension KeyedSessionWindows.Session: Sendable where Accumulator: Sendable {}
+extension KeyedSessionWindows.Sessions: Sendable where Accumulator: Sendable {}
 extension KeyedSessionWindows.KeyState: Sendable where Key: Sendable, Accumulator: Sendable {}
