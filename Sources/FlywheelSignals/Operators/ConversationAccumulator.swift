@@ -1,16 +1,17 @@
 import FlywheelEngine
 
-/// A prompt or response kept for `sft_example`.
+/// A prompt or response kept for `sft_example`: 64 bytes.
 public struct ConversationMessage: Sendable {
     public var time: EventTime
     public var eventId: String
-    public var messageId: String
-    /// The parent id, "" when none (the SFT rule reads a missing one as ""). Not an optional: a `String?`
-    /// among the other strings made the compiler build each message twice and copy one (five retains).
-    var parent: String
+    /// The id the SFT rule pairs messages by (CONTRACT 3.4): a prompt's message id, a response's parent id
+    /// ("" when it has none, as the rule reads a missing one). The other id is not kept: the rule never
+    /// reads it, and keeping both cost 16 bytes a message. Not an optional: a `String?` among the other
+    /// strings made the compiler build each message twice and copy one (five retains).
+    public var link: String
     public var text: String
-    // The two flags sit together after the strings: 80 bytes a message instead of 88, as each flag would
-    // otherwise be padded to the next string's alignment.
+    // The two flags sit together after the strings, as each flag would otherwise be padded to the next
+    // string's alignment.
     public var isPrompt: Bool
     /// Whether the text holds an e-mail address or phone number (so needs redaction).
     public var hasPII = false
@@ -21,14 +22,16 @@ public struct ConversationMessage: Sendable {
     ) {
         self.time = time
         self.eventId = eventId
-        self.messageId = messageId
-        self.parent = parentId ?? ""
+        self.link = isPrompt ? messageId : parentId ?? ""
         self.text = text
         self.isPrompt = isPrompt
         self.hasPII = hasPII
     }
 
-    public var parentId: String? { parent.isEmpty ? nil : parent }
+    /// A prompt's message id; "" for a response (not kept).
+    public var messageId: String { isPrompt ? link : "" }
+    /// A response's parent id, nil when it has none; nil for a prompt (not kept).
+    public var parentId: String? { isPrompt || link.isEmpty ? nil : link }
 }
 
 /// The state of one conversation session (CONTRACT 3.3-3.5): counters, the earliest user id, the
@@ -98,14 +101,14 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         if cannotBeExample {
             if !messages.isEmpty { messages = [] }
         } else if input.keepMessages, event.type == .prompt || event.type == .response {
-            // Sessions hold a few prompts and responses: one allocation instead of growing 1, 2, 4 (then 8, as
-            // Swift doubles it).
-            if messages.capacity == 0 { messages.reserveCapacity(4) }
+            let isPrompt = event.type == .prompt
             let message = ConversationMessage(
-                time: event.time, eventId: event.eventId, isPrompt: event.type == .prompt,
-                messageId: event.messageId ?? "", parentId: event.parentId, text: event.text ?? "",
-                hasPII: input.piiCount > 0)
-            messages.append(consume message)
+                time: event.time, eventId: event.eventId, isPrompt: isPrompt,
+                messageId: isPrompt ? event.messageId ?? "" : "", parentId: isPrompt ? nil : event.parentId,
+                text: event.text ?? "", hasPII: input.piiCount > 0)
+            // Sessions hold a few prompts and responses: room for 4 at once instead of growing 1, 2, 4, then
+            // by half (6, 9) rather than doubling to 8.
+            messages.appendGrowingByHalf(message, minimum: 4)
         }
     }
 

@@ -110,7 +110,7 @@ enum SFTExample {
     /// exactly one response. Ids compare by code points (CONTRACT 1): a parent id canonically
     /// equivalent to a prompt's message id, but spelled differently, does not answer it.
     static func answersPairUp(_ messages: [ConversationMessage]) -> Bool {
-        var links = messages.map { (id: $0.isPrompt ? $0.messageId : $0.parent, isPrompt: $0.isPrompt) }
+        var links = messages.map { (id: $0.link, isPrompt: $0.isPrompt) }
         links.sort { utf8Precedes($0.id, $1.id) }
         var start = 0
         while start < links.count {

@@ -110,13 +110,12 @@ struct PairConversationState: Sendable {
 
     static let indexThreshold = 24
 
+    /// Room for a short conversation's messages (two turns) is made at the first, so the array is not
+    /// regrown message by message; longer ones grow by half (6, 9, ...), not by doubling: reserving 8 at
+    /// once cost an open conversation 235 more bytes (`flywheel bench state`).
     private(set) var messages: [Message] = []
 
-    /// Room for a short conversation's messages (two turns), so the array is not regrown message by message;
-    /// longer ones double to 8. Reserving 8 cost an open conversation 235 more bytes (`flywheel bench state`).
-    init() {
-        messages.reserveCapacity(4)
-    }
+    init() {}
     /// Empty (no allocation) until the conversation passes `indexThreshold` messages.
     private var index: [ExactKey: Int] = [:]
     /// Kept only while `index` is (past `indexThreshold` messages).
@@ -151,7 +150,7 @@ struct PairConversationState: Sendable {
     /// The message with `id`, created empty when unknown.
     mutating func slot(_ id: String) -> Int {
         if let existing = find(id) { return existing }
-        messages.append(Message(id: id))
+        messages.appendGrowingByHalf(Message(id: id), minimum: 4)
         if isIndexed {
             index[ExactKey(id)] = messages.count - 1
         } else if messages.count > Self.indexThreshold {
