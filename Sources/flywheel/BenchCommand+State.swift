@@ -35,8 +35,8 @@ struct BenchStateCommand: ParsableCommand {
     func run() throws {
         let log = Self.log(conversations: conversations)
         print(
-            "\(conversations) conversations, \(log.lines.count) events "
-                + String(format: "(%.1f per conversation)", Double(log.lines.count) / Double(conversations))
+            "\(conversations) conversations, \(log.lines) events "
+                + String(format: "(%.1f per conversation)", Double(log.lines) / Double(conversations))
                 + ", heap measured by \(HeapMeter.source)")
         print(
             String(
@@ -73,14 +73,18 @@ struct BenchStateCommand: ParsableCommand {
             guard var driver = try? IngestDriver(time: config.time, sourceNames: ["bench"], shards: 1) else {
                 return (0, 0)
             }
+            // Decoded here, as a job decodes its input: the strings the operators keep (texts, ids) are allocated
+            // after `before`, so they count, and the events' other strings are freed with the events.
+            var decoder = EventDecoder(maxEventBytes: 1 << 20, countsPII: true)
             var output: [SignalRecord] = []
-            log.lines.withUnsafeBufferPointer { lines in
-                for index in lines.indices {
-                    driver.ingest(lines[index], partition: 0)
-                    if driver.linesInBatch == 256 || index == lines.count - 1 {
-                        shard.process(driver.cut().shards[0], into: &output)
-                        output.removeAll(keepingCapacity: true)
-                    }
+            var position: Int64 = 0
+            log.forEachLine { line in
+                position += 1
+                let decoded = decoder.decode(line, origin: EventOrigin(position: position))
+                driver.ingest(InputLine(position: position, endOffset: position, decoded: decoded), partition: 0)
+                if driver.linesInBatch == 256 || Int(position) == log.lines {
+                    shard.process(driver.cut().shards[0], into: &output)
+                    output.removeAll(keepingCapacity: true)
                 }
             }
         }
@@ -92,12 +96,24 @@ struct BenchStateCommand: ParsableCommand {
 
     private struct Log {
         /// Decoded, as a file source hands them to the ingest (no input ends: every session stays open).
-        var lines: [InputLine] = []
+        /// The kept lines, each ending with a newline (decoded inside each measurement).
+        var bytes: [UInt8] = []
+        var lines = 0
         /// UTF-8 bytes of the prompt and response texts, per conversation.
         var textBytes = 0.0
         /// What those texts take on the heap, per conversation: a string of more than 15 UTF-8 bytes is an
         /// allocation of a 32-byte header, the bytes and a terminating 0, rounded up to the allocator's size.
         var textHeap = 0.0
+
+        func forEachLine(_ body: (UnsafeRawBufferPointer) -> Void) {
+            bytes.withUnsafeBytes { bytes in
+                var start = 0
+                for index in bytes.indices where bytes[index] == UInt8(ascii: "\n") {
+                    body(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+                    start = index + 1
+                }
+            }
+        }
     }
 
     /// The size the allocator gives a request of `bytes`: jemalloc's size classes (multiples of 16 up to 128
@@ -133,10 +149,9 @@ struct BenchStateCommand: ParsableCommand {
                     textBytes += count
                     if count > 15 { textHeap += allocationSize(32 + count + 1) }
                 }
-                log.lines.append(
-                    InputLine(
-                        position: Int64(log.lines.count), endOffset: Int64(log.lines.count + 1), decoded: .event(event))
-                )
+                log.bytes.append(contentsOf: line)
+                log.bytes.append(UInt8(ascii: "\n"))
+                log.lines += 1
             }
         }
         log.textBytes = Double(textBytes) / Double(conversations)

@@ -1,8 +1,9 @@
+import FlywheelEngine
 import Testing
 
 @testable import FlywheelSignals
 
-/// A pair message stores one text, model and prompt id for either kind: a message id names the latest event
+/// A pair message stores one text and model for either kind, and a response its prompt's slot: a message id names the latest event
 /// with it (CONTRACT 3.2), so a prompt that reuses a response's id ends that response, and the reverse.
 struct PairConversationStateTests {
     @Test func aMessageIsAPromptAResponseOrNeitherAndTheLatestEventDecides() {
@@ -26,7 +27,7 @@ struct PairConversationStateTests {
         // ...and a response reusing a prompt's id ends the prompt; it counts as a response first seen now.
         #expect(state.recordResponse(id: "r1", text: "5", model: "n", promptId: "p1") == response)
         #expect(state.messages[response].promptText == nil)
-        #expect(state.messages[response].response?.promptId == "p1")
+        #expect(state.promptId(ofResponse: response) == "p1" && state.promptId(ofResponse: prompt) == nil)
         #expect(state.messages[response].responseOrder == 2)
         let second = state.recordResponse(id: "r3", text: "four", model: "m", promptId: "p1")
         #expect(state.messages[second].responseOrder == 3)
@@ -35,5 +36,41 @@ struct PairConversationStateTests {
         #expect(state.messages[second].responseOrder == 3 && state.messages[second].response?.text == "4.0")
         _ = state.setRating(.up, of: "r3")
         #expect(state.siblings(of: response, .up) == [second])
+    }
+
+    /// A checkpoint writes a response's prompt by id; restoring finds the prompt's slot again, or makes one for
+    /// an id no message has (a checkpoint of a build that made prompt slots only when a pair waited), in a short
+    /// conversation and in one long enough to be indexed.
+    @Test(arguments: [3, 30])
+    func aRestoredStateAnswersAsTheOriginal(turns: Int) throws {
+        var state = PairConversationState()
+        for turn in 0..<turns {
+            state.recordPrompt(id: "p\(turn)", text: "prompt \(turn)")
+            let first = state.recordResponse(id: "r\(turn)a", text: "a\(turn)", model: "m", promptId: "p\(turn)")
+            let second = state.recordResponse(id: "r\(turn)b", text: "b\(turn)", model: "n", promptId: "p\(turn)")
+            _ = state.setRating(.up, of: "r\(turn)a")
+            _ = state.markRegenerated("r\(turn)b")
+            _ = state.claimed.insert(chosen: first, rejected: second)
+        }
+        // A response to a prompt never seen.
+        let orphan = state.recordResponse(id: "r-orphan", text: "?", model: "m", promptId: "p-missing")
+        var writer = StateWriter()
+        state.encode(to: &writer)
+        var reader = StateReader(writer.bytes)
+        let restored = try PairConversationState(from: &reader)
+        #expect(restored.messages.count == state.messages.count)
+        for slot in state.messages.indices {
+            #expect(restored.messages[slot].id == state.messages[slot].id)
+            #expect(restored.promptId(ofResponse: slot) == state.promptId(ofResponse: slot))
+            #expect(restored.messages[slot].response?.text == state.messages[slot].response?.text)
+            #expect(restored.siblings(of: slot, .up) == state.siblings(of: slot, .up))
+            #expect(restored.siblings(of: slot, .downOrRegenerated) == state.siblings(of: slot, .downOrRegenerated))
+        }
+        #expect(restored.promptId(ofResponse: orphan) == "p-missing")
+        let chosen = try #require(restored.find("r\(turns - 1)a"))
+        let rejected = try #require(restored.find("r\(turns - 1)b"))
+        #expect(restored.resolve(chosen: chosen, rejected: rejected)?.prompt == "prompt \(turns - 1)")
+        #expect(restored.claimed.contains(chosen: chosen, rejected: rejected))
+        #expect(restored.resolve(chosen: orphan, rejected: chosen) == nil)
     }
 }

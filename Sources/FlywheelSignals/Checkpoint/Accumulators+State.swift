@@ -65,7 +65,7 @@ extension PairConversationState: StateCodable {
             if let response = message.response {
                 writer.write(response.text)
                 writer.write(response.model)
-                writer.write(response.promptId)
+                writer.write(messages[Int(message.promptSlot)].id)
             }
             writer.write(UInt8(message.rating == nil ? 0 : message.rating == .up ? 1 : 2))
             writer.write(message.regenerated)
@@ -92,15 +92,18 @@ extension PairConversationState: StateCodable {
     init(from reader: inout StateReader) throws(CheckpointError) {
         self.init()
         lastTime = try reader.readTime()
-        let messages = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
-            try Self.readMessage(&reader)
+        var responses: [(slot: Int, text: String, model: String, promptId: String)] = []
+        var readCount = 0
+        let read = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
+            defer { readCount += 1 }
+            return try Self.readMessage(&reader, slot: readCount, responses: &responses)
         }
-        restoreMessages(messages)
+        restoreMessages(read, responses: responses)
         let claimedPairs = try reader.readArray { (reader: inout StateReader) throws(CheckpointError) in
             (chosen: try reader.readInt(), rejected: try reader.readInt())
         }
         for pair in claimedPairs {
-            guard messages.indices.contains(pair.chosen), messages.indices.contains(pair.rejected) else {
+            guard read.indices.contains(pair.chosen), read.indices.contains(pair.rejected) else {
                 throw CheckpointError(.corrupt, "claimed pair names a message that is not there")
             }
             _ = claimed.insert(chosen: pair.chosen, rejected: pair.rejected)
@@ -135,12 +138,18 @@ extension PairConversationState: StateCodable {
         return WaitingPair(chosen: chosen, rejected: rejected, source: source, rule: rule)
     }
 
-    private static func readMessage(_ reader: inout StateReader) throws(CheckpointError) -> Message {
+    /// A message; a response's text, model and prompt id go to `responses` (its prompt's slot is known once
+    /// every message is read).
+    private static func readMessage(
+        _ reader: inout StateReader, slot: Int,
+        responses: inout [(slot: Int, text: String, model: String, promptId: String)]
+    ) throws(CheckpointError) -> Message {
         var message = Message(id: try reader.readString())
         message.promptText = try reader.readOptionalString()
         if try reader.readBool() {
-            message.response = Response(
-                text: try reader.readString(), model: try reader.readString(), promptId: try reader.readString())
+            responses.append(
+                (slot, text: try reader.readString(), model: try reader.readString(), promptId: try reader.readString())
+            )
         }
         let rating = try reader.readByte()
         message.rating = rating == 0 ? nil : rating == 1 ? .up : .down

@@ -33,15 +33,16 @@ struct WaitingPair: Sendable {
 /// an id index and the responses grouped by prompt keep every look-up independent of the
 /// conversation's length.
 struct PairConversationState: Sendable {
+    /// A response's text and model.
     struct Response: Sendable {
         var text: String
         var model: String
-        var promptId: String
     }
 
     /// A message is a prompt, a response, or neither yet (an id that only a rating, a regeneration or a
-    /// choice named so far). Its text, model and prompt id are stored once for either kind, and the hashes
-    /// searches compare first sit in the message: 80 bytes a message, in one array per conversation.
+    /// choice named so far). Its text and model are stored once for either kind; a response names the
+    /// prompt it answers by that prompt's slot (its id is there), and the hash searches compare first sits
+    /// in the message: 64 bytes a message, in one array per conversation.
     struct Message: Sendable {
         private enum Kind: UInt8, Sendable { case unknown, prompt, response }
 
@@ -49,13 +50,12 @@ struct PairConversationState: Sendable {
         /// The prompt's or the response's text ("" while neither).
         private(set) var text = ""
         private var model = ""
-        /// The prompt a response answers ("" unless a response).
-        private(set) var promptId = ""
+        /// The slot of the prompt a response answers (-1 unless a response). A slot stands for one id for
+        /// the conversation's life, so comparing slots compares prompt ids exactly.
+        private(set) var promptSlot: Int32 = -1
         private var order: Int32 = 0
-        /// The low halves of the stable hashes of `id` and of a response's prompt id (0 unless a response):
-        /// searches compare them before the strings, which decide.
+        /// The low half of the stable hash of `id`: searches compare it before the strings, which decide.
         private(set) var idHash: UInt32
-        private(set) var promptHash: UInt32 = 0
         private var kind = Kind.unknown
         var rating: Rating?
         var regenerated = false
@@ -81,24 +81,26 @@ struct PairConversationState: Sendable {
             get { kind == .prompt ? text : nil }
             set {
                 if let newValue {
-                    (kind, text, model, promptId, promptHash) = (.prompt, newValue, "", "", 0)
+                    (kind, text, model, promptSlot) = (.prompt, newValue, "", -1)
                 } else if kind == .prompt {
                     (kind, text) = (.unknown, "")
                 }
             }
         }
 
-        /// The response, nil unless the message is a response. Setting nil forgets a response, and only a response.
-        var response: Response? {
-            get { kind == .response ? Response(text: text, model: model, promptId: promptId) : nil }
-            set {
-                if let newValue {
-                    (kind, text, model, promptId) = (.response, newValue.text, newValue.model, newValue.promptId)
-                    promptHash = Self.hash(newValue.promptId)
-                } else if kind == .response {
-                    (kind, text, model, promptId, promptHash) = (.unknown, "", "", "", 0)
-                }
-            }
+        /// The response, nil unless the message is a response.
+        var response: Response? { kind == .response ? Response(text: text, model: model) : nil }
+
+        /// Makes the message a response (and no longer a prompt) to the prompt in `promptSlot`.
+        mutating func setResponse(text: String, model: String, promptSlot: Int) {
+            (kind, self.text, self.model) = (.response, text, model)
+            self.promptSlot = Int32(truncatingIfNeeded: promptSlot)
+        }
+
+        /// Forgets a response, and only a response.
+        mutating func forgetResponse() {
+            guard kind == .response else { return }
+            (kind, text, model, promptSlot) = (.unknown, "", "", -1)
         }
 
         /// Order in which the response was first seen, for stable sibling order.
@@ -127,13 +129,35 @@ struct PairConversationState: Sendable {
 
     private var isIndexed: Bool { !index.isEmpty }
 
-    /// Replaces the messages with restored ones (checkpoint restore).
-    mutating func restoreMessages(_ restored: [Message]) {
+    /// Replaces the messages with restored ones (checkpoint restore); `promptIds` names, for each restored
+    /// response's slot, the id of the prompt it answers (a slot is made for an id no message has).
+    mutating func restoreMessages(
+        _ restored: [Message], responses: [(slot: Int, text: String, model: String, promptId: String)]
+    ) {
         messages = restored
-        responsesSeen = restored.map(\.responseOrder).max() ?? 0
         index = [:]
         groups = PairResponseGroups()
+        var slots: [ExactKey: Int] = [:]
+        for slot in messages.indices where slots[ExactKey(messages[slot].id)] == nil {
+            slots[ExactKey(messages[slot].id)] = slot
+        }
+        for response in responses {
+            let prompt =
+                slots[ExactKey(response.promptId)]
+                ?? {
+                    messages.append(Message(id: response.promptId))
+                    slots[ExactKey(response.promptId)] = messages.count - 1
+                    return messages.count - 1
+                }()
+            messages[response.slot].setResponse(text: response.text, model: response.model, promptSlot: prompt)
+        }
+        responsesSeen = messages.map(\.responseOrder).max() ?? 0
         if messages.count > Self.indexThreshold { buildIndex() }
+    }
+
+    /// The id of the prompt the response in `slot` answers, nil unless it is a response.
+    func promptId(ofResponse slot: Int) -> String? {
+        messages[slot].isResponse ? messages[Int(messages[slot].promptSlot)].id : nil
     }
 
     func find(_ id: String) -> Int? {
@@ -169,7 +193,7 @@ struct PairConversationState: Sendable {
     private mutating func regroup(_ slot: Int) {
         guard isIndexed, messages[slot].isResponse else { return }
         groups.place(
-            slot, prompt: messages[slot].promptId, up: messages[slot].isUp,
+            slot, prompt: Int(messages[slot].promptSlot), up: messages[slot].isUp,
             downOrRegenerated: messages[slot].isDownOrRegenerated)
     }
 
@@ -179,23 +203,25 @@ struct PairConversationState: Sendable {
     mutating func recordPrompt(id: String, text: String) -> Int {
         let at = slot(id)
         if messages[at].isResponse {
-            if isIndexed { groups.remove(at, prompt: messages[at].promptId) }
+            if isIndexed { groups.remove(at, prompt: Int(messages[at].promptSlot)) }
         }
         messages[at].promptText = text  // and no longer a response
         return at
     }
 
+    /// Records a response; its prompt id gets a slot if it has none yet.
     mutating func recordResponse(id: String, text: String, model: String, promptId: String) -> Int {
         let at = slot(id)
+        let prompt = slot(promptId)
         if messages[at].isResponse {
-            if isIndexed && !messages[at].promptId.isExactly(promptId) {
-                groups.remove(at, prompt: messages[at].promptId)
+            if isIndexed && Int(messages[at].promptSlot) != prompt {
+                groups.remove(at, prompt: Int(messages[at].promptSlot))
             }
         } else {
             responsesSeen += 1
             messages[at].responseOrder = responsesSeen
         }
-        messages[at].response = Response(text: text, model: model, promptId: promptId)  // and no longer a prompt
+        messages[at].setResponse(text: text, model: model, promptSlot: prompt)  // and no longer a prompt
         regroup(at)
         return at
     }
@@ -219,14 +245,13 @@ struct PairConversationState: Sendable {
     func siblings(of slot: Int, _ kind: PairResponseGroups.Kind) -> [Int] {
         guard messages[slot].isResponse else { return [] }
         var found: [Int] = []
+        let prompt = messages[slot].promptSlot
         if isIndexed {
-            for other in groups.members(of: messages[slot].promptId, kind) where other != slot { found.append(other) }
+            for other in groups.members(of: Int(prompt), kind) where other != slot { found.append(other) }
         } else {
-            let promptHash = messages[slot].promptHash
-            for other in messages.indices where other != slot && messages[other].promptHash == promptHash {
-                guard messages[other].isResponse, Self.isKind(kind, messages[other]),
-                    messages[other].promptId.isExactly(messages[slot].promptId)
-                else { continue }
+            for other in messages.indices where other != slot && messages[other].promptSlot == prompt {
+                // A slot that answers a prompt is a response.
+                guard Self.isKind(kind, messages[other]) else { continue }
                 found.append(other)
             }
         }
@@ -241,18 +266,16 @@ struct PairConversationState: Sendable {
         }
     }
 
-    /// The slot of the prompt that the response in `slot` answers (created when unknown), or -1
-    /// while that response is unknown.
-    mutating func promptSlot(ofResponse slot: Int) -> Int {
-        guard messages[slot].isResponse else { return -1 }
-        return self.slot(messages[slot].promptId)
+    /// The slot of the prompt that the response in `slot` answers, or -1 while that response is unknown.
+    func promptSlot(ofResponse slot: Int) -> Int {
+        messages[slot].isResponse ? Int(messages[slot].promptSlot) : -1
     }
 
     /// The texts of a pair when all are known and both responses answer the same prompt.
     func resolve(chosen: Int, rejected: Int) -> (prompt: String, chosen: Response, rejected: Response)? {
-        guard messages[chosen].promptHash == messages[rejected].promptHash, messages[chosen].isResponse,
-            messages[rejected].isResponse, messages[chosen].promptId.isExactly(messages[rejected].promptId),
-            let prompt = find(messages[chosen].promptId), messages[prompt].isPrompt
+        let prompt = Int(messages[chosen].promptSlot)
+        guard messages[chosen].isResponse, messages[rejected].isResponse,
+            messages[rejected].promptSlot == messages[chosen].promptSlot, messages[prompt].isPrompt
         else { return nil }
         return (messages[prompt].text, messages[chosen].response!, messages[rejected].response!)
     }

@@ -18,11 +18,12 @@ struct PairResponseGroups: Sendable {
         var downOrRegenerated: Set<Int> = []
     }
 
-    private var groups: [ExactKey: Group] = [:]
+    /// By the slot of the prompt.
+    private var groups: [Int: Group] = [:]
 
     /// Puts the response in `slot` into the group of `prompt`, in the parts its flags say.
-    mutating func place(_ slot: Int, prompt: String, up: Bool, downOrRegenerated: Bool) {
-        let key = ExactKey(prompt)
+    mutating func place(_ slot: Int, prompt: Int, up: Bool, downOrRegenerated: Bool) {
+        let key = prompt
         guard up || downOrRegenerated || groups[key] != nil else { return }
         Self.update(&groups[key, default: Group()], slot, up: up, downOrRegenerated: downOrRegenerated)
         if !up && !downOrRegenerated, let group = groups[key], group.up.isEmpty && group.downOrRegenerated.isEmpty {
@@ -36,13 +37,13 @@ struct PairResponseGroups: Sendable {
     }
 
     /// Takes the response in `slot` out of the group of `prompt` (it answers another prompt now).
-    mutating func remove(_ slot: Int, prompt: String) {
+    mutating func remove(_ slot: Int, prompt: Int) {
         place(slot, prompt: prompt, up: false, downOrRegenerated: false)
     }
 
     /// The responses to `prompt` of `kind`.
-    func members(of prompt: String, _ kind: Kind) -> Set<Int> {
-        guard let group = groups[ExactKey(prompt)] else { return [] }
+    func members(of prompt: Int, _ kind: Kind) -> Set<Int> {
+        guard let group = groups[prompt] else { return [] }
         switch kind {
         case .up: return group.up
         case .downOrRegenerated: return group.downOrRegenerated
