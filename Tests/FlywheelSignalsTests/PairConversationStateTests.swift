@@ -3,26 +3,26 @@ import Testing
 
 @testable import FlywheelSignals
 
-/// A pair message stores one text and model for either kind, and a response its prompt's slot: a message id names the latest event
+/// A pair message stores one text for either kind, and a response its prompt's slot and its model's place: a message id names the latest event
 /// with it (CONTRACT 3.2), so a prompt that reuses a response's id ends that response, and the reverse.
 struct PairConversationStateTests {
     @Test func aMessageIsAPromptAResponseOrNeitherAndTheLatestEventDecides() {
         var state = PairConversationState()
         let prompt = state.recordPrompt(id: "p1", text: "what is 2 + 2?")
         let response = state.recordResponse(id: "r1", text: "4", model: "m", promptId: "p1")
-        #expect(state.messages[prompt].promptText == "what is 2 + 2?" && state.messages[prompt].response == nil)
+        #expect(state.messages[prompt].promptText == "what is 2 + 2?" && state.response(at: prompt) == nil)
         #expect(state.messages[response].promptText == nil)
-        #expect(state.messages[response].response?.text == "4" && state.messages[response].response?.model == "m")
+        #expect(state.response(at: response)?.text == "4" && state.response(at: response)?.model == "m")
         #expect(state.resolve(chosen: response, rejected: response)?.prompt == "what is 2 + 2?")
 
         // A rating alone makes a message that is neither.
         let rated = state.setRating(.up, of: "r2")
-        #expect(state.messages[rated].promptText == nil && state.messages[rated].response == nil)
+        #expect(state.messages[rated].promptText == nil && state.response(at: rated) == nil)
         #expect(state.messages[rated].rating == .up)
 
         // A prompt reusing the response's id ends the response (its prompt id and model are gone too)...
         #expect(state.recordPrompt(id: "r1", text: "again") == response)
-        #expect(state.messages[response].response == nil && state.messages[response].promptText == "again")
+        #expect(state.response(at: response) == nil && state.messages[response].promptText == "again")
         #expect(state.siblings(of: response, .up).isEmpty)
         // ...and a response reusing a prompt's id ends the prompt; it counts as a response first seen now.
         #expect(state.recordResponse(id: "r1", text: "5", model: "n", promptId: "p1") == response)
@@ -33,7 +33,7 @@ struct PairConversationStateTests {
         #expect(state.messages[second].responseOrder == 3)
         // A later response for the same message keeps its first order.
         #expect(state.recordResponse(id: "r3", text: "4.0", model: "m", promptId: "p1") == second)
-        #expect(state.messages[second].responseOrder == 3 && state.messages[second].response?.text == "4.0")
+        #expect(state.messages[second].responseOrder == 3 && state.response(at: second)?.text == "4.0")
         _ = state.setRating(.up, of: "r3")
         #expect(state.siblings(of: response, .up) == [second])
     }
@@ -52,8 +52,12 @@ struct PairConversationStateTests {
             _ = state.markRegenerated("r\(turn)b")
             _ = state.claimed.insert(chosen: first, rejected: second)
         }
-        // A response to a prompt never seen.
+        // A response to a prompt never seen; responses without a model and by a third model.
         let orphan = state.recordResponse(id: "r-orphan", text: "?", model: "m", promptId: "p-missing")
+        let modelless = state.recordResponse(id: "r-none", text: "-", model: "", promptId: "p0")
+        let third = state.recordResponse(id: "r-o", text: "o", model: "o", promptId: "p0")
+        #expect(state.response(at: modelless)?.model == "" && state.response(at: third)?.model == "o")
+        #expect(state.response(at: orphan)?.model == "m")
         var writer = StateWriter()
         state.encode(to: &writer)
         var reader = StateReader(writer.bytes)
@@ -62,7 +66,8 @@ struct PairConversationStateTests {
         for slot in state.messages.indices {
             #expect(restored.messages[slot].id == state.messages[slot].id)
             #expect(restored.promptId(ofResponse: slot) == state.promptId(ofResponse: slot))
-            #expect(restored.messages[slot].response?.text == state.messages[slot].response?.text)
+            #expect(restored.response(at: slot)?.text == state.response(at: slot)?.text)
+            #expect(restored.response(at: slot)?.model == state.response(at: slot)?.model)
             #expect(restored.siblings(of: slot, .up) == state.siblings(of: slot, .up))
             #expect(restored.siblings(of: slot, .downOrRegenerated) == state.siblings(of: slot, .downOrRegenerated))
         }

@@ -58,18 +58,20 @@ extension ConversationAccumulator: StateCodable {
 extension PairConversationState: StateCodable {
     func encode(to writer: inout StateWriter) {
         writer.write(lastTime)
-        writer.write(messages) { writer, message in
-            writer.write(message.id)
-            writer.write(message.promptText)
-            writer.write(message.response != nil)
-            if let response = message.response {
+        writer.write(messages.count)
+        // Fields read in place: a copy of a message would retain its strings.
+        for slot in messages.indices {
+            writer.write(messages[slot].id)
+            writer.write(messages[slot].promptText)
+            writer.write(messages[slot].isResponse)
+            if let response = response(at: slot) {
                 writer.write(response.text)
                 writer.write(response.model)
-                writer.write(messages[Int(message.promptSlot)].id)
+                writer.write(messages[Int(messages[slot].promptSlot)].id)
             }
-            writer.write(UInt8(message.rating == nil ? 0 : message.rating == .up ? 1 : 2))
-            writer.write(message.regenerated)
-            writer.write(message.responseOrder)
+            writer.write(UInt8(messages[slot].rating == nil ? 0 : messages[slot].rating == .up ? 1 : 2))
+            writer.write(messages[slot].regenerated)
+            writer.write(messages[slot].responseOrder)
         }
         writer.write(claimed.pairs) { writer, pair in
             writer.write(pair.chosen)

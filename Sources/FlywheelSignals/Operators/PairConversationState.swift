@@ -40,67 +40,87 @@ struct PairConversationState: Sendable {
     }
 
     /// A message is a prompt, a response, or neither yet (an id that only a rating, a regeneration or a
-    /// choice named so far). Its text and model are stored once for either kind; a response names the
-    /// prompt it answers by that prompt's slot (its id is there), and the hash searches compare first sits
-    /// in the message: 64 bytes a message, in one array per conversation.
+    /// choice named so far). Its text is stored once for either kind; a response names the prompt it answers
+    /// by that prompt's slot (its id is there) and its model by its place in the conversation's models, and
+    /// the hash searches compare first sits in the message: 48 bytes a message, in one array per conversation.
     struct Message: Sendable {
         private enum Kind: UInt8, Sendable { case unknown, prompt, response }
 
         var id: String
         /// The prompt's or the response's text ("" while neither).
         private(set) var text = ""
-        private var model = ""
         /// The slot of the prompt a response answers (-1 unless a response). A slot stands for one id for
         /// the conversation's life, so comparing slots compares prompt ids exactly.
         private(set) var promptSlot: Int32 = -1
         private var order: Int32 = 0
-        /// The low half of the stable hash of `id`: searches compare it before the strings, which decide.
-        private(set) var idHash: UInt32
-        private var kind = Kind.unknown
-        var rating: Rating?
-        var regenerated = false
+        /// A response's model: its place among the conversation's models (see `place(ofModel:)`).
+        private(set) var model: UInt32 = 0
+        /// The low 16 bits of the stable hash of `id`: searches compare them before the strings, which decide.
+        private(set) var idHash: UInt16
+        /// The kind (bits 0-1), the latest rating (bits 2-3: none, up, down) and whether regenerated (bit 4),
+        /// in one byte.
+        private var flags: UInt8 = 0
 
         init(id: String) {
             self.id = id
             idHash = Self.hash(id)
         }
 
-        static func hash(_ id: String) -> UInt32 { UInt32(truncatingIfNeeded: StableHash.hash(id)) }
+        static func hash(_ id: String) -> UInt16 { UInt16(truncatingIfNeeded: StableHash.hash(id)) }
 
-        // Read through these in place (`messages[i].isResponse`), not through `response` or a copy of the
-        // message: either copies its strings (a retain and release each).
+        private var kind: Kind {
+            get { Kind(rawValue: flags & 0b11)! }
+            set { flags = flags & ~0b11 | newValue.rawValue }
+        }
+
+        var rating: Rating? {
+            get {
+                switch flags >> 2 & 0b11 {
+                case 1: return .up
+                case 2: return .down
+                default: return nil
+                }
+            }
+            set { flags = flags & ~0b1100 | (newValue == nil ? 0 : newValue == .up ? 1 : 2) << 2 }
+        }
+
+        var regenerated: Bool {
+            get { flags & 0b1_0000 != 0 }
+            set { flags = newValue ? flags | 0b1_0000 : flags & ~0b1_0000 }
+        }
+
         var isPrompt: Bool { kind == .prompt }
         var isResponse: Bool { kind == .response }
         /// Latest rating up: can be chosen.
-        var isUp: Bool { rating == .up }
+        var isUp: Bool { flags >> 2 & 0b11 == 1 }
         /// Latest rating down, or regenerated: can be rejected.
-        var isDownOrRegenerated: Bool { rating == .down || regenerated }
+        var isDownOrRegenerated: Bool { flags >> 2 & 0b11 == 2 || regenerated }
 
-        /// The prompt's text, nil unless the message is a prompt. Setting nil forgets a prompt, and only a prompt.
+        /// The prompt's text, nil unless the message is a prompt (read in place: `messages[i].promptText`).
+        /// Setting nil forgets a prompt, and only a prompt.
         var promptText: String? {
             get { kind == .prompt ? text : nil }
             set {
                 if let newValue {
-                    (kind, text, model, promptSlot) = (.prompt, newValue, "", -1)
+                    (text, model, promptSlot) = (newValue, 0, -1)
+                    kind = .prompt
                 } else if kind == .prompt {
-                    (kind, text) = (.unknown, "")
+                    text = ""
+                    kind = .unknown
                 }
             }
         }
 
-        /// The response, nil unless the message is a response.
-        var response: Response? { kind == .response ? Response(text: text, model: model) : nil }
+        /// The response's text, nil unless the message is a response.
+        var responseText: String? { kind == .response ? text : nil }
 
-        /// Makes the message a response (and no longer a prompt) to the prompt in `promptSlot`.
-        mutating func setResponse(text: String, model: String, promptSlot: Int) {
-            (kind, self.text, self.model) = (.response, text, model)
+        /// Makes the message a response (and no longer a prompt) to the prompt in `promptSlot`, by the model
+        /// in place `model` of the conversation's models.
+        fileprivate mutating func setResponse(text: String, model: Int, promptSlot: Int) {
+            self.text = text
+            self.model = UInt32(truncatingIfNeeded: model)
             self.promptSlot = Int32(truncatingIfNeeded: promptSlot)
-        }
-
-        /// Forgets a response, and only a response.
-        mutating func forgetResponse() {
-            guard kind == .response else { return }
-            (kind, text, model, promptSlot) = (.unknown, "", "", -1)
+            kind = .response
         }
 
         /// Order in which the response was first seen, for stable sibling order.
@@ -108,6 +128,37 @@ struct PairConversationState: Sendable {
             get { Int(order) }
             set { order = Int32(clamping: newValue) }
         }
+    }
+
+    /// The models of the conversation's responses, in first-seen order: the first inline ("" until a
+    /// response with a model comes), the others (a side-by-side choice's) in an array. A message names its
+    /// model by place (0: "", 1: `firstModel`, 2...: `moreModels`), so a model is held once per
+    /// conversation, not once per response.
+    private var firstModel = ""
+    private var moreModels: [String] = []
+
+    /// The place of `model` among the conversation's models, added when new.
+    private mutating func place(ofModel model: String) -> Int {
+        if model.isEmpty { return 0 }
+        if firstModel.isEmpty { firstModel = model }
+        if firstModel.isExactly(model) { return 1 }
+        if let found = moreModels.firstIndex(where: { $0.isExactly(model) }) { return found + 2 }
+        moreModels.append(model)
+        return moreModels.count + 1
+    }
+
+    private func model(at place: UInt32) -> String {
+        switch place {
+        case 0: return ""
+        case 1: return firstModel
+        default: return moreModels[Int(place) - 2]
+        }
+    }
+
+    /// The response in `slot`, nil unless the message is a response.
+    func response(at slot: Int) -> Response? {
+        guard let text = messages[slot].responseText else { return nil }
+        return Response(text: text, model: model(at: messages[slot].model))
     }
 
     static let indexThreshold = 24
@@ -122,8 +173,9 @@ struct PairConversationState: Sendable {
     private var index: [ExactKey: Int] = [:]
     /// Kept only while `index` is (past `indexThreshold` messages).
     private var groups = PairResponseGroups()
-    private var responsesSeen = 0
     var claimed = PairKeySet()
+    /// Responses first seen so far (their `responseOrder`s); 32 bits, beside the claimed pairs' count.
+    private var responsesSeen: Int32 = 0
     var waits = PairWaitList()
     var lastTime = EventTime.min
 
@@ -149,9 +201,10 @@ struct PairConversationState: Sendable {
                     slots[ExactKey(response.promptId)] = messages.count - 1
                     return messages.count - 1
                 }()
-            messages[response.slot].setResponse(text: response.text, model: response.model, promptSlot: prompt)
+            let model = place(ofModel: response.model)
+            messages[response.slot].setResponse(text: response.text, model: model, promptSlot: prompt)
         }
-        responsesSeen = messages.map(\.responseOrder).max() ?? 0
+        responsesSeen = Int32(clamping: messages.map(\.responseOrder).max() ?? 0)
         if messages.count > Self.indexThreshold { buildIndex() }
     }
 
@@ -218,9 +271,10 @@ struct PairConversationState: Sendable {
                 groups.remove(at, prompt: Int(messages[at].promptSlot))
             }
         } else {
-            responsesSeen += 1
-            messages[at].responseOrder = responsesSeen
+            responsesSeen = responsesSeen == .max ? .max : responsesSeen + 1
+            messages[at].responseOrder = Int(responsesSeen)
         }
+        let model = place(ofModel: model)
         messages[at].setResponse(text: text, model: model, promptSlot: prompt)  // and no longer a prompt
         regroup(at)
         return at
@@ -277,6 +331,6 @@ struct PairConversationState: Sendable {
         guard messages[chosen].isResponse, messages[rejected].isResponse,
             messages[rejected].promptSlot == messages[chosen].promptSlot, messages[prompt].isPrompt
         else { return nil }
-        return (messages[prompt].text, messages[chosen].response!, messages[rejected].response!)
+        return (messages[prompt].text, response(at: chosen)!, response(at: rejected)!)
     }
 }

@@ -7,7 +7,10 @@
 struct PairKeySet: Sendable {
     /// Packed keys; 0 marks a free place. The count is a power of two (or 0).
     private var table: [UInt64] = []
-    private(set) var count = 0
+    /// 32 bits: a conversation claims fewer than 2^31 pairs (slots are 32-bit), and the state's next field
+    /// packs beside it.
+    private var claimedCount: Int32 = 0
+    var count: Int { Int(claimedCount) }
 
     /// Adds the pair; returns false when it was already there.
     mutating func insert(chosen: Int, rejected: Int) -> Bool {
@@ -40,14 +43,14 @@ struct PairKeySet: Sendable {
             place = (place + 1) & mask
         }
         table[place] = key
-        count += 1
+        claimedCount += 1
         return true
     }
 
     private mutating func grow() {
         let old = table
         table = Array(repeating: 0, count: Swift.max(4, old.count * 2))
-        count = 0
+        claimedCount = 0
         for key in old where key != 0 { _ = insert(key) }
     }
 
