@@ -10,6 +10,38 @@ private func drain(_ buffer: inout EventTimeOrderedBuffer<String>, notAfter limi
 }
 
 struct EventTimeOrderedBufferTests {
+    /// After a burst, the slots it took are let go once few hold a record, and the records still held come
+    /// out in the same order as without the compaction (times with ties, tie-breaks and arrivals).
+    @Test func aBurstsSlotsAreLetGoAndTheOrderKept() {
+        var buffer = EventTimeOrderedBuffer<String>()
+        var generator = SeededGenerator(seed: 11)
+        var expected: [(time: Int64, tie: String, arrival: Int, name: String)] = []
+        for arrival in 0..<20_000 {
+            let time = Int64.random(in: 0..<5_000, using: &generator)
+            let tie = ["a", "b", "c"].randomElement(using: &generator)!
+            let name = "\(time)-\(tie)-\(arrival)"
+            buffer.insert(name, time: at(time), tieBreak: tie)
+            expected.append((time, tie, arrival, name))
+        }
+        expected.sort { ($0.time, $0.tie, $0.arrival) < ($1.time, $1.tie, $1.arrival) }
+        #expect(buffer.slotCount == 20_000)
+        let released = drain(&buffer, notAfter: at(4_900))
+        #expect(released == expected.prefix(released.count).map(\.name))
+        #expect(buffer.slotCount < 20_000 / 4)
+        #expect(buffer.slotCount >= buffer.count)
+        // More records after the compaction take the new slots, and everything still comes out in order.
+        for arrival in 20_000..<20_100 {
+            let time = Int64.random(in: 4_900..<5_200, using: &generator)
+            buffer.insert("\(time)-a-\(arrival)", time: at(time), tieBreak: "a")
+            expected.append((time, "a", arrival, "\(time)-a-\(arrival)"))
+        }
+        let rest = Array(expected.dropFirst(released.count)).sorted {
+            ($0.time, $0.tie, $0.arrival) < ($1.time, $1.tie, $1.arrival)
+        }
+        #expect(drain(&buffer, notAfter: .max) == rest.map(\.name))
+        #expect(buffer.isEmpty)
+    }
+
     @Test func releasesInTimeThenTieBreakThenArrivalOrder() {
         var buffer = EventTimeOrderedBuffer<String>()
         buffer.insert("t20-b", time: at(20), tieBreak: "b")

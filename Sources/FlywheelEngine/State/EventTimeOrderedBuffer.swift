@@ -48,8 +48,35 @@ public struct EventTimeOrderedBuffer<Element> {
         let element = elements[first.slot].take()
         ties[first.slot] = ""
         freeSlots.append(first.slot)
+        if heap.count * 8 < elements.count && elements.count > Self.slotsKeptAlways { compact() }
         return element
     }
+
+    /// Slots kept however few records are held: below this, a compaction would cost more than the memory.
+    static var slotsKeptAlways: Int { 1024 }
+
+    /// Slots used after the records held at once peaked (a burst of events within the out-of-orderness
+    /// bound) are let go once fewer than an eighth hold a record: the held records move to the first slots,
+    /// in new arrays twice their count, so that a burst's memory returns to the allocator instead of staying
+    /// with the operator for good. The heap keeps its order (only the slot numbers change).
+    private mutating func compact() {
+        var keptElements: [Element?] = []
+        var keptTies: [String] = []
+        var keptHeap: [Key] = []
+        keptElements.reserveCapacity(heap.count * 2)
+        keptTies.reserveCapacity(heap.count * 2)
+        keptHeap.reserveCapacity(heap.count * 2)
+        for index in heap.indices {
+            let slot = heap[index].slot
+            keptElements.append(elements[slot].take())
+            keptTies.append(ties[slot])
+            keptHeap.append(Key(time: heap[index].time, arrival: heap[index].arrival, slot: index))
+        }
+        (elements, ties, heap, freeSlots) = (keptElements, keptTies, keptHeap, [])
+    }
+
+    /// Slots in use or free (tests of `compact`).
+    var slotCount: Int { elements.count }
 
     /// Every held record with its time and tie-break, in release order (for checkpoints).
     public func elementsInOrder() -> [(time: EventTime, tieBreak: String, element: Element)] {
