@@ -11,10 +11,10 @@ struct BenchStateCommand: ParsableCommand {
         abstract: "Measure the heap the operators keep per open conversation.",
         discussion: """
             Generates N conversations that all start within a second (no duplicate, late or malformed lines; events \
-            over 25 minutes after the first, such as turns after a pause of over 30 minutes, are left out), decodes \
-            them, and feeds them through the ingest driver to one shard's operators (the watermark follows the \
-            events: max event time - 5 s), so every pair rule has been applied and every 30-minute session is still \
-            open. Reports the heap grown per open conversation (jemalloc's stats.allocated when jemalloc is linked, \
+            over 25 minutes after the first, such as turns after a pause of over 30 minutes, are left out); then, \
+            for each run, decodes them (as a job does, so the texts and ids the operators keep are counted) and \
+            feeds them through the ingest driver to one shard's operators (the watermark follows the events: max \
+            event time - 5 s), so every pair rule has been applied and every 30-minute session is still open. Reports the heap grown per open conversation (jemalloc's stats.allocated when jemalloc is linked, \
             else the resident memory), measured once the driver and its de-dup ids are gone; the UTF-8 bytes of the \
             prompt and response texts per conversation and what they take on the heap (one copy, shared by SFT \
             examples and preference pairs); and what remains per conversation besides those texts. Runs the \
