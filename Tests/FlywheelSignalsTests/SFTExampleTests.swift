@@ -25,6 +25,27 @@ struct SFTExampleTests {
 
     /// A response whose parent id is canonically equivalent to the prompt's message id, but not the
     /// same code points, does not answer it: the session gives no example.
+    /// A kept message packs its two flags into its time's low bits: every combination reads back, for times
+    /// before 1970 too, and times beyond ±2^61 ms are clamped rather than wrapped.
+    @Test func aMessageKeepsItsTimeAndFlagsPacked() {
+        for millis: Int64 in [0, 1, -1, 1_795_000_000_123, -62_135_596_800_000, 253_402_300_799_999] {
+            for (isPrompt, hasPII) in [(false, false), (true, false), (false, true), (true, true)] {
+                let message = ConversationMessage(
+                    time: EventTime(millis: millis), eventId: "e", isPrompt: isPrompt, messageId: "m", parentId: "p",
+                    text: "t", hasPII: hasPII)
+                #expect(message.time == EventTime(millis: millis))
+                #expect(message.isPrompt == isPrompt && message.hasPII == hasPII)
+                #expect(message.link == (isPrompt ? "m" : "p"))
+            }
+        }
+        let late = ConversationMessage(
+            time: .max, eventId: "e", isPrompt: true, messageId: "m", parentId: nil, text: "t", hasPII: true)
+        #expect(late.time == EventTime(millis: (1 << 61) - 1) && late.isPrompt && late.hasPII)
+        let early = ConversationMessage(
+            time: .min, eventId: "e", isPrompt: false, messageId: "m", parentId: nil, text: "")
+        #expect(early.time == EventTime(millis: -(1 << 61)) && !early.isPrompt && early.parentId == nil)
+    }
+
     @Test func aResponseToACanonicallyEquivalentIdDoesNotAnswerThePrompt() {
         let messages = [
             ConversationMessage(

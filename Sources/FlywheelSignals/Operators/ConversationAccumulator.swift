@@ -1,8 +1,11 @@
 import FlywheelEngine
 
-/// A prompt or response kept for `sft_example`: 64 bytes.
+/// A prompt or response kept for `sft_example`: 56 bytes.
 public struct ConversationMessage: Sendable {
-    public var time: EventTime
+    /// The event time in milliseconds, shifted left by two, with `isPrompt` in bit 0 and `hasPII` in bit 1:
+    /// the two flags beside the strings would have padded the message to 64 bytes. Times beyond ±2^61 ms
+    /// (70 million years; no timestamp the decoder accepts comes near) are clamped.
+    private var timeAndFlags: Int64
     public var eventId: String
     /// The id the SFT rule pairs messages by (CONTRACT 3.4): a prompt's message id, a response's parent id
     /// ("" when it has none, as the rule reads a missing one). The other id is not kept: the rule never
@@ -10,23 +13,22 @@ public struct ConversationMessage: Sendable {
     /// strings made the compiler build each message twice and copy one (five retains).
     public var link: String
     public var text: String
-    // The two flags sit together after the strings, as each flag would otherwise be padded to the next
-    // string's alignment.
-    public var isPrompt: Bool
-    /// Whether the text holds an e-mail address or phone number (so needs redaction).
-    public var hasPII = false
 
     public init(
         time: EventTime, eventId: String, isPrompt: Bool, messageId: String, parentId: String?, text: String,
         hasPII: Bool = false
     ) {
-        self.time = time
+        let millis = Swift.min(Swift.max(time.millis, -(1 << 61)), (1 << 61) - 1)
+        timeAndFlags = millis << 2 | (isPrompt ? 1 : 0) | (hasPII ? 2 : 0)
         self.eventId = eventId
         self.link = isPrompt ? messageId : parentId ?? ""
         self.text = text
-        self.isPrompt = isPrompt
-        self.hasPII = hasPII
     }
+
+    public var time: EventTime { EventTime(millis: timeAndFlags >> 2) }
+    public var isPrompt: Bool { timeAndFlags & 1 != 0 }
+    /// Whether the text holds an e-mail address or phone number (so needs redaction).
+    public var hasPII: Bool { timeAndFlags & 2 != 0 }
 
     /// A prompt's message id; "" for a response (not kept).
     public var messageId: String { isPrompt ? link : "" }
