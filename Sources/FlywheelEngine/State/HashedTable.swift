@@ -32,11 +32,18 @@ public struct HashedTable<Key: Equatable, Value> {
     static var pageShift: Int { 9 }
     private static var pageMask: Int { (1 << pageShift) - 1 }
 
+    /// Room for `capacity` entries (up to a page) is made at once, so that a small table does not grow 1,
+    /// 2, 4, ... entries at a time (a window's model-quality keys).
     public init(capacity: Int = 64) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
         index = Array(repeating: 0, count: size)
         mask = size - 1
+        if capacity > 0 {
+            var first: [Entry] = []
+            first.reserveCapacity(Swift.min(capacity, 1 << Self.pageShift))
+            pages = [first]
+        }
     }
 
     public var isEmpty: Bool { count == 0 }
@@ -139,7 +146,12 @@ public struct HashedTable<Key: Equatable, Value> {
     private mutating func append(_ entry: consuming Entry, at place: Int) -> Int {
         let position = count
         index[place] = Self.tag(entry.hash) << 32 | UInt64(position + 1)
-        if position & Self.pageMask == 0 && position >> Self.pageShift == pages.count { pages.append([]) }
+        if position & Self.pageMask == 0 && position >> Self.pageShift == pages.count {
+            // A page after the first is made whole: the table holds a page of entries already.
+            var page: [Entry] = []
+            if !pages.isEmpty { page.reserveCapacity(1 << Self.pageShift) }
+            pages.append(page)
+        }
         pages[position >> Self.pageShift].append(entry)
         count += 1
         return position
@@ -149,6 +161,14 @@ public struct HashedTable<Key: Equatable, Value> {
     public subscript(position: Int) -> Value {
         get { pages[position >> Self.pageShift][position & Self.pageMask].value }
         _modify { yield &pages[position >> Self.pageShift][position & Self.pageMask].value }
+    }
+
+    /// Calls `body` with the value at `position`, changed in place: for a caller that reaches the table
+    /// through another accessor (a dictionary's values), where the chain of `_modify` accessors of the
+    /// subscript costs more than one call with an `inout` value.
+    @inline(__always)
+    public mutating func update<R>(at position: Int, _ body: (inout Value) -> R) -> R {
+        body(&pages[position >> Self.pageShift][position & Self.pageMask].value)
     }
 
     /// The `StableHash` of the key at `position`.

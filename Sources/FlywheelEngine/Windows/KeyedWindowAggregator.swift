@@ -51,7 +51,7 @@ public struct KeyedWindowAggregator<Key: Equatable & KeyGroupHashable, Accumulat
             }
             lastPane = (window, pane)
             let slot = panes.values[pane].findOrInsert(key, hash: hash) { Accumulator() }.slot
-            panes.values[pane][slot].add(input)
+            panes.values[pane].update(at: slot) { $0.add(input) }
             // A window whose end - 1 the watermark has passed (possible only with allowed lateness)
             // fires at once, as Flink's EventTimeTrigger.onElement does.
             guard window.maxTimestamp <= watermark else { return }
