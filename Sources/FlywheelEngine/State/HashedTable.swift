@@ -60,9 +60,9 @@ public struct HashedTable<Key: Equatable, Value> {
     @inline(__always)
     private static func position(_ word: UInt64) -> Int { Int(truncatingIfNeeded: word & 0xFFFF_FFFF) - 1 }
 
-    // The probe loops below are spelled out rather than shared through a closure that takes the
-    // entry: that made the compiler copy the whole entry (a retain and release per array the value
-    // holds) for every probe whose hash matched.
+    // The two probe loops below are spelled out rather than shared through a closure: one that takes
+    // the entry made the compiler copy it (a retain and release per array the value holds) for every
+    // probe whose hash matched, and one that captures the key retained the key around each comparison.
 
     /// The position of `key`, whose `StableHash` is `hash`.
     public func find(_ key: Key, hash: UInt64) -> Int? {
@@ -109,28 +109,13 @@ public struct HashedTable<Key: Equatable, Value> {
         index.withUnsafeBufferPointer { $0[Self.home(tag: Self.tag(hash), mask)] }
     }
 
-    /// The position of `key`, or, when it is absent, a new entry holding it with `make()`: one probe
-    /// either way. Returns the position and whether the key was inserted.
+    /// The position of `key`, or, when it is absent, a new entry holding it with `make()`. Returns the
+    /// position and whether the key was inserted. (An insertion probes twice: once per new key.)
     public mutating func findOrInsert(
         _ key: Key, hash: UInt64, _ make: () -> Value
     ) -> (slot: Int, inserted: Bool) {
-        if (count + 1) * 10 > index.count * 7 { grow() }
-        let tag = Self.tag(hash)
-        let (place, found) = index.withUnsafeBufferPointer { index in
-            var place = Self.home(tag: tag, mask)
-            while index[place] != 0 {
-                if index[place] >> 32 == tag {
-                    let position = Self.position(index[place])
-                    let page = position >> Self.pageShift
-                    let offset = position & Self.pageMask
-                    if pages[page][offset].hash == hash && pages[page][offset].key == key { return (position, true) }
-                }
-                place = (place + 1) & mask
-            }
-            return (place, false)
-        }
-        if found { return (place, false) }
-        return (append(Entry(hash: hash, key: key, value: make()), at: place), true)
+        if let found = find(key, hash: hash) { return (found, false) }
+        return (insert(key, hash: hash, value: make()), true)
     }
 
     /// Adds `key` (which must not be present) with `value`; returns its position.
