@@ -38,6 +38,19 @@ struct PairConversationStateTests {
         #expect(state.siblings(of: response, .up) == [second])
     }
 
+    /// A response names its model by place: past the threshold the places are indexed, and every response
+    /// keeps its own model whichever way it was found, the empty model included.
+    @Test func responsesKeepTheirModelsPastTheModelIndex() {
+        var state = PairConversationState()
+        state.recordPrompt(id: "p", text: "q")
+        let models = (0..<40).map { "model-\($0 % 23)" } + ["", "model-0"]
+        var slots: [Int] = []
+        for (index, model) in models.enumerated() {
+            slots.append(state.recordResponse(id: "r\(index)", text: "t\(index)", model: model, promptId: "p"))
+        }
+        for (index, model) in models.enumerated() { #expect(state.response(at: slots[index])?.model == model) }
+    }
+
     /// A checkpoint writes a response's prompt by id; restoring finds the prompt's slot again, or makes one for
     /// an id no message has (a checkpoint of a build that made prompt slots only when a pair waited), in a short
     /// conversation and in one long enough to be indexed.

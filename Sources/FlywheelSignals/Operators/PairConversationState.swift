@@ -136,14 +136,29 @@ struct PairConversationState: Sendable {
     /// conversation, not once per response.
     private var firstModel = ""
     private var moreModels: [String] = []
+    /// The places of `moreModels`, built once they pass `modelIndexThreshold` (empty, no allocation,
+    /// until then), so that a response's work does not grow with the models a conversation has seen.
+    private var modelPlaces: [ExactKey: Int] = [:]
+    static let modelIndexThreshold = 8
 
     /// The place of `model` among the conversation's models, added when new.
     private mutating func place(ofModel model: String) -> Int {
         if model.isEmpty { return 0 }
         if firstModel.isEmpty { firstModel = model }
         if firstModel.isExactly(model) { return 1 }
-        if let found = moreModels.firstIndex(where: { $0.isExactly(model) }) { return found + 2 }
+        if !modelPlaces.isEmpty {
+            if let found = modelPlaces[ExactKey(model)] { return found }
+        } else if let found = moreModels.firstIndex(where: { $0.isExactly(model) }) {
+            return found + 2
+        }
         moreModels.append(model)
+        if moreModels.count > Self.modelIndexThreshold {
+            if modelPlaces.isEmpty {
+                for (offset, known) in moreModels.enumerated() { modelPlaces[ExactKey(known)] = offset + 2 }
+            } else {
+                modelPlaces[ExactKey(model)] = moreModels.count + 1
+            }
+        }
         return moreModels.count + 1
     }
 
