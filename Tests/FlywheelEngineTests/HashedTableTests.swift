@@ -90,7 +90,7 @@ struct HashedTableTests {
     /// every key stays found at the position the table reports.
     @Test func removalMovesTheLastEntryIntoTheHoleAcrossPages() {
         var table = HashedTable<String, Int>(capacity: 1)
-        let total = 3 << HashedTable<String, Int>.pageShift + 7
+        let total = 3 * HashedTable<String, Int>.perPage + 7
         for index in 0..<total { table.insert("k\(index)", hash: StableHash.hash("k\(index)"), value: index) }
         var present = Set(0..<total)
         var generator = SeededGenerator(seed: 5)

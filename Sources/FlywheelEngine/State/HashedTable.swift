@@ -22,15 +22,17 @@ public struct HashedTable<Key: Equatable, Value> {
     /// Index words: 0 marks a free place; otherwise the hash's high half above the entry's position + 1.
     private var index: [UInt64]
     private var mask: Int
-    /// Entry `position` is `pages[position >> pageShift][position & pageMask]`. Full pages hold
-    /// `1 << pageShift` entries; the last one grows as arrays do, so a small table stays small.
+    /// Entry `position` is `pages[position / perPage][position % perPage]`. Full pages hold `perPage`
+    /// entries; the first grows as arrays do, so a small table stays small.
     // Fields are always read in place (`pages[p][o].key`): binding a whole entry would copy its value,
     // a retain per array it holds.
     private var pages: [[Entry]] = []
     public private(set) var count = 0
 
-    static var pageShift: Int { 9 }
-    private static var pageMask: Int { (1 << pageShift) - 1 }
+    /// Entries per page: as many as fit, with the array's 32-byte header, in 64 KiB, one of the allocator's
+    /// size classes (a page of 512 session entries was 114,720 bytes, which jemalloc rounds up to 128 KiB:
+    /// 32 bytes lost per entry). The division by it is by a constant in specialized code.
+    static var perPage: Int { Swift.max(1, (65_536 - 32) / MemoryLayout<Entry>.stride) }
 
     /// Room for `capacity` entries (up to a page) is made at once, so that a small table does not grow 1,
     /// 2, 4, ... entries at a time (a window's model-quality keys).
@@ -41,7 +43,7 @@ public struct HashedTable<Key: Equatable, Value> {
         mask = size - 1
         if capacity > 0 {
             var first: [Entry] = []
-            first.reserveCapacity(Swift.min(capacity, 1 << Self.pageShift))
+            first.reserveCapacity(Swift.min(capacity, Self.perPage))
             pages = [first]
         }
     }
@@ -72,8 +74,7 @@ public struct HashedTable<Key: Equatable, Value> {
             while index[place] != 0 {
                 if index[place] >> 32 == tag {
                     let position = Self.position(index[place])
-                    let page = position >> Self.pageShift
-                    let offset = position & Self.pageMask
+                    let (page, offset) = position.quotientAndRemainder(dividingBy: Self.perPage)
                     if pages[page][offset].hash == hash && pages[page][offset].key == key { return position }
                 }
                 place = (place + 1) & mask
@@ -91,8 +92,7 @@ public struct HashedTable<Key: Equatable, Value> {
             while index[place] != 0 {
                 if index[place] >> 32 == tag {
                     let position = Self.position(index[place])
-                    let page = position >> Self.pageShift
-                    let offset = position & Self.pageMask
+                    let (page, offset) = position.quotientAndRemainder(dividingBy: Self.perPage)
                     if pages[page][offset].hash == hash && condition(pages[page][offset].value) { return position }
                 }
                 place = (place + 1) & mask
@@ -131,21 +131,22 @@ public struct HashedTable<Key: Equatable, Value> {
     private mutating func append(_ entry: consuming Entry, at place: Int) -> Int {
         let position = count
         index[place] = Self.tag(entry.hash) << 32 | UInt64(position + 1)
-        if position & Self.pageMask == 0 && position >> Self.pageShift == pages.count {
+        let (page, offset) = position.quotientAndRemainder(dividingBy: Self.perPage)
+        if offset == 0 && page == pages.count {
             // A page after the first is made whole: the table holds a page of entries already.
-            var page: [Entry] = []
-            if !pages.isEmpty { page.reserveCapacity(1 << Self.pageShift) }
-            pages.append(page)
+            var new: [Entry] = []
+            if !pages.isEmpty { new.reserveCapacity(Self.perPage) }
+            pages.append(new)
         }
-        pages[position >> Self.pageShift].append(entry)
+        pages[page].append(entry)
         count += 1
         return position
     }
 
     /// The value at `position` (from `find` or `insert`), read or changed in place.
     public subscript(position: Int) -> Value {
-        get { pages[position >> Self.pageShift][position & Self.pageMask].value }
-        _modify { yield &pages[position >> Self.pageShift][position & Self.pageMask].value }
+        get { pages[position / Self.perPage][position % Self.perPage].value }
+        _modify { yield &pages[position / Self.perPage][position % Self.perPage].value }
     }
 
     /// Calls `body` with the value at `position`, changed in place: for a caller that reaches the table
@@ -153,18 +154,18 @@ public struct HashedTable<Key: Equatable, Value> {
     /// subscript costs more than one call with an `inout` value.
     @inline(__always)
     public mutating func update<R>(at position: Int, _ body: (inout Value) -> R) -> R {
-        body(&pages[position >> Self.pageShift][position & Self.pageMask].value)
+        body(&pages[position / Self.perPage][position % Self.perPage].value)
     }
 
     /// The `StableHash` of the key at `position`.
-    public func hash(at position: Int) -> UInt64 { pages[position >> Self.pageShift][position & Self.pageMask].hash }
+    public func hash(at position: Int) -> UInt64 { pages[position / Self.perPage][position % Self.perPage].hash }
 
     /// The key at `position`.
-    public func key(at position: Int) -> Key { pages[position >> Self.pageShift][position & Self.pageMask].key }
+    public func key(at position: Int) -> Key { pages[position / Self.perPage][position % Self.perPage].key }
 
     /// The index place that points at `position`.
     private func place(of position: Int) -> Int {
-        let hash = pages[position >> Self.pageShift][position & Self.pageMask].hash
+        let hash = pages[position / Self.perPage][position % Self.perPage].hash
         let word = Self.tag(hash) << 32 | UInt64(position + 1)
         var place = Self.home(tag: Self.tag(hash), mask)
         while index[place] != word {
@@ -179,11 +180,11 @@ public struct HashedTable<Key: Equatable, Value> {
         precondition(position >= 0 && position < count, "removing a position that holds no entry")
         removeFromIndex(place(of: position))
         let last = count - 1
-        let lastPage = last >> Self.pageShift
+        let lastPage = last / Self.perPage
         if position != last {
             let moved = place(of: last)
             index[moved] = index[moved] & ~0xFFFF_FFFF | UInt64(position + 1)
-            pages[position >> Self.pageShift][position & Self.pageMask] = pages[lastPage].removeLast()
+            pages[position / Self.perPage][position % Self.perPage] = pages[lastPage].removeLast()
         } else {
             pages[lastPage].removeLast()
         }
@@ -219,7 +220,7 @@ public struct HashedTable<Key: Equatable, Value> {
         for page in pages.indices {
             pages[page].withUnsafeBufferPointer { entries in
                 for offset in entries.indices {
-                    let position = Int32(truncatingIfNeeded: page << Self.pageShift + offset)
+                    let position = Int32(truncatingIfNeeded: page * Self.perPage + offset)
                     groups[group(entries[offset].key)].append(position)
                 }
             }
@@ -229,8 +230,8 @@ public struct HashedTable<Key: Equatable, Value> {
 
     /// `body` with the key and value at `position`, borrowed in place (not copied).
     public func withEntry<R>(at position: Int, _ body: (borrowing Key, borrowing Value) throws -> R) rethrows -> R {
-        try pages[position >> Self.pageShift].withUnsafeBufferPointer { entries in
-            let offset = position & Self.pageMask
+        try pages[position / Self.perPage].withUnsafeBufferPointer { entries in
+            let offset = position % Self.perPage
             return try body(entries[offset].key, entries[offset].value)
         }
     }
