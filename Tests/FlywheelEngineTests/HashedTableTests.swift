@@ -52,6 +52,30 @@ struct HashedTableTests {
         #expect(listed.reduce(0) { $0 + $1.count } == table.count)
     }
 
+    /// A table hovering at a page boundary keeps its emptied last page (no page allocated and freed per
+    /// insertion and removal), and lets it go once the page before it is half empty.
+    @Test func anEmptiedLastPageIsKeptUntilThePageBeforeIsHalfEmpty() {
+        var table = HashedTable<String, Int>(capacity: 1)
+        let perPage = HashedTable<String, Int>.perPage
+        for index in 0...perPage { table.insert("k\(index)", hash: StableHash.hash("k\(index)"), value: index) }
+        #expect(table.pageCount == 2)
+        for round in 0..<10 {
+            let key = round == 0 ? "k\(perPage)" : "x\(round - 1)"
+            table.remove(at: table.find(key, hash: StableHash.hash(key))!)
+            #expect(table.pageCount == 2 && table.count == perPage)
+            table.insert("x\(round)", hash: StableHash.hash("x\(round)"), value: round)
+            #expect(table.pageCount == 2 && table.count == perPage + 1)
+        }
+        for index in 0..<(perPage / 2 + 3) {
+            table.remove(at: table.find("k\(index)", hash: StableHash.hash("k\(index)"))!)
+        }
+        #expect(table.pageCount == 1)
+        for index in (perPage / 2 + 3)..<perPage {
+            #expect(table.find("k\(index)", hash: StableHash.hash("k\(index)")).map { table[$0] } == index)
+        }
+        #expect(table.find("x9", hash: StableHash.hash("x9")).map { table[$0] } == 9)
+    }
+
     @Test func keysWithTheSameHashStayApart() {
         var table = HashedTable<String, Int>()
         table.insert("first", hash: 99, value: 1)

@@ -157,6 +157,9 @@ public struct HashedTable<Key: Equatable, Value> {
         body(&pages[position / Self.perPage][position % Self.perPage].value)
     }
 
+    /// Pages allocated (tests).
+    var pageCount: Int { pages.count }
+
     /// The `StableHash` of the key at `position`.
     public func hash(at position: Int) -> UInt64 { pages[position / Self.perPage][position % Self.perPage].hash }
 
@@ -188,8 +191,12 @@ public struct HashedTable<Key: Equatable, Value> {
         } else {
             pages[lastPage].removeLast()
         }
-        if pages[lastPage].isEmpty { pages.removeLast() }
         count -= 1
+        // An emptied last page is let go only once the page before it is half empty: a table whose size
+        // hovers at a page boundary would otherwise allocate and free a page per insertion and removal.
+        while pages.count >= 2 && pages[pages.count - 1].isEmpty && pages[pages.count - 2].count < Self.perPage / 2 {
+            pages.removeLast()
+        }
     }
 
     /// Frees index place `removed`; later words of its probe run move back into the hole.
