@@ -62,43 +62,42 @@ public struct HashedTable<Key: Equatable, Value> {
     @inline(__always)
     private static func position(_ word: UInt64) -> Int { Int(truncatingIfNeeded: word & 0xFFFF_FFFF) - 1 }
 
-    // The two probe loops below are spelled out rather than shared through a closure: one that takes
-    // the entry made the compiler copy it (a retain and release per array the value holds) for every
-    // probe whose hash matched, and one that captures the key retained the key around each comparison.
-
-    /// The position of `key`, whose `StableHash` is `hash`.
-    public func find(_ key: Key, hash: UInt64) -> Int? {
+    /// The next entry of `hash`'s probe run whose word holds the hash's high half, from index place
+    /// `place` on (left just past it), or nil at the free place that ends the run. The finds compare
+    /// the entry themselves: a probe loop that took a closure copied the entry, or retained a captured
+    /// key, around every comparison.
+    @inline(__always)
+    private func nextCandidate(_ hash: UInt64, from place: inout Int) -> Int? {
         let tag = Self.tag(hash)
         return index.withUnsafeBufferPointer { index in
-            var place = Self.home(tag: tag, mask)
             while index[place] != 0 {
-                if index[place] >> 32 == tag {
-                    let position = Self.position(index[place])
-                    let (page, offset) = position.quotientAndRemainder(dividingBy: Self.perPage)
-                    if pages[page][offset].hash == hash && pages[page][offset].key == key { return position }
-                }
+                let word = index[place]
                 place = (place + 1) & mask
+                if word >> 32 == tag { return Self.position(word) }
             }
             return nil
         }
     }
 
+    /// The position of `key`, whose `StableHash` is `hash`.
+    public func find(_ key: Key, hash: UInt64) -> Int? {
+        var place = Self.home(tag: Self.tag(hash), mask)
+        while let position = nextCandidate(hash, from: &place) {
+            let (page, offset) = position.quotientAndRemainder(dividingBy: Self.perPage)
+            if pages[page][offset].hash == hash && pages[page][offset].key == key { return position }
+        }
+        return nil
+    }
+
     /// The first position whose key has `hash` and whose value satisfies `condition`: for callers that
     /// keep hashes rather than keys (session timers).
     public func find(hash: UInt64, where condition: (borrowing Value) -> Bool) -> Int? {
-        let tag = Self.tag(hash)
-        return index.withUnsafeBufferPointer { index in
-            var place = Self.home(tag: tag, mask)
-            while index[place] != 0 {
-                if index[place] >> 32 == tag {
-                    let position = Self.position(index[place])
-                    let (page, offset) = position.quotientAndRemainder(dividingBy: Self.perPage)
-                    if pages[page][offset].hash == hash && condition(pages[page][offset].value) { return position }
-                }
-                place = (place + 1) & mask
-            }
-            return nil
+        var place = Self.home(tag: Self.tag(hash), mask)
+        while let position = nextCandidate(hash, from: &place) {
+            let (page, offset) = position.quotientAndRemainder(dividingBy: Self.perPage)
+            if pages[page][offset].hash == hash && condition(pages[page][offset].value) { return position }
         }
+        return nil
     }
 
     /// Reads the index word where a probe for `hash` starts and returns it, so that the caller can bring
