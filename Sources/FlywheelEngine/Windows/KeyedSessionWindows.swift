@@ -237,8 +237,8 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
         let dues = sessions.map { Self.dueTime($0.window, hasFired: $0.hasFired, allowedLatenessMs: allowedLatenessMs) }
         guard let due = dues.min() else { return }
         let hash = key.stableHash
-        let position = states.findOrInsert(key, hash: hash) { KeyState(sessions: Sessions(sessions)) }.slot
-        states[position].sessions = Sessions(sessions)
+        let (position, inserted) = states.findOrInsert(key, hash: hash) { KeyState(sessions: Sessions(sessions)) }
+        if !inserted { states[position].sessions = Sessions(sessions) }
         states[position].timer = due
         timers.insert(SessionTimer(time: due, hash: hash))
     }

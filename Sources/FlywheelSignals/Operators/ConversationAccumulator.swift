@@ -65,23 +65,18 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
     public var last = EventTime.min
     /// The earliest (time, event id) event with a non-empty user id, and that id.
     public var user: (time: EventTime, eventId: String, userId: String)?
-    /// The first model seen, kept inline: nearly every session has one, and an array of one would be an
-    /// allocation (and 48 bytes of state) per open conversation.
-    private(set) var firstModel: String?
-    /// The other distinct models, in first-seen order (few per conversation, so an array beats a set).
-    private var moreModels: [String] = []
+    /// The distinct models, in first-seen order: the first inline (nearly every session has one, and an
+    /// array of one would be an allocation per open conversation), the others indexed past a few.
+    private var modelList = FirstSeenStrings()
 
     /// Distinct models, in first-seen order.
     public var models: [String] {
-        get { firstModel.map { [$0] + moreModels } ?? [] }
-        set {
-            firstModel = newValue.first
-            moreModels = Array(newValue.dropFirst())
-        }
+        get { modelList.all }
+        set { modelList = FirstSeenStrings(newValue) }
     }
 
     /// The one model of a session that has one, else nil (the summary's common case, written without an array).
-    var onlyModel: String? { moreModels.isEmpty ? firstModel : nil }
+    var onlyModel: String? { modelList.only }
     public var piiFound: Int64 = 0
     public var messages: [ConversationMessage] = []
     /// Whether the session can no longer give an SFT example (a thumbs-down, an error or a
@@ -114,14 +109,7 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         }
     }
 
-    private mutating func addModel(_ model: String) {
-        guard let firstModel else {
-            firstModel = model
-            return
-        }
-        if firstModel.isExactly(model) || moreModels.contains(where: { $0.isExactly(model) }) { return }
-        moreModels.append(model)
-    }
+    private mutating func addModel(_ model: String) { _ = modelList.place(of: model) }
 
     private mutating func countType(_ type: ChatEventType, rating: Rating?) {
         switch type {
@@ -146,8 +134,7 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         first = Swift.min(first, other.first)
         last = Swift.max(last, other.last)
         if let theirs = other.user, Self.isEarlier(theirs.time, theirs.eventId, than: user) { user = theirs }
-        if let theirs = other.firstModel { addModel(theirs) }
-        for model in other.moreModels { addModel(model) }
+        for place in 0..<other.modelList.count { addModel(other.modelList[place]) }
         piiFound += other.piiFound
         if cannotBeExample {
             messages = []

@@ -53,7 +53,7 @@ struct PairConversationState: Sendable {
         /// the conversation's life, so comparing slots compares prompt ids exactly.
         private(set) var promptSlot: Int32 = -1
         private var order: Int32 = 0
-        /// A response's model: its place among the conversation's models (see `place(ofModel:)`).
+        /// A response's model: its place among the conversation's `models` (0 unless a response).
         private(set) var model: UInt32 = 0
         /// The low 16 bits of the stable hash of `id`: searches compare them before the strings, which decide.
         private(set) var idHash: UInt16
@@ -130,50 +130,14 @@ struct PairConversationState: Sendable {
         }
     }
 
-    /// The models of the conversation's responses, in first-seen order: the first inline ("" until a
-    /// response with a model comes), the others (a side-by-side choice's) in an array. A message names its
-    /// model by place (0: "", 1: `firstModel`, 2...: `moreModels`), so a model is held once per
-    /// conversation, not once per response.
-    private var firstModel = ""
-    private var moreModels: [String] = []
-    /// The places of `moreModels`, built once they pass `modelIndexThreshold` (empty, no allocation,
-    /// until then), so that a response's work does not grow with the models a conversation has seen.
-    private var modelPlaces: [ExactKey: Int] = [:]
-    static let modelIndexThreshold = 8
-
-    /// The place of `model` among the conversation's models, added when new.
-    private mutating func place(ofModel model: String) -> Int {
-        if model.isEmpty { return 0 }
-        if firstModel.isEmpty { firstModel = model }
-        if firstModel.isExactly(model) { return 1 }
-        if !modelPlaces.isEmpty {
-            if let found = modelPlaces[ExactKey(model)] { return found }
-        } else if let found = moreModels.firstIndex(where: { $0.isExactly(model) }) {
-            return found + 2
-        }
-        moreModels.append(model)
-        if moreModels.count > Self.modelIndexThreshold {
-            if modelPlaces.isEmpty {
-                for (offset, known) in moreModels.enumerated() { modelPlaces[ExactKey(known)] = offset + 2 }
-            } else {
-                modelPlaces[ExactKey(model)] = moreModels.count + 1
-            }
-        }
-        return moreModels.count + 1
-    }
-
-    private func model(at place: UInt32) -> String {
-        switch place {
-        case 0: return ""
-        case 1: return firstModel
-        default: return moreModels[Int(place) - 2]
-        }
-    }
+    /// The models of the conversation's responses: a message names its model by place, so a model is held
+    /// once per conversation, not once per response.
+    private var models = FirstSeenStrings()
 
     /// The response in `slot`, nil unless the message is a response.
     func response(at slot: Int) -> Response? {
         guard let text = messages[slot].responseText else { return nil }
-        return Response(text: text, model: model(at: messages[slot].model))
+        return Response(text: text, model: models[Int(messages[slot].model)])
     }
 
     static let indexThreshold = 24
@@ -216,7 +180,7 @@ struct PairConversationState: Sendable {
                     slots[ExactKey(response.promptId)] = messages.count - 1
                     return messages.count - 1
                 }()
-            let model = place(ofModel: response.model)
+            let model = models.place(of: response.model)
             messages[response.slot].setResponse(text: response.text, model: model, promptSlot: prompt)
         }
         responsesSeen = Int32(clamping: messages.map(\.responseOrder).max() ?? 0)
@@ -289,7 +253,7 @@ struct PairConversationState: Sendable {
             responsesSeen = responsesSeen == .max ? .max : responsesSeen + 1
             messages[at].responseOrder = Int(responsesSeen)
         }
-        let model = place(ofModel: model)
+        let model = models.place(of: model)
         messages[at].setResponse(text: text, model: model, promptSlot: prompt)  // and no longer a prompt
         regroup(at)
         return at
