@@ -22,4 +22,20 @@ struct FirstSeenStringsTests {
         #expect((0..<strings.count).map { strings[$0] } == strings.all)
         #expect(FirstSeenStrings(strings.all + ["m3", "new"]).all == strings.all + ["new"])
     }
+
+    /// Copies share the strings after the first until one of them adds a string: the other is left as it was, at
+    /// every stage (no box, a box, an indexed box).
+    @Test func aCopyIsUnchangedByStringsAddedToTheOther() {
+        var original = FirstSeenStrings(["a"])
+        for stage in [1, 2, 12] {
+            original = FirstSeenStrings((0..<stage).map { "s\($0)" })
+            var copy = original
+            let before = original.all
+            #expect(copy.place(of: "new") == stage)
+            #expect(original.all == before && original.count == stage)
+            #expect(copy.all == before + ["new"])
+            #expect(original.place(of: "other") == stage && copy.place(of: "other") == stage + 1)
+            #expect(original.all == before + ["other"] && copy.all == before + ["new", "other"])
+        }
+    }
 }

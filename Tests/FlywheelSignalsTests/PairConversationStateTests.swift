@@ -38,6 +38,28 @@ struct PairConversationStateTests {
         #expect(state.siblings(of: response, .up) == [second])
     }
 
+    /// A long conversation's index and groups are one box that copies share (a checkpoint's snapshot): a copy
+    /// taken before a change still finds and groups as it did, and the state changed goes on as if alone.
+    @Test func aCopyOfALongConversationIsUnchangedByTheOriginal() {
+        var state = PairConversationState()
+        state.recordPrompt(id: "p", text: "q")
+        for index in 0..<30 {
+            _ = state.recordResponse(id: "r\(index)", text: "t\(index)", model: "m", promptId: "p")
+        }
+        _ = state.setRating(.up, of: "r0")
+        let copy = state
+        let down = state.setRating(.down, of: "r1")
+        let added = state.recordResponse(id: "r-new", text: "new", model: "m", promptId: "p")
+        _ = state.markRegenerated("r2")
+        let first = state.find("r0")!
+        #expect(state.siblings(of: first, .downOrRegenerated) == [down, state.find("r2")!])
+        #expect(state.find("r-new") == added)
+        #expect(copy.find("r-new") == nil && copy.find("r1") == down)
+        #expect(copy.siblings(of: first, .downOrRegenerated).isEmpty)
+        #expect(copy.siblings(of: down, .up) == [first])
+        #expect(copy.messages.count == state.messages.count - 1)
+    }
+
     /// A response names its model by place: past the threshold the places are indexed, and every response
     /// keeps its own model whichever way it was found, the empty model included.
     @Test func responsesKeepTheirModelsPastTheModelIndex() {

@@ -20,7 +20,17 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
     /// A key's open sessions and its live timer (heap entries with another time are stale).
     struct KeyState {
         var sessions: Sessions
-        var timer: EventTime?
+        /// The live timer's time, `EventTime.min` when none: no timer is ever due then (a due time is a
+        /// window's end - 1, or later, and a window ends after its start), and an optional took 8 bytes more
+        /// per open key, its flag padded to a word.
+        private var due = EventTime.min
+
+        init(sessions: Sessions) { self.sessions = sessions }
+
+        var timer: EventTime? {
+            get { due == .min ? nil : due }
+            set { due = newValue ?? .min }
+        }
     }
 
     /// A key's open sessions, in the order they were opened. Nearly always one: it is kept inline, in

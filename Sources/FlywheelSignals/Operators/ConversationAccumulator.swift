@@ -54,13 +54,36 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         }
     }
 
-    public var prompts: Int64 = 0
-    public var responses: Int64 = 0
-    public var feedbackUp: Int64 = 0
-    public var feedbackDown: Int64 = 0
-    public var regenerations: Int64 = 0
-    public var copies: Int64 = 0
-    public var errors: Int64 = 0
+    /// The counts below, 32 bits each unless one grows past them.
+    private var counts = SessionCounts()
+    public var prompts: Int64 {
+        get { counts[.prompts] }
+        set { counts[.prompts] = newValue }
+    }
+    public var responses: Int64 {
+        get { counts[.responses] }
+        set { counts[.responses] = newValue }
+    }
+    public var feedbackUp: Int64 {
+        get { counts[.feedbackUp] }
+        set { counts[.feedbackUp] = newValue }
+    }
+    public var feedbackDown: Int64 {
+        get { counts[.feedbackDown] }
+        set { counts[.feedbackDown] = newValue }
+    }
+    public var regenerations: Int64 {
+        get { counts[.regenerations] }
+        set { counts[.regenerations] = newValue }
+    }
+    public var copies: Int64 {
+        get { counts[.copies] }
+        set { counts[.copies] = newValue }
+    }
+    public var errors: Int64 {
+        get { counts[.errors] }
+        set { counts[.errors] = newValue }
+    }
     public var first = EventTime.max
     public var last = EventTime.min
     /// The earliest (time, event id) event with a non-empty user id, and that id.
@@ -77,7 +100,10 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
 
     /// The one model of a session that has one, else nil (the summary's common case, written without an array).
     var onlyModel: String? { modelList.only }
-    public var piiFound: Int64 = 0
+    public var piiFound: Int64 {
+        get { counts[.piiFound] }
+        set { counts[.piiFound] = newValue }
+    }
     public var messages: [ConversationMessage] = []
     /// Whether the session can no longer give an SFT example (a thumbs-down, an error or a
     /// regeneration is final): its messages are then dropped and no more are kept.
@@ -94,7 +120,7 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
             user = (event.time, event.eventId, userId)
         }
         if event.type.countsForModelQuality, let model = event.model { addModel(model) }
-        piiFound += Int64(input.piiCount)
+        if input.piiCount > 0 { counts.add(Int64(input.piiCount), to: .piiFound) }
         if cannotBeExample {
             if !messages.isEmpty { messages = [] }
         } else if input.keepMessages, event.type == .prompt || event.type == .response {
@@ -113,29 +139,22 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
 
     private mutating func countType(_ type: ChatEventType, rating: Rating?) {
         switch type {
-        case .prompt: prompts += 1
-        case .response: responses += 1
-        case .feedback: if rating == .up { feedbackUp += 1 } else { feedbackDown += 1 }
-        case .regenerate: regenerations += 1
-        case .copy: copies += 1
-        case .error: errors += 1
+        case .prompt: counts.add(1, to: .prompts)
+        case .response: counts.add(1, to: .responses)
+        case .feedback: counts.add(1, to: rating == .up ? .feedbackUp : .feedbackDown)
+        case .regenerate: counts.add(1, to: .regenerations)
+        case .copy: counts.add(1, to: .copies)
+        case .error: counts.add(1, to: .errors)
         case .choice: break
         }
     }
 
     public mutating func merge(_ other: ConversationAccumulator) {
-        prompts += other.prompts
-        responses += other.responses
-        feedbackUp += other.feedbackUp
-        feedbackDown += other.feedbackDown
-        regenerations += other.regenerations
-        copies += other.copies
-        errors += other.errors
+        counts.add(other.counts)
         first = Swift.min(first, other.first)
         last = Swift.max(last, other.last)
         if let theirs = other.user, Self.isEarlier(theirs.time, theirs.eventId, than: user) { user = theirs }
         for place in 0..<other.modelList.count { addModel(other.modelList[place]) }
-        piiFound += other.piiFound
         if cannotBeExample {
             messages = []
         } else {

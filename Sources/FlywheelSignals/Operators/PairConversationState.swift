@@ -148,17 +148,37 @@ struct PairConversationState: Sendable {
     private(set) var messages: [Message] = []
 
     init() {}
-    /// Empty (no allocation) until the conversation passes `indexThreshold` messages.
-    private var index: [ExactKey: Int] = [:]
-    /// Kept only while `index` is (past `indexThreshold` messages).
-    private var groups = PairResponseGroups()
+    /// Nil (no allocation, one word) until the conversation passes `indexThreshold` messages.
+    private var long: LongIndex?
     var claimed = PairKeySet()
     /// Responses first seen so far (their `responseOrder`s); 32 bits, beside the claimed pairs' count.
     private var responsesSeen: Int32 = 0
     var waits = PairWaitList()
     var lastTime = EventTime.min
 
-    private var isIndexed: Bool { !index.isEmpty }
+    private var isIndexed: Bool { long != nil }
+
+    /// A long conversation's message index and response groups, in one box: two words less for every other
+    /// conversation. Shared by copies (a checkpoint's snapshot) until one of them changes it (then copied).
+    private final class LongIndex: @unchecked Sendable {
+        // Changed only through `PairConversationState.changeLong`, once the box has one reference.
+        var index: [ExactKey: Int]
+        var groups: PairResponseGroups
+
+        init(index: [ExactKey: Int], groups: PairResponseGroups) {
+            self.index = index
+            self.groups = groups
+        }
+    }
+
+    /// Changes the long conversation's index or groups (copied first if shared); nothing when not indexed.
+    private mutating func changeLong(_ body: (LongIndex) -> Void) {
+        guard var box = long else { return }
+        long = nil  // so that `box` is its one reference unless a copy of the state holds it
+        if !isKnownUniquelyReferenced(&box) { box = LongIndex(index: box.index, groups: box.groups) }
+        body(box)
+        long = box
+    }
 
     /// Replaces the messages with restored ones (checkpoint restore); `promptIds` names, for each restored
     /// response's slot, the id of the prompt it answers (a slot is made for an id no message has).
@@ -166,8 +186,7 @@ struct PairConversationState: Sendable {
         _ restored: [Message], responses: [(slot: Int, text: String, model: String, promptId: String)]
     ) {
         messages = restored
-        index = [:]
-        groups = PairResponseGroups()
+        long = nil
         var slots: [ExactKey: Int] = [:]
         for slot in messages.indices where slots[ExactKey(messages[slot].id)] == nil {
             slots[ExactKey(messages[slot].id)] = slot
@@ -193,7 +212,7 @@ struct PairConversationState: Sendable {
     }
 
     func find(_ id: String) -> Int? {
-        if isIndexed { return index[ExactKey(id)] }
+        if let long { return long.index[ExactKey(id)] }
         let hash = Message.hash(id)
         var index = 0
         while index < messages.count {
@@ -208,7 +227,8 @@ struct PairConversationState: Sendable {
         if let existing = find(id) { return existing }
         messages.appendGrowingByHalf(Message(id: id), minimum: 4)
         if isIndexed {
-            index[ExactKey(id)] = messages.count - 1
+            let slot = messages.count - 1
+            changeLong { $0.index[ExactKey(id)] = slot }
         } else if messages.count > Self.indexThreshold {
             buildIndex()
         }
@@ -216,17 +236,20 @@ struct PairConversationState: Sendable {
     }
 
     private mutating func buildIndex() {
-        index = Dictionary(
-            messages.enumerated().map { (ExactKey($1.id), $0) }, uniquingKeysWith: { first, _ in first })
+        long = LongIndex(
+            index: Dictionary(
+                messages.enumerated().map { (ExactKey($1.id), $0) }, uniquingKeysWith: { first, _ in first }),
+            groups: PairResponseGroups())
         for slot in messages.indices { regroup(slot) }
     }
 
     /// Puts the response in `slot` where its rating and regeneration say, in its prompt's group.
     private mutating func regroup(_ slot: Int) {
         guard isIndexed, messages[slot].isResponse else { return }
-        groups.place(
-            slot, prompt: Int(messages[slot].promptSlot), up: messages[slot].isUp,
-            downOrRegenerated: messages[slot].isDownOrRegenerated)
+        let (prompt, up, down) = (
+            Int(messages[slot].promptSlot), messages[slot].isUp, messages[slot].isDownOrRegenerated
+        )
+        changeLong { $0.groups.place(slot, prompt: prompt, up: up, downOrRegenerated: down) }
     }
 
     /// A message id names one message, the latest event with it (CONTRACT 3.2): a prompt that reuses a
@@ -235,7 +258,8 @@ struct PairConversationState: Sendable {
     mutating func recordPrompt(id: String, text: String) -> Int {
         let at = slot(id)
         if messages[at].isResponse {
-            if isIndexed { groups.remove(at, prompt: Int(messages[at].promptSlot)) }
+            let prompt = Int(messages[at].promptSlot)
+            changeLong { $0.groups.remove(at, prompt: prompt) }
         }
         messages[at].promptText = text  // and no longer a response
         return at
@@ -246,9 +270,8 @@ struct PairConversationState: Sendable {
         let at = slot(id)
         let prompt = slot(promptId)
         if messages[at].isResponse {
-            if isIndexed && Int(messages[at].promptSlot) != prompt {
-                groups.remove(at, prompt: Int(messages[at].promptSlot))
-            }
+            let answered = Int(messages[at].promptSlot)
+            if answered != prompt { changeLong { $0.groups.remove(at, prompt: answered) } }
         } else {
             responsesSeen = responsesSeen == .max ? .max : responsesSeen + 1
             messages[at].responseOrder = Int(responsesSeen)
@@ -279,8 +302,8 @@ struct PairConversationState: Sendable {
         guard messages[slot].isResponse else { return [] }
         var found: [Int] = []
         let prompt = messages[slot].promptSlot
-        if isIndexed {
-            for other in groups.members(of: Int(prompt), kind) where other != slot { found.append(other) }
+        if let long {
+            for other in long.groups.members(of: Int(prompt), kind) where other != slot { found.append(other) }
         } else {
             for other in messages.indices where other != slot && messages[other].promptSlot == prompt {
                 // A slot that answers a prompt is a response.
