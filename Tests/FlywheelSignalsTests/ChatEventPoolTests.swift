@@ -139,6 +139,22 @@ struct ChatEventPoolTests {
         #expect(spare[1].text == short)
     }
 
+    /// A shard whose operators keep every text (the pair operator) lets go of an event's text when it recycles
+    /// the event, so that the decoder never touches it again; its other strings stay until the storage is filled.
+    @Test func aShardThatKeepsTextsLetsGoOfThemWhenItRecycles() throws {
+        let pool = ChatEventPool()
+        var decoder = EventDecoder(maxEventBytes: 1 << 20, pool: pool)
+        var returns = ChatEventReturns(pool: pool, releasesTexts: true)
+        var event = try event(decoder.decode(Self.prompt))
+        let kept = event.text  // what the pair state keeps
+        returns.recycle(&event)
+        returns.flush()
+        var pooled: [ChatEvent.Storage] = []
+        pool.take(1, into: &pooled)
+        #expect(pooled.count == 1 && pooled[0].text == nil && pooled[0].eventId == "e1")
+        #expect(kept == "mail me at someone@example.com please")
+    }
+
     /// Batches change hands whole when they fit (the same storages, none lost or doubled), and in part when not.
     @Test func batchesChangeHandsWholeOrInPart() {
         let pool = ChatEventPool(capacity: 8)
