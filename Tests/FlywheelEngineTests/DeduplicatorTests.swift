@@ -130,6 +130,26 @@ struct DeduplicatorTests {
         #expect(dedup.count == 0)
     }
 
+    /// Forgotten ids are dropped when the table would grow: a stream of new ids whose time-to-live keeps passing
+    /// holds a table sized by the ids inside it, not by every id ever seen, and answers as before.
+    @Test func forgottenIdsMakeRoomInsteadOfGrowingTheTable() {
+        var dedup = Deduplicator(ttlMs: 1000)
+        var largest = 0
+        for step in 0..<200_000 {
+            let time = Int64(step)  // one id a millisecond: about 1,000 inside the time-to-live
+            let watermark = at(time - 10)
+            #expect(dedup.checkAndInsert("e\(step)", at: at(time), watermark: watermark) == false)
+            if step % 4096 == 0 { dedup.expire(watermark: watermark) }
+            largest = Swift.max(largest, dedup.allocatedBytes)
+        }
+        // 1,000 live ids, up to 4,096 more not yet expired when `expire` last ran, an eighth of a bucket more.
+        #expect(largest < 24 * 16_000)
+        #expect(dedup.count < 6_500)
+        // An id seen 500 ms ago is still a duplicate, one seen 2 s ago is new again.
+        #expect(dedup.checkAndInsert("e199500", at: at(199_999), watermark: at(199_990)) == true)
+        #expect(dedup.checkAndInsert("e197000", at: at(199_999), watermark: at(199_990)) == false)
+    }
+
     @Test func manyIdsStayDistinct() {
         var dedup = Deduplicator(ttlMs: 1000)
         for index in 0..<5000 {

@@ -4,22 +4,23 @@ import Collections
 ///
 /// An id seen at event time t is forgotten exactly when the watermark W satisfies
 /// `W >= t + ttl`; a copy arriving after that is new again. Only the first copy's time counts.
-/// Memory is reclaimed in buckets of `ttl / 8` as the watermark passes them.
 ///
-/// Ids are remembered by their 128-bit `IDFingerprint`, not their text: 24 bytes in a table slot
-/// plus 8 in a bucket's list, 42-45 bytes an id in all as measured (README, Performance and Decisions).
+/// Ids are remembered by their 128-bit `IDFingerprint`, not their text: 24 bytes in a table slot, 33-41
+/// bytes an id in all as the table fills and grows (README, Performance and Decisions). Forgotten ids are
+/// not looked for: a lookup treats an entry whose time-to-live has passed as absent, and the table drops
+/// them when it would otherwise grow (`FingerprintTable.makeRoom`), in one pass front to back. Which ids a
+/// checkpoint holds follows buckets of `ttl / 8`: an id is written until the watermark of the last
+/// `expire` call passes the end of its bucket by the time-to-live, as when each bucket's ids were removed
+/// from the table at once.
 public struct Deduplicator: Sendable {
     public let ttlMs: Int64
     private let bucketMs: Int64
-    /// Each remembered id's fingerprint with the time it was first seen.
+    /// Each remembered id's fingerprint with the time it was first seen (and ids forgotten since, until the
+    /// table next needs room).
     private var table: FingerprintTable
-    /// The first halves of the fingerprints first seen in each bucket of `ttl / 8`: expiring then
-    /// needs no hashing.
-    private var buckets: [Int64: HashChunks] = [:]
-    private var bucketOrder = Heap<Int64>()
-    /// The bucket the last id went to, and where `buckets` holds it: most ids go to the same
-    /// bucket as the one before, which then needs no hashing. Cleared when a bucket is added or removed.
-    private var lastBucket: (bucket: Int64, index: Dictionary<Int64, HashChunks>.Index)?
+    /// The watermark of the last `expire` call: ids whose bucket it passed by the time-to-live are forgotten
+    /// for good (dropped when the table needs room, left out of checkpoints and of `count`).
+    private var expiredAt = EventTime.min.millis
 
     public init(ttlMs: Int64) { self.init(ttlMs: ttlMs, capacity: 1024) }
 
@@ -29,14 +30,15 @@ public struct Deduplicator: Sendable {
         table = FingerprintTable(capacity: capacity)
     }
 
-    /// Ids currently remembered.
-    public var count: Int { table.count }
-
-    /// Bytes held for the remembered ids: the table's slots and the buckets' lists, as allocated.
-    public var allocatedBytes: Int {
-        table.capacity * MemoryLayout<FingerprintTable.Entry>.stride
-            + buckets.values.reduce(0) { $0 + $1.allocatedBytes }
+    /// Ids currently remembered (a pass over the table: for reports, not for the hot path).
+    public var count: Int {
+        var remembered = 0
+        table.forEach { _, _, time in if !isDropped(time) { remembered += 1 } }
+        return remembered
     }
+
+    /// Bytes held for the remembered ids: the table's slots, as allocated.
+    public var allocatedBytes: Int { table.capacity * MemoryLayout<FingerprintTable.Entry>.stride }
 
     /// Returns true when `id` was seen and not yet forgotten at watermark `watermark`; otherwise
     /// remembers it with time `t` and returns false. `hash` is `StableHash.hash(id)`, computed
@@ -50,23 +52,14 @@ public struct Deduplicator: Sendable {
 
     /// `checkAndInsert(_:hash:at:watermark:)` for the id whose fingerprint is `fingerprint`.
     public mutating func checkAndInsert(_ fingerprint: IDFingerprint, at t: EventTime, watermark: EventTime) -> Bool {
+        if table.isFull {
+            let (ttl, bucketMs, expiredAt) = (ttlMs, bucketMs, expiredAt)
+            table.makeRoom { Self.isDropped($0, expiredAt: expiredAt, ttl: ttl, bucketMs: bucketMs) }
+        }
         let (slot, inserted) = table.findOrInsert(high: fingerprint.high, low: fingerprint.low, time: t.millis)
         if !inserted {
             if !expired(table[slot], watermark.millis) { return true }
             table[slot] = t.millis
-        }
-        let bucket = t.millis.floorDivided(by: bucketMs)
-        if let last = lastBucket, last.bucket == bucket {
-            buckets.values[last.index].append(fingerprint.high)
-        } else if let index = buckets.index(forKey: bucket) {
-            buckets.values[index].append(fingerprint.high)
-            lastBucket = (bucket, index)
-        } else {
-            bucketOrder.insert(bucket)
-            var list = HashChunks()
-            list.append(fingerprint.high)
-            buckets[bucket] = list
-            lastBucket = (bucket, buckets.index(forKey: bucket)!)
         }
         return false
     }
@@ -80,40 +73,23 @@ public struct Deduplicator: Sendable {
     @inline(__always)
     public func touch(hash: UInt64) -> UInt64 { table.touch(high: hash) }
 
-    /// Forgets ids whose time-to-live has passed at `watermark`.
+    /// Forgets for good the ids whose bucket `watermark` passed by the time-to-live (see the type's notes):
+    /// they leave `count` and checkpoints now, and the table's memory when it next needs room.
     public mutating func expire(watermark: EventTime) {
-        let w = watermark.millis
-        while let bucket = bucketOrder.min {
-            let bucketLast = (bucket + 1) * bucketMs - 1
-            guard expired(bucketLast, w) else { return }
-            _ = bucketOrder.removeMin()
-            lastBucket = nil
-            let list = buckets.removeValue(forKey: bucket) ?? HashChunks()
-            for chunk in list.chunks { forget(chunk, watermark: w) }
-        }
+        expiredAt = Swift.max(expiredAt, watermark.millis)
     }
 
-    /// Removes, for each first half in `highs`, an entry with it whose own time has expired: ids
-    /// first seen again after their expiry keep their newer time, and ids sharing a first half stay apart.
-    private mutating func forget(_ highs: [UInt64], watermark w: Int64) {
-        let ttl = ttlMs
-        var touched: UInt64 = 0
-        for start in stride(from: 0, to: highs.count, by: Self.touchRun) {
-            let run = start..<Swift.min(start + Self.touchRun, highs.count)
-            // Load the run's slots together so that their cache misses overlap.
-            for index in run { touched ^= table.touch(high: highs[index]) }
-            for index in run {
-                if let slot = table.find(high: highs[index], where: { Self.expired($0, w, ttl: ttl) }) {
-                    table.remove(at: slot)
-                }
-            }
-        }
-        touchedSink ^= touched
+    /// Whether an id first seen at `t` is forgotten for good: the end of its bucket of `ttl / 8` is expired at
+    /// the last `expire` call's watermark.
+    private func isDropped(_ t: Int64) -> Bool {
+        Self.isDropped(t, expiredAt: expiredAt, ttl: ttlMs, bucketMs: bucketMs)
     }
 
-    /// How many slots `expire` loads ahead, and where the loaded values go so the loads stay.
-    private static let touchRun = 32
-    private var touchedSink: UInt64 = 0
+    private static func isDropped(_ t: Int64, expiredAt: Int64, ttl: Int64, bucketMs: Int64) -> Bool {
+        let (bucketAfter, past) = t.floorDivided(by: bucketMs).addingReportingOverflow(1)
+        let (next, overflow) = bucketAfter.multipliedReportingOverflow(by: bucketMs)
+        return !past && !overflow && expired(next - 1, expiredAt, ttl: ttl)
+    }
 
     private func expired(_ t: Int64, _ w: Int64) -> Bool { Self.expired(t, w, ttl: ttlMs) }
 
@@ -126,7 +102,9 @@ public struct Deduplicator: Sendable {
     public func entries() -> [(fingerprint: IDFingerprint, time: Int64)] {
         var all: [(fingerprint: IDFingerprint, time: Int64)] = []
         all.reserveCapacity(table.count)
-        table.forEach { high, low, time in all.append((IDFingerprint(high: high, low: low), time)) }
+        table.forEach { high, low, time in
+            if !isDropped(time) { all.append((IDFingerprint(high: high, low: low), time)) }
+        }
         return all.sorted { $0.time != $1.time ? $0.time < $1.time : $0.fingerprint < $1.fingerprint }
     }
 

@@ -127,9 +127,25 @@ public struct FingerprintTable: Sendable {
         }
     }
 
-    private mutating func grow() {
+    /// Whether the next insert would make the table more than 4/5 full (it would grow first).
+    public var isFull: Bool { (count + 1) * 5 > slots.count * 4 }
+
+    private mutating func grow() { makeRoom(dropping: { _ in false }) }
+
+    /// Drops every entry whose time `drop` accepts, then grows by an eighth at a time until at most 16/25 of
+    /// the table is full (when dropping left that much room, it keeps its size): one pass reading the table
+    /// front to back, one writing the new one front to back, so a table that outgrew the caches costs no
+    /// random accesses. The next call comes after at least 4/25 of the table's slots more are taken: a de-dup
+    /// whose ids expire as fast as new ones come pays about five slots read and written per id inserted.
+    public mutating func makeRoom(dropping drop: (Int64) -> Bool) {
         let old = slots
-        slots = Self.emptySlots(old.count + old.count / 8)
+        var kept = 0
+        old.withUnsafeBufferPointer { old in
+            for index in old.indices where old[index].mark != 0 && !drop(old[index].time) { kept += 1 }
+        }
+        var size = old.count
+        while (kept + 1) * 25 > size * 16 { size += Swift.max(1, size / 8) }
+        slots = Self.emptySlots(size)
         count = 0
         old.withUnsafeBufferPointer { old in
             // Entries that wrapped round the end of the old table sit at its front; take them last so
@@ -138,8 +154,8 @@ public struct FingerprintTable: Sendable {
             while start < old.count && old[start].mark != 0 && Self.home(old[start].mark, old.count) > start {
                 start += 1
             }
-            for index in start..<old.count where old[index].mark != 0 { place(old[index]) }
-            for index in 0..<start { place(old[index]) }
+            for index in start..<old.count where old[index].mark != 0 && !drop(old[index].time) { place(old[index]) }
+            for index in 0..<start where !drop(old[index].time) { place(old[index]) }
         }
     }
 
