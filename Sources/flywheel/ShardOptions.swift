@@ -7,7 +7,7 @@ struct ShardOptions: ParsableArguments {
         help: ArgumentHelp(
             "Number of shards (operator tasks). Output is identical for every value; a resumed job may change it.",
             discussion:
-                "Default: one less than the number of cores, so that the reader, decoder and ingest have a core to themselves; 2 on a 2-core machine (measured faster than 1)."
+                "Default: one less than the number of cores (at least 1), so that the reader, decoder and ingest have a core to themselves. More shards help pipelines whose operators outweigh the decoding."
         ))
     var parallelism: Int = ReplayOptions.defaultParallelism()
 
