@@ -6,9 +6,13 @@ import Foundation
 /// What to replay and how.
 public struct ReplayOptions: Sendable {
     /// Input lines per batch: small enough that a batch's events are still in the caches when a
-    /// shard processes them (1M events, same runs: 1.12-1.22 s at 256, 1.14-1.25 s at 512,
-    /// 1.23-1.26 s at 1024), large enough that hand-overs between tasks stay rare.
-    public static let defaultBatchLines = 256
+    /// shard processes them, large enough that hand-overs between tasks stay rare. 1,024 since one shard
+    /// became the default on two cores (2026-12-07, alternating replays, medians of 3, 256 / 512 / 1,024 /
+    /// 2,048 lines: 1 M events 1.29 / 1.22 / 1.20 / 1.22 s with glibc, 1.14 / 1.07 / 1.05 / 1.03 s with
+    /// jemalloc; 130,000 conversations 1.70 / 1.66 / 1.61 / 1.65 s and 1.50 / 1.45 / 1.42 / 1.41 s; peak RSS
+    /// 66 / 71 / 82 / 98 MB and 116 / 123 / 132 / 148 MB with glibc). At two shards 256 was the fastest
+    /// (1.12-1.22 s, against 1.23-1.26 s at 1,024).
+    public static let defaultBatchLines = 1024
 
     /// The default shard count for `cores` processors: one per core but one, which the reading,
     /// decoding and ingest task keeps busy, and at least one. On two cores one shard, since the shards got

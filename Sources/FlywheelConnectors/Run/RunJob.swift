@@ -13,7 +13,7 @@ public struct RunOptions: Sendable {
     /// The embedded-log folder and the job's home: topics, relative paths, checkpoints.
     public var dataDir: String
     public var parallelism: Int
-    public var batchLines: Int = 256
+    public var batchLines: Int = ReplayOptions.defaultBatchLines
     /// `JobOptions.threadNice`: `flywheel serve` lowers the pipeline's threads below its HTTP ingest's.
     public var threadNice: Int32 = 0
     public var clock: JobClock = .continuous
