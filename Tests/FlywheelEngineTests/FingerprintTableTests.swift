@@ -14,15 +14,17 @@ struct FingerprintTableTests {
         #expect(table.count == 2)
     }
 
-    @Test func findByFirstHalfTakesTheEntryWhoseOwnTimeQualifies() throws {
-        var table = FingerprintTable()
-        _ = table.findOrInsert(high: 99, low: 1, time: 5)
-        _ = table.findOrInsert(high: 99, low: 2, time: 1)
-        let slot = try #require(table.find(high: 99) { $0 < 2 })
-        table.remove(at: slot)
-        #expect(table.find(high: 99) { $0 < 2 } == nil)
-        #expect(table.find(high: 99) { $0 == 5 } != nil)
-        #expect(table.findOrInsert(high: 99, low: 2, time: 7).inserted)
+    /// `makeRoom` drops the entries whose time it is told to and keeps every other one findable, with its time.
+    @Test func makeRoomDropsOnlyWhatItIsToldTo() {
+        var table = FingerprintTable(capacity: 64)
+        for index in 0..<40 { _ = table.findOrInsert(high: UInt64(index) << 58, low: 7, time: Int64(index)) }
+        table.makeRoom { $0 < 20 }
+        #expect(table.count == 20)
+        for index in 0..<40 {
+            let (slot, inserted) = table.findOrInsert(high: UInt64(index) << 58, low: 7, time: 1000)
+            #expect(inserted == (index < 20))
+            #expect(table[slot] == (index < 20 ? 1000 : Int64(index)))
+        }
     }
 
     @Test func touchReadsTheHomeSlot() {
@@ -32,9 +34,10 @@ struct FingerprintTableTests {
         #expect(table.touch(high: 1234) == 1235)
     }
 
-    /// Random inserts and removals, with first halves crowded into a few homes at both ends of the table
-    /// (probe runs that wrap round the end) and growth on the way, against a dictionary.
-    @Test func agreesWithADictionaryThroughGrowthAndRemoval() {
+    /// Random inserts, and rounds of `makeRoom` dropping a random part, with first halves crowded into a few
+    /// homes at both ends of the table (probe runs that wrap round the end) and growth on the way, against a
+    /// dictionary.
+    @Test func agreesWithADictionaryThroughGrowthAndDropping() {
         var generator = SeededGenerator(seed: 17)
         var table = FingerprintTable(capacity: 8)
         var model: [IDFingerprint: Int64] = [:]
@@ -42,17 +45,18 @@ struct FingerprintTableTests {
         for step in 0..<20_000 {
             let high = crowded.randomElement(using: &generator)! &+ UInt64.random(in: 0..<4, using: &generator) << 1
             let fingerprint = IDFingerprint(high: high, low: UInt64.random(in: 0..<300, using: &generator))
-            if Bool.random(using: &generator) || model.count < 50 {
+            if step % 1000 == 999 {
+                // Drop the entries first seen in a random stretch of steps.
+                let from = Int64.random(in: 0...Int64(step), using: &generator)
+                let dropped = from...(from + 3000)
+                table.makeRoom { dropped.contains($0) }
+                model = model.filter { !dropped.contains($0.value) }
+            } else {
                 let (slot, inserted) = table.findOrInsert(
                     high: fingerprint.high, low: fingerprint.low, time: Int64(step))
                 #expect(inserted == (model[fingerprint] == nil), "step \(step)")
                 #expect(table[slot] == model[fingerprint, default: Int64(step)])
                 if model[fingerprint] == nil { model[fingerprint] = Int64(step) }
-            } else if let victim = model.randomElement(using: &generator) {
-                let slot = table.find(high: victim.key.high) { $0 == victim.value }
-                #expect(slot != nil, "step \(step)")
-                if let slot { table.remove(at: slot) }
-                model[victim.key] = nil
             }
             #expect(table.count == model.count)
         }

@@ -1,14 +1,14 @@
 /// A hash table of 128-bit fingerprints with a time each, stored inline: 24 bytes a slot, no key
 /// object, no per-entry allocation (the de-duplicator's remembered event ids).
 ///
-/// Linear probing, deletion by shifting later entries back (no tombstones), like `HashedTable`. The
+/// Linear probing; entries leave only when `makeRoom` rebuilds the table without them (no tombstones). The
 /// table is any size, not a power of two: a probe starts at `high * size >> 64`, so it grows in small
 /// steps (it asks for an eighth more, which jemalloc rounds up to its next size class, a quarter more at
 /// most) and memory follows the count closely: at most 4/5 full, at least 16/25 once grown. That home is
 /// monotone in `high`: the entries of a probe run are nearly sorted by it, and growing walks both tables
 /// front to back instead of writing to random slots.
 ///
-/// Slot numbers stay valid until the next `insert` or `remove`.
+/// Slot numbers stay valid until the next insertion.
 public struct FingerprintTable: Sendable {
     struct Entry: Sendable {
         /// The fingerprint's first half with the low bit set; 0 marks an empty slot.
@@ -64,22 +64,6 @@ public struct FingerprintTable: Sendable {
         return (slot, true)
     }
 
-    /// The first slot whose fingerprint starts with `high` and whose time satisfies `condition`: for
-    /// callers that keep only the first half (the de-duplicator's expiry lists).
-    @inline(__always)
-    public func find(high: UInt64, where condition: (Int64) -> Bool) -> Int? {
-        let mark = high | 1
-        return slots.withUnsafeBufferPointer { slots in
-            var slot = Self.home(mark, slots.count)
-            while slots[slot].mark != 0 {
-                if slots[slot].mark == mark && condition(slots[slot].time) { return slot }
-                slot += 1
-                if slot == slots.count { slot = 0 }
-            }
-            return nil
-        }
-    }
-
     /// Reads the home slot of `high`, so that the caller can bring the slots of several keys into the
     /// cache at once (their loads overlap) before looking them up.
     @inline(__always)
@@ -87,37 +71,10 @@ public struct FingerprintTable: Sendable {
         slots.withUnsafeBufferPointer { $0[Self.home(high | 1, $0.count)].mark }
     }
 
-    /// The time in `slot` (from `findOrInsert` or `find`), read or changed in place.
+    /// The time in `slot` (from `findOrInsert`), read or changed in place.
     public subscript(slot: Int) -> Int64 {
         get { slots[slot].time }
         set { slots[slot].time = newValue }
-    }
-
-    /// Removes the entry in `slot`; later entries of its probe run move back into the hole.
-    public mutating func remove(at removed: Int) {
-        precondition(slots[removed].mark != 0, "removing an empty slot")
-        count -= 1
-        slots.withUnsafeMutableBufferPointer { slots in
-            let size = slots.count
-            var hole = removed
-            var next = hole + 1 == size ? 0 : hole + 1
-            while slots[next].mark != 0 {
-                let home = Self.home(slots[next].mark, size)
-                // The entry at `next` may move into `hole` when its home is not strictly inside (hole, next].
-                if Self.distance(home, hole, size) < Self.distance(home, next, size) {
-                    slots[hole] = slots[next]
-                    hole = next
-                }
-                next = next + 1 == size ? 0 : next + 1
-            }
-            slots[hole] = .empty
-        }
-    }
-
-    /// How many slots forward from `from` to `to`, going round the end.
-    @inline(__always)
-    private static func distance(_ from: Int, _ to: Int, _ size: Int) -> Int {
-        to >= from ? to - from : to - from + size
     }
 
     /// Every (first half, second half, time), in no particular order. The first half has its low bit set.

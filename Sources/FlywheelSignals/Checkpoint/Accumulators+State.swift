@@ -2,14 +2,8 @@ import FlywheelEngine
 
 extension ConversationAccumulator: StateCodable {
     public func encode(to writer: inout StateWriter) {
-        writer.write(prompts)
-        writer.write(responses)
-        writer.write(feedbackUp)
-        writer.write(feedbackDown)
-        writer.write(regenerations)
-        writer.write(copies)
-        writer.write(errors)
-        writer.write(piiFound)
+        // prompts, responses, feedback up and down, regenerations, copies, errors, PII found: `Counter`'s order.
+        for counter in SessionCounts.Counter.allCases { writer.write(counts[counter]) }
         writer.write(first)
         writer.write(last)
         writer.write(user != nil)
@@ -32,14 +26,7 @@ extension ConversationAccumulator: StateCodable {
 
     public init(from reader: inout StateReader) throws(CheckpointError) {
         self.init()
-        prompts = try reader.readInt64()
-        responses = try reader.readInt64()
-        feedbackUp = try reader.readInt64()
-        feedbackDown = try reader.readInt64()
-        regenerations = try reader.readInt64()
-        copies = try reader.readInt64()
-        errors = try reader.readInt64()
-        piiFound = try reader.readInt64()
+        for counter in SessionCounts.Counter.allCases { counts[counter] = try reader.readInt64() }
         first = try reader.readTime()
         last = try reader.readTime()
         if try reader.readBool() {

@@ -54,36 +54,9 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         }
     }
 
-    /// The counts below, 32 bits each unless one grows past them.
-    private var counts = SessionCounts()
-    public var prompts: Int64 {
-        get { counts[.prompts] }
-        set { counts[.prompts] = newValue }
-    }
-    public var responses: Int64 {
-        get { counts[.responses] }
-        set { counts[.responses] = newValue }
-    }
-    public var feedbackUp: Int64 {
-        get { counts[.feedbackUp] }
-        set { counts[.feedbackUp] = newValue }
-    }
-    public var feedbackDown: Int64 {
-        get { counts[.feedbackDown] }
-        set { counts[.feedbackDown] = newValue }
-    }
-    public var regenerations: Int64 {
-        get { counts[.regenerations] }
-        set { counts[.regenerations] = newValue }
-    }
-    public var copies: Int64 {
-        get { counts[.copies] }
-        set { counts[.copies] = newValue }
-    }
-    public var errors: Int64 {
-        get { counts[.errors] }
-        set { counts[.errors] = newValue }
-    }
+    /// Prompts, responses, thumbs up and down, regenerations, copies, errors and PII found: 32 bits each unless
+    /// one grows past them (`SessionCounts`).
+    var counts = SessionCounts()
     public var first = EventTime.max
     public var last = EventTime.min
     /// The earliest (time, event id) event with a non-empty user id, and that id.
@@ -100,14 +73,10 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
 
     /// The one model of a session that has one, else nil (the summary's common case, written without an array).
     var onlyModel: String? { modelList.only }
-    public var piiFound: Int64 {
-        get { counts[.piiFound] }
-        set { counts[.piiFound] = newValue }
-    }
     public var messages: [ConversationMessage] = []
     /// Whether the session can no longer give an SFT example (a thumbs-down, an error or a
     /// regeneration is final): its messages are then dropped and no more are kept.
-    public var cannotBeExample: Bool { feedbackDown > 0 || errors > 0 || regenerations > 0 }
+    public var cannotBeExample: Bool { counts[.feedbackDown] > 0 || counts[.errors] > 0 || counts[.regenerations] > 0 }
 
     public init() {}
 
@@ -185,7 +154,7 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
 
     /// `negative` if any thumbs-down or error, else `positive` if any thumbs-up, else `neutral`.
     public var outcome: String {
-        if feedbackDown > 0 || errors > 0 { return "negative" }
-        return feedbackUp > 0 ? "positive" : "neutral"
+        if counts[.feedbackDown] > 0 || counts[.errors] > 0 { return "negative" }
+        return counts[.feedbackUp] > 0 ? "positive" : "neutral"
     }
 }

@@ -56,21 +56,21 @@ struct ConversationRecords: Sendable {
         writer.field("user_id", acc.user?.userId)
         writer.field("session_start", time: window.start)
         writer.field("session_end", time: window.end)
-        writer.field("prompts", acc.prompts)
-        writer.field("responses", acc.responses)
+        writer.field("prompts", acc.counts[.prompts])
+        writer.field("responses", acc.counts[.responses])
         if let only = acc.onlyModel {
             writer.field("models", strings: CollectionOfOne(only))
         } else {
             writer.field("models", strings: acc.sortedModels)
         }
-        writer.field("feedback_up", acc.feedbackUp)
-        writer.field("feedback_down", acc.feedbackDown)
-        writer.field("regenerations", acc.regenerations)
-        writer.field("copies", acc.copies)
-        writer.field("errors", acc.errors)
+        writer.field("feedback_up", acc.counts[.feedbackUp])
+        writer.field("feedback_down", acc.counts[.feedbackDown])
+        writer.field("regenerations", acc.counts[.regenerations])
+        writer.field("copies", acc.counts[.copies])
+        writer.field("errors", acc.counts[.errors])
         writer.field("duration_ms", acc.last.millis - acc.first.millis)
         writer.field("outcome", acc.outcome)
-        writer.field("pii_found", acc.piiFound)
+        writer.field("pii_found", acc.counts[.piiFound])
         return writer.finishLine()
     }
 }
@@ -79,7 +79,7 @@ struct ConversationRecords: Sendable {
 enum SFTExample {
     /// The example line for a session, or nil when the session does not qualify.
     static func line(conversationId: String, _ acc: ConversationAccumulator) -> [UInt8]? {
-        guard acc.outcome == "positive", acc.regenerations == 0, acc.prompts > 0,
+        guard acc.outcome == "positive", acc.counts[.regenerations] == 0, acc.counts[.prompts] > 0,
             answersPairUp(acc.messages)
         else { return nil }
         var writer = JSONWriter(capacity: 1024)

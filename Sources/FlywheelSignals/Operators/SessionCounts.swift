@@ -2,6 +2,7 @@
 /// ever saturates: 40 bytes where eight 64-bit counts took 64 (a session's state is what a live service pays
 /// for each open conversation: see README, "State per open conversation").
 struct SessionCounts: Sendable {
+    /// In the order checkpoints write the counts (`ConversationAccumulator`'s state): do not reorder.
     enum Counter: Int, CaseIterable, Sendable {
         case prompts, responses, feedbackUp, feedbackDown, regenerations, copies, errors, piiFound
     }
