@@ -10,23 +10,23 @@ struct PairConversationStateTests {
         var state = PairConversationState()
         let prompt = state.recordPrompt(id: "p1", text: "what is 2 + 2?")
         let response = state.recordResponse(id: "r1", text: "4", model: "m", promptId: "p1")
-        #expect(state.messages[prompt].promptText == "what is 2 + 2?" && state.response(at: prompt) == nil)
-        #expect(state.messages[response].promptText == nil)
+        #expect(state.promptText(at: prompt) == "what is 2 + 2?" && state.response(at: prompt) == nil)
+        #expect(state.promptText(at: response) == nil)
         #expect(state.response(at: response)?.text == "4" && state.response(at: response)?.model == "m")
         #expect(state.resolve(chosen: response, rejected: response)?.prompt == "what is 2 + 2?")
 
         // A rating alone makes a message that is neither.
         let rated = state.setRating(.up, of: "r2")
-        #expect(state.messages[rated].promptText == nil && state.response(at: rated) == nil)
+        #expect(state.promptText(at: rated) == nil && state.response(at: rated) == nil)
         #expect(state.messages[rated].rating == .up)
 
         // A prompt reusing the response's id ends the response (its prompt id and model are gone too)...
         #expect(state.recordPrompt(id: "r1", text: "again") == response)
-        #expect(state.response(at: response) == nil && state.messages[response].promptText == "again")
+        #expect(state.response(at: response) == nil && state.promptText(at: response) == "again")
         #expect(state.siblings(of: response, .up).isEmpty)
         // ...and a response reusing a prompt's id ends the prompt; it counts as a response first seen now.
         #expect(state.recordResponse(id: "r1", text: "5", model: "n", promptId: "p1") == response)
-        #expect(state.messages[response].promptText == nil)
+        #expect(state.promptText(at: response) == nil)
         #expect(state.promptId(ofResponse: response) == "p1" && state.promptId(ofResponse: prompt) == nil)
         #expect(state.messages[response].responseOrder == 2)
         let second = state.recordResponse(id: "r3", text: "four", model: "m", promptId: "p1")
@@ -99,7 +99,7 @@ struct PairConversationStateTests {
         let restored = try PairConversationState(from: &reader)
         #expect(restored.messages.count == state.messages.count)
         for slot in state.messages.indices {
-            #expect(restored.messages[slot].id == state.messages[slot].id)
+            #expect(restored.id(at: slot) == state.id(at: slot))
             #expect(restored.promptId(ofResponse: slot) == state.promptId(ofResponse: slot))
             #expect(restored.response(at: slot)?.text == state.response(at: slot)?.text)
             #expect(restored.response(at: slot)?.model == state.response(at: slot)?.model)

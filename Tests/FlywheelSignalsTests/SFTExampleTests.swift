@@ -55,7 +55,7 @@ struct SFTExampleTests {
                 time: EventTime(millis: 1), eventId: "e2", isPrompt: false, messageId: "r1", parentId: "pe\u{301}",
                 text: "a"),
         ]
-        #expect(!SFTExample.answersPairUp(messages))
+        #expect(!MessageLog(messages).withMessages { SFTExample.answersPairUp($0) })
     }
 
     /// Random prompts and responses over a few ids, with missing parents and ids that differ only by
@@ -78,7 +78,7 @@ struct SFTExampleTests {
         for _ in 0..<20_000 {
             let messages = Self.randomMessages(&generator)
             let expected = Self.referenceAnswersPairUp(messages)
-            #expect(SFTExample.answersPairUp(messages) == expected)
+            #expect(MessageLog(messages).withMessages { SFTExample.answersPairUp($0) } == expected)
             if expected { qualified += 1 }
         }
         #expect(qualified > 1_000)
@@ -92,7 +92,9 @@ struct SFTExampleTests {
                 if messages[$0].time != messages[$1].time { return messages[$0].time < messages[$1].time }
                 return messages[$0].eventId.utf8.lexicographicallyPrecedes(messages[$1].eventId.utf8)
             }
-            #expect(SFTExample.eventTimeOrder(messages) ?? Array(messages.indices) == expected)
+            #expect(
+                MessageLog(messages).withMessages { SFTExample.eventTimeOrder($0) } ?? Array(messages.indices)
+                    == expected)
         }
     }
 }

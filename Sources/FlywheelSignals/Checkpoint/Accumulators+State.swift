@@ -48,13 +48,13 @@ extension PairConversationState: StateCodable {
         writer.write(messages.count)
         // Fields read in place: a copy of a message would retain its strings.
         for slot in messages.indices {
-            writer.write(messages[slot].id)
-            writer.write(messages[slot].promptText)
+            writer.write(id(at: slot))
+            writer.write(promptText(at: slot))
             writer.write(messages[slot].isResponse)
             if let response = response(at: slot) {
                 writer.write(response.text)
                 writer.write(response.model)
-                writer.write(messages[Int(messages[slot].promptSlot)].id)
+                writer.write(promptId(ofResponse: slot)!)
             }
             writer.write(UInt8(messages[slot].rating == nil ? 0 : messages[slot].rating == .up ? 1 : 2))
             writer.write(messages[slot].regenerated)
@@ -132,9 +132,10 @@ extension PairConversationState: StateCodable {
     private static func readMessage(
         _ reader: inout StateReader, slot: Int,
         responses: inout [(slot: Int, text: String, model: String, promptId: String)]
-    ) throws(CheckpointError) -> Message {
-        var message = Message(id: try reader.readString())
-        message.promptText = try reader.readOptionalString()
+    ) throws(CheckpointError) -> RestoredMessage {
+        var message = RestoredMessage(
+            id: try reader.readString(), promptText: try reader.readOptionalString(), rating: nil, regenerated: false,
+            responseOrder: 0)
         if try reader.readBool() {
             responses.append(
                 (slot, text: try reader.readString(), model: try reader.readString(), promptId: try reader.readString())

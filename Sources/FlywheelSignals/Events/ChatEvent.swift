@@ -217,20 +217,14 @@ public struct ChatEvent: Sendable, Equatable {
     /// event holding `empty` (a storage its owner keeps a reference to, so it is never written). For a
     /// shard done with an event: see `ChatEventPool`.
     ///
-    /// `releasingText`: whether the shard's operators keep every text they see (the pair operator keeps every
-    /// prompt's and response's). Its text is then let go here: they have just retained it on this core, so its
-    /// release is one atomic operation on a cache line this core holds, where the decoder filling the storage
-    /// again released it on another core's line (5-6 % of the decoding thread's time). Otherwise the text may
-    /// be freed by that release, which is then left to the decoder, so that memory goes back on the thread that
-    /// allocated it; a long one is let go now, so that a full pool holds a few megabytes at most whatever the
-    /// texts' sizes. Other strings (short ones held inline, ids and models found again among recent ones) stay
-    /// until the storage is filled again.
+    /// A text the event was the last to hold is freed when the decoder fills the storage again, so that its
+    /// memory goes back on the thread that allocated it (no operator keeps an event's String: they copy the
+    /// bytes they keep); a long one is let go now, so that a full pool holds a few megabytes at most whatever the
+    /// texts' sizes. Other strings stay until the storage is filled again.
     @inline(__always)
-    mutating func recycle(into spare: inout [Storage], leaving empty: Storage, releasingText: Bool = false) {
+    mutating func recycle(into spare: inout [Storage], leaving empty: Storage) {
         guard isKnownUniquelyReferenced(&storage) else { return }
-        if releasingText {
-            storage.text = nil
-        } else if let text = storage.text, text.utf8.count > Self.longestPooledText {
+        if let text = storage.text, text.utf8.count > Self.longestPooledText {
             storage.text = nil
         }
         spare.append(storage)

@@ -85,21 +85,17 @@ public struct ChatEventReturns: Sendable {
     /// What recycled events are left holding: this shard's own, so that no other core touches its
     /// reference count.
     private let empty = ChatEvent.emptyStorage()
-    /// Whether the shard's operators keep every text they see, so that a text is let go by the shard (see
-    /// `ChatEvent.recycle(into:leaving:releasingText:)`).
-    let releasesTexts: Bool
     static let batchSize = 256
 
-    public init(pool: ChatEventPool, releasesTexts: Bool = false) {
+    public init(pool: ChatEventPool) {
         self.pool = pool
-        self.releasesTexts = releasesTexts
         pending.reserveCapacity(Self.batchSize)
     }
 
     /// Takes the event's storage when nothing else references it (the event is left empty).
     @inline(__always)
     public mutating func recycle(_ event: inout ChatEvent) {
-        event.recycle(into: &pending, leaving: empty, releasingText: releasesTexts)
+        event.recycle(into: &pending, leaving: empty)
         if pending.count >= Self.batchSize { give() }
     }
 

@@ -1,16 +1,15 @@
 import FlywheelEngine
 
-/// A prompt or response kept for `sft_example`: 56 bytes.
+/// A prompt or response kept for `sft_example`, as a value (a session keeps its messages as bytes, in a
+/// `MessageLog`; checkpoints and tests read and write them as values).
 public struct ConversationMessage: Sendable {
-    /// The event time in milliseconds, shifted left by two, with `isPrompt` in bit 0 and `hasPII` in bit 1:
-    /// the two flags beside the strings would have padded the message to 64 bytes. Times beyond ±2^61 ms
-    /// (70 million years; no timestamp the decoder accepts comes near) are clamped.
-    private var timeAndFlags: Int64
+    /// The event time in milliseconds, shifted left by two, with `isPrompt` in bit 0 and `hasPII` in bit 1.
+    /// Times beyond ±2^61 ms (70 million years; no timestamp the decoder accepts comes near) are clamped.
+    private(set) var timeAndFlags: Int64
     public var eventId: String
     /// The id the SFT rule pairs messages by (CONTRACT 3.4): a prompt's message id, a response's parent id
     /// ("" when it has none, as the rule reads a missing one). The other id is not kept: the rule never
-    /// reads it, and keeping both cost 16 bytes a message. Not an optional: a `String?` among the other
-    /// strings made the compiler build each message twice and copy one (five retains).
+    /// reads it.
     public var link: String
     public var text: String
 
@@ -18,11 +17,22 @@ public struct ConversationMessage: Sendable {
         time: EventTime, eventId: String, isPrompt: Bool, messageId: String, parentId: String?, text: String,
         hasPII: Bool = false
     ) {
-        let millis = Swift.min(Swift.max(time.millis, -(1 << 61)), (1 << 61) - 1)
-        timeAndFlags = millis << 2 | (isPrompt ? 1 : 0) | (hasPII ? 2 : 0)
+        self.init(
+            timeAndFlags: Self.pack(time, isPrompt: isPrompt, hasPII: hasPII), eventId: eventId,
+            link: isPrompt ? messageId : parentId ?? "", text: text)
+    }
+
+    init(timeAndFlags: Int64, eventId: String, link: String, text: String) {
+        self.timeAndFlags = timeAndFlags
         self.eventId = eventId
-        self.link = isPrompt ? messageId : parentId ?? ""
+        self.link = link
         self.text = text
+    }
+
+    /// The time in milliseconds shifted left by two, `isPrompt` in bit 0 and `hasPII` in bit 1.
+    static func pack(_ time: EventTime, isPrompt: Bool, hasPII: Bool) -> Int64 {
+        let millis = Swift.min(Swift.max(time.millis, -(1 << 61)), (1 << 61) - 1)
+        return millis << 2 | (isPrompt ? 1 : 0) | (hasPII ? 2 : 0)
     }
 
     public var time: EventTime { EventTime(millis: timeAndFlags >> 2) }
@@ -73,7 +83,14 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
 
     /// The one model of a session that has one, else nil (the summary's common case, written without an array).
     var onlyModel: String? { modelList.only }
-    public var messages: [ConversationMessage] = []
+    /// The prompts and responses kept for the SFT example, as bytes.
+    public private(set) var log = MessageLog()
+
+    /// The kept prompts and responses, as values (checkpoints and tests).
+    public var messages: [ConversationMessage] {
+        get { log.messages }
+        set { log = MessageLog(newValue) }
+    }
     /// Whether the session can no longer give an SFT example (a thumbs-down, an error or a
     /// regeneration is final): its messages are then dropped and no more are kept.
     public var cannotBeExample: Bool { counts[.feedbackDown] > 0 || counts[.errors] > 0 || counts[.regenerations] > 0 }
@@ -91,16 +108,13 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         if event.type.countsForModelQuality, let model = event.model { addModel(model) }
         if input.piiCount > 0 { counts.add(Int64(input.piiCount), to: .piiFound) }
         if cannotBeExample {
-            if !messages.isEmpty { messages = [] }
+            if !log.isEmpty { log.removeAll() }
         } else if input.keepMessages, event.type == .prompt || event.type == .response {
             let isPrompt = event.type == .prompt
-            let message = ConversationMessage(
+            log.append(
                 time: event.time, eventId: event.eventId, isPrompt: isPrompt,
-                messageId: isPrompt ? event.messageId ?? "" : "", parentId: isPrompt ? nil : event.parentId,
-                text: event.text ?? "", hasPII: input.piiCount > 0)
-            // Sessions hold a few prompts and responses: room for 4 at once instead of growing 1, 2, 4, then
-            // by half (6, 9) rather than doubling to 8.
-            messages.appendGrowingByHalf(message, minimum: 4)
+                link: (isPrompt ? event.messageId : event.parentId) ?? "", text: event.text ?? "",
+                hasPII: input.piiCount > 0)
         }
     }
 
@@ -125,9 +139,9 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         if let theirs = other.user, Self.isEarlier(theirs.time, theirs.eventId, than: user) { user = theirs }
         for place in 0..<other.modelList.count { addModel(other.modelList[place]) }
         if cannotBeExample {
-            messages = []
+            log.removeAll()
         } else {
-            messages.append(contentsOf: other.messages)
+            log.append(contentsOf: other.log)
         }
     }
 

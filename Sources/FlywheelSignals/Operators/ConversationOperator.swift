@@ -79,27 +79,31 @@ struct ConversationRecords: Sendable {
 enum SFTExample {
     /// The example line for a session, or nil when the session does not qualify.
     static func line(conversationId: String, _ acc: ConversationAccumulator) -> [UInt8]? {
-        guard acc.outcome == "positive", acc.counts[.regenerations] == 0, acc.counts[.prompts] > 0,
-            answersPairUp(acc.messages)
-        else { return nil }
-        var writer = JSONWriter(capacity: 1024)
-        writer.field("signal", "sft_example")
-        writer.field("conversation_id", conversationId)
-        writer.key("messages")
-        writer.appendRaw("[")
-        let order = eventTimeOrder(acc.messages)
-        for position in acc.messages.indices {
-            let index = order?[position] ?? position
-            if position > 0 { writer.appendRaw(", ") }
-            writer.appendRaw(
-                acc.messages[index].isPrompt
-                    ? "{\"role\": \"user\", \"content\": " : "{\"role\": \"assistant\", \"content\": ")
-            let text = acc.messages[index].text
-            writer.appendString(acc.messages[index].hasPII ? PIIRedactor.redact(text).text : text)
-            writer.appendRaw("}")
+        guard acc.outcome == "positive", acc.counts[.regenerations] == 0, acc.counts[.prompts] > 0 else { return nil }
+        return acc.log.withMessages { messages -> [UInt8]? in
+            guard answersPairUp(messages) else { return nil }
+            var writer = JSONWriter(capacity: 1024)
+            writer.field("signal", "sft_example")
+            writer.field("conversation_id", conversationId)
+            writer.key("messages")
+            writer.appendRaw("[")
+            let order = eventTimeOrder(messages)
+            for position in messages.indices {
+                let message = messages[order?[position] ?? position]
+                if position > 0 { writer.appendRaw(", ") }
+                writer.appendRaw(
+                    message.isPrompt
+                        ? "{\"role\": \"user\", \"content\": " : "{\"role\": \"assistant\", \"content\": ")
+                if message.hasPII {
+                    writer.appendString(PIIRedactor.redact(String(decoding: message.text, as: UTF8.self)).text)
+                } else {
+                    writer.appendString(utf8: message.text)
+                }
+                writer.appendRaw("}")
+            }
+            writer.appendRaw("]")
+            return writer.finishLine()
         }
-        writer.appendRaw("]")
-        return writer.finishLine()
     }
 
     /// Whether every prompt has exactly one response and every response answers a prompt of the
@@ -109,16 +113,16 @@ enum SFTExample {
     /// responses form groups; the rule holds exactly when every group has at least one prompt and
     /// exactly one response. Ids compare by code points (CONTRACT 1): a parent id canonically
     /// equivalent to a prompt's message id, but spelled differently, does not answer it.
-    static func answersPairUp(_ messages: [ConversationMessage]) -> Bool {
-        var links = messages.map { (id: $0.link, isPrompt: $0.isPrompt) }
-        links.sort { utf8Precedes($0.id, $1.id) }
+    static func answersPairUp(_ messages: [MessageLog.Message]) -> Bool {
+        let links = messages.indices.sorted { messages[$0].link.utf8Precedes(messages[$1].link) }
         var start = 0
         while start < links.count {
             var prompts = 0
             var responses = 0
             var end = start
-            while end < links.count && links[end].id.isExactly(links[start].id) {
-                if links[end].isPrompt { prompts += 1 } else { responses += 1 }
+            let id = messages[links[start]].link
+            while end < links.count && messages[links[end]].link.hasSameBytes(as: id) {
+                if messages[links[end]].isPrompt { prompts += 1 } else { responses += 1 }
                 end += 1
             }
             guard prompts > 0 && responses == 1 else { return false }
@@ -129,10 +133,10 @@ enum SFTExample {
 
     /// The message indices in event-time order, ties by event id in code-point order; nil when
     /// the messages are in that order already (they arrive mostly in order).
-    static func eventTimeOrder(_ messages: [ConversationMessage]) -> [Int]? {
+    static func eventTimeOrder(_ messages: [MessageLog.Message]) -> [Int]? {
         func precedes(_ a: Int, _ b: Int) -> Bool {
             if messages[a].time != messages[b].time { return messages[a].time < messages[b].time }
-            return utf8Precedes(messages[a].eventId, messages[b].eventId)
+            return messages[a].eventId.utf8Precedes(messages[b].eventId)
         }
         guard messages.indices.dropFirst().contains(where: { precedes($0, $0 - 1) }) else { return nil }
         // The sort is stable, so messages that tie completely keep their arrival order, as before.

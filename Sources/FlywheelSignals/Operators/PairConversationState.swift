@@ -32,38 +32,47 @@ struct WaitingPair: Sendable {
 /// handful of messages, so they live in one array searched linearly; past `indexThreshold` messages
 /// an id index and the responses grouped by prompt keep every look-up independent of the
 /// conversation's length.
+///
+/// A message's id and text are bytes in the conversation's `arena`, copied from the event: the state holds
+/// no String of the event's, so the event's strings are let go on the thread that made them (see
+/// `ChatEventPool`) and no reference count is shared between cores.
 struct PairConversationState: Sendable {
     /// A response's text and model.
-    struct Response: Sendable {
+    struct Response: Sendable, Equatable {
         var text: String
         var model: String
     }
 
     /// A message is a prompt, a response, or neither yet (an id that only a rating, a regeneration or a
-    /// choice named so far). Its text is stored once for either kind; a response names the prompt it answers
-    /// by that prompt's slot (its id is there) and its model by its place in the conversation's models, and
-    /// the hash searches compare first sits in the message: 48 bytes a message, in one array per conversation.
+    /// choice named so far). Its id and text (one for either kind) are bytes in the arena; a response names
+    /// the prompt it answers by that prompt's slot (its id is there) and its model by its place in the
+    /// conversation's models, and the hash searches compare first sits in the message: 40 bytes a message,
+    /// in one array per conversation.
     struct Message: Sendable {
         private enum Kind: UInt8, Sendable { case unknown, prompt, response }
 
-        var id: String
-        /// The prompt's or the response's text ("" while neither).
-        private(set) var text = ""
+        /// Where the id's bytes start in the arena.
+        fileprivate(set) var idOffset: Int
+        /// Where the text's bytes start in the arena (its count is 0 while neither prompt nor response).
+        fileprivate(set) var textOffset = 0
+        fileprivate(set) var idCount: UInt32
+        fileprivate(set) var textCount: UInt32 = 0
         /// The slot of the prompt a response answers (-1 unless a response). A slot stands for one id for
         /// the conversation's life, so comparing slots compares prompt ids exactly.
         private(set) var promptSlot: Int32 = -1
         private var order: Int32 = 0
         /// A response's model: its place among the conversation's `models` (0 unless a response).
         private(set) var model: UInt32 = 0
-        /// The low 16 bits of the stable hash of `id`: searches compare them before the strings, which decide.
+        /// The low 16 bits of the stable hash of the id: searches compare them before the bytes, which decide.
         private(set) var idHash: UInt16
         /// The kind (bits 0-1), the latest rating (bits 2-3: none, up, down) and whether regenerated (bit 4),
         /// in one byte.
         private var flags: UInt8 = 0
 
-        init(id: String) {
-            self.id = id
-            idHash = Self.hash(id)
+        fileprivate init(idOffset: Int, idCount: Int, idHash: UInt16) {
+            self.idOffset = idOffset
+            self.idCount = UInt32(truncatingIfNeeded: idCount)
+            self.idHash = idHash
         }
 
         static func hash(_ id: String) -> UInt16 { UInt16(truncatingIfNeeded: StableHash.hash(id)) }
@@ -96,28 +105,16 @@ struct PairConversationState: Sendable {
         /// Latest rating down, or regenerated: can be rejected.
         var isDownOrRegenerated: Bool { flags >> 2 & 0b11 == 2 || regenerated }
 
-        /// The prompt's text, nil unless the message is a prompt (read in place: `messages[i].promptText`).
-        /// Setting nil forgets a prompt, and only a prompt.
-        var promptText: String? {
-            get { kind == .prompt ? text : nil }
-            set {
-                if let newValue {
-                    (text, model, promptSlot) = (newValue, 0, -1)
-                    kind = .prompt
-                } else if kind == .prompt {
-                    text = ""
-                    kind = .unknown
-                }
-            }
+        /// Makes the message a prompt with the text at `offset` (and no longer a response).
+        fileprivate mutating func setPrompt(textOffset offset: Int, count: Int) {
+            (textOffset, textCount, model, promptSlot) = (offset, UInt32(truncatingIfNeeded: count), 0, -1)
+            kind = .prompt
         }
 
-        /// The response's text, nil unless the message is a response.
-        var responseText: String? { kind == .response ? text : nil }
-
         /// Makes the message a response (and no longer a prompt) to the prompt in `promptSlot`, by the model
-        /// in place `model` of the conversation's models.
-        fileprivate mutating func setResponse(text: String, model: Int, promptSlot: Int) {
-            self.text = text
+        /// in place `model` of the conversation's models, with the text at `offset`.
+        fileprivate mutating func setResponse(textOffset offset: Int, count: Int, model: Int, promptSlot: Int) {
+            (textOffset, textCount) = (offset, UInt32(truncatingIfNeeded: count))
             self.model = UInt32(truncatingIfNeeded: model)
             self.promptSlot = Int32(truncatingIfNeeded: promptSlot)
             kind = .response
@@ -130,14 +127,40 @@ struct PairConversationState: Sendable {
         }
     }
 
+    /// The messages' ids and texts. A text replaced (a message id sent again) leaves its old bytes behind
+    /// until they outweigh the live ones (`garbage`); then the arena is rebuilt with the live bytes only.
+    private var arena: [UInt8] = []
+    private var garbage = 0
+
     /// The models of the conversation's responses: a message names its model by place, so a model is held
     /// once per conversation, not once per response.
     private var models = FirstSeenStrings()
 
     /// The response in `slot`, nil unless the message is a response.
     func response(at slot: Int) -> Response? {
-        guard let text = messages[slot].responseText else { return nil }
-        return Response(text: text, model: models[Int(messages[slot].model)])
+        guard messages[slot].isResponse else { return nil }
+        return Response(text: text(at: slot), model: models[Int(messages[slot].model)])
+    }
+
+    /// The prompt's text in `slot`, nil unless the message is a prompt.
+    func promptText(at slot: Int) -> String? {
+        messages[slot].isPrompt ? text(at: slot) : nil
+    }
+
+    /// The id of the message in `slot`.
+    func id(at slot: Int) -> String {
+        string(at: messages[slot].idOffset, count: Int(messages[slot].idCount))
+    }
+
+    /// The text of the message in `slot` ("" while neither prompt nor response).
+    private func text(at slot: Int) -> String {
+        string(at: messages[slot].textOffset, count: Int(messages[slot].textCount))
+    }
+
+    private func string(at offset: Int, count: Int) -> String {
+        arena.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[offset..<offset + count]), as: UTF8.self)
+        }
     }
 
     static let indexThreshold = 24
@@ -180,65 +203,148 @@ struct PairConversationState: Sendable {
         long = box
     }
 
+    // MARK: The arena
+
+    /// Copies `string`'s bytes to the end of the arena; returns where they start and how many there are.
+    private mutating func store(_ string: String) -> (offset: Int, count: Int) {
+        let count = string.utf8.count
+        let offset = arena.count
+        guard count > 0 else { return (offset, 0) }
+        if arena.count + count > arena.capacity {
+            // A conversation's first bytes get room for about two turns; then the arena grows by half.
+            let grown = arena.isEmpty ? Swift.max(count * 4, 64) : arena.capacity + arena.capacity / 2
+            arena.reserveCapacity(Swift.max(arena.count + count, grown))
+        }
+        if string.utf8.withContiguousStorageIfAvailable({ arena.append(contentsOf: $0) }) == nil {
+            arena.append(contentsOf: string.utf8)
+        }
+        return (offset, count)
+    }
+
+    /// Counts the text of `slot` as garbage (it is about to be replaced or forgotten).
+    private mutating func dropText(of slot: Int) {
+        garbage += Int(messages[slot].textCount)
+    }
+
+    /// Rebuilds the arena with the live ids and texts once replaced texts outweigh them.
+    private mutating func compactIfWasteful() {
+        guard garbage >= 1024 && garbage * 2 > arena.count else { return }
+        var kept: [UInt8] = []
+        kept.reserveCapacity(arena.count - garbage)
+        arena.withUnsafeBufferPointer { old in
+            for slot in messages.indices {
+                let (id, idCount) = (messages[slot].idOffset, Int(messages[slot].idCount))
+                messages[slot].idOffset = kept.count
+                kept.append(contentsOf: old[id..<id + idCount])
+                let (text, textCount) = (messages[slot].textOffset, Int(messages[slot].textCount))
+                messages[slot].textOffset = kept.count
+                kept.append(contentsOf: old[text..<text + textCount])
+            }
+        }
+        arena = kept
+        garbage = 0
+    }
+
+    /// Whether the id in `slot` is exactly `id`'s bytes (code points, CONTRACT 1).
+    private func hasId(_ slot: Int, _ id: UnsafeBufferPointer<UInt8>, in arena: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard Int(messages[slot].idCount) == id.count else { return false }
+        return UnsafeBufferPointer(rebasing: arena[messages[slot].idOffset..<messages[slot].idOffset + id.count])
+            .hasSameBytes(as: id)
+    }
+
+    // MARK: Messages
+
+    /// A message read from a checkpoint, before its slots are known.
+    struct RestoredMessage {
+        var id: String
+        var promptText: String?
+        var rating: Rating?
+        var regenerated: Bool
+        var responseOrder: Int
+    }
+
     /// Replaces the messages with restored ones (checkpoint restore); `promptIds` names, for each restored
     /// response's slot, the id of the prompt it answers (a slot is made for an id no message has).
     mutating func restoreMessages(
-        _ restored: [Message], responses: [(slot: Int, text: String, model: String, promptId: String)]
+        _ restored: [RestoredMessage], responses: [(slot: Int, text: String, model: String, promptId: String)]
     ) {
-        messages = restored
-        long = nil
+        (messages, arena, garbage, long) = ([], [], 0, nil)
         var slots: [ExactKey: Int] = [:]
-        for slot in messages.indices where slots[ExactKey(messages[slot].id)] == nil {
-            slots[ExactKey(messages[slot].id)] = slot
+        for message in restored {
+            let slot = append(id: message.id)
+            if slots[ExactKey(message.id)] == nil { slots[ExactKey(message.id)] = slot }
+            if let text = message.promptText {
+                let stored = store(text)
+                messages[slot].setPrompt(textOffset: stored.offset, count: stored.count)
+            }
+            messages[slot].rating = message.rating
+            messages[slot].regenerated = message.regenerated
+            messages[slot].responseOrder = message.responseOrder
         }
         for response in responses {
             let prompt =
                 slots[ExactKey(response.promptId)]
                 ?? {
-                    messages.append(Message(id: response.promptId))
-                    slots[ExactKey(response.promptId)] = messages.count - 1
-                    return messages.count - 1
+                    let slot = append(id: response.promptId)
+                    slots[ExactKey(response.promptId)] = slot
+                    return slot
                 }()
             let model = models.place(of: response.model)
-            messages[response.slot].setResponse(text: response.text, model: model, promptSlot: prompt)
+            if messages[response.slot].textCount > 0 { dropText(of: response.slot) }
+            let stored = store(response.text)
+            messages[response.slot].setResponse(
+                textOffset: stored.offset, count: stored.count, model: model, promptSlot: prompt)
         }
         responsesSeen = Int32(clamping: messages.map(\.responseOrder).max() ?? 0)
         if messages.count > Self.indexThreshold { buildIndex() }
     }
 
+    /// Appends a message for `id` (no index update); returns its slot.
+    private mutating func append(id: String) -> Int {
+        let stored = store(id)
+        messages.appendGrowingByHalf(
+            Message(idOffset: stored.offset, idCount: stored.count, idHash: Message.hash(id)), minimum: 4)
+        return messages.count - 1
+    }
+
     /// The id of the prompt the response in `slot` answers, nil unless it is a response.
     func promptId(ofResponse slot: Int) -> String? {
-        messages[slot].isResponse ? messages[Int(messages[slot].promptSlot)].id : nil
+        messages[slot].isResponse ? id(at: Int(messages[slot].promptSlot)) : nil
     }
 
     func find(_ id: String) -> Int? {
         if let long { return long.index[ExactKey(id)] }
         let hash = Message.hash(id)
-        var index = 0
-        while index < messages.count {
-            if messages[index].idHash == hash && messages[index].id.isExactly(id) { return index }
-            index += 1
+        let found: Int?? = id.utf8.withContiguousStorageIfAvailable { probe in
+            arena.withUnsafeBufferPointer { arena in
+                var index = 0
+                while index < messages.count {
+                    if messages[index].idHash == hash && hasId(index, probe, in: arena) { return index }
+                    index += 1
+                }
+                return nil
+            }
         }
-        return nil
+        if let found { return found }
+        return messages.indices.first { self.id(at: $0).isExactly(id) }
     }
 
     /// The message with `id`, created empty when unknown.
     mutating func slot(_ id: String) -> Int {
         if let existing = find(id) { return existing }
-        messages.appendGrowingByHalf(Message(id: id), minimum: 4)
+        let slot = append(id: id)
         if isIndexed {
-            let slot = messages.count - 1
             changeLong { $0.index[ExactKey(id)] = slot }
         } else if messages.count > Self.indexThreshold {
             buildIndex()
         }
-        return messages.count - 1
+        return slot
     }
 
     private mutating func buildIndex() {
         long = LongIndex(
             index: Dictionary(
-                messages.enumerated().map { (ExactKey($1.id), $0) }, uniquingKeysWith: { first, _ in first }),
+                messages.indices.map { (ExactKey(id(at: $0)), $0) }, uniquingKeysWith: { first, _ in first }),
             groups: PairResponseGroups())
         for slot in messages.indices { regroup(slot) }
     }
@@ -261,7 +367,10 @@ struct PairConversationState: Sendable {
             let prompt = Int(messages[at].promptSlot)
             changeLong { $0.groups.remove(at, prompt: prompt) }
         }
-        messages[at].promptText = text  // and no longer a response
+        dropText(of: at)
+        let stored = store(text)
+        messages[at].setPrompt(textOffset: stored.offset, count: stored.count)  // and no longer a response
+        compactIfWasteful()
         return at
     }
 
@@ -277,7 +386,11 @@ struct PairConversationState: Sendable {
             messages[at].responseOrder = Int(responsesSeen)
         }
         let model = models.place(of: model)
-        messages[at].setResponse(text: text, model: model, promptSlot: prompt)  // and no longer a prompt
+        dropText(of: at)
+        let stored = store(text)
+        // And no longer a prompt.
+        messages[at].setResponse(textOffset: stored.offset, count: stored.count, model: model, promptSlot: prompt)
+        compactIfWasteful()
         regroup(at)
         return at
     }
@@ -333,6 +446,6 @@ struct PairConversationState: Sendable {
         guard messages[chosen].isResponse, messages[rejected].isResponse,
             messages[rejected].promptSlot == messages[chosen].promptSlot, messages[prompt].isPrompt
         else { return nil }
-        return (messages[prompt].text, response(at: chosen)!, response(at: rejected)!)
+        return (text(at: prompt), response(at: chosen)!, response(at: rejected)!)
     }
 }

@@ -113,7 +113,7 @@ struct PairRules {
         let rule = RuleEvent(
             eventId: event.eventId, time: event.time, type: event.type, origin: event.origin, sequence: sequence)
         let pair = WaitingPair(
-            chosen: state.messages[chosen].id, rejected: state.messages[rejected].id, source: source, rule: rule)
+            chosen: state.id(at: chosen), rejected: state.id(at: rejected), source: source, rule: rule)
         let entry = PairWaitList.Entry(
             pair: pair, chosen: chosen, rejected: rejected, prompt: state.promptSlot(ofResponse: chosen))
         if state.waits.add(entry) { newWaits.append(rule) }
@@ -141,7 +141,7 @@ struct PairRules {
     ) {
         completed.append(
             CompletedPair(
-                chosenId: state.messages[chosen].id, rejectedId: state.messages[rejected].id, source: source,
+                chosenId: state.id(at: chosen), rejectedId: state.id(at: rejected), source: source,
                 prompt: texts.prompt, chosen: texts.chosen, rejected: texts.rejected))
     }
 }

@@ -113,9 +113,7 @@ public struct SignalShardOperator: ShardOperator {
         runQuality = config.signals.runs(Self.qualityID)
         runConversations = config.signals.runs(Self.conversationsID)
         runPairs = config.signals.runs(Self.pairsID)
-        // The pair operator keeps every prompt's and response's text (until the conversation's `state_ttl`).
-        let keepsTexts = runPairs
-        pairs.returns = pool.map { ChatEventReturns(pool: $0, releasesTexts: keepsTexts) }
+        pairs.returns = pool.map { ChatEventReturns(pool: $0) }
     }
 
     public mutating func process(_ batch: inout ShardBatch<RoutedEvent>, into output: inout [SignalRecord]) {

@@ -105,28 +105,31 @@ public struct JSONWriter: ~Copyable {
     /// at once, and found eight bytes at a time.
     public mutating func appendString(_ value: String) {
         var value = value
-        value.withUTF8 { bytes in
-            // Room for the common case, no escapes; `appendBytes` and `appendEscape` check again.
-            reserve(bytes.count + 2)
-            put(UInt8(ascii: "\""))
-            var runStart = 0
-            var index = 0
-            while index < bytes.count {
-                if index + 8 <= bytes.count,
-                    !Self.mayNeedEscape(UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self))
-                {
-                    index += 8
-                    continue
-                }
-                let byte = bytes[index]
-                index += 1
-                guard Self.needsEscape(byte) else { continue }
-                appendBytes(UnsafeBufferPointer(rebasing: bytes[runStart..<index - 1]))
-                appendEscape(byte)
-                runStart = index
+        value.withUTF8 { appendString(utf8: $0) }
+    }
+
+    /// Appends the UTF-8 bytes `bytes` (well-formed) as a JSON string literal.
+    public mutating func appendString(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        // Room for the common case, no escapes; `appendBytes` and `appendEscape` check again.
+        reserve(bytes.count + 2)
+        put(UInt8(ascii: "\""))
+        var runStart = 0
+        var index = 0
+        while index < bytes.count {
+            if index + 8 <= bytes.count,
+                !Self.mayNeedEscape(UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self))
+            {
+                index += 8
+                continue
             }
-            appendBytes(UnsafeBufferPointer(rebasing: bytes[runStart...]))
+            let byte = bytes[index]
+            index += 1
+            guard Self.needsEscape(byte) else { continue }
+            appendBytes(UnsafeBufferPointer(rebasing: bytes[runStart..<index - 1]))
+            appendEscape(byte)
+            runStart = index
         }
+        appendBytes(UnsafeBufferPointer(rebasing: bytes[runStart...]))
         appendByte(UInt8(ascii: "\""))
     }
 

@@ -1,0 +1,152 @@
+import FlywheelEngine
+
+#if canImport(Glibc)
+    import Glibc
+#else
+    import Darwin
+#endif
+
+/// The prompts and responses a session keeps for its SFT example, as bytes in one array.
+///
+/// A message is a 20-byte header (its time and flags as in `ConversationMessage`, then the byte counts of its
+/// event id, link and text) followed by those bytes. Appending copies an event's bytes and keeps no String:
+/// the event's strings are let go where they were made (the decoding thread, see `ChatEventPool`), with no
+/// reference count shared between cores, and a message costs its bytes and 20 more, not three Strings and
+/// their heap headers. Read in place by the SFT rule; `messages` rebuilds the values (checkpoints, tests).
+public struct MessageLog: Sendable {
+    /// Bytes of a message before its strings.
+    static let headerSize = 20
+
+    private var storage: [UInt8] = []
+    public private(set) var count = 0
+
+    public init() {}
+
+    public init(_ messages: some Sequence<ConversationMessage>) {
+        for message in messages {
+            append(
+                timeAndFlags: message.timeAndFlags, eventId: message.eventId, link: message.link, text: message.text)
+        }
+    }
+
+    public var isEmpty: Bool { count == 0 }
+
+    /// Forgets every message and lets its memory go.
+    public mutating func removeAll() {
+        storage = []
+        count = 0
+    }
+
+    /// Appends a message (see `ConversationMessage.init` for `link`).
+    public mutating func append(
+        time: EventTime, eventId: String, isPrompt: Bool, link: String, text: String, hasPII: Bool
+    ) {
+        append(
+            timeAndFlags: ConversationMessage.pack(time, isPrompt: isPrompt, hasPII: hasPII), eventId: eventId,
+            link: link, text: text)
+    }
+
+    public mutating func append(contentsOf other: MessageLog) {
+        guard !other.isEmpty else { return }
+        reserve(other.storage.count)
+        storage.append(contentsOf: other.storage)
+        count += other.count
+    }
+
+    private mutating func append(timeAndFlags: Int64, eventId: String, link: String, text: String) {
+        let (idCount, linkCount, textCount) = (eventId.utf8.count, link.utf8.count, text.utf8.count)
+        reserve(Self.headerSize + idCount + linkCount + textCount)
+        withUnsafeBytes(of: timeAndFlags.littleEndian) { storage.append(contentsOf: $0) }
+        for length in [idCount, linkCount, textCount] {
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: length).littleEndian) { storage.append(contentsOf: $0) }
+        }
+        Self.appendUTF8(eventId, to: &storage)
+        Self.appendUTF8(link, to: &storage)
+        Self.appendUTF8(text, to: &storage)
+        count += 1
+    }
+
+    private static func appendUTF8(_ string: String, to storage: inout [UInt8]) {
+        if string.utf8.withContiguousStorageIfAvailable({ storage.append(contentsOf: $0) }) == nil {
+            storage.append(contentsOf: string.utf8)
+        }
+    }
+
+    /// Room for `extra` more bytes: a session's first message gets room for four like it, then the array grows
+    /// by half (sessions hold a few messages; doubling would leave up to half of it unused).
+    private mutating func reserve(_ extra: Int) {
+        let needed = storage.count + extra
+        guard needed > storage.capacity else { return }
+        let grown = storage.isEmpty ? extra * 4 : storage.capacity + storage.capacity / 2
+        storage.reserveCapacity(Swift.max(needed, grown))
+    }
+
+    /// One message, read in place: its byte views are valid only inside `withMessages`.
+    public struct Message {
+        let timeAndFlags: Int64
+        public let eventId: UnsafeBufferPointer<UInt8>
+        public let link: UnsafeBufferPointer<UInt8>
+        public let text: UnsafeBufferPointer<UInt8>
+
+        public var time: EventTime { EventTime(millis: timeAndFlags >> 2) }
+        public var isPrompt: Bool { timeAndFlags & 1 != 0 }
+        public var hasPII: Bool { timeAndFlags & 2 != 0 }
+    }
+
+    /// The messages in the order they were appended, as views of the bytes valid inside `body`.
+    public func withMessages<R>(_ body: ([Message]) throws -> R) rethrows -> R {
+        try storage.withUnsafeBufferPointer { bytes in
+            var messages: [Message] = []
+            messages.reserveCapacity(count)
+            guard let base = bytes.baseAddress else { return try body(messages) }
+            let raw = UnsafeRawPointer(base)
+            var offset = 0
+            while offset < bytes.count {
+                let timeAndFlags = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int64.self))
+                func length(at field: Int) -> Int {
+                    Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + field, as: UInt32.self)))
+                }
+                let (idCount, linkCount, textCount) = (length(at: 8), length(at: 12), length(at: 16))
+                var start = offset + Self.headerSize
+                let eventId = UnsafeBufferPointer(start: base + start, count: idCount)
+                start += idCount
+                let link = UnsafeBufferPointer(start: base + start, count: linkCount)
+                start += linkCount
+                let text = UnsafeBufferPointer(start: base + start, count: textCount)
+                offset = start + textCount
+                messages.append(Message(timeAndFlags: timeAndFlags, eventId: eventId, link: link, text: text))
+            }
+            return try body(messages)
+        }
+    }
+
+    /// The messages as values (checkpoints and tests).
+    public var messages: [ConversationMessage] {
+        withMessages { views in
+            views.map { view in
+                ConversationMessage(
+                    timeAndFlags: view.timeAndFlags, eventId: String(decoding: view.eventId, as: UTF8.self),
+                    link: String(decoding: view.link, as: UTF8.self), text: String(decoding: view.text, as: UTF8.self))
+            }
+        }
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Code-point order of two UTF-8 byte strings (byte order is code-point order in UTF-8).
+    func utf8Precedes(_ other: UnsafeBufferPointer<UInt8>) -> Bool {
+        let common = Swift.min(count, other.count)
+        if common > 0, let mine = baseAddress, let theirs = other.baseAddress {
+            let order = memcmp(mine, theirs, common)
+            if order != 0 { return order < 0 }
+        }
+        return count < other.count
+    }
+
+    /// Whether the two hold the same bytes.
+    func hasSameBytes(as other: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard count == other.count else { return false }
+        guard count > 0, let mine = baseAddress, let theirs = other.baseAddress else { return true }
+        return memcmp(mine, theirs, count) == 0
+    }
+}
