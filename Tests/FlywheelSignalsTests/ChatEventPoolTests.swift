@@ -154,6 +154,35 @@ struct ChatEventPoolTests {
         #expect(pooled[0].eventId == "e1")
     }
 
+    /// An event's text lives as bytes in its storage: a reused storage keeps the room of its last text and holds
+    /// only the new one (escapes decoded, none when absent), and a copy that changes its text leaves the
+    /// original's alone.
+    @Test func aStorageHoldsItsTextAsBytesInTheRoomItHad() throws {
+        let pool = ChatEventPool()
+        var decoder = EventDecoder(maxEventBytes: 1 << 20, pool: pool)
+        var returns = ChatEventReturns(pool: pool)
+        var first = try event(decoder.decode(Self.prompt))
+        let room = first.fields.textCapacity
+        #expect(room >= 37 && first.text == "mail me at someone@example.com please")
+        returns.recycle(&first)
+        returns.flush()
+        let escaped =
+            #"{"event_id":"e3","type":"prompt","timestamp":"2026-01-01T00:00:02Z","conversation_id":"c3","#
+            + #""message_id":"m3","text":"caf\u00e9 \"ok\" \ud83d\ude00"}"#
+        var second = try event(decoder.decode(escaped))
+        #expect(second.fields.textCapacity == room)
+        #expect(second.text == "caf\u{E9} \"ok\" \u{1F600}")
+        let copy = second
+        second.text = "changed"
+        #expect(copy.text == "caf\u{E9} \"ok\" \u{1F600}" && second.text == "changed")
+        second.text = nil
+        #expect(second.text == nil && copy.text != nil)
+        returns.recycle(&second)
+        returns.flush()
+        let withoutText = try event(decoder.decode(Self.feedback))
+        #expect(withoutText.text == nil)
+    }
+
     /// Batches change hands whole when they fit (the same storages, none lost or doubled), and in part when not.
     @Test func batchesChangeHandsWholeOrInPart() {
         let pool = ChatEventPool(capacity: 8)

@@ -64,20 +64,26 @@ struct FieldView {
         }
         let model = try id(.model, .recurring)
         let variant = try stringSpan(.variant).flatMap { $0.isEmptyString ? nil : recurringString($0) }
-        let text = try string(.text)
+        let text = try stringSpan(.text)
         let latencyMs = try nonNegativeNumber(.latencyMs)
         let tokensIn = try integer(.tokensIn) ?? 0
         let tokensOut = try integer(.tokensOut) ?? 0
         let rating = try rating()
         _ = try stringSpan(.comment)
         _ = try stringSpan(.errorCode)
-        // Counted from the String just built, while it is in this core's cache, and stored with the other fields.
-        let piiCount = countsPII && (type == .prompt || type == .response) ? text.map(PIIRedactor.count) : nil
-        return ChatEvent(
-            reusing: storage, eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
-            messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model,
-            variant: variant ?? "default", text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut,
-            rating: rating, origin: origin, textPIICount: piiCount)
+        // The text's bytes go straight into the event's storage (unescaped first when they need it), and its
+        // PII is counted from them while they are in this core's cache.
+        let countsText = countsPII && (type == .prompt || type == .response)
+        func event(_ textUTF8: UnsafeRawBufferPointer?) -> ChatEvent {
+            let piiCount = countsText ? textUTF8.map { PIIRedactor.count(utf8: $0) } : nil
+            return ChatEvent(
+                reusing: storage, eventId: eventId, type: type, time: time, conversationId: conversationId,
+                userId: userId, messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model,
+                variant: variant ?? "default", textUTF8: textUTF8, latencyMs: latencyMs, tokensIn: tokensIn,
+                tokensOut: tokensOut, rating: rating, origin: origin, textPIICount: piiCount)
+        }
+        guard let text else { return event(nil) }
+        return text.withUTF8(in: line) { event($0) }
     }
 
     /// The span of a string field; nil when absent, invalid when of another type.
@@ -86,11 +92,6 @@ struct FieldView {
         guard let span = self[field] else { return nil }
         guard span.kind == .string else { throw ValidationFailure(.invalidField, field.key) }
         return span
-    }
-
-    @inline(__always)
-    private func string(_ field: ChatField) throws(ValidationFailure) -> String? {
-        try stringSpan(field)?.string(in: line)
     }
 
     /// The String of a field that takes a handful of values (model, variant): found among the recent ones when

@@ -35,7 +35,15 @@ public struct ChatEvent: Sendable, Equatable {
         var rejectedId: String?
         var model: String?
         var variant: String
-        var text: String?
+        /// The text's UTF-8 (well-formed), `textCount` bytes at `textBase`, when `hasText`. Memory this storage
+        /// owns, not an array: a shard reading the bytes touches no reference count that the decoder filling
+        /// the storage again would then find on another core's cache line. A pooled storage filled again keeps
+        /// the room (`textCapacity`), so that decoding a text allocates nothing; no String is made of it
+        /// unless asked (`text`), as the operators copy the bytes they keep.
+        private var textBase: UnsafeMutablePointer<UInt8>?
+        private(set) var textCapacity = 0
+        private var textCount = 0
+        private(set) var hasText = false
         var latencyMs: Double?
         var tokensIn: Int64
         var tokensOut: Int64
@@ -58,22 +66,69 @@ public struct ChatEvent: Sendable, Equatable {
             self.rejectedId = rejectedId
             self.model = model
             self.variant = variant
-            self.text = text
             self.latencyMs = latencyMs
             self.tokensIn = tokensIn
             self.tokensOut = tokensOut
             self.rating = rating
             self.origin = origin
+            self.text = text
         }
 
         func copy() -> Storage {
             let copy = Storage(
                 eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
                 messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model, variant: variant,
-                text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating,
+                text: nil, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating,
                 origin: origin)
             copy.textPIICount = textPIICount
+            withTextUTF8 { copy.setText(utf8: $0) }
             return copy
+        }
+
+        deinit {
+            textBase?.deallocate()
+        }
+
+        var text: String? {
+            get { withTextUTF8 { $0.map { String(decoding: $0, as: UTF8.self) } } }
+            set {
+                guard var newValue else { return setText(utf8: nil) }
+                newValue.withUTF8 { setText(utf8: $0) }
+            }
+        }
+
+        /// Sets the text to `utf8` (well-formed UTF-8), in the room the last text had when it fits; nil for none.
+        func setText(utf8: UnsafeBufferPointer<UInt8>?) {
+            guard let utf8 else {
+                hasText = false
+                textCount = 0
+                return
+            }
+            if utf8.count > textCapacity {
+                textBase?.deallocate()
+                // Rounded up, so that a pooled storage seldom grows again.
+                textCapacity = Swift.max(64, (utf8.count + 63) & ~63)
+                textBase = .allocate(capacity: textCapacity)
+            }
+            if let source = utf8.baseAddress, let textBase { textBase.initialize(from: source, count: utf8.count) }
+            textCount = utf8.count
+            hasText = true
+        }
+
+        func setText(rawUTF8 utf8: UnsafeRawBufferPointer?) {
+            setText(utf8: utf8.map { $0.assumingMemoryBound(to: UInt8.self) })
+        }
+
+        /// Lets the text's memory go (a long text's, so that a full pool holds a few megabytes at most).
+        func releaseText() {
+            textBase?.deallocate()
+            (textBase, textCapacity, textCount, hasText) = (nil, 0, 0, false)
+        }
+
+        /// Calls `body` with the text's UTF-8, or with nil when there is none.
+        func withTextUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+            guard hasText else { return body(nil) }
+            return body(UnsafeBufferPointer(start: textBase, count: textCount))
         }
     }
 
@@ -168,28 +223,29 @@ public struct ChatEvent: Sendable, Equatable {
         variant: String = "default", text: String? = nil, latencyMs: Double? = nil, tokensIn: Int64 = 0,
         tokensOut: Int64 = 0, rating: Rating? = nil, origin: EventOrigin = EventOrigin()
     ) {
-        self.init(
-            reusing: nil, eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
+        storage = Storage(
+            eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
             messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model, variant: variant,
             text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
     }
 
     /// An event in `storage` when one is given (handed back by a shard through a `ChatEventPool`, and
-    /// referenced by nothing else): its fields are all written anew, so no allocation is made and the
-    /// values it held are released on this thread. Otherwise (nil) a new storage. `textPIICount`: see
-    /// the property.
+    /// referenced by nothing else): its fields are all written anew, so no allocation is made (the text's bytes
+    /// go where the last text's were) and the values it held are released on this thread. Otherwise (nil) a new
+    /// storage. `textUTF8`: the text's UTF-8, well-formed. `textPIICount`: see the property.
     init(
         reusing storage: Storage?, eventId: String, type: ChatEventType, time: EventTime, conversationId: String,
         userId: String?, messageId: String?, parentId: String?, rejectedId: String?, model: String?,
-        variant: String, text: String?, latencyMs: Double?, tokensIn: Int64, tokensOut: Int64, rating: Rating?,
-        origin: EventOrigin, textPIICount: Int? = nil
+        variant: String, textUTF8: UnsafeRawBufferPointer?, latencyMs: Double?, tokensIn: Int64, tokensOut: Int64,
+        rating: Rating?, origin: EventOrigin, textPIICount: Int? = nil
     ) {
         guard let storage else {
             self.storage = Storage(
                 eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
                 messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model, variant: variant,
-                text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating,
+                text: nil, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating,
                 origin: origin)
+            self.storage.setText(rawUTF8: textUTF8)
             self.storage.textPIICount = textPIICount
             return
         }
@@ -203,7 +259,7 @@ public struct ChatEvent: Sendable, Equatable {
         storage.rejectedId = rejectedId
         storage.model = model
         storage.variant = variant
-        storage.text = text
+        storage.setText(rawUTF8: textUTF8)
         storage.latencyMs = latencyMs
         storage.tokensIn = tokensIn
         storage.tokensOut = tokensOut
@@ -224,9 +280,7 @@ public struct ChatEvent: Sendable, Equatable {
     @inline(__always)
     mutating func recycle(into spare: inout [Storage], leaving empty: Storage) {
         guard isKnownUniquelyReferenced(&storage) else { return }
-        if let text = storage.text, text.utf8.count > Self.longestPooledText {
-            storage.text = nil
-        }
+        if storage.textCapacity > Self.longestPooledText { storage.releaseText() }
         spare.append(storage)
         storage = empty
     }

@@ -111,10 +111,13 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
             if !log.isEmpty { log.removeAll() }
         } else if input.keepMessages, event.type == .prompt || event.type == .response {
             let isPrompt = event.type == .prompt
-            log.append(
-                time: event.time, eventId: event.eventId, isPrompt: isPrompt,
-                link: (isPrompt ? event.messageId : event.parentId) ?? "", text: event.text ?? "",
-                hasPII: input.piiCount > 0)
+            event.withTextUTF8 { text in
+                log.append(
+                    time: event.time, eventId: event.eventId, isPrompt: isPrompt,
+                    link: (isPrompt ? event.messageId : event.parentId) ?? "",
+                    text: text ?? UnsafeBufferPointer(start: nil, count: 0),
+                    hasPII: input.piiCount > 0)
+            }
         }
     }
 

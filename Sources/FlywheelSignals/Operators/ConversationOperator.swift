@@ -17,8 +17,8 @@ public struct ConversationOperator: Sendable {
     /// `hash` is `StableHash.hash(event.conversationId)`, computed when not given.
     public mutating func add(_ event: ChatEvent, hash: UInt64? = nil, into out: inout [SignalRecord]) {
         var pii = 0
-        if event.type == .prompt || event.type == .response, let text = event.text {
-            pii = event.textPIICount ?? PIIRedactor.count(text)
+        if event.type == .prompt || event.type == .response {
+            pii = event.textPIICount ?? event.fields.withTextUTF8 { $0.map { PIIRedactor.count(utf8: $0) } } ?? 0
         }
         let input = ConversationAccumulator.Input(event: event, keepMessages: records.emitExamples, piiCount: pii)
         let records = records

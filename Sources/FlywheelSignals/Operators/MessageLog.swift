@@ -24,8 +24,10 @@ public struct MessageLog: Sendable {
 
     public init(_ messages: some Sequence<ConversationMessage>) {
         for message in messages {
-            append(
-                timeAndFlags: message.timeAndFlags, eventId: message.eventId, link: message.link, text: message.text)
+            var text = message.text
+            text.withUTF8 {
+                append(timeAndFlags: message.timeAndFlags, eventId: message.eventId, link: message.link, text: $0)
+            }
         }
     }
 
@@ -37,9 +39,10 @@ public struct MessageLog: Sendable {
         count = 0
     }
 
-    /// Appends a message (see `ConversationMessage.init` for `link`).
+    /// Appends a message whose text is the UTF-8 `text` (see `ConversationMessage.init` for `link`).
     public mutating func append(
-        time: EventTime, eventId: String, isPrompt: Bool, link: String, text: String, hasPII: Bool
+        time: EventTime, eventId: String, isPrompt: Bool, link: String, text: UnsafeBufferPointer<UInt8>,
+        hasPII: Bool
     ) {
         append(
             timeAndFlags: ConversationMessage.pack(time, isPrompt: isPrompt, hasPII: hasPII), eventId: eventId,
@@ -53,16 +56,21 @@ public struct MessageLog: Sendable {
         count += other.count
     }
 
-    private mutating func append(timeAndFlags: Int64, eventId: String, link: String, text: String) {
-        let (idCount, linkCount, textCount) = (eventId.utf8.count, link.utf8.count, text.utf8.count)
-        reserve(Self.headerSize + idCount + linkCount + textCount)
+    private mutating func append(
+        timeAndFlags: Int64, eventId: String, link: String, text: UnsafeBufferPointer<UInt8>
+    ) {
+        let (idCount, linkCount) = (eventId.utf8.count, link.utf8.count)
+        reserve(Self.headerSize + idCount + linkCount + text.count)
         withUnsafeBytes(of: timeAndFlags.littleEndian) { storage.append(contentsOf: $0) }
-        for length in [idCount, linkCount, textCount] {
-            withUnsafeBytes(of: UInt32(truncatingIfNeeded: length).littleEndian) { storage.append(contentsOf: $0) }
+        func appendCount(_ count: Int) {
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: count).littleEndian) { storage.append(contentsOf: $0) }
         }
+        appendCount(idCount)
+        appendCount(linkCount)
+        appendCount(text.count)
         Self.appendUTF8(eventId, to: &storage)
         Self.appendUTF8(link, to: &storage)
-        Self.appendUTF8(text, to: &storage)
+        storage.append(contentsOf: text)
         count += 1
     }
 

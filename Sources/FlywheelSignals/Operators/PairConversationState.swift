@@ -207,18 +207,21 @@ struct PairConversationState: Sendable {
 
     /// Copies `string`'s bytes to the end of the arena; returns where they start and how many there are.
     private mutating func store(_ string: String) -> (offset: Int, count: Int) {
-        let count = string.utf8.count
+        var string = string
+        return string.withUTF8 { store(utf8: $0) }
+    }
+
+    /// Copies `bytes` to the end of the arena (none for nil); returns where they start and how many there are.
+    private mutating func store(utf8 bytes: UnsafeBufferPointer<UInt8>?) -> (offset: Int, count: Int) {
         let offset = arena.count
-        guard count > 0 else { return (offset, 0) }
-        if arena.count + count > arena.capacity {
+        guard let bytes, !bytes.isEmpty else { return (offset, 0) }
+        if arena.count + bytes.count > arena.capacity {
             // A conversation's first bytes get room for about two turns; then the arena grows by half.
-            let grown = arena.isEmpty ? Swift.max(count * 4, 64) : arena.capacity + arena.capacity / 2
-            arena.reserveCapacity(Swift.max(arena.count + count, grown))
+            let grown = arena.isEmpty ? Swift.max(bytes.count * 4, 64) : arena.capacity + arena.capacity / 2
+            arena.reserveCapacity(Swift.max(arena.count + bytes.count, grown))
         }
-        if string.utf8.withContiguousStorageIfAvailable({ arena.append(contentsOf: $0) }) == nil {
-            arena.append(contentsOf: string.utf8)
-        }
-        return (offset, count)
+        arena.append(contentsOf: bytes)
+        return (offset, bytes.count)
     }
 
     /// Counts the text of `slot` as garbage (it is about to be replaced or forgotten).
@@ -362,13 +365,20 @@ struct PairConversationState: Sendable {
     /// response's id ends that response, and a response that reuses a prompt's id ends that prompt.
     @discardableResult
     mutating func recordPrompt(id: String, text: String) -> Int {
+        var text = text
+        return text.withUTF8 { recordPrompt(id: id, text: $0) }
+    }
+
+    /// `recordPrompt(id:text:)` with the text's UTF-8 (nil: none, read as "").
+    @discardableResult
+    mutating func recordPrompt(id: String, text: UnsafeBufferPointer<UInt8>?) -> Int {
         let at = slot(id)
         if messages[at].isResponse {
             let prompt = Int(messages[at].promptSlot)
             changeLong { $0.groups.remove(at, prompt: prompt) }
         }
         dropText(of: at)
-        let stored = store(text)
+        let stored = store(utf8: text)
         messages[at].setPrompt(textOffset: stored.offset, count: stored.count)  // and no longer a response
         compactIfWasteful()
         return at
@@ -376,6 +386,14 @@ struct PairConversationState: Sendable {
 
     /// Records a response; its prompt id gets a slot if it has none yet.
     mutating func recordResponse(id: String, text: String, model: String, promptId: String) -> Int {
+        var text = text
+        return text.withUTF8 { recordResponse(id: id, text: $0, model: model, promptId: promptId) }
+    }
+
+    /// `recordResponse(id:text:model:promptId:)` with the text's UTF-8 (nil: none, read as "").
+    mutating func recordResponse(id: String, text: UnsafeBufferPointer<UInt8>?, model: String, promptId: String)
+        -> Int
+    {
         let at = slot(id)
         let prompt = slot(promptId)
         if messages[at].isResponse {
@@ -387,7 +405,7 @@ struct PairConversationState: Sendable {
         }
         let model = models.place(of: model)
         dropText(of: at)
-        let stored = store(text)
+        let stored = store(utf8: text)
         // And no longer a prompt.
         messages[at].setResponse(textOffset: stored.offset, count: stored.count, model: model, promptSlot: prompt)
         compactIfWasteful()

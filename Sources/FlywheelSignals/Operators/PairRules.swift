@@ -35,11 +35,13 @@ struct PairRules {
         state.lastTime = Swift.max(state.lastTime, event.time)
         switch event.type {
         case .prompt:
-            let at = state.recordPrompt(id: event.messageId!, text: event.text ?? "")
+            let at = event.withTextUTF8 { state.recordPrompt(id: event.messageId!, text: $0) }
             completeWaiting(&state, watching: at)
         case .response:
-            let at = state.recordResponse(
-                id: event.messageId!, text: event.text ?? "", model: event.model ?? "", promptId: event.parentId!)
+            let at = event.withTextUTF8 {
+                state.recordResponse(
+                    id: event.messageId!, text: $0, model: event.model ?? "", promptId: event.parentId!)
+            }
             onResponse(&state, at)
             completeWaiting(&state, watching: at)
         case .feedback:

@@ -35,12 +35,20 @@ public enum PIIRedactor {
     /// Same count as `redact(_:).found` without building the new string; only scans the text
     /// once, eight bytes at a time, when it has no '@' and fewer than ten digits.
     public static func count(_ text: String) -> Int {
-        withUTF8(text) { bytes in
-            guard mayHoldMatch(bytes) else { return 0 }
-            var found = 0
-            forEachMatch(in: bytes) { _, _ in found += 1 }
-            return found
-        }
+        withUTF8(text) { count(utf8: $0) }
+    }
+
+    /// `count(_:)` of the text whose UTF-8 is `bytes`.
+    public static func count(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        guard mayHoldMatch(bytes) else { return 0 }
+        var found = 0
+        forEachMatch(in: bytes) { _, _ in found += 1 }
+        return found
+    }
+
+    /// `count(_:)` of the text whose UTF-8 is `bytes`.
+    public static func count(utf8 bytes: UnsafeRawBufferPointer) -> Int {
+        count(utf8: bytes.assumingMemoryBound(to: UInt8.self))
     }
 }
 
