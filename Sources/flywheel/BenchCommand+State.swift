@@ -14,12 +14,15 @@ struct BenchStateCommand: ParsableCommand {
             over 25 minutes after the first, such as turns after a pause of over 30 minutes, are left out); then, \
             for each run, decodes them (as a job does, so the texts and ids the operators keep are counted) and \
             feeds them through the ingest driver to one shard's operators (the watermark follows the events: max \
-            event time - 5 s), so every pair rule has been applied and every 30-minute session is still open. Reports the heap grown per open conversation (jemalloc's stats.allocated when jemalloc is linked, \
-            else the resident memory), measured once the driver and its de-dup ids are gone; the UTF-8 bytes of the \
-            prompt and response texts per conversation and what they take on the heap (one copy, shared by SFT \
-            examples and preference pairs); and what remains per conversation besides those texts. Runs the \
-            conversation operator (summaries and SFT examples) alone, the preference-pair operator alone, and both, \
-            each in a fresh shard:
+            event time - 5 s), so every pair rule has been applied and every 30-minute session is still open. \
+            Reports the heap grown per open conversation (jemalloc's stats.allocated when jemalloc is linked, else \
+            the resident memory), measured once the driver and its de-dup ids are gone; the UTF-8 bytes of the \
+            prompt and response texts per conversation; and what remains per conversation besides those bytes \
+            (where the pair operator runs: it keeps every text). Each operator that keeps texts holds its own copy \
+            of their bytes: the pair operator every text, the conversation operator those of sessions that can \
+            still give an SFT example, so the default pipeline's figure besides the texts includes that second \
+            copy. Runs the conversation operator (summaries and SFT examples) alone, the preference-pair operator \
+            alone, and both, each in a fresh shard:
               swift run -c release flywheel bench state --conversations 20000
             """)
 
@@ -40,8 +43,9 @@ struct BenchStateCommand: ParsableCommand {
                 + ", heap measured by \(HeapMeter.source)")
         print(
             String(
-                format: "prompt and response texts: %.0f B of UTF-8 per conversation, %.0f B as allocated",
-                log.textBytes, log.textHeap))
+                format:
+                    "prompt and response texts: %.0f B of UTF-8 per conversation (each operator keeps its own copy)",
+                log.textBytes))
         // The pair operator keeps every text; the conversation operator only those of sessions that can still
         // give an SFT example, so "besides the texts" is shown where every text is kept.
         let runs: [(String, Set<SignalKind>, Bool)] = [
@@ -53,7 +57,7 @@ struct BenchStateCommand: ParsableCommand {
             let (heap, open) = measure(log, kinds: kinds)
             let perConversation = Double(heap) / Double(conversations)
             let besides =
-                keepsEveryText ? String(format: ", %5.0f B besides the texts", perConversation - log.textHeap) : ""
+                keepsEveryText ? String(format: ", %5.0f B besides the texts", perConversation - log.textBytes) : ""
             print(
                 name.padding(toLength: 36, withPad: " ", startingAt: 0)
                     + String(format: "heap %5.0f B/conversation", perConversation) + besides
@@ -101,9 +105,6 @@ struct BenchStateCommand: ParsableCommand {
         var lines = 0
         /// UTF-8 bytes of the prompt and response texts, per conversation.
         var textBytes = 0.0
-        /// What those texts take on the heap, per conversation: a string of more than 15 UTF-8 bytes is an
-        /// allocation of a 32-byte header, the bytes and a terminating 0, rounded up to the allocator's size.
-        var textHeap = 0.0
 
         func forEachLine(_ body: (UnsafeRawBufferPointer) -> Void) {
             bytes.withUnsafeBytes { bytes in
@@ -116,15 +117,6 @@ struct BenchStateCommand: ParsableCommand {
         }
     }
 
-    /// The size the allocator gives a request of `bytes`: jemalloc's size classes (multiples of 16 up to 128
-    /// bytes, then four classes between powers of two), or glibc's chunks (8 bytes of header, 16-byte steps).
-    static func allocationSize(_ bytes: Int) -> Int {
-        guard HeapMeter.isJemalloc else { return Swift.max(32, (bytes + 8 + 15) & ~15) }
-        if bytes <= 128 { return (bytes + 15) & ~15 }
-        let spacing = 1 << (Int.bitWidth - (bytes - 1).leadingZeroBitCount - 3)
-        return (bytes + spacing - 1) & ~(spacing - 1)
-    }
-
     /// The generated conversations, decoded.
     private static func log(conversations: Int) -> Log {
         let options = GeneratorOptions(
@@ -133,7 +125,6 @@ struct BenchStateCommand: ParsableCommand {
         var decoder = EventDecoder(maxEventBytes: 1 << 20, countsPII: true)
         var log = Log()
         var textBytes = 0
-        var textHeap = 0
         // A few conversations pause for over 30 minutes: their later turns are left out, so that the watermark
         // stays within every session's gap and all conversations stay open.
         let end = EventTime(millis: options.start + 25 * 60_000)
@@ -147,7 +138,6 @@ struct BenchStateCommand: ParsableCommand {
                 }
                 if event.type == .prompt || event.type == .response, let count = event.text?.utf8.count {
                     textBytes += count
-                    if count > 15 { textHeap += allocationSize(32 + count + 1) }
                 }
                 log.bytes.append(contentsOf: line)
                 log.bytes.append(UInt8(ascii: "\n"))
@@ -155,7 +145,6 @@ struct BenchStateCommand: ParsableCommand {
             }
         }
         log.textBytes = Double(textBytes) / Double(conversations)
-        log.textHeap = Double(textHeap) / Double(conversations)
         return log
     }
 }

@@ -40,6 +40,32 @@ struct PairConversationStateTests {
 
     /// A long conversation's index and groups are one box that copies share (a checkpoint's snapshot): a copy
     /// taken before a change still finds and groups as it did, and the state changed goes on as if alone.
+    /// Ids and texts are bytes in the conversation's arena: texts replaced again and again (a message id sent
+    /// anew) leave bytes behind until they outweigh the live ones, then the arena is rebuilt; every message keeps
+    /// its id and latest text, non-ASCII included, and a copy made before keeps what it had.
+    @Test func replacedTextsAreLetGoAndEveryMessageKeepsItsIdAndText() {
+        var state = PairConversationState()
+        let prompt = state.recordPrompt(id: "p-\u{E9}", text: "caf\u{E9} \u{1F600}?")
+        let other = state.recordResponse(id: "r-other", text: "stays", model: "m", promptId: "p-\u{E9}")
+        var response = 0
+        var largest = 0
+        var snapshot: PairConversationState?
+        for round in 0..<40 {
+            let text = String(repeating: "\(round % 10)", count: 700)
+            response = state.recordResponse(id: "r1", text: text, model: "m", promptId: "p-\u{E9}")
+            if round == 3 { snapshot = state }
+            largest = max(largest, state.arenaByteCount)
+        }
+        // Without compaction, 40 texts of 700 bytes would stay: 28,000 bytes.
+        #expect(largest < 4 * 700 + 200)
+        #expect(state.response(at: response)?.text == String(repeating: "9", count: 700))
+        #expect(state.id(at: response) == "r1" && state.id(at: prompt) == "p-\u{E9}")
+        #expect(state.promptText(at: prompt) == "caf\u{E9} \u{1F600}?")
+        #expect(state.response(at: other)?.text == "stays" && state.id(at: other) == "r-other")
+        #expect(state.find("r1") == response && state.find("p-e\u{301}") == nil)
+        #expect(snapshot?.response(at: response)?.text == String(repeating: "3", count: 700))
+    }
+
     @Test func aCopyOfALongConversationIsUnchangedByTheOriginal() {
         var state = PairConversationState()
         state.recordPrompt(id: "p", text: "q")

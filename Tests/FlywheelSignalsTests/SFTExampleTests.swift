@@ -46,6 +46,34 @@ struct SFTExampleTests {
         #expect(early.time == EventTime(millis: -(1 << 61)) && !early.isPrompt && early.parentId == nil)
     }
 
+    /// A session's messages are bytes in a `MessageLog`: they read back as the values appended, in order, after
+    /// merges and past the size where the log stops growing to exact fit; clearing lets them all go.
+    @Test func aMessageLogReadsBackWhatWasAppended() {
+        var generator = SplitMix64(seed: 7)
+        var messages: [ConversationMessage] = []
+        for index in 0..<600 {
+            let isPrompt = index % 2 == 0
+            messages.append(
+                ConversationMessage(
+                    time: EventTime(millis: Int64(index)), eventId: "e\(index)-\u{E9}", isPrompt: isPrompt,
+                    messageId: "m\(index)", parentId: isPrompt || index % 7 == 1 ? nil : "m\(index - 1)",
+                    text: String(repeating: "\u{1F600}x", count: Int.random(in: 0...40, using: &generator)),
+                    hasPII: index % 3 == 0))
+        }
+        var log = MessageLog(messages[..<300])
+        log.append(contentsOf: MessageLog(messages[300...]))
+        #expect(log.count == 600)
+        let read = log.messages
+        #expect(read.count == messages.count)
+        for (mine, theirs) in zip(read, messages) {
+            #expect(mine.time == theirs.time && mine.isPrompt == theirs.isPrompt && mine.hasPII == theirs.hasPII)
+            #expect(mine.eventId == theirs.eventId && mine.link == theirs.link && mine.text == theirs.text)
+            #expect(mine.parentId == theirs.parentId && mine.messageId == theirs.messageId)
+        }
+        log.removeAll()
+        #expect(log.isEmpty && log.messages.isEmpty)
+    }
+
     @Test func aResponseToACanonicallyEquivalentIdDoesNotAnswerThePrompt() {
         let messages = [
             ConversationMessage(

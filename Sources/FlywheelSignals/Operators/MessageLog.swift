@@ -80,14 +80,19 @@ public struct MessageLog: Sendable {
         }
     }
 
-    /// Room for `extra` more bytes: a session's first message gets room for four like it, then the array grows
-    /// by half (sessions hold a few messages; doubling would leave up to half of it unused).
+    /// Room for `extra` more bytes: exactly what is needed (as the allocator rounds it) while the log is under
+    /// `exactGrowthLimit`, then growing by half. Sessions hold a few messages: room reserved ahead (four times
+    /// the first message, then half again) cost an open conversation 100 bytes (`flywheel bench state`); past
+    /// the limit, growth stays geometric, so a long session's appends cost amortized constant time.
     private mutating func reserve(_ extra: Int) {
         let needed = storage.count + extra
         guard needed > storage.capacity else { return }
-        let grown = storage.isEmpty ? extra * 4 : storage.capacity + storage.capacity / 2
+        let grown = storage.capacity < Self.exactGrowthLimit ? needed : storage.capacity + storage.capacity / 2
         storage.reserveCapacity(Swift.max(needed, grown))
     }
+
+    /// Below this many bytes, a log grows to exactly what it needs.
+    static let exactGrowthLimit = 1024
 
     /// One message, read in place: its byte views are valid only inside `withMessages`.
     public struct Message {

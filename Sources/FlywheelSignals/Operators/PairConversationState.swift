@@ -216,8 +216,8 @@ struct PairConversationState: Sendable {
         let offset = arena.count
         guard let bytes, !bytes.isEmpty else { return (offset, 0) }
         if arena.count + bytes.count > arena.capacity {
-            // A conversation's first bytes get room for about two turns; then the arena grows by half.
-            let grown = arena.isEmpty ? Swift.max(bytes.count * 4, 64) : arena.capacity + arena.capacity / 2
+            // Exactly what is needed (as the allocator rounds it) while small, as `MessageLog` grows; then by half.
+            let grown = arena.capacity < MessageLog.exactGrowthLimit ? 0 : arena.capacity + arena.capacity / 2
             arena.reserveCapacity(Swift.max(arena.count + bytes.count, grown))
         }
         arena.append(contentsOf: bytes)
@@ -228,6 +228,9 @@ struct PairConversationState: Sendable {
     private mutating func dropText(of slot: Int) {
         garbage += Int(messages[slot].textCount)
     }
+
+    /// Bytes in the arena, live or replaced (tests).
+    var arenaByteCount: Int { arena.count }
 
     /// Rebuilds the arena with the live ids and texts once replaced texts outweigh them.
     private mutating func compactIfWasteful() {
