@@ -47,7 +47,7 @@ struct SFTExampleTests {
     }
 
     /// A session's messages are bytes in a `MessageLog`: they read back as the values appended, in order, after
-    /// merges and past the size where the log stops growing to exact fit; clearing lets them all go.
+    /// merges and growths; clearing lets them all go.
     @Test func aMessageLogReadsBackWhatWasAppended() {
         var generator = SplitMix64(seed: 7)
         var messages: [ConversationMessage] = []

@@ -80,19 +80,23 @@ public struct MessageLog: Sendable {
         }
     }
 
-    /// Room for `extra` more bytes: exactly what is needed (as the allocator rounds it) while the log is under
-    /// `exactGrowthLimit`, then growing by half. Sessions hold a few messages: room reserved ahead (four times
-    /// the first message, then half again) cost an open conversation 100 bytes (`flywheel bench state`); past
-    /// the limit, growth stays geometric, so a long session's appends cost amortized constant time.
+    /// Room for `extra` more bytes (see `capacity(growing:toHold:)`).
     private mutating func reserve(_ extra: Int) {
         let needed = storage.count + extra
         guard needed > storage.capacity else { return }
-        let grown = storage.capacity < Self.exactGrowthLimit ? needed : storage.capacity + storage.capacity / 2
-        storage.reserveCapacity(Swift.max(needed, grown))
+        storage.reserveCapacity(Self.capacity(growing: storage.capacity, toHold: needed))
     }
 
-    /// Below this many bytes, a log grows to exactly what it needs.
-    static let exactGrowthLimit = 1024
+    /// The room a per-conversation byte buffer (a session's log, a pair state's arena) of `capacity` bytes grows
+    /// to when it must hold `needed`: twice that at first (room for about one more message), then half as much
+    /// again each time, so that a long conversation's appends cost amortized constant time. Measured against
+    /// exact fits below 1 KiB (`flywheel bench state`, the operators' micro-benchmarks): those took 7 % less
+    /// memory per open conversation (2,020 B against 2,169 B) but 26 % more allocations in the operators
+    /// (2,815 against 2,231 per 1,000 events) and 4 % more time; room for four messages at first took 25 B more
+    /// for 7 % fewer allocations.
+    static func capacity(growing capacity: Int, toHold needed: Int) -> Int {
+        Swift.max(needed, capacity == 0 ? needed * 2 : capacity + capacity / 2)
+    }
 
     /// One message, read in place: its byte views are valid only inside `withMessages`.
     public struct Message {

@@ -216,9 +216,7 @@ struct PairConversationState: Sendable {
         let offset = arena.count
         guard let bytes, !bytes.isEmpty else { return (offset, 0) }
         if arena.count + bytes.count > arena.capacity {
-            // Exactly what is needed (as the allocator rounds it) while small, as `MessageLog` grows; then by half.
-            let grown = arena.capacity < MessageLog.exactGrowthLimit ? 0 : arena.capacity + arena.capacity / 2
-            arena.reserveCapacity(Swift.max(arena.count + bytes.count, grown))
+            arena.reserveCapacity(MessageLog.capacity(growing: arena.capacity, toHold: arena.count + bytes.count))
         }
         arena.append(contentsOf: bytes)
         return (offset, bytes.count)
