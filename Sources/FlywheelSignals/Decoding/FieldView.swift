@@ -71,19 +71,21 @@ struct FieldView {
         let rating = try rating()
         _ = try stringSpan(.comment)
         _ = try stringSpan(.errorCode)
-        // The text's bytes go straight into the event's storage (unescaped first when they need it), and its
-        // PII is counted from them while they are in this core's cache.
-        let countsText = countsPII && (type == .prompt || type == .response)
-        func event(_ textUTF8: UnsafeRawBufferPointer?) -> ChatEvent {
-            let piiCount = countsText ? textUTF8.map { PIIRedactor.count(utf8: $0) } : nil
-            return ChatEvent(
-                reusing: storage, eventId: eventId, type: type, time: time, conversationId: conversationId,
-                userId: userId, messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model,
-                variant: variant ?? "default", textUTF8: textUTF8, latencyMs: latencyMs, tokensIn: tokensIn,
-                tokensOut: tokensOut, rating: rating, origin: origin, textPIICount: piiCount)
+        let event = ChatEvent(
+            reusing: storage, eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
+            messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model,
+            variant: variant ?? "default", latencyMs: latencyMs, tokensIn: tokensIn,
+            tokensOut: tokensOut, rating: rating, origin: origin)
+        // The text's bytes go straight into the event's storage (unescaped there when they need it), and its PII
+        // is counted from them while they are in this core's cache.
+        if let text {
+            let fields = event.fields
+            fields.fillText(capacity: text.end &- text.start) { text.copyUTF8(in: line, to: $0) }
+            if countsPII && (type == .prompt || type == .response) {
+                fields.textPIICount = fields.withTextUTF8 { $0.map { PIIRedactor.count(utf8: $0) } }
+            }
         }
-        guard let text else { return event(nil) }
-        return text.withUTF8(in: line) { event($0) }
+        return event
     }
 
     /// The span of a string field; nil when absent, invalid when of another type.

@@ -27,17 +27,22 @@ struct JSONFieldSpan: Sendable {
 
     /// The value as a String; only for a string span of `line`, the line it was scanned from.
     func string(in line: UnsafePointer<UInt8>) -> String {
-        // Every escape is at least as long as the UTF-8 it stands for, so the span's length always suffices.
         // This initializer builds an ASCII string of up to 15 bytes (most ids) without validating it again.
-        let count = end &- start
-        return String(unsafeUninitializedCapacity: count) { buffer in
+        String(unsafeUninitializedCapacity: end &- start) { buffer in
             guard let base = buffer.baseAddress else { return 0 }
-            guard hasEscapes else {
-                base.initialize(from: line + start, count: count)
-                return count
-            }
-            return cursor(in: line).unescape(stringSpan, into: base)
+            return copyUTF8(in: line, to: base)
         }
+    }
+
+    /// Writes the UTF-8 of a string span of `line` to `output`, which has room for `end - start` bytes (every
+    /// escape is at least as long as the UTF-8 it stands for); returns how many bytes it wrote.
+    func copyUTF8(in line: UnsafePointer<UInt8>, to output: UnsafeMutablePointer<UInt8>) -> Int {
+        let count = end &- start
+        guard hasEscapes else {
+            output.initialize(from: line + start, count: count)
+            return count
+        }
+        return cursor(in: line).unescape(stringSpan, into: output)
     }
 
     /// Calls `body` with the UTF-8 of a string span of `line`, unescaping it into temporary memory

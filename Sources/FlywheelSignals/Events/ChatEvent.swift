@@ -104,19 +104,26 @@ public struct ChatEvent: Sendable, Equatable {
                 textCount = 0
                 return
             }
-            if utf8.count > textCapacity {
-                textBase?.deallocate()
-                // Rounded up, so that a pooled storage seldom grows again.
-                textCapacity = Swift.max(64, (utf8.count + 63) & ~63)
-                textBase = .allocate(capacity: textCapacity)
-            }
+            reserveText(utf8.count)
             if let source = utf8.baseAddress, let textBase { textBase.initialize(from: source, count: utf8.count) }
             textCount = utf8.count
             hasText = true
         }
 
-        func setText(rawUTF8 utf8: UnsafeRawBufferPointer?) {
-            setText(utf8: utf8.map { $0.assumingMemoryBound(to: UInt8.self) })
+        /// Sets the text to the `count` bytes `fill` writes and returns, given room for `capacity` (well-formed
+        /// UTF-8), in the room the last text had when it fits.
+        func fillText(capacity: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Int) {
+            reserveText(capacity)
+            textCount = capacity == 0 ? 0 : fill(textBase!)
+            hasText = true
+        }
+
+        private func reserveText(_ count: Int) {
+            guard count > textCapacity else { return }
+            textBase?.deallocate()
+            // Rounded up, so that a pooled storage seldom grows again.
+            textCapacity = Swift.max(64, (count + 63) & ~63)
+            textBase = .allocate(capacity: textCapacity)
         }
 
         /// Lets the text's memory go (a long text's, so that a full pool holds a few megabytes at most).
@@ -232,11 +239,11 @@ public struct ChatEvent: Sendable, Equatable {
     /// An event in `storage` when one is given (handed back by a shard through a `ChatEventPool`, and
     /// referenced by nothing else): its fields are all written anew, so no allocation is made (the text's bytes
     /// go where the last text's were) and the values it held are released on this thread. Otherwise (nil) a new
-    /// storage. `textUTF8`: the text's UTF-8, well-formed. `textPIICount`: see the property.
+    /// storage. The event has no text: `Storage.fillText` writes one. `textPIICount`: see the property.
     init(
         reusing storage: Storage?, eventId: String, type: ChatEventType, time: EventTime, conversationId: String,
         userId: String?, messageId: String?, parentId: String?, rejectedId: String?, model: String?,
-        variant: String, textUTF8: UnsafeRawBufferPointer?, latencyMs: Double?, tokensIn: Int64, tokensOut: Int64,
+        variant: String, latencyMs: Double?, tokensIn: Int64, tokensOut: Int64,
         rating: Rating?, origin: EventOrigin, textPIICount: Int? = nil
     ) {
         guard let storage else {
@@ -245,7 +252,6 @@ public struct ChatEvent: Sendable, Equatable {
                 messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model, variant: variant,
                 text: nil, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating,
                 origin: origin)
-            self.storage.setText(rawUTF8: textUTF8)
             self.storage.textPIICount = textPIICount
             return
         }
@@ -259,7 +265,7 @@ public struct ChatEvent: Sendable, Equatable {
         storage.rejectedId = rejectedId
         storage.model = model
         storage.variant = variant
-        storage.setText(rawUTF8: textUTF8)
+        storage.setText(utf8: nil)
         storage.latencyMs = latencyMs
         storage.tokensIn = tokensIn
         storage.tokensOut = tokensOut
