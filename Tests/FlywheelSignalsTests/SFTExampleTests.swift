@@ -55,9 +55,14 @@ struct SFTExampleTests {
             let isPrompt = index % 2 == 0
             messages.append(
                 ConversationMessage(
-                    time: EventTime(millis: Int64(index)), eventId: "e\(index)-\u{E9}", isPrompt: isPrompt,
+                    time: EventTime(millis: Int64(index)),
+                    eventId: index % 50 == 3 ? String(repeating: "e", count: 300) : "e\(index)-\u{E9}",
+                    isPrompt: isPrompt,
                     messageId: "m\(index)", parentId: isPrompt || index % 7 == 1 ? nil : "m\(index - 1)",
-                    text: String(repeating: "\u{1F600}x", count: Int.random(in: 0...40, using: &generator)),
+                    // Lengths past one varint byte (128) and past two (16,384) now and then.
+                    text: String(
+                        repeating: "\u{1F600}x",
+                        count: index % 100 == 5 ? 4_000 : Int.random(in: 0...40, using: &generator)),
                     hasPII: index % 3 == 0))
         }
         var log = MessageLog(messages[..<300])

@@ -113,7 +113,7 @@ enum SFTExample {
     /// responses form groups; the rule holds exactly when every group has at least one prompt and
     /// exactly one response. Ids compare by code points (CONTRACT 1): a parent id canonically
     /// equivalent to a prompt's message id, but spelled differently, does not answer it.
-    static func answersPairUp(_ messages: [MessageLog.Message]) -> Bool {
+    static func answersPairUp(_ messages: UnsafeBufferPointer<MessageLog.Message>) -> Bool {
         let links = messages.indices.sorted { messages[$0].link.utf8Precedes(messages[$1].link) }
         var start = 0
         while start < links.count {
@@ -133,7 +133,7 @@ enum SFTExample {
 
     /// The message indices in event-time order, ties by event id in code-point order; nil when
     /// the messages are in that order already (they arrive mostly in order).
-    static func eventTimeOrder(_ messages: [MessageLog.Message]) -> [Int]? {
+    static func eventTimeOrder(_ messages: UnsafeBufferPointer<MessageLog.Message>) -> [Int]? {
         func precedes(_ a: Int, _ b: Int) -> Bool {
             if messages[a].time != messages[b].time { return messages[a].time < messages[b].time }
             return messages[a].eventId.utf8Precedes(messages[b].eventId)

@@ -8,14 +8,15 @@ import FlywheelEngine
 
 /// The prompts and responses a session keeps for its SFT example, as bytes in one array.
 ///
-/// A message is a 20-byte header (its time and flags as in `ConversationMessage`, then the byte counts of its
-/// event id, link and text) followed by those bytes. Appending copies an event's bytes and keeps no String:
+/// A message is a header (its time and flags as in `ConversationMessage`, 8 bytes, then the byte counts of its
+/// event id, link and text as LEB128 varints: 1 byte each below 128, so 11-12 bytes for most) followed by those
+/// bytes. Appending copies an event's bytes and keeps no String:
 /// the event's strings are let go where they were made (the decoding thread, see `ChatEventPool`), with no
-/// reference count shared between cores, and a message costs its bytes and 20 more, not three Strings and
+/// reference count shared between cores, and a message costs its bytes and about 12 more, not three Strings and
 /// their heap headers. Read in place by the SFT rule; `messages` rebuilds the values (checkpoints, tests).
 public struct MessageLog: Sendable {
-    /// Bytes of a message before its strings.
-    static let headerSize = 20
+    /// The most bytes a message's header takes: its time and flags, and three varints of up to 5 bytes.
+    static let maximumHeaderSize = 8 + 3 * 5
 
     private var storage: [UInt8] = []
     public private(set) var count = 0
@@ -60,18 +61,39 @@ public struct MessageLog: Sendable {
         timeAndFlags: Int64, eventId: String, link: String, text: UnsafeBufferPointer<UInt8>
     ) {
         let (idCount, linkCount) = (eventId.utf8.count, link.utf8.count)
-        reserve(Self.headerSize + idCount + linkCount + text.count)
+        reserve(Self.maximumHeaderSize + idCount + linkCount + text.count)
         withUnsafeBytes(of: timeAndFlags.littleEndian) { storage.append(contentsOf: $0) }
-        func appendCount(_ count: Int) {
-            withUnsafeBytes(of: UInt32(truncatingIfNeeded: count).littleEndian) { storage.append(contentsOf: $0) }
-        }
-        appendCount(idCount)
-        appendCount(linkCount)
-        appendCount(text.count)
+        Self.appendVarint(idCount, to: &storage)
+        Self.appendVarint(linkCount, to: &storage)
+        Self.appendVarint(text.count, to: &storage)
         Self.appendUTF8(eventId, to: &storage)
         Self.appendUTF8(link, to: &storage)
         storage.append(contentsOf: text)
         count += 1
+    }
+
+    /// `value` (at most 2^35 - 1: a text is at most `max_event_bytes`, 64 MiB) in LEB128: seven bits a byte, low
+    /// bits first, the high bit set on every byte but the last.
+    private static func appendVarint(_ value: Int, to storage: inout [UInt8]) {
+        var rest = UInt64(truncatingIfNeeded: value)
+        while rest >= 0x80 {
+            storage.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        storage.append(UInt8(truncatingIfNeeded: rest))
+    }
+
+    /// The varint at `offset` of `bytes`; moves `offset` past it.
+    private static func varint(in bytes: UnsafeBufferPointer<UInt8>, at offset: inout Int) -> Int {
+        var value = 0
+        var shift = 0
+        while true {
+            let byte = bytes[offset]
+            offset += 1
+            value |= Int(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
     }
 
     private static func appendUTF8(_ string: String, to storage: inout [UInt8]) {
@@ -110,30 +132,36 @@ public struct MessageLog: Sendable {
         public var hasPII: Bool { timeAndFlags & 2 != 0 }
     }
 
-    /// The messages in the order they were appended, as views of the bytes valid inside `body`.
-    public func withMessages<R>(_ body: ([Message]) throws -> R) rethrows -> R {
+    /// The messages in the order they were appended, as views of the bytes valid inside `body` (held in temporary
+    /// memory, on the stack for a session's few).
+    public func withMessages<R>(_ body: (UnsafeBufferPointer<Message>) throws -> R) rethrows -> R {
         try storage.withUnsafeBufferPointer { bytes in
-            var messages: [Message] = []
-            messages.reserveCapacity(count)
-            guard let base = bytes.baseAddress else { return try body(messages) }
-            let raw = UnsafeRawPointer(base)
-            var offset = 0
-            while offset < bytes.count {
-                let timeAndFlags = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int64.self))
-                func length(at field: Int) -> Int {
-                    Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + field, as: UInt32.self)))
+            try withUnsafeTemporaryAllocation(of: Message.self, capacity: count) { messages in
+                guard let base = bytes.baseAddress, let first = messages.baseAddress else {
+                    return try body(UnsafeBufferPointer(start: nil, count: 0))
                 }
-                let (idCount, linkCount, textCount) = (length(at: 8), length(at: 12), length(at: 16))
-                var start = offset + Self.headerSize
-                let eventId = UnsafeBufferPointer(start: base + start, count: idCount)
-                start += idCount
-                let link = UnsafeBufferPointer(start: base + start, count: linkCount)
-                start += linkCount
-                let text = UnsafeBufferPointer(start: base + start, count: textCount)
-                offset = start + textCount
-                messages.append(Message(timeAndFlags: timeAndFlags, eventId: eventId, link: link, text: text))
+                var offset = 0
+                var index = 0
+                while offset < bytes.count && index < count {
+                    let timeAndFlags = Int64(
+                        littleEndian: UnsafeRawPointer(base).loadUnaligned(fromByteOffset: offset, as: Int64.self))
+                    offset += 8
+                    let idCount = Self.varint(in: bytes, at: &offset)
+                    let linkCount = Self.varint(in: bytes, at: &offset)
+                    let textCount = Self.varint(in: bytes, at: &offset)
+                    let eventId = UnsafeBufferPointer(start: base + offset, count: idCount)
+                    offset += idCount
+                    let link = UnsafeBufferPointer(start: base + offset, count: linkCount)
+                    offset += linkCount
+                    let text = UnsafeBufferPointer(start: base + offset, count: textCount)
+                    offset += textCount
+                    (first + index).initialize(
+                        to: Message(timeAndFlags: timeAndFlags, eventId: eventId, link: link, text: text))
+                    index += 1
+                }
+                defer { first.deinitialize(count: index) }
+                return try body(UnsafeBufferPointer(start: first, count: index))
             }
-            return try body(messages)
         }
     }
 
