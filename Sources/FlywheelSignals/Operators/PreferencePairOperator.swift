@@ -92,9 +92,12 @@ public struct PreferencePairOperator: Sendable {
     /// Hands back the events of a processed batch that nothing else references (see `ChatEventPool`),
     /// and what was collected since the last batch.
     mutating func recycle(_ records: inout [RoutedEvent]) {
-        guard returns != nil else { return }
-        for index in records.indices { returns!.recycle(&records[index].event) }
-        returns!.flush()
+        // Taken out while it works, so that no element's recycling copies it (a retain of its pool and array).
+        guard var taken = returns else { return }
+        returns = nil
+        for index in records.indices { taken.recycle(&records[index].event) }
+        taken.flush()
+        returns = taken
     }
 
     /// The input element after which an event that arrived (as element `arrival`) behind the
