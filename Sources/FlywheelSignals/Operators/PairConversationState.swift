@@ -215,11 +215,16 @@ struct PairConversationState: Sendable {
     private mutating func store(utf8 bytes: UnsafeBufferPointer<UInt8>?) -> (offset: Int, count: Int) {
         let offset = arena.count
         guard let bytes, !bytes.isEmpty else { return (offset, 0) }
-        if arena.count + bytes.count > arena.capacity {
-            arena.reserveCapacity(MessageLog.capacity(growing: arena.capacity, toHold: arena.count + bytes.count))
-        }
+        reserveArena(bytes.count)
         arena.append(contentsOf: bytes)
         return (offset, bytes.count)
+    }
+
+    /// Room for `extra` more bytes in the arena: an event's ids and text are reserved at once, so that a new
+    /// message grows the arena once, not once for its id and again for its text.
+    private mutating func reserveArena(_ extra: Int) {
+        guard arena.count + extra > arena.capacity else { return }
+        arena.reserveCapacity(MessageLog.capacity(growing: arena.capacity, toHold: arena.count + extra))
     }
 
     /// Counts the text of `slot` as garbage (it is about to be replaced or forgotten).
@@ -373,6 +378,7 @@ struct PairConversationState: Sendable {
     /// `recordPrompt(id:text:)` with the text's UTF-8 (nil: none, read as "").
     @discardableResult
     mutating func recordPrompt(id: String, text: UnsafeBufferPointer<UInt8>?) -> Int {
+        reserveArena(id.utf8.count + (text?.count ?? 0))
         let at = slot(id)
         if messages[at].isResponse {
             let prompt = Int(messages[at].promptSlot)
@@ -395,6 +401,7 @@ struct PairConversationState: Sendable {
     mutating func recordResponse(id: String, text: UnsafeBufferPointer<UInt8>?, model: String, promptId: String)
         -> Int
     {
+        reserveArena(id.utf8.count + promptId.utf8.count + (text?.count ?? 0))
         let at = slot(id)
         let prompt = slot(promptId)
         if messages[at].isResponse {
@@ -459,12 +466,29 @@ struct PairConversationState: Sendable {
         messages[slot].isResponse ? Int(messages[slot].promptSlot) : -1
     }
 
-    /// The texts of a pair when all are known and both responses answer the same prompt.
-    func resolve(chosen: Int, rejected: Int) -> (prompt: String, chosen: Response, rejected: Response)? {
+    /// The slot of a pair's prompt when its texts are all known and both responses answer that prompt; else nil.
+    func resolvedPrompt(chosen: Int, rejected: Int) -> Int? {
         let prompt = Int(messages[chosen].promptSlot)
         guard messages[chosen].isResponse, messages[rejected].isResponse,
             messages[rejected].promptSlot == messages[chosen].promptSlot, messages[prompt].isPrompt
         else { return nil }
+        return prompt
+    }
+
+    /// The texts of a pair when all are known and both responses answer the same prompt (tests).
+    func resolve(chosen: Int, rejected: Int) -> (prompt: String, chosen: Response, rejected: Response)? {
+        guard let prompt = resolvedPrompt(chosen: chosen, rejected: rejected) else { return nil }
         return (text(at: prompt), response(at: chosen)!, response(at: rejected)!)
+    }
+
+    /// Calls `body` with the UTF-8 of the text in `slot` (empty while neither prompt nor response), in place.
+    func withText<R>(at slot: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let (offset, count) = (messages[slot].textOffset, Int(messages[slot].textCount))
+        return arena.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[offset..<offset + count])) }
+    }
+
+    /// The model of the response in `slot` ("" unless a response).
+    func model(ofResponse slot: Int) -> String {
+        messages[slot].isResponse ? models[Int(messages[slot].model)] : ""
     }
 }

@@ -1,13 +1,14 @@
 import FlywheelEngine
 
-/// A pair ready to emit.
+/// A pair ready to emit: its texts and models are read from the conversation's state, in place, when its
+/// record is written (right after the event that completed it, before anything changes them).
 struct CompletedPair {
     var chosenId: String
     var rejectedId: String
     var source: PairSource
-    var prompt: String
-    var chosen: PairConversationState.Response
-    var rejected: PairConversationState.Response
+    var prompt: Int
+    var chosen: Int
+    var rejected: Int
 }
 
 /// Applies one released event to a conversation's pair state: updates what it knows, claims the
@@ -108,8 +109,8 @@ struct PairRules {
         _ state: inout PairConversationState, chosen: Int, rejected: Int, source: PairSource
     ) {
         guard state.claimed.insert(chosen: chosen, rejected: rejected) else { return }
-        if let texts = state.resolve(chosen: chosen, rejected: rejected) {
-            complete(chosen: chosen, rejected: rejected, source: source, texts: texts, in: state)
+        if let prompt = state.resolvedPrompt(chosen: chosen, rejected: rejected) {
+            complete(chosen: chosen, rejected: rejected, source: source, prompt: prompt, in: state)
             return
         }
         let rule = RuleEvent(
@@ -126,9 +127,10 @@ struct PairRules {
         guard !state.waits.isEmpty else { return }
         for handle in state.waits.takeWatchers(of: slot) {
             let entry = state.waits[handle]
-            if let texts = state.resolve(chosen: entry.chosen, rejected: entry.rejected) {
+            if let prompt = state.resolvedPrompt(chosen: entry.chosen, rejected: entry.rejected) {
                 complete(
-                    chosen: entry.chosen, rejected: entry.rejected, source: entry.pair.source, texts: texts, in: state)
+                    chosen: entry.chosen, rejected: entry.rejected, source: entry.pair.source, prompt: prompt, in: state
+                )
                 state.waits.complete(handle)
             } else {
                 state.waits.rewatch(handle, taken: slot, prompt: state.promptSlot(ofResponse: entry.chosen))
@@ -137,13 +139,11 @@ struct PairRules {
     }
 
     private mutating func complete(
-        chosen: Int, rejected: Int, source: PairSource,
-        texts: (prompt: String, chosen: PairConversationState.Response, rejected: PairConversationState.Response),
-        in state: PairConversationState
+        chosen: Int, rejected: Int, source: PairSource, prompt: Int, in state: PairConversationState
     ) {
         completed.append(
             CompletedPair(
-                chosenId: state.id(at: chosen), rejectedId: state.id(at: rejected), source: source,
-                prompt: texts.prompt, chosen: texts.chosen, rejected: texts.rejected))
+                chosenId: state.id(at: chosen), rejectedId: state.id(at: rejected), source: source, prompt: prompt,
+                chosen: chosen, rejected: rejected))
     }
 }

@@ -113,7 +113,13 @@ public struct PreferencePairOperator: Sendable {
         if inserted { insertExpiry(PairExpiry(time: event.time.adding(retentionMs), conversationId: id)) }
         var rules = PairRules(event: event, sequence: sequence)
         rules.apply(to: &conversations[slot])
-        for pair in rules.completed where emitPairs { out.append(pairRecord(pair, event: event)) }
+        if emitPairs && !rules.completed.isEmpty {
+            // Texts read in place: a copy of the state would retain its arrays.
+            let completed = rules.completed
+            conversations.update(at: slot) { state in
+                for pair in completed { out.append(Self.pairRecord(pair, event: event, state: state)) }
+            }
+        }
         for rule in rules.newWaits {
             insertDeadline(
                 PairDeadline(
@@ -173,18 +179,20 @@ public struct PreferencePairOperator: Sendable {
         partition < sourceNames.count ? sourceNames[partition] : "partition-\(partition)"
     }
 
-    private func pairRecord(_ pair: CompletedPair, event: ChatEvent) -> SignalRecord {
+    private static func pairRecord(_ pair: CompletedPair, event: ChatEvent, state: borrowing PairConversationState)
+        -> SignalRecord
+    {
         let pairId = "\(pair.chosenId):\(pair.rejectedId)"
         var writer = JSONWriter(capacity: 512)
         writer.field("signal", "preference_pair")
         writer.field("pair_id", pairId)
         writer.field("conversation_id", event.conversationId)
         writer.field("source", pair.source.rawValue)
-        writer.field("prompt", pair.prompt)
-        writer.field("chosen", pair.chosen.text)
-        writer.field("rejected", pair.rejected.text)
-        writer.field("chosen_model", pair.chosen.model)
-        writer.field("rejected_model", pair.rejected.model)
+        state.withText(at: pair.prompt) { writer.field("prompt", utf8: $0) }
+        state.withText(at: pair.chosen) { writer.field("chosen", utf8: $0) }
+        state.withText(at: pair.rejected) { writer.field("rejected", utf8: $0) }
+        writer.field("chosen_model", state.model(ofResponse: pair.chosen))
+        writer.field("rejected_model", state.model(ofResponse: pair.rejected))
         writer.field("timestamp", time: event.time)
         let key = OutputSortKey(event.time.millis, 0, event.eventId, pairId)
         return SignalRecord(kind: .preferencePair, key: key, line: writer.finishLine())

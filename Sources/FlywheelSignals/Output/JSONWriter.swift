@@ -50,6 +50,12 @@ public struct JSONWriter: ~Copyable {
         if let value { appendString(value) } else { appendNull() }
     }
 
+    /// A string field whose value is the UTF-8 `utf8` (well-formed).
+    public mutating func field(_ name: StaticString, utf8: UnsafeBufferPointer<UInt8>) {
+        key(name)
+        appendString(utf8: utf8)
+    }
+
     public mutating func field(_ name: StaticString, _ value: Int64) {
         key(name)
         appendInteger(value)
