@@ -66,6 +66,11 @@ struct PairConversationStateTests {
         #expect(snapshot?.response(at: response)?.text == String(repeating: "3", count: 700))
     }
 
+    /// A pair message is 40 bytes: offsets and counts into the arena instead of two Strings (it was 48).
+    @Test func aPairMessageIs40Bytes() {
+        #expect(MemoryLayout<PairConversationState.Message>.stride == 40)
+    }
+
     @Test func aCopyOfALongConversationIsUnchangedByTheOriginal() {
         var state = PairConversationState()
         state.recordPrompt(id: "p", text: "q")
