@@ -13,7 +13,9 @@ struct PairConversationStateTests {
         #expect(state.promptText(at: prompt) == "what is 2 + 2?" && state.response(at: prompt) == nil)
         #expect(state.promptText(at: response) == nil)
         #expect(state.response(at: response)?.text == "4" && state.response(at: response)?.model == "m")
-        #expect(state.resolve(chosen: response, rejected: response)?.prompt == "what is 2 + 2?")
+        #expect(
+            state.resolvedPrompt(chosen: response, rejected: response).flatMap { state.promptText(at: $0) }
+                == "what is 2 + 2?")
 
         // A rating alone makes a message that is neither.
         let rated = state.setRating(.up, of: "r2")
@@ -140,8 +142,10 @@ struct PairConversationStateTests {
         #expect(restored.promptId(ofResponse: orphan) == "p-missing")
         let chosen = try #require(restored.find("r\(turns - 1)a"))
         let rejected = try #require(restored.find("r\(turns - 1)b"))
-        #expect(restored.resolve(chosen: chosen, rejected: rejected)?.prompt == "prompt \(turns - 1)")
+        #expect(
+            restored.resolvedPrompt(chosen: chosen, rejected: rejected).flatMap { restored.promptText(at: $0) }
+                == "prompt \(turns - 1)")
         #expect(restored.claimed.contains(chosen: chosen, rejected: rejected))
-        #expect(restored.resolve(chosen: orphan, rejected: chosen) == nil)
+        #expect(restored.resolvedPrompt(chosen: orphan, rejected: chosen) == nil)
     }
 }

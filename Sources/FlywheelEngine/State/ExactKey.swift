@@ -42,10 +42,18 @@ extension String {
         guard utf8.count == other.utf8.count else { return false }
         let fast: Bool? =
             utf8.withContiguousStorageIfAvailable { mine in
-                other.utf8.withContiguousStorageIfAvailable { theirs in
-                    mine.count == 0 || memcmp(mine.baseAddress!, theirs.baseAddress!, mine.count) == 0
-                }
+                other.utf8.withContiguousStorageIfAvailable { theirs in mine.hasSameBytes(as: theirs) }
             } ?? nil
         return fast ?? utf8.elementsEqual(other.utf8)
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Whether the two hold the same bytes (for UTF-8: the same code points, see `String.isExactly`).
+    @inlinable
+    public func hasSameBytes(as other: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard count == other.count else { return false }
+        guard count > 0, let mine = baseAddress, let theirs = other.baseAddress else { return true }
+        return memcmp(mine, theirs, count) == 0
     }
 }

@@ -43,7 +43,7 @@ public struct ChatEvent: Sendable, Equatable {
         private var textBase: UnsafeMutablePointer<UInt8>?
         private(set) var textCapacity = 0
         private var textCount = 0
-        private(set) var hasText = false
+        private var hasText = false
         var latencyMs: Double?
         var tokensIn: Int64
         var tokensOut: Int64

@@ -1,11 +1,28 @@
 import FlywheelEngine
 
+/// A kept message's event time with its two flags (`isPrompt` in bit 0, `hasPII` in bit 1) below the
+/// milliseconds: 8 bytes where the flags beside the time would take 16. Times beyond ±2^61 ms (70 million
+/// years; no timestamp the decoder accepts comes near) are clamped.
+public struct MessageStamp: Sendable {
+    let raw: Int64
+
+    init(raw: Int64) { self.raw = raw }
+
+    init(time: EventTime, isPrompt: Bool, hasPII: Bool) {
+        let millis = Swift.min(Swift.max(time.millis, -(1 << 61)), (1 << 61) - 1)
+        raw = millis << 2 | (isPrompt ? 1 : 0) | (hasPII ? 2 : 0)
+    }
+
+    public var time: EventTime { EventTime(millis: raw >> 2) }
+    public var isPrompt: Bool { raw & 1 != 0 }
+    /// Whether the text holds an e-mail address or phone number (so needs redaction).
+    public var hasPII: Bool { raw & 2 != 0 }
+}
+
 /// A prompt or response kept for `sft_example`, as a value (a session keeps its messages as bytes, in a
 /// `MessageLog`; checkpoints and tests read and write them as values).
 public struct ConversationMessage: Sendable {
-    /// The event time in milliseconds, shifted left by two, with `isPrompt` in bit 0 and `hasPII` in bit 1.
-    /// Times beyond ±2^61 ms (70 million years; no timestamp the decoder accepts comes near) are clamped.
-    private(set) var timeAndFlags: Int64
+    let stamp: MessageStamp
     public var eventId: String
     /// The id the SFT rule pairs messages by (CONTRACT 3.4): a prompt's message id, a response's parent id
     /// ("" when it has none, as the rule reads a missing one). The other id is not kept: the rule never
@@ -18,27 +35,20 @@ public struct ConversationMessage: Sendable {
         hasPII: Bool = false
     ) {
         self.init(
-            timeAndFlags: Self.pack(time, isPrompt: isPrompt, hasPII: hasPII), eventId: eventId,
+            stamp: MessageStamp(time: time, isPrompt: isPrompt, hasPII: hasPII), eventId: eventId,
             link: isPrompt ? messageId : parentId ?? "", text: text)
     }
 
-    init(timeAndFlags: Int64, eventId: String, link: String, text: String) {
-        self.timeAndFlags = timeAndFlags
+    init(stamp: MessageStamp, eventId: String, link: String, text: String) {
+        self.stamp = stamp
         self.eventId = eventId
         self.link = link
         self.text = text
     }
 
-    /// The time in milliseconds shifted left by two, `isPrompt` in bit 0 and `hasPII` in bit 1.
-    static func pack(_ time: EventTime, isPrompt: Bool, hasPII: Bool) -> Int64 {
-        let millis = Swift.min(Swift.max(time.millis, -(1 << 61)), (1 << 61) - 1)
-        return millis << 2 | (isPrompt ? 1 : 0) | (hasPII ? 2 : 0)
-    }
-
-    public var time: EventTime { EventTime(millis: timeAndFlags >> 2) }
-    public var isPrompt: Bool { timeAndFlags & 1 != 0 }
-    /// Whether the text holds an e-mail address or phone number (so needs redaction).
-    public var hasPII: Bool { timeAndFlags & 2 != 0 }
+    public var time: EventTime { stamp.time }
+    public var isPrompt: Bool { stamp.isPrompt }
+    public var hasPII: Bool { stamp.hasPII }
 
     /// A prompt's message id; "" for a response (not kept).
     public var messageId: String { isPrompt ? link : "" }

@@ -92,9 +92,9 @@ enum SFTExample {
                 let message = messages[order?[position] ?? position]
                 if position > 0 { writer.appendRaw(", ") }
                 writer.appendRaw(
-                    message.isPrompt
+                    message.stamp.isPrompt
                         ? "{\"role\": \"user\", \"content\": " : "{\"role\": \"assistant\", \"content\": ")
-                if message.hasPII {
+                if message.stamp.hasPII {
                     writer.appendString(PIIRedactor.redact(String(decoding: message.text, as: UTF8.self)).text)
                 } else {
                     writer.appendString(utf8: message.text)
@@ -122,7 +122,7 @@ enum SFTExample {
             var end = start
             let id = messages[links[start]].link
             while end < links.count && messages[links[end]].link.hasSameBytes(as: id) {
-                if messages[links[end]].isPrompt { prompts += 1 } else { responses += 1 }
+                if messages[links[end]].stamp.isPrompt { prompts += 1 } else { responses += 1 }
                 end += 1
             }
             guard prompts > 0 && responses == 1 else { return false }
@@ -135,7 +135,8 @@ enum SFTExample {
     /// the messages are in that order already (they arrive mostly in order).
     static func eventTimeOrder(_ messages: UnsafeBufferPointer<MessageLog.Message>) -> [Int]? {
         func precedes(_ a: Int, _ b: Int) -> Bool {
-            if messages[a].time != messages[b].time { return messages[a].time < messages[b].time }
+            let (first, second) = (messages[a].stamp.time, messages[b].stamp.time)
+            if first != second { return first < second }
             return messages[a].eventId.utf8Precedes(messages[b].eventId)
         }
         guard messages.indices.dropFirst().contains(where: { precedes($0, $0 - 1) }) else { return nil }

@@ -1,14 +1,8 @@
 import FlywheelEngine
 
-#if canImport(Glibc)
-    import Glibc
-#else
-    import Darwin
-#endif
-
 /// The prompts and responses a session keeps for its SFT example, as bytes in one array.
 ///
-/// A message is a header (its time and flags as in `ConversationMessage`, 8 bytes, then the byte counts of its
+/// A message is a header (its `MessageStamp`, 8 bytes, then the byte counts of its
 /// event id, link and text as LEB128 varints: 1 byte each below 128, so 11-12 bytes for most) followed by those
 /// bytes. Appending copies an event's bytes and keeps no String:
 /// the event's strings are let go where they were made (the decoding thread, see `ChatEventPool`), with no
@@ -27,7 +21,7 @@ public struct MessageLog: Sendable {
         for message in messages {
             var text = message.text
             text.withUTF8 {
-                append(timeAndFlags: message.timeAndFlags, eventId: message.eventId, link: message.link, text: $0)
+                append(stamp: message.stamp, eventId: message.eventId, link: message.link, text: $0)
             }
         }
     }
@@ -46,8 +40,8 @@ public struct MessageLog: Sendable {
         hasPII: Bool
     ) {
         append(
-            timeAndFlags: ConversationMessage.pack(time, isPrompt: isPrompt, hasPII: hasPII), eventId: eventId,
-            link: link, text: text)
+            stamp: MessageStamp(time: time, isPrompt: isPrompt, hasPII: hasPII), eventId: eventId, link: link,
+            text: text)
     }
 
     public mutating func append(contentsOf other: MessageLog) {
@@ -58,11 +52,11 @@ public struct MessageLog: Sendable {
     }
 
     private mutating func append(
-        timeAndFlags: Int64, eventId: String, link: String, text: UnsafeBufferPointer<UInt8>
+        stamp: MessageStamp, eventId: String, link: String, text: UnsafeBufferPointer<UInt8>
     ) {
         let (idCount, linkCount) = (eventId.utf8.count, link.utf8.count)
         reserve(Self.maximumHeaderSize + idCount + linkCount + text.count)
-        withUnsafeBytes(of: timeAndFlags.littleEndian) { storage.append(contentsOf: $0) }
+        withUnsafeBytes(of: stamp.raw.littleEndian) { storage.append(contentsOf: $0) }
         Self.appendVarint(idCount, to: &storage)
         Self.appendVarint(linkCount, to: &storage)
         Self.appendVarint(text.count, to: &storage)
@@ -102,34 +96,17 @@ public struct MessageLog: Sendable {
         }
     }
 
-    /// Room for `extra` more bytes (see `capacity(growing:toHold:)`).
+    /// Room for `extra` more bytes: twice the first need, then growing by half (`reserveGrowingByHalf`).
     private mutating func reserve(_ extra: Int) {
-        let needed = storage.count + extra
-        guard needed > storage.capacity else { return }
-        storage.reserveCapacity(Self.capacity(growing: storage.capacity, toHold: needed))
-    }
-
-    /// The room a per-conversation byte buffer (a session's log, a pair state's arena) of `capacity` bytes grows
-    /// to when it must hold `needed`: twice that at first (room for about one more message), then half as much
-    /// again each time, so that a long conversation's appends cost amortized constant time. Measured against
-    /// exact fits below 1 KiB (`flywheel bench state`, the operators' micro-benchmarks): those took 7 % less
-    /// memory per open conversation (2,020 B against 2,169 B) but 26 % more allocations in the operators
-    /// (2,815 against 2,231 per 1,000 events) and 4 % more time; room for four messages at first took 25 B more
-    /// for 7 % fewer allocations.
-    static func capacity(growing capacity: Int, toHold needed: Int) -> Int {
-        Swift.max(needed, capacity == 0 ? needed * 2 : capacity + capacity / 2)
+        storage.reserveGrowingByHalf(toHold: storage.count + extra)
     }
 
     /// One message, read in place: its byte views are valid only inside `withMessages`.
     public struct Message {
-        let timeAndFlags: Int64
+        public let stamp: MessageStamp
         public let eventId: UnsafeBufferPointer<UInt8>
         public let link: UnsafeBufferPointer<UInt8>
         public let text: UnsafeBufferPointer<UInt8>
-
-        public var time: EventTime { EventTime(millis: timeAndFlags >> 2) }
-        public var isPrompt: Bool { timeAndFlags & 1 != 0 }
-        public var hasPII: Bool { timeAndFlags & 2 != 0 }
     }
 
     /// The messages in the order they were appended, as views of the bytes valid inside `body` (held in temporary
@@ -143,8 +120,9 @@ public struct MessageLog: Sendable {
                 var offset = 0
                 var index = 0
                 while offset < bytes.count && index < count {
-                    let timeAndFlags = Int64(
-                        littleEndian: UnsafeRawPointer(base).loadUnaligned(fromByteOffset: offset, as: Int64.self))
+                    let stamp = MessageStamp(
+                        raw: Int64(
+                            littleEndian: UnsafeRawPointer(base).loadUnaligned(fromByteOffset: offset, as: Int64.self)))
                     offset += 8
                     let idCount = Self.varint(in: bytes, at: &offset)
                     let linkCount = Self.varint(in: bytes, at: &offset)
@@ -156,7 +134,7 @@ public struct MessageLog: Sendable {
                     let text = UnsafeBufferPointer(start: base + offset, count: textCount)
                     offset += textCount
                     (first + index).initialize(
-                        to: Message(timeAndFlags: timeAndFlags, eventId: eventId, link: link, text: text))
+                        to: Message(stamp: stamp, eventId: eventId, link: link, text: text))
                     index += 1
                 }
                 defer { first.deinitialize(count: index) }
@@ -170,28 +148,9 @@ public struct MessageLog: Sendable {
         withMessages { views in
             views.map { view in
                 ConversationMessage(
-                    timeAndFlags: view.timeAndFlags, eventId: String(decoding: view.eventId, as: UTF8.self),
+                    stamp: view.stamp, eventId: String(decoding: view.eventId, as: UTF8.self),
                     link: String(decoding: view.link, as: UTF8.self), text: String(decoding: view.text, as: UTF8.self))
             }
         }
-    }
-}
-
-extension UnsafeBufferPointer<UInt8> {
-    /// Code-point order of two UTF-8 byte strings (byte order is code-point order in UTF-8).
-    func utf8Precedes(_ other: UnsafeBufferPointer<UInt8>) -> Bool {
-        let common = Swift.min(count, other.count)
-        if common > 0, let mine = baseAddress, let theirs = other.baseAddress {
-            let order = memcmp(mine, theirs, common)
-            if order != 0 { return order < 0 }
-        }
-        return count < other.count
-    }
-
-    /// Whether the two hold the same bytes.
-    func hasSameBytes(as other: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard count == other.count else { return false }
-        guard count > 0, let mine = baseAddress, let theirs = other.baseAddress else { return true }
-        return memcmp(mine, theirs, count) == 0
     }
 }

@@ -38,7 +38,7 @@ struct WaitingPair: Sendable {
 /// `ChatEventPool`) and no reference count is shared between cores.
 struct PairConversationState: Sendable {
     /// A response's text and model.
-    struct Response: Sendable, Equatable {
+    struct Response: Sendable {
         var text: String
         var model: String
     }
@@ -223,8 +223,7 @@ struct PairConversationState: Sendable {
     /// Room for `extra` more bytes in the arena: an event's ids and text are reserved at once, so that a new
     /// message grows the arena once, not once for its id and again for its text.
     private mutating func reserveArena(_ extra: Int) {
-        guard arena.count + extra > arena.capacity else { return }
-        arena.reserveCapacity(MessageLog.capacity(growing: arena.capacity, toHold: arena.count + extra))
+        arena.reserveGrowingByHalf(toHold: arena.count + extra)
     }
 
     /// Counts the text of `slot` as garbage (it is about to be replaced or forgotten).
@@ -256,9 +255,8 @@ struct PairConversationState: Sendable {
 
     /// Whether the id in `slot` is exactly `id`'s bytes (code points, CONTRACT 1).
     private func hasId(_ slot: Int, _ id: UnsafeBufferPointer<UInt8>, in arena: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard Int(messages[slot].idCount) == id.count else { return false }
-        return UnsafeBufferPointer(rebasing: arena[messages[slot].idOffset..<messages[slot].idOffset + id.count])
-            .hasSameBytes(as: id)
+        let start = messages[slot].idOffset
+        return UnsafeBufferPointer(rebasing: arena[start..<start + Int(messages[slot].idCount)]).hasSameBytes(as: id)
     }
 
     // MARK: Messages
@@ -324,7 +322,8 @@ struct PairConversationState: Sendable {
     func find(_ id: String) -> Int? {
         if let long { return long.index[ExactKey(id)] }
         let hash = Message.hash(id)
-        let found: Int?? = id.utf8.withContiguousStorageIfAvailable { probe in
+        var probe = id
+        return probe.withUTF8 { probe in
             arena.withUnsafeBufferPointer { arena in
                 var index = 0
                 while index < messages.count {
@@ -334,8 +333,6 @@ struct PairConversationState: Sendable {
                 return nil
             }
         }
-        if let found { return found }
-        return messages.indices.first { self.id(at: $0).isExactly(id) }
     }
 
     /// The message with `id`, created empty when unknown.
@@ -473,12 +470,6 @@ struct PairConversationState: Sendable {
             messages[rejected].promptSlot == messages[chosen].promptSlot, messages[prompt].isPrompt
         else { return nil }
         return prompt
-    }
-
-    /// The texts of a pair when all are known and both responses answer the same prompt (tests).
-    func resolve(chosen: Int, rejected: Int) -> (prompt: String, chosen: Response, rejected: Response)? {
-        guard let prompt = resolvedPrompt(chosen: chosen, rejected: rejected) else { return nil }
-        return (text(at: prompt), response(at: chosen)!, response(at: rejected)!)
     }
 
     /// Calls `body` with the UTF-8 of the text in `slot` (empty while neither prompt nor response), in place.

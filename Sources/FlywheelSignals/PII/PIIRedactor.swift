@@ -45,11 +45,6 @@ public enum PIIRedactor {
         forEachMatch(in: bytes) { _, _ in found += 1 }
         return found
     }
-
-    /// `count(_:)` of the text whose UTF-8 is `bytes`.
-    public static func count(utf8 bytes: UnsafeRawBufferPointer) -> Int {
-        count(utf8: bytes.assumingMemoryBound(to: UInt8.self))
-    }
 }
 
 extension PIIRedactor {
