@@ -89,9 +89,12 @@ let package = Package(
         .target(name: "CCRC32C", path: "Sources/CCRC32C"),
         // Writing a file's dirty pages back to the disk without a journal commit (Linux sync_file_range).
         .target(name: "CFileIO", path: "Sources/CFileIO"),
+        // Cache prefetch hints, to overlap the misses on memory another core wrote last (pooled events).
+        .target(name: "CPrefetch", path: "Sources/CPrefetch"),
         .target(
             name: "FlywheelEngine",
             dependencies: [
+                "CPrefetch",
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],

@@ -162,4 +162,28 @@ struct DeduplicatorTests {
         dedup.expire(watermark: at(5000))
         #expect(dedup.count == 0)
     }
+
+    /// The cut-off a table pass compares times with accepts exactly the times the bucket rule drops, for
+    /// time-to-lives and watermarks small, large and at the ends of the range.
+    @Test func latestDroppedTimeSplitsTimesAsTheBucketRuleDoes() {
+        var generator = SystemRandomNumberGenerator()
+        for ttl: Int64 in [1, 7, 8, 1000, 3_600_000, 86_400_000, 1 << 40, .max / 3, .max] {
+            for watermark: Int64 in [.min, -5_000, 0, 1, 999, 3_600_123, 1_800_000_000_000, 1 << 61, .max - 1, .max] {
+                var dedup = Deduplicator(ttlMs: ttl)
+                dedup.expire(watermark: EventTime(millis: watermark))
+                let latest = dedup.latestDropped()
+                var times: [Int64] = [.min, .min + 1, -1, 0, 1, .max - 1, .max, watermark, watermark &- ttl]
+                if let latest { times += [latest, latest &- 1, latest &+ 1] }
+                for _ in 0..<200 { times.append(Int64.random(in: .min ... .max, using: &generator)) }
+                let spread = Swift.min(ttl, 1 << 40)
+                for _ in 0..<200 {
+                    times.append(watermark &- ttl &+ Int64.random(in: -spread...spread, using: &generator))
+                }
+                for time in times {
+                    let byCutOff = latest.map { time <= $0 } ?? false
+                    #expect(byCutOff == dedup.isDropped(time), "ttl \(ttl) watermark \(watermark) time \(time)")
+                }
+            }
+        }
+    }
 }

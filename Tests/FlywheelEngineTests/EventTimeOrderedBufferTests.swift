@@ -3,9 +3,26 @@ import Testing
 
 @testable import FlywheelEngine
 
-private func drain(_ buffer: inout EventTimeOrderedBuffer<String>, notAfter limit: EventTime) -> [String] {
+/// A named record with the bytes that order it among records of its time.
+struct Tied: EventTimeTieBreaking, Equatable {
+    var name: String
+    var tie: String
+
+    func withTieBreakUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        var tie = tie
+        return tie.withUTF8(body)
+    }
+}
+
+extension EventTimeOrderedBuffer where Element == Tied {
+    mutating func insert(_ name: String, time: EventTime, tieBreak: String) {
+        insert(Tied(name: name, tie: tieBreak), time: time)
+    }
+}
+
+private func drain(_ buffer: inout EventTimeOrderedBuffer<Tied>, notAfter limit: EventTime) -> [String] {
     var released: [String] = []
-    while let element = buffer.popFirst(notAfter: limit) { released.append(element) }
+    while let element = buffer.popFirst(notAfter: limit) { released.append(element.name) }
     return released
 }
 
@@ -13,7 +30,7 @@ struct EventTimeOrderedBufferTests {
     /// After a burst, the slots it took are let go once few hold a record, and the records still held come
     /// out in the same order as without the compaction (times with ties, tie-breaks and arrivals).
     @Test func aBurstsSlotsAreLetGoAndTheOrderKept() {
-        var buffer = EventTimeOrderedBuffer<String>()
+        var buffer = EventTimeOrderedBuffer<Tied>()
         var generator = SeededGenerator(seed: 11)
         var expected: [(time: Int64, tie: String, arrival: Int, name: String)] = []
         for arrival in 0..<20_000 {
@@ -43,7 +60,7 @@ struct EventTimeOrderedBufferTests {
     }
 
     @Test func releasesInTimeThenTieBreakThenArrivalOrder() {
-        var buffer = EventTimeOrderedBuffer<String>()
+        var buffer = EventTimeOrderedBuffer<Tied>()
         buffer.insert("t20-b", time: at(20), tieBreak: "b")
         buffer.insert("t10-z", time: at(10), tieBreak: "z")
         buffer.insert("t20-a-first", time: at(20), tieBreak: "a")
@@ -58,14 +75,14 @@ struct EventTimeOrderedBufferTests {
     /// Tie-breaks compare by code points (CONTRACT 1, v1.1): "e" + U+0301 comes before U+00E9, though the
     /// two are equal as Swift Strings, whatever their arrival order.
     @Test func canonicallyEquivalentTieBreaksOrderByCodePoints() {
-        var buffer = EventTimeOrderedBuffer<String>()
+        var buffer = EventTimeOrderedBuffer<Tied>()
         buffer.insert("precomposed", time: at(20), tieBreak: "\u{E9}")
         buffer.insert("decomposed", time: at(20), tieBreak: "e\u{301}")
         #expect(drain(&buffer, notAfter: .max) == ["decomposed", "precomposed"])
     }
 
     @Test func popFirstReleasesOnlyUpToTheLimitInclusive() {
-        var buffer = EventTimeOrderedBuffer<String>()
+        var buffer = EventTimeOrderedBuffer<Tied>()
         for time: Int64 in [30, 10, 20, 40] { buffer.insert("\(time)", time: at(time), tieBreak: "") }
         #expect(buffer.popFirst(notAfter: at(9)) == nil)
         #expect(drain(&buffer, notAfter: at(20)) == ["10", "20"])
@@ -77,7 +94,7 @@ struct EventTimeOrderedBufferTests {
     }
 
     @Test func emptyBufferHasNoNextTime() {
-        var buffer = EventTimeOrderedBuffer<Int>()
+        var buffer = EventTimeOrderedBuffer<Tied>()
         #expect(buffer.isEmpty)
         #expect(buffer.count == 0)
         #expect(buffer.nextTime == nil)
@@ -85,14 +102,14 @@ struct EventTimeOrderedBufferTests {
     }
 
     @Test func recordAtMinusInfinityIsReleasedByAnyLimit() {
-        var buffer = EventTimeOrderedBuffer<String>()
+        var buffer = EventTimeOrderedBuffer<Tied>()
         buffer.insert("first", time: .min, tieBreak: "")
-        #expect(buffer.popFirst(notAfter: .min) == "first")
+        #expect(buffer.popFirst(notAfter: .min)?.name == "first")
     }
 
     @Test func releaseOrderDoesNotDependOnInterleavedPops() {
         var generator = SeededGenerator(seed: 5)
-        var buffer = EventTimeOrderedBuffer<Int>()
+        var buffer = EventTimeOrderedBuffer<Tied>()
         var entries: [(time: Int64, tieBreak: String, arrival: Int)] = []
         var released: [Int] = []
         var limit: Int64 = 0
@@ -100,26 +117,30 @@ struct EventTimeOrderedBufferTests {
             let time = limit + Int64.random(in: 0...200, using: &generator)
             let tieBreak = "id\(Int.random(in: 0..<5, using: &generator))"
             entries.append((time, tieBreak, arrival))
-            buffer.insert(arrival, time: at(time), tieBreak: tieBreak)
+            buffer.insert("\(arrival)", time: at(time), tieBreak: tieBreak)
             if arrival % 7 == 0 {
                 limit += Int64.random(in: 0...50, using: &generator)
-                while let next = buffer.popFirst(notAfter: at(limit)) { released.append(next) }
+                while let next = buffer.popFirst(notAfter: at(limit)) { released.append(Int(next.name)!) }
             }
         }
-        while let next = buffer.popFirst(notAfter: .max) { released.append(next) }
+        while let next = buffer.popFirst(notAfter: .max) { released.append(Int(next.name)!) }
         let expected = entries.sorted { ($0.time, $0.tieBreak, $0.arrival) < ($1.time, $1.tieBreak, $1.arrival) }
         #expect(released == expected.map(\.arrival))
     }
 
     @Test func releasedRecordIsNotKeptAlive() {
-        final class Record {}
+        final class Record: EventTimeTieBreaking {
+            func withTieBreakUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+                body(UnsafeBufferPointer(start: nil, count: 0))
+            }
+        }
         var buffer = EventTimeOrderedBuffer<Record>()
         weak var released: Record?
         do {
             let record = Record()
             released = record
-            buffer.insert(record, time: at(1), tieBreak: "")
-            buffer.insert(Record(), time: at(2), tieBreak: "")
+            buffer.insert(record, time: at(1))
+            buffer.insert(Record(), time: at(2))
             _ = buffer.popFirst(notAfter: at(1))
         }
         #expect(released == nil)

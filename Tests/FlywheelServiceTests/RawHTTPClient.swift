@@ -1,6 +1,10 @@
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A TCP client that sends bytes as they are, for requests an HTTP client would refuse to send (a malformed
 /// request line, a lying Content-Length, half a request), and reads what the server answers until it closes.
 struct RawHTTPClient {
@@ -41,9 +45,14 @@ struct RawHTTPClient {
             for chunk in chunks { try await outbound.write(ByteBuffer(bytes: chunk)) }
             if closeWrite { outbound.finish() }
             var reply: [UInt8] = []
-            for try await buffer in inbound {
-                reply += buffer.readableBytesView
-                if reply.count >= limit { break }
+            do {
+                for try await buffer in inbound {
+                    reply += buffer.readableBytesView
+                    if reply.count >= limit { break }
+                }
+            } catch let error as IOError where error.errnoCode == ECONNRESET {
+                // A server may reset a connection it gives up on (a client that half-closed mid-request) instead
+                // of closing it: the reply is what came before, as for a close.
             }
             return Reply(bytes: reply)
         }

@@ -76,7 +76,7 @@ struct ChatEventPoolTests {
         #expect(pool.count == 1 && spare.isEmpty)
         let next = try self.event(decoder.decode(Self.feedback))
         #expect(next.storageIdentity != ObjectIdentifier(holder[0]))
-        #expect(holder[0].eventId == "e1")
+        #expect(holder[0].id(.eventId) == "e1")
     }
 
     /// A rule event keeps its input line's first bytes for `origin.raw`, cut only when read; a reused
@@ -151,7 +151,7 @@ struct ChatEventPoolTests {
         var pooled: [ChatEvent.Storage] = []
         pool.take(1, into: &pooled)
         #expect(pooled.count == 1 && pooled[0].text == "mail me at someone@example.com please")
-        #expect(pooled[0].eventId == "e1")
+        #expect(pooled[0].id(.eventId) == "e1")
     }
 
     /// An event's text lives as bytes in its storage: a reused storage keeps the room of its last text and holds

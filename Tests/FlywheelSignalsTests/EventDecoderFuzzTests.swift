@@ -265,34 +265,66 @@ struct RecentStringsTests {
     }
 }
 
-struct InternedIdsTests {
-    /// Ids of 16 bytes and more that share prefixes and suffixes, differ in one byte or in length, more of them
-    /// than there are slots (so that slots are taken over), asked for in turns.
-    @Test func everyLookupGivesBackTheBytesItWasGiven() {
-        var values = [
-            "0123456789abcdef", "0123456789abcdeg", "1123456789abcdef", "0123456789abcdef0",
-            "c-7f3a9c2e-4b1d-4e8a-16-1",
-            "c-7f3a9c2e-4b1d-4e8a-16-2", "c-7f3a9c2e-4b1d-4e8a-17-1", "ünïcödé-ïds-are-fine-too",
-            String(repeating: "x", count: 128),
+struct EventIdBytesTests {
+    /// Ids of every shape (long, escaped, non-ASCII, an empty user id, absent ones) decode to their values, one
+    /// decoder reusing its storages line after line, shorter ids after longer ones and the other way round.
+    @Test func idsDecodeToTheirValuesInReusedStorages() throws {
+        let pool = ChatEventPool()
+        var decoder = EventDecoder(maxEventBytes: 1 << 20, pool: pool)
+        var returns = ChatEventReturns(pool: pool)
+        let ids: [(event: String, conversation: String, user: String?, message: String?, parent: String?)] = [
+            ("e1", "c1", nil, "m1", nil),
+            (String(repeating: "x", count: 128), String(repeating: "c", count: 300), "", #"m-\u00e9"#, "p"),
+            (#"e\u0032"#, "c", "u-7f3a9c2e-4b1d-4e8a-16-2pi", nil, "m1"),
+            (#"\ud83d\ude00-id"#, #"conversation-with-a-long-id-\u00fcber"#, "u", "m2", "m1"),
+            ("e3", "c1", nil, "m3", nil),
         ]
-        values += (0..<(InternedIds.slotCount + 100)).map { "conversation-\($0)-of-many" }
-        var interned = InternedIds()
-        for round in 0..<2 {
-            for value in values + values.reversed() {
-                var bytes = Array(value.utf8)
-                let string = bytes.withUnsafeMutableBufferPointer { interned.string($0.baseAddress!, count: $0.count) }
-                #expect(string.utf8.elementsEqual(value.utf8), "round \(round)")
+        for round in 0..<3 {
+            for (index, id) in ids.enumerated() {
+                var fields = [
+                    #""event_id":"\#(id.event)""#, #""type":"error""#, #""model":"m""#,
+                    #""timestamp":"2026-11-18T11:06:42.236Z""#, #""conversation_id":"\#(id.conversation)""#,
+                    #""text":"t\#(index)""#,
+                ]
+                if let user = id.user { fields.append(#""user_id":"\#(user)""#) }
+                if let message = id.message { fields.append(#""message_id":"\#(message)""#) }
+                if let parent = id.parent { fields.append(#""parent_id":"\#(parent)""#) }
+                let line = "{" + fields.joined(separator: ",") + "}"
+                let plain = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                guard case .event(var event) = decoder.decode(line) else {
+                    Issue.record("not an event: \(line)")
+                    return
+                }
+                #expect(event.eventId == plain["event_id"] as? String, "round \(round) line \(index)")
+                #expect(event.conversationId == plain["conversation_id"] as? String)
+                #expect(event.userId == plain["user_id"] as? String)
+                #expect(event.messageId == plain["message_id"] as? String)
+                #expect(event.parentId == plain["parent_id"] as? String)
+                #expect(event.rejectedId == nil)
+                #expect(event.withId(.eventId) { $0.map(Array.init) } == Array((plain["event_id"] as! String).utf8))
+                returns.recycle(&event)
+                returns.flush()
             }
         }
+        #expect(pool.taken > 0)
     }
 
-    /// Repeated ids are one String (the point: no allocation per event).
-    @Test func aRepeatedIdIsTheSameString() {
-        var interned = InternedIds()
-        var bytes = Array("c-7f3a9c2e-4b1d-4e8a-16-1".utf8)
-        let first = bytes.withUnsafeMutableBufferPointer { interned.string($0.baseAddress!, count: $0.count) }
-        let second = bytes.withUnsafeMutableBufferPointer { interned.string($0.baseAddress!, count: $0.count) }
-        #expect(unsafeBitCast(first, to: (UInt64, UInt64).self) == unsafeBitCast(second, to: (UInt64, UInt64).self))
+    /// Setting one id of an event made in code keeps the others, and a copy's change leaves the original.
+    @Test func settingAnIdKeepsTheOthersAndCopiesApart() {
+        var event = ChatEvent(
+            eventId: "e1", type: .choice, time: EventTime(millis: 0), conversationId: "c1", userId: "u1",
+            messageId: "m1", parentId: "p1", rejectedId: "r1")
+        let original = event
+        event.parentId = "a-much-longer-parent-id-than-before"
+        event.userId = nil
+        #expect(event.eventId == "e1" && event.conversationId == "c1" && event.messageId == "m1")
+        #expect(event.parentId == "a-much-longer-parent-id-than-before" && event.userId == nil)
+        #expect(event.rejectedId == "r1")
+        #expect(original.parentId == "p1" && original.userId == "u1")
+        #expect(event != original)
+        event.parentId = "p1"
+        event.userId = "u1"
+        #expect(event == original)
     }
 
     /// The decoder's id hash is the ingest's (`IngestState.idHash(of:)`), escaped or long ids included, and

@@ -19,6 +19,26 @@ extension Array {
         }
     }
 
+    /// `forEachMovedOut(_:)`, first calling `prefetch` with the elements and the index of the one `body` is
+    /// about to get: to start loading the memory that elements further on point to (see `Prefetch`) while
+    /// `body` works on this one. `prefetch` must only read the bytes of elements after that index (no
+    /// reference count).
+    @inlinable
+    public mutating func forEachMovedOut(
+        prefetching prefetch: (UnsafeBufferPointer<Element>, Int) -> Void, _ body: (borrowing Element) -> Void
+    ) {
+        withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let elements = UnsafeBufferPointer(buffer)
+            for index in 0..<buffer.count {
+                prefetch(elements, index)
+                let element = (base + index).move()
+                body(element)
+                (base + index).initialize(to: consume element)
+            }
+        }
+    }
+
     /// Calls `body` with each element in order, moved out of the array (no copy: no retain and release), and
     /// leaves `placeholder` in its place (a value that holds no memory, so that the array's later release of it
     /// costs nothing). `body` must not touch the array.

@@ -23,6 +23,14 @@ public struct ExactKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { value }
+
+    /// Whether the key's bytes are exactly `utf8` (see `String.hasUTF8`).
+    @inlinable
+    public func matches(utf8: UnsafeBufferPointer<UInt8>) -> Bool { value.hasUTF8(utf8) }
+
+    /// The key whose bytes are `utf8` (well-formed UTF-8).
+    @inlinable
+    public init(utf8: UnsafeBufferPointer<UInt8>) { value = String(decoding: utf8, as: UTF8.self) }
 }
 
 extension String {
@@ -35,6 +43,14 @@ extension String {
         let mine = unsafeBitCast(self, to: (UInt64, UInt64).self)
         let theirs = unsafeBitCast(other, to: (UInt64, UInt64).self)
         return mine == theirs || hasSameBytes(as: other)
+    }
+
+    /// Whether the string's UTF-8 is exactly `utf8` (code points, as `isExactly`).
+    @inlinable
+    public func hasUTF8(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard self.utf8.count == utf8.count else { return false }
+        return self.utf8.withContiguousStorageIfAvailable { $0.hasSameBytes(as: utf8) }
+            ?? self.utf8.elementsEqual(utf8)
     }
 
     @usableFromInline

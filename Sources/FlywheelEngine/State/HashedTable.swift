@@ -89,6 +89,28 @@ public struct HashedTable<Key: Equatable, Value> {
         return nil
     }
 
+    /// The position of the key with `hash` that `matches` accepts: for callers that hold a key's bytes, not
+    /// a key (an event's id), and make a key only to insert one (`findOrInsert(hash:matching:makeKey:_:)`).
+    @inline(__always)
+    public func find(hash: UInt64, matching matches: (borrowing Key) -> Bool) -> Int? {
+        var place = Self.home(tag: Self.tag(hash), mask)
+        while let position = nextCandidate(hash, from: &place) {
+            let (page, offset) = position.quotientAndRemainder(dividingBy: Self.perPage)
+            if pages[page][offset].hash == hash && matches(pages[page][offset].key) { return position }
+        }
+        return nil
+    }
+
+    /// `findOrInsert(_:hash:_:)` for a caller that holds the key's bytes: `matches` tells the key, and
+    /// `makeKey` makes it, only when it is absent.
+    @inline(__always)
+    public mutating func findOrInsert(
+        hash: UInt64, matching matches: (borrowing Key) -> Bool, makeKey: () -> Key, _ make: () -> Value
+    ) -> (slot: Int, inserted: Bool) {
+        if let found = find(hash: hash, matching: matches) { return (found, false) }
+        return (insert(makeKey(), hash: hash, value: make()), true)
+    }
+
     /// The first position whose key has `hash` and whose value satisfies `condition`: for callers that
     /// keep hashes rather than keys (session timers).
     public func find(hash: UInt64, where condition: (borrowing Value) -> Bool) -> Int? {

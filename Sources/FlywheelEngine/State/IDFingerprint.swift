@@ -21,6 +21,13 @@ public struct IDFingerprint: Hashable, Sendable, Comparable {
         self.init(high: hash ?? StableHash.hash(id), low: StableHash.xxh64(id))
     }
 
+    /// The fingerprint of the id whose UTF-8 is `utf8`; `hash` is `StableHash.hash(bytes: utf8)`, computed when
+    /// not given.
+    @inlinable
+    public init(utf8: UnsafeBufferPointer<UInt8>, hash: UInt64? = nil) {
+        self.init(high: hash ?? StableHash.hash(bytes: utf8), low: StableHash.xxh64(bytes: utf8))
+    }
+
     public static func < (lhs: IDFingerprint, rhs: IDFingerprint) -> Bool {
         lhs.high != rhs.high ? lhs.high < rhs.high : lhs.low < rhs.low
     }

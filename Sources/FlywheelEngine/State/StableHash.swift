@@ -35,7 +35,7 @@ public enum StableHash {
     }
 
     @inlinable
-    static func xxh64(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    public static func xxh64(bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         guard let base = bytes.baseAddress else { return XXH64.avalanche(XXH64.p5) }
         let raw = UnsafeRawPointer(base)
         let count = bytes.count

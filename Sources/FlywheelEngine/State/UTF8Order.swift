@@ -14,6 +14,13 @@ public func utf8Precedes(_ a: String, _ b: String) -> Bool {
     return a.withUTF8 { left in b.withUTF8 { right in left.utf8Precedes(right) } }
 }
 
+/// `utf8Precedes(_:_:)` of bytes and a string.
+@inlinable
+public func utf8Precedes(_ a: UnsafeBufferPointer<UInt8>, _ b: String) -> Bool {
+    var b = b
+    return b.withUTF8 { a.utf8Precedes($0) }
+}
+
 extension UnsafeBufferPointer<UInt8> {
     /// Byte order of two UTF-8 strings, which is their code-point order (see `utf8Precedes(_:_:)`).
     @inlinable

@@ -134,21 +134,31 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
     public mutating func add(
         _ input: Accumulator.Input, key: Key, hash: UInt64, at t: EventTime, emit: (Key, Window, Accumulator) -> Void
     ) {
+        add(input, hash: hash, matching: { $0 == key }, makeKey: { key }, at: t, emit: emit)
+    }
+
+    /// `add(_:key:hash:at:emit:)` for a caller that holds the key's bytes rather than a key (an event's id):
+    /// `matches` tells the key, `makeKey` makes it only for a key not held yet.
+    @inline(__always)
+    public mutating func add(
+        _ input: Accumulator.Input, hash: UInt64, matching matches: (borrowing Key) -> Bool, makeKey: () -> Key,
+        at t: EventTime, emit: (Key, Window, Accumulator) -> Void
+    ) {
         let window = Window(start: t, end: t.adding(gapMs))
-        let (position, inserted) = states.findOrInsert(key, hash: hash) {
+        let (position, inserted) = states.findOrInsert(hash: hash, matching: matches, makeKey: makeKey) {
             var fresh = Accumulator()
             fresh.add(input)
             return KeyState(sessions: Sessions(Session(window: window, accumulator: fresh, hasFired: false)))
         }
-        let merged: (window: Window, hasFired: Bool)
-        if inserted {
-            // A new key's one session, made with the input already added.
-            merged = Self.fireIfBehind(at: 0, in: &states[position].sessions, watermark: watermark) {
-                emit(key, $0, $1)
-            }
-        } else {
-            merged = Self.add(input, window: window, to: &states[position].sessions, watermark: watermark) {
-                emit(key, $0, $1)
+        // A new key's one session is made with the input already added.
+        let merged =
+            inserted
+            ? Self.fireIfBehind(at: 0, in: &states[position].sessions, watermark: watermark)
+            : Self.add(input, window: window, to: &states[position].sessions, watermark: watermark)
+        // The session that fires here (allowed lateness) is read in place, with its key, from the table.
+        if merged.firesNow {
+            states.withEntry(at: position) { key, state in
+                state.sessions.read(at: merged.index) { emit(key, merged.window, $0.accumulator) }
             }
         }
         let due = Self.dueTime(merged.window, hasFired: merged.hasFired, allowedLatenessMs: allowedLatenessMs)
@@ -157,32 +167,38 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
         timers.insert(SessionTimer(time: due, hash: hash))
     }
 
-    /// Adds `input` to `list` (see `merge`) and fires the session it went to at once when the
-    /// watermark is past its end; returns that session's window and whether it has fired.
-    private static func add(
-        _ input: Accumulator.Input, window: Window, to list: inout Sessions, watermark: EventTime,
-        emit: (Window, Accumulator) -> Void
-    ) -> (window: Window, hasFired: Bool) {
-        let merged = merge(input, window: window, into: &list)
-        return fireIfBehind(at: merged, in: &list, watermark: watermark, emit: emit)
+    /// Where a record went: its session's index and window, whether that session has fired, and whether it
+    /// fires now (the watermark is past its end; the caller emits it).
+    private struct Placed {
+        var index: Int
+        var window: Window
+        var hasFired: Bool
+        var firesNow: Bool
     }
 
-    /// Fires the session at `index`, which a record just went to, when the watermark is past its end;
-    /// returns its window and whether it has fired.
-    private static func fireIfBehind(
-        at index: Int, in list: inout Sessions, watermark: EventTime, emit: (Window, Accumulator) -> Void
-    ) -> (window: Window, hasFired: Bool) {
+    /// Adds `input` to `list` (see `merge`) and marks the session it went to fired at once when the
+    /// watermark is past its end (`Placed.firesNow`).
+    private static func add(
+        _ input: Accumulator.Input, window: Window, to list: inout Sessions, watermark: EventTime
+    ) -> Placed {
+        let merged = merge(input, window: window, into: &list)
+        return fireIfBehind(at: merged, in: &list, watermark: watermark)
+    }
+
+    /// Marks the session at `index`, which a record just went to, fired when the watermark is past its end
+    /// (`Placed.firesNow`: the caller emits it, reading it in place).
+    private static func fireIfBehind(at index: Int, in list: inout Sessions, watermark: EventTime) -> Placed {
         // Read fields, not the whole session: a copy would retain the accumulator's storage.
         let window = list.window(at: index)
-        if window.maxTimestamp <= watermark {
-            list.read(at: index) { emit(window, $0.accumulator) }
+        let firesNow = window.maxTimestamp <= watermark
+        if firesNow {
             list.update(at: index) { $0.hasFired = true }
         } else if list.hasFired(at: index) {
             // Extended past the watermark: it fires again at its new end, as Flink re-registers
             // the merged window's timer.
             list.update(at: index) { $0.hasFired = false }
         }
-        return (window, list.hasFired(at: index))
+        return Placed(index: index, window: window, hasFired: list.hasFired(at: index), firesNow: firesNow)
     }
 
     /// Adds `input` to the session it falls into (merging every session it bridges) or to a new one;

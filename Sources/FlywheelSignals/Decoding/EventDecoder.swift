@@ -25,7 +25,6 @@ public struct EventDecoder: Sendable {
     public let maxEventBytes: Int
     var scanner = JSONFieldScanner(keys: ChatField.allCases.map(\.key))
     var recentStrings = RecentStrings()
-    var internedIds = InternedIds()
     /// `StableHash.hash` of the event id of the last line decoded into an event (`IngestState.idHash(of:)`).
     public private(set) var eventIdHash: UInt64 = 0
     /// Storages of events the shards are done with (see `ChatEventPool`).
@@ -57,26 +56,24 @@ public struct EventDecoder: Sendable {
         let bytes = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var reused = spares.next()
         return withUnsafeMutablePointer(to: &recentStrings) { recentStrings in
-            withUnsafeMutablePointer(to: &internedIds) { internedIds in
-                scanner.spans.withUnsafeBufferPointer { spans -> DecodedLine in
-                    let fields = FieldView(
-                        line: bytes, lineCount: line.count, spans: spans, recentStrings: recentStrings,
-                        internedIds: internedIds, countsPII: countsPII)
-                    do throws(ValidationFailure) {
-                        var event = try fields.validatedEvent(origin: origin, reusing: reused.take())
-                        eventIdHash = spans[ChatField.eventId.rawValue].withUTF8(in: bytes) {
-                            StableHash.hash(bytes: $0.assumingMemoryBound(to: UInt8.self))
-                        }
-                        // A response is a rule event too when ratings or a regeneration of its siblings came first.
-                        if event.type == .choice || event.type == .feedback || event.type == .regenerate
-                            || event.type == .response
-                        {
-                            event.keepRawLine(line)
-                        }
-                        return .event(event)
-                    } catch {
-                        return .invalid(error, time: fields.validTimestamp ?? .min)
+            scanner.spans.withUnsafeBufferPointer { spans -> DecodedLine in
+                let fields = FieldView(
+                    line: bytes, lineCount: line.count, spans: spans, recentStrings: recentStrings,
+                    countsPII: countsPII)
+                do throws(ValidationFailure) {
+                    var event = try fields.validatedEvent(origin: origin, reusing: reused.take())
+                    eventIdHash = spans[ChatField.eventId.rawValue].withUTF8(in: bytes) {
+                        StableHash.hash(bytes: $0.assumingMemoryBound(to: UInt8.self))
                     }
+                    // A response is a rule event too when ratings or a regeneration of its siblings came first.
+                    if event.type == .choice || event.type == .feedback || event.type == .regenerate
+                        || event.type == .response
+                    {
+                        event.keepRawLine(line)
+                    }
+                    return .event(event)
+                } catch {
+                    return .invalid(error, time: fields.validTimestamp ?? .min)
                 }
             }
         }

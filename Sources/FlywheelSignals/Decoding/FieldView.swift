@@ -3,15 +3,14 @@ import FlywheelEngine
 /// The scanned fields of one line, checked field by field in the contract's order.
 ///
 /// Fields stay spans of the line until a check or the event needs them: the timestamp, `type` and `rating`
-/// are read from the bytes, `comment` and `error_code` are only type-checked, and the only Strings built are
-/// the event's own. Valid only while the line's bytes and the scanner's spans are. The field helpers are
+/// are read from the bytes, `comment` and `error_code` are only type-checked, the ids and the text are copied
+/// into the event's storage as bytes, and the only Strings are the model's and the variant's (recurring ones). Valid only while the line's bytes and the scanner's spans are. The field helpers are
 /// inlined: their optional, typed-throwing results cost more through a call than their bodies do.
 struct FieldView {
     let line: UnsafePointer<UInt8>
     let lineCount: Int
     let spans: UnsafeBufferPointer<JSONFieldSpan>
     let recentStrings: UnsafeMutablePointer<RecentStrings>
-    let internedIds: UnsafeMutablePointer<InternedIds>
     /// Whether prompts and responses get their `textPIICount` (see `EventDecoder.countsPII`).
     let countsPII: Bool
 
@@ -51,18 +50,18 @@ struct FieldView {
     private func buildEvent(
         type: ChatEventType, origin: EventOrigin, reusing storage: __owned ChatEvent.Storage?
     ) throws(ValidationFailure) -> ChatEvent {
-        let eventId = try id(.eventId, maxScalars: 128)!
+        let eventId = try idSpan(.eventId, maxScalars: 128)!
         guard let time = validTimestamp else { throw ValidationFailure(.invalidField, "timestamp") }
-        let conversationId = try id(.conversationId, .shared)!
-        let userId = try stringSpan(.userId).map(sharedString)
-        let messageId = try id(.messageId, .shared)
-        let parentId = try id(.parentId, .shared)
-        let rejectedId = try id(.rejectedId, .shared)
+        let conversationId = try idSpan(.conversationId)!
+        let userId = try stringSpan(.userId)
+        let messageId = try idSpan(.messageId)
+        let parentId = try idSpan(.parentId)
+        let rejectedId = try idSpan(.rejectedId)
         // Code points, not canonical equivalence: "r\u{E9}" and "re\u{301}" are two messages (CONTRACT 1).
-        if type == .choice, let rejectedId, let parentId, rejectedId.isExactly(parentId) {
+        if type == .choice, let rejectedId, let parentId, hasSameUTF8(rejectedId, parentId) {
             throw ValidationFailure(.invalidField, "rejected_id")
         }
-        let model = try id(.model, .recurring)
+        let model = try idSpan(.model).map(recurringString)
         let variant = try stringSpan(.variant).flatMap { $0.isEmptyString ? nil : recurringString($0) }
         let text = try stringSpan(.text)
         let latencyMs = try nonNegativeNumber(.latencyMs)
@@ -72,20 +71,44 @@ struct FieldView {
         _ = try stringSpan(.comment)
         _ = try stringSpan(.errorCode)
         let event = ChatEvent(
-            reusing: storage, eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
-            messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model,
-            variant: variant ?? "default", latencyMs: latencyMs, tokensIn: tokensIn,
-            tokensOut: tokensOut, rating: rating, origin: origin)
-        // The text's bytes go straight into the event's storage (unescaped there when they need it), and its PII
-        // is counted from them while they are in this core's cache.
+            reusing: storage, type: type, time: time, model: model, variant: variant ?? "default",
+            latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
+        // The ids' and the text's bytes go straight into the event's storage (unescaped there when they need it),
+        // and the text's PII is counted from them while they are in this core's cache.
+        let fields = event.fields
+        func length(_ span: JSONFieldSpan?) -> Int { span.map { $0.end &- $0.start } ?? 0 }
+        fields.beginIds(
+            capacity: length(eventId) &+ length(conversationId) &+ length(userId) &+ length(messageId)
+                &+ length(parentId) &+ length(rejectedId))
+        appendId(eventId, .eventId, to: fields)
+        appendId(conversationId, .conversationId, to: fields)
+        appendId(userId, .userId, to: fields)
+        appendId(messageId, .messageId, to: fields)
+        appendId(parentId, .parentId, to: fields)
+        appendId(rejectedId, .rejectedId, to: fields)
         if let text {
-            let fields = event.fields
             fields.fillText(capacity: text.end &- text.start) { text.copyUTF8(in: line, to: $0) }
             if countsPII && (type == .prompt || type == .response) {
                 fields.textPIICount = fields.withTextUTF8 { $0.map { PIIRedactor.count(utf8: $0) } }
             }
         }
         return event
+    }
+
+    /// Copies the UTF-8 of a string span into the event's id `field` (nothing for nil: the event has none).
+    @inline(__always)
+    private func appendId(_ span: JSONFieldSpan?, _ field: EventIdField, to storage: ChatEvent.Storage) {
+        guard let span else { return }
+        storage.appendId(field, capacity: span.end &- span.start) { span.copyUTF8(in: line, to: $0) }
+    }
+
+    /// Whether two string spans stand for the same UTF-8 (compared unescaped when either has escapes).
+    private func hasSameUTF8(_ first: JSONFieldSpan, _ second: JSONFieldSpan) -> Bool {
+        first.withUTF8(in: line) { first in
+            second.withUTF8(in: line) { second in
+                first.assumingMemoryBound(to: UInt8.self).hasSameBytes(as: second.assumingMemoryBound(to: UInt8.self))
+            }
+        }
     }
 
     /// The span of a string field; nil when absent, invalid when of another type.
@@ -106,41 +129,17 @@ struct FieldView {
         return recentStrings.pointee.string(line + span.start, count: count)
     }
 
-    /// The String of an id that other events of the conversation repeat (conversation, user and message ids):
-    /// found among the interned ones when it is too long to be stored inline and has no escapes.
-    private func sharedString(_ span: JSONFieldSpan) -> String {
-        let count = span.end &- span.start
-        guard !span.hasEscapes, count > 15, count <= InternedIds.maximumCount else { return span.string(in: line) }
-        return internedIds.pointee.string(line + span.start, count: count)
-    }
-
-    /// Where an id's String comes from.
-    private enum Source {
-        /// Built from the line.
-        case line
-        /// One of a handful of values (`recurringString`).
-        case recurring
-        /// An id other events repeat (`sharedString`).
-        case shared
-    }
-
-    /// A non-empty string of at most `maxScalars` characters.
+    /// A non-empty string of at most `maxScalars` code points; nil when absent.
     @inline(__always)
-    private func id(_ field: ChatField, _ source: Source = .line, maxScalars: Int = .max) throws(ValidationFailure)
-        -> String?
-    {
+    private func idSpan(_ field: ChatField, maxScalars: Int = .max) throws(ValidationFailure) -> JSONFieldSpan? {
         guard let span = try stringSpan(field) else { return nil }
         guard !span.isEmptyString else { throw ValidationFailure(.invalidField, field.key) }
-        let text: String
-        switch source {
-        case .line: text = span.string(in: line)
-        case .recurring: text = recurringString(span)
-        case .shared: text = sharedString(span)
+        // A string's UTF-8 is never longer than its JSON form, and has at least one byte per code point.
+        if maxScalars != .max, span.end &- span.start > maxScalars {
+            let scalars = span.withUTF8(in: line) { utf8 in utf8.reduce(0) { $1 & 0xC0 == 0x80 ? $0 : $0 &+ 1 } }
+            if scalars > maxScalars { throw ValidationFailure(.invalidField, field.key) }
         }
-        if maxScalars != .max, text.utf8.count > maxScalars, text.unicodeScalars.count > maxScalars {
-            throw ValidationFailure(.invalidField, field.key)
-        }
-        return text
+        return span
     }
 
     @inline(__always)

@@ -2,7 +2,7 @@
 /// again by their bytes.
 ///
 /// A hit costs a few word compares where building a String costs a closure call, a copy and an ASCII check.
-/// Ids are not kept here: too many are in use at once (long ones go to `InternedIds`). Owned by one decoder.
+/// Ids are not kept here: too many are in use at once (events keep them as bytes). Owned by one decoder.
 struct RecentStrings {
     static let maximumCount = 15
 

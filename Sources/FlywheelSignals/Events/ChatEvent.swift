@@ -25,14 +25,16 @@ public struct ChatEvent: Sendable, Equatable {
     // Mutated only through `mutableStorage()`, which copies it first unless uniquely referenced,
     // so no two events ever share a storage that changes.
     final class Storage: @unchecked Sendable {
-        var eventId: String
         var type: ChatEventType
         var time: EventTime
-        var conversationId: String
-        var userId: String?
-        var messageId: String?
-        var parentId: String?
-        var rejectedId: String?
+        /// The six ids' UTF-8 (well-formed), one after another in memory this storage owns, as the text's: a
+        /// decoder copies them from the line (no String, no allocation once the storage has room), a shard reads
+        /// them in place (`withId`), and a String is made only where one is kept (a new key of a table).
+        private var idBase: UnsafeMutablePointer<UInt8>?
+        private var idCapacity = 0
+        private var idCount = 0
+        /// Where each id's bytes are (`EventIdField`).
+        private var idSpans = EventIdSpans()
         var model: String?
         var variant: String
         /// The text's UTF-8 (well-formed), `textCount` bytes at `textBase`, when `hasText`. Memory this storage
@@ -52,18 +54,11 @@ public struct ChatEvent: Sendable, Equatable {
         var textPIICount: Int?
 
         init(
-            eventId: String, type: ChatEventType, time: EventTime, conversationId: String, userId: String?,
-            messageId: String?, parentId: String?, rejectedId: String?, model: String?, variant: String, text: String?,
+            type: ChatEventType, time: EventTime, model: String?, variant: String, text: String?,
             latencyMs: Double?, tokensIn: Int64, tokensOut: Int64, rating: Rating?, origin: EventOrigin
         ) {
-            self.eventId = eventId
             self.type = type
             self.time = time
-            self.conversationId = conversationId
-            self.userId = userId
-            self.messageId = messageId
-            self.parentId = parentId
-            self.rejectedId = rejectedId
             self.model = model
             self.variant = variant
             self.latencyMs = latencyMs
@@ -76,17 +71,95 @@ public struct ChatEvent: Sendable, Equatable {
 
         func copy() -> Storage {
             let copy = Storage(
-                eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
-                messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model, variant: variant,
-                text: nil, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating,
-                origin: origin)
+                type: type, time: time, model: model, variant: variant, text: nil, latencyMs: latencyMs,
+                tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
             copy.textPIICount = textPIICount
             withTextUTF8 { copy.setText(utf8: $0) }
+            copy.beginIds(capacity: idCount)
+            for field in EventIdField.allCases {
+                withId(field) { id in
+                    guard let id else { return }
+                    copy.appendId(field, capacity: id.count) {
+                        $0.initialize(from: id.baseAddress!, count: id.count)
+                        return id.count
+                    }
+                }
+            }
             return copy
         }
 
         deinit {
             textBase?.deallocate()
+            idBase?.deallocate()
+        }
+
+        // MARK: Ids
+
+        /// Calls `body` with the UTF-8 of the id `field`, or with nil when the event has none. The bytes are
+        /// valid inside `body` only.
+        @inline(__always)
+        func withId<R>(_ field: EventIdField, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+            body(unsafeId(field))
+        }
+
+        /// The UTF-8 of the id `field`, nil when the event has none: valid only while this storage is alive and
+        /// unchanged, for a reader that holds it for as long as it reads (an operator's input, `PairRules`), where
+        /// nested `withId` closures would capture and retain what they read.
+        @inline(__always)
+        func unsafeId(_ field: EventIdField) -> UnsafeBufferPointer<UInt8>? {
+            let span = idSpans[field]
+            guard span != EventIdSpans.absent else { return nil }
+            return UnsafeBufferPointer(start: idBase.map { $0 + Int(span >> 32) }, count: Int(span & 0xFFFF_FFFF))
+        }
+
+        /// The text's UTF-8, nil when there is none: valid as `unsafeId`'s bytes are.
+        @inline(__always)
+        var unsafeText: UnsafeBufferPointer<UInt8>? {
+            hasText ? UnsafeBufferPointer(start: textBase, count: textCount) : nil
+        }
+
+        /// The id `field` as a String, nil when the event has none.
+        func id(_ field: EventIdField) -> String? {
+            withId(field) { $0.map { String(decoding: $0, as: UTF8.self) } }
+        }
+
+        /// Forgets the ids and makes room for `capacity` bytes of them (kept from the last event when it fits).
+        func beginIds(capacity: Int) {
+            idSpans = EventIdSpans()
+            idCount = 0
+            guard capacity > idCapacity else { return }
+            idBase?.deallocate()
+            // Rounded up, so that a pooled storage seldom grows again.
+            idCapacity = Swift.max(64, (capacity + 31) & ~31)
+            idBase = .allocate(capacity: idCapacity)
+        }
+
+        /// Sets the id `field` to the `count` bytes `write` writes and returns, given room for `capacity` (well-
+        /// formed UTF-8), after the ids set since `beginIds`, whose capacity must hold them all.
+        @inline(__always)
+        func appendId(_ field: EventIdField, capacity: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+            precondition(idCount + capacity <= idCapacity, "ChatEvent: ids beyond the room made for them")
+            let written = capacity == 0 ? 0 : write(idBase! + idCount)
+            idSpans[field] = UInt64(idCount) << 32 | UInt64(written)
+            idCount += written
+        }
+
+        /// Sets every id from Strings (events made in code: tests, tools, checkpoints); nil for none.
+        func setIds(_ ids: [EventIdField: String?]) {
+            var values: [[UInt8]?] = EventIdField.allCases.map { field in
+                withId(field) { $0.map(Array.init) }
+            }
+            for (field, value) in ids { values[field.rawValue] = value.map { Array($0.utf8) } }
+            beginIds(capacity: values.reduce(0) { $0 + ($1?.count ?? 0) })
+            for field in EventIdField.allCases {
+                guard let bytes = values[field.rawValue] else { continue }
+                bytes.withUnsafeBufferPointer { bytes in
+                    appendId(field, capacity: bytes.count) {
+                        $0.initialize(from: bytes.baseAddress!, count: bytes.count)
+                        return bytes.count
+                    }
+                }
+            }
         }
 
         var text: String? {
@@ -132,6 +205,23 @@ public struct ChatEvent: Sendable, Equatable {
             (textBase, textCapacity, textCount, hasText) = (nil, 0, 0, false)
         }
 
+        /// How many of a storage's first bytes a prefetch loads: all its fields (about 300 bytes).
+        static let prefetchedBytes = 320
+
+        /// Starts loading the first bytes of the text's room (256 at most), to be written by a decoder (see
+        /// `ChatEventSpares`) or read by a shard.
+        @inline(__always)
+        func prefetchText(forWriting: Bool) {
+            guard let textBase else { return }
+            let count = Swift.min(forWriting ? textCapacity : textCount, 256)
+            guard count > 0 else { return }
+            if forWriting {
+                Prefetch.forWriting(textBase, bytes: count)
+            } else {
+                Prefetch.forReading(textBase, bytes: count)
+            }
+        }
+
         /// Calls `body` with the text's UTF-8, or with nil when there is none.
         func withTextUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
             guard hasText else { return body(nil) }
@@ -147,8 +237,8 @@ public struct ChatEvent: Sendable, Equatable {
     }
 
     public var eventId: String {
-        get { storage.eventId }
-        set { mutableStorage().eventId = newValue }
+        get { storage.id(.eventId)! }
+        set { mutableStorage().setIds([.eventId: newValue]) }
     }
     public var type: ChatEventType {
         get { storage.type }
@@ -159,24 +249,34 @@ public struct ChatEvent: Sendable, Equatable {
         set { mutableStorage().time = newValue }
     }
     public var conversationId: String {
-        get { storage.conversationId }
-        set { mutableStorage().conversationId = newValue }
+        get { storage.id(.conversationId)! }
+        set { mutableStorage().setIds([.conversationId: newValue]) }
     }
     public var userId: String? {
-        get { storage.userId }
-        set { mutableStorage().userId = newValue }
+        get { storage.id(.userId) }
+        set { mutableStorage().setIds([.userId: newValue]) }
     }
     public var messageId: String? {
-        get { storage.messageId }
-        set { mutableStorage().messageId = newValue }
+        get { storage.id(.messageId) }
+        set { mutableStorage().setIds([.messageId: newValue]) }
     }
     public var parentId: String? {
-        get { storage.parentId }
-        set { mutableStorage().parentId = newValue }
+        get { storage.id(.parentId) }
+        set { mutableStorage().setIds([.parentId: newValue]) }
     }
     public var rejectedId: String? {
-        get { storage.rejectedId }
-        set { mutableStorage().rejectedId = newValue }
+        get { storage.id(.rejectedId) }
+        set { mutableStorage().setIds([.rejectedId: newValue]) }
+    }
+
+    /// `StableHash.hash` of the conversation id, from its bytes.
+    public var conversationHash: UInt64 { withId(.conversationId) { StableHash.hash(bytes: $0!) } }
+
+    /// Calls `body` with the UTF-8 of the id `field` (nil when the event has none), read in place: the
+    /// operators' way to ids, which makes no String (the properties above make one each time).
+    @inline(__always)
+    public func withId<R>(_ field: EventIdField, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+        storage.withId(field, body)
     }
     public var model: String? {
         get { storage.model }
@@ -231,38 +331,33 @@ public struct ChatEvent: Sendable, Equatable {
         tokensOut: Int64 = 0, rating: Rating? = nil, origin: EventOrigin = EventOrigin()
     ) {
         storage = Storage(
-            eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
-            messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model, variant: variant,
-            text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
+            type: type, time: time, model: model, variant: variant, text: text, latencyMs: latencyMs,
+            tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
+        storage.setIds([
+            .eventId: eventId, .conversationId: conversationId, .userId: userId, .messageId: messageId,
+            .parentId: parentId, .rejectedId: rejectedId,
+        ])
     }
 
     /// An event in `storage` when one is given (handed back by a shard through a `ChatEventPool`, and
-    /// referenced by nothing else): its fields are all written anew, so no allocation is made (the text's bytes
-    /// go where the last text's were) and the values it held are released on this thread. Otherwise (nil) a new
-    /// storage. The event has no text: `Storage.fillText` writes one. `textPIICount`: see the property.
+    /// referenced by nothing else): its fields are all written anew, so no allocation is made (the text's and
+    /// ids' bytes go where the last event's were) and the values it held are released on this thread. Otherwise
+    /// (nil) a new storage. The event has no text and no ids: `Storage.fillText`, `beginIds` and `appendId`
+    /// write them. `textPIICount`: see the property.
     init(
-        reusing storage: Storage?, eventId: String, type: ChatEventType, time: EventTime, conversationId: String,
-        userId: String?, messageId: String?, parentId: String?, rejectedId: String?, model: String?,
-        variant: String, latencyMs: Double?, tokensIn: Int64, tokensOut: Int64,
-        rating: Rating?, origin: EventOrigin, textPIICount: Int? = nil
+        reusing storage: Storage?, type: ChatEventType, time: EventTime, model: String?, variant: String,
+        latencyMs: Double?, tokensIn: Int64, tokensOut: Int64, rating: Rating?, origin: EventOrigin,
+        textPIICount: Int? = nil
     ) {
         guard let storage else {
             self.storage = Storage(
-                eventId: eventId, type: type, time: time, conversationId: conversationId, userId: userId,
-                messageId: messageId, parentId: parentId, rejectedId: rejectedId, model: model, variant: variant,
-                text: nil, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating,
-                origin: origin)
+                type: type, time: time, model: model, variant: variant, text: nil, latencyMs: latencyMs,
+                tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
             self.storage.textPIICount = textPIICount
             return
         }
-        storage.eventId = eventId
         storage.type = type
         storage.time = time
-        storage.conversationId = conversationId
-        storage.userId = userId
-        storage.messageId = messageId
-        storage.parentId = parentId
-        storage.rejectedId = rejectedId
         storage.model = model
         storage.variant = variant
         storage.setText(utf8: nil)
@@ -299,6 +394,27 @@ public struct ChatEvent: Sendable, Equatable {
         mutableStorage().origin.keepRawLine(line)
     }
 
+    /// Starts loading the fields of the event at `event` for reading (see `Prefetch`), touching no reference
+    /// count: the storage's address is read as a raw pointer.
+    @inline(__always)
+    static func prefetchFields(_ event: UnsafeRawPointer) {
+        Prefetch.forReading(event.load(as: UnsafeRawPointer.self), bytes: Storage.prefetchedBytes)
+    }
+
+    /// Starts loading the first bytes of the text of the event at `event` for reading; reads the storage's
+    /// fields (best loaded first, `prefetchFields`) but touches no reference count.
+    @inline(__always)
+    static func prefetchText(_ event: UnsafeRawPointer) {
+        Unmanaged<Storage>.fromOpaque(event.load(as: UnsafeRawPointer.self))._withUnsafeGuaranteedRef {
+            $0.prefetchText(forWriting: false)
+        }
+    }
+
+    /// The storage, not retained: for a reader that holds the event while it reads (see
+    /// `ConversationAccumulator.Input`), through `_withUnsafeGuaranteedRef`, in which method calls on the storage
+    /// count no reference (an `unowned(unsafe)` reference counts one per call: measured, 3 % of a replay).
+    var unmanagedFields: Unmanaged<Storage> { Unmanaged.passUnretained(storage) }
+
     /// The storage itself, for a reader of fields that does not outlive the event (see
     /// `ConversationAccumulator.Input`).
     var fields: Storage { storage }
@@ -321,14 +437,20 @@ public struct ChatEvent: Sendable, Equatable {
             default: return false
             }
         }
-        return lhs.eventId.isExactly(rhs.eventId)
+        let sameIds = EventIdField.allCases.allSatisfy { field in
+            lhs.withId(field) { mine in
+                rhs.withId(field) { theirs in
+                    switch (mine, theirs) {
+                    case (nil, nil): return true
+                    case (let mine?, let theirs?): return mine.hasSameBytes(as: theirs)
+                    default: return false
+                    }
+                }
+            }
+        }
+        return sameIds
             && lhs.type == rhs.type
             && lhs.time == rhs.time
-            && lhs.conversationId.isExactly(rhs.conversationId)
-            && same(lhs.userId, rhs.userId)
-            && same(lhs.messageId, rhs.messageId)
-            && same(lhs.parentId, rhs.parentId)
-            && same(lhs.rejectedId, rhs.rejectedId)
             && same(lhs.model, rhs.model)
             && lhs.variant.isExactly(rhs.variant)
             && same(lhs.text, rhs.text)
@@ -337,6 +459,47 @@ public struct ChatEvent: Sendable, Equatable {
             && lhs.tokensOut == rhs.tokensOut
             && lhs.rating == rhs.rating
             && lhs.origin == rhs.origin
+    }
+}
+
+/// Which of an event's ids: they are kept as bytes (see `ChatEvent.withId`).
+public enum EventIdField: Int, Sendable, CaseIterable {
+    case eventId, conversationId, userId, messageId, parentId, rejectedId
+}
+
+/// Where each of an event's ids lies in its storage's id bytes: the offset in the high half, the byte count in
+/// the low half, `absent` when the event has none. Six words in place, no array.
+struct EventIdSpans {
+    static let absent = UInt64.max
+    private var eventId = absent
+    private var conversationId = absent
+    private var userId = absent
+    private var messageId = absent
+    private var parentId = absent
+    private var rejectedId = absent
+
+    @inline(__always)
+    subscript(field: EventIdField) -> UInt64 {
+        get {
+            switch field {
+            case .eventId: return eventId
+            case .conversationId: return conversationId
+            case .userId: return userId
+            case .messageId: return messageId
+            case .parentId: return parentId
+            case .rejectedId: return rejectedId
+            }
+        }
+        set {
+            switch field {
+            case .eventId: eventId = newValue
+            case .conversationId: conversationId = newValue
+            case .userId: userId = newValue
+            case .messageId: messageId = newValue
+            case .parentId: parentId = newValue
+            case .rejectedId: rejectedId = newValue
+            }
+        }
     }
 }
 
@@ -388,6 +551,11 @@ public struct EventOrigin: Sendable, Equatable {
     /// it allocates nothing; the cut, which checks the UTF-8, is made only if a dead letter needs it.
     mutating func keepRawLine(_ line: UnsafeRawBufferPointer) {
         rawBytes.removeAll(keepingCapacity: true)
+        // Room for the longest cut at once: lines differ in length, and room fitted to the first one would be
+        // allocated again for many longer ones (7 % of a job's allocations on a generated log, measured).
+        if rawBytes.capacity < Swift.min(line.count, RawText.inputLimit) {
+            rawBytes.reserveCapacity(RawText.inputLimit)
+        }
         rawBytes.append(
             contentsOf: UnsafeRawBufferPointer(rebasing: line[..<Swift.min(line.count, RawText.inputLimit)]))
         rawKind = .line

@@ -1,3 +1,4 @@
+import FlywheelEngine
 import Synchronization
 
 /// Event storage that shards hand back to the decoders, so that an event's memory is allocated and
@@ -127,9 +128,32 @@ struct ChatEventSpares {
         // A storage is only pooled when its event held the one reference; checked again, as reusing a
         // shared one would change another event.
         while !spare.isEmpty {
-            if isKnownUniquelyReferenced(&spare[spare.count - 1]) { return spare.removeLast() }
+            if isKnownUniquelyReferenced(&spare[spare.count - 1]) {
+                prefetchNext()
+                return spare.removeLast()
+            }
             spare.removeLast()
         }
         return nil
+    }
+
+    /// Starts loading the storages the next two events will be decoded into: a shard wrote them last, and a
+    /// decoder writing one line, or counting a reference, would wait for each of its lines in turn. The one
+    /// after next is loaded whole; the next one, loaded by the last call, has its text's room loaded too.
+    /// The storages' addresses are read as raw pointers: reading them as references would count a reference,
+    /// an atomic write that waits for the very line the prefetch is meant to start loading.
+    @inline(__always)
+    private func prefetchNext() {
+        let count = spare.count
+        guard count >= 2 else { return }
+        spare.withUnsafeBytes { references in
+            let stride = MemoryLayout<ChatEvent.Storage>.stride
+            if count >= 3 {
+                let afterNext = references.load(fromByteOffset: (count - 3) * stride, as: UnsafeRawPointer.self)
+                Prefetch.forWriting(afterNext, bytes: ChatEvent.Storage.prefetchedBytes)
+            }
+            let next = references.load(fromByteOffset: (count - 2) * stride, as: UnsafeRawPointer.self)
+            Unmanaged<ChatEvent.Storage>.fromOpaque(next)._withUnsafeGuaranteedRef { $0.prefetchText(forWriting: true) }
+        }
     }
 }

@@ -57,7 +57,8 @@ public struct IngestState: Sendable {
             event = decoded
         }
         let w = watermarks.current
-        if deduplicator.checkAndInsert(event.eventId, hash: idHash, at: event.time, watermark: w) {
+        let fingerprint = event.withId(.eventId) { IDFingerprint(utf8: $0!, hash: idHash) }
+        if deduplicator.checkAndInsert(fingerprint, at: event.time, watermark: w) {
             counters.duplicatesDropped += 1
             return .duplicate
         }
@@ -85,7 +86,7 @@ public struct IngestState: Sendable {
     @inline(__always)
     public static func idHash(of line: DecodedLine) -> UInt64 {
         guard case .event(let event) = line else { return 0 }
-        return StableHash.hash(event.eventId)
+        return event.withId(.eventId) { StableHash.hash(bytes: $0!) }
     }
 
     /// Marks a source partition as finished; returns true when the watermark moved.

@@ -62,13 +62,13 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
     public struct Input: Sendable {
         /// The event's fields, not a copy of the event: an input lives only while its event is added, and
         /// holding the event would retain and release it (an atomic pair per event on another core's memory).
-        unowned(unsafe) let event: ChatEvent.Storage
+        let event: Unmanaged<ChatEvent.Storage>
         let keepMessages: Bool
         let piiCount: Int
 
         /// `event` must outlive the input.
         init(event: borrowing ChatEvent, keepMessages: Bool, piiCount: Int) {
-            self.event = event.fields
+            self.event = event.unmanagedFields
             self.keepMessages = keepMessages
             self.piiCount = piiCount
         }
@@ -108,12 +108,19 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
     public init() {}
 
     public mutating func add(_ input: Input) {
-        unowned(unsafe) let event = input.event
+        input.event._withUnsafeGuaranteedRef { add(input, $0) }
+    }
+
+    private mutating func add(_ input: Input, _ event: ChatEvent.Storage) {
         first = Swift.min(first, event.time)
         last = Swift.max(last, event.time)
         countType(event.type, rating: event.rating)
-        if let userId = event.userId, !userId.isEmpty, Self.isEarlier(event.time, event.eventId, than: user) {
-            user = (event.time, event.eventId, userId)
+        // Ids and text read in place: the input holds the event's storage while it is added.
+        if let userId = event.unsafeId(.userId), !userId.isEmpty {
+            let eventId = event.unsafeId(.eventId)!
+            if isEarlierThanUser(event.time, eventId) {
+                user = (event.time, String(decoding: eventId, as: UTF8.self), String(decoding: userId, as: UTF8.self))
+            }
         }
         if event.type.countsForModelQuality, let model = event.model { addModel(model) }
         if input.piiCount > 0 { counts.add(Int64(input.piiCount), to: .piiFound) }
@@ -121,13 +128,11 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
             if !log.isEmpty { log.removeAll() }
         } else if input.keepMessages, event.type == .prompt || event.type == .response {
             let isPrompt = event.type == .prompt
-            event.withTextUTF8 { text in
-                log.append(
-                    time: event.time, eventId: event.eventId, isPrompt: isPrompt,
-                    link: (isPrompt ? event.messageId : event.parentId) ?? "",
-                    text: text ?? UnsafeBufferPointer(start: nil, count: 0),
-                    hasPII: input.piiCount > 0)
-            }
+            let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+            log.append(
+                time: event.time, eventId: event.unsafeId(.eventId)!, isPrompt: isPrompt,
+                link: event.unsafeId(isPrompt ? .messageId : .parentId) ?? none, text: event.unsafeText ?? none,
+                hasPII: input.piiCount > 0)
         }
     }
 
@@ -160,12 +165,19 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
 
     /// Event-time order, ties by event id in code-point order; reads the id only on a time tie.
     private static func isEarlier(
-        _ time: EventTime, _ eventId: @autoclosure () -> String,
-        than current: (time: EventTime, eventId: String, userId: String)?
+        _ time: EventTime, _ eventId: String, than current: (time: EventTime, eventId: String, userId: String)?
     ) -> Bool {
         guard let current else { return true }
         if time != current.time { return time < current.time }
-        return utf8Precedes(eventId(), current.eventId)
+        return utf8Precedes(eventId, current.eventId)
+    }
+
+    /// `isEarlier` than `user`, for an event id's UTF-8; reads `user`'s fields in place (passing it would copy its
+    /// Strings, a retain each).
+    private func isEarlierThanUser(_ time: EventTime, _ eventId: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard user != nil else { return true }
+        if time != user!.time { return time < user!.time }
+        return utf8Precedes(eventId, user!.eventId)
     }
 
     /// The models in code-point order, as the summary lists them; not re-sorted when in order

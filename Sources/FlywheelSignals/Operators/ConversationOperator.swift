@@ -15,16 +15,22 @@ public struct ConversationOperator: Sendable {
     }
 
     /// `hash` is `StableHash.hash(event.conversationId)`, computed when not given.
-    public mutating func add(_ event: ChatEvent, hash: UInt64? = nil, into out: inout [SignalRecord]) {
+    public mutating func add(_ event: borrowing ChatEvent, hash: UInt64? = nil, into out: inout [SignalRecord]) {
         var pii = 0
         if event.type == .prompt || event.type == .response {
             pii = event.textPIICount ?? event.fields.withTextUTF8 { $0.map { PIIRedactor.count(utf8: $0) } } ?? 0
         }
         let input = ConversationAccumulator.Input(event: event, keepMessages: records.emitExamples, piiCount: pii)
         let records = records
-        let key = ExactKey(event.conversationId)
-        sessions.add(input, key: key, hash: hash ?? key.stableHash, at: event.time) { key, window, acc in
-            records.emit(key.value, window, acc, into: &out)
+        // Found by the id's bytes: a String is made only for a conversation not open yet.
+        event.withId(.conversationId) { id in
+            let id = id!
+            sessions.add(
+                input, hash: hash ?? StableHash.hash(bytes: id), matching: { $0.matches(utf8: id) },
+                makeKey: { ExactKey(utf8: id) }, at: event.time
+            ) { key, window, acc in
+                records.emit(key.value, window, acc, into: &out)
+            }
         }
     }
 

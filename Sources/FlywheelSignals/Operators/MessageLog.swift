@@ -19,9 +19,11 @@ public struct MessageLog: Sendable {
 
     public init(_ messages: some Sequence<ConversationMessage>) {
         for message in messages {
-            var text = message.text
-            text.withUTF8 {
-                append(stamp: message.stamp, eventId: message.eventId, link: message.link, text: $0)
+            var (eventId, link, text) = (message.eventId, message.link, message.text)
+            eventId.withUTF8 { eventId in
+                link.withUTF8 { link in
+                    text.withUTF8 { append(stamp: message.stamp, eventId: eventId, link: link, text: $0) }
+                }
             }
         }
     }
@@ -34,10 +36,11 @@ public struct MessageLog: Sendable {
         count = 0
     }
 
-    /// Appends a message whose text is the UTF-8 `text` (see `ConversationMessage.init` for `link`).
+    /// Appends a message from the UTF-8 of its event id, link and text (see `ConversationMessage.init` for
+    /// `link`).
     public mutating func append(
-        time: EventTime, eventId: String, isPrompt: Bool, link: String, text: UnsafeBufferPointer<UInt8>,
-        hasPII: Bool
+        time: EventTime, eventId: UnsafeBufferPointer<UInt8>, isPrompt: Bool, link: UnsafeBufferPointer<UInt8>,
+        text: UnsafeBufferPointer<UInt8>, hasPII: Bool
     ) {
         append(
             stamp: MessageStamp(time: time, isPrompt: isPrompt, hasPII: hasPII), eventId: eventId, link: link,
@@ -52,16 +55,16 @@ public struct MessageLog: Sendable {
     }
 
     private mutating func append(
-        stamp: MessageStamp, eventId: String, link: String, text: UnsafeBufferPointer<UInt8>
+        stamp: MessageStamp, eventId: UnsafeBufferPointer<UInt8>, link: UnsafeBufferPointer<UInt8>,
+        text: UnsafeBufferPointer<UInt8>
     ) {
-        let (idCount, linkCount) = (eventId.utf8.count, link.utf8.count)
-        reserve(Self.maximumHeaderSize + idCount + linkCount + text.count)
+        reserve(Self.maximumHeaderSize + eventId.count + link.count + text.count)
         withUnsafeBytes(of: stamp.raw.littleEndian) { storage.append(contentsOf: $0) }
-        Self.appendVarint(idCount, to: &storage)
-        Self.appendVarint(linkCount, to: &storage)
+        Self.appendVarint(eventId.count, to: &storage)
+        Self.appendVarint(link.count, to: &storage)
         Self.appendVarint(text.count, to: &storage)
-        Self.appendUTF8(eventId, to: &storage)
-        Self.appendUTF8(link, to: &storage)
+        storage.append(contentsOf: eventId)
+        storage.append(contentsOf: link)
         storage.append(contentsOf: text)
         count += 1
     }
@@ -87,12 +90,6 @@ public struct MessageLog: Sendable {
             value |= Int(byte & 0x7F) << shift
             if byte < 0x80 { return value }
             shift += 7
-        }
-    }
-
-    private static func appendUTF8(_ string: String, to storage: inout [UInt8]) {
-        if string.utf8.withContiguousStorageIfAvailable({ storage.append(contentsOf: $0) }) == nil {
-            storage.append(contentsOf: string.utf8)
         }
     }
 

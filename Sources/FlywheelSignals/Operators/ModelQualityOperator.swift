@@ -42,7 +42,7 @@ public struct ModelQualityOperator: Sendable {
     }
 
     /// `keyHash` is `StableHash.hash(model, variant)`, computed when not given.
-    public mutating func add(_ event: ChatEvent, keyHash: UInt64? = nil, into out: inout [SignalRecord]) {
+    public mutating func add(_ event: borrowing ChatEvent, keyHash: UInt64? = nil, into out: inout [SignalRecord]) {
         guard let model = event.model else { return }
         var input = ModelQualityInput(
             type: event.type, rating: event.rating, latencyMs: event.latencyMs ?? 0, tokensIn: event.tokensIn,

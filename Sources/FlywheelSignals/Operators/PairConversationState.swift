@@ -75,7 +75,9 @@ struct PairConversationState: Sendable {
             self.idHash = idHash
         }
 
-        static func hash(_ id: String) -> UInt16 { UInt16(truncatingIfNeeded: StableHash.hash(id)) }
+        static func hash(_ id: UnsafeBufferPointer<UInt8>) -> UInt16 {
+            UInt16(truncatingIfNeeded: StableHash.hash(bytes: id))
+        }
 
         private var kind: Kind {
             get { Kind(rawValue: flags & 0b11)! }
@@ -308,7 +310,13 @@ struct PairConversationState: Sendable {
 
     /// Appends a message for `id` (no index update); returns its slot.
     private mutating func append(id: String) -> Int {
-        let stored = store(id)
+        var id = id
+        return id.withUTF8 { append(id: $0) }
+    }
+
+    /// Appends a message for the id whose UTF-8 is `id` (no index update); returns its slot.
+    private mutating func append(id: UnsafeBufferPointer<UInt8>) -> Int {
+        let stored = store(utf8: id)
         messages.appendGrowingByHalf(
             Message(idOffset: stored.offset, idCount: stored.count, idHash: Message.hash(id)), minimum: 4)
         return messages.count - 1
@@ -320,27 +328,36 @@ struct PairConversationState: Sendable {
     }
 
     func find(_ id: String) -> Int? {
-        if let long { return long.index[ExactKey(id)] }
+        var id = id
+        return id.withUTF8 { find(utf8: $0) }
+    }
+
+    /// The message whose id's UTF-8 is `id`, nil when unknown.
+    func find(utf8 id: UnsafeBufferPointer<UInt8>) -> Int? {
+        if let long { return long.index[ExactKey(utf8: id)] }
         let hash = Message.hash(id)
-        var probe = id
-        return probe.withUTF8 { probe in
-            arena.withUnsafeBufferPointer { arena in
-                var index = 0
-                while index < messages.count {
-                    if messages[index].idHash == hash && hasId(index, probe, in: arena) { return index }
-                    index += 1
-                }
-                return nil
+        return arena.withUnsafeBufferPointer { arena in
+            var index = 0
+            while index < messages.count {
+                if messages[index].idHash == hash && hasId(index, id, in: arena) { return index }
+                index += 1
             }
+            return nil
         }
     }
 
     /// The message with `id`, created empty when unknown.
     mutating func slot(_ id: String) -> Int {
-        if let existing = find(id) { return existing }
+        var id = id
+        return id.withUTF8 { slot(utf8: $0) }
+    }
+
+    /// The message whose id's UTF-8 is `id`, created empty when unknown.
+    mutating func slot(utf8 id: UnsafeBufferPointer<UInt8>) -> Int {
+        if let existing = find(utf8: id) { return existing }
         let slot = append(id: id)
         if isIndexed {
-            changeLong { $0.index[ExactKey(id)] = slot }
+            changeLong { $0.index[ExactKey(utf8: id)] = slot }
         } else if messages.count > Self.indexThreshold {
             buildIndex()
         }
@@ -368,15 +385,15 @@ struct PairConversationState: Sendable {
     /// response's id ends that response, and a response that reuses a prompt's id ends that prompt.
     @discardableResult
     mutating func recordPrompt(id: String, text: String) -> Int {
-        var text = text
-        return text.withUTF8 { recordPrompt(id: id, text: $0) }
+        var (id, text) = (id, text)
+        return id.withUTF8 { id in text.withUTF8 { recordPrompt(id: id, text: $0) } }
     }
 
-    /// `recordPrompt(id:text:)` with the text's UTF-8 (nil: none, read as "").
+    /// `recordPrompt(id:text:)` with the id's and the text's UTF-8 (nil: none, read as "").
     @discardableResult
-    mutating func recordPrompt(id: String, text: UnsafeBufferPointer<UInt8>?) -> Int {
-        reserveArena(id.utf8.count + (text?.count ?? 0))
-        let at = slot(id)
+    mutating func recordPrompt(id: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>?) -> Int {
+        reserveArena(id.count + (text?.count ?? 0))
+        let at = slot(utf8: id)
         if messages[at].isResponse {
             let prompt = Int(messages[at].promptSlot)
             changeLong { $0.groups.remove(at, prompt: prompt) }
@@ -390,17 +407,22 @@ struct PairConversationState: Sendable {
 
     /// Records a response; its prompt id gets a slot if it has none yet.
     mutating func recordResponse(id: String, text: String, model: String, promptId: String) -> Int {
-        var text = text
-        return text.withUTF8 { recordResponse(id: id, text: $0, model: model, promptId: promptId) }
+        var (id, text, promptId) = (id, text, promptId)
+        return id.withUTF8 { id in
+            promptId.withUTF8 { promptId in
+                text.withUTF8 { recordResponse(id: id, text: $0, model: model, promptId: promptId) }
+            }
+        }
     }
 
-    /// `recordResponse(id:text:model:promptId:)` with the text's UTF-8 (nil: none, read as "").
-    mutating func recordResponse(id: String, text: UnsafeBufferPointer<UInt8>?, model: String, promptId: String)
-        -> Int
-    {
-        reserveArena(id.utf8.count + promptId.utf8.count + (text?.count ?? 0))
-        let at = slot(id)
-        let prompt = slot(promptId)
+    /// `recordResponse(id:text:model:promptId:)` with the ids' and the text's UTF-8 (nil: none, read as "").
+    mutating func recordResponse(
+        id: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>?, model: String,
+        promptId: UnsafeBufferPointer<UInt8>
+    ) -> Int {
+        reserveArena(id.count + promptId.count + (text?.count ?? 0))
+        let at = slot(utf8: id)
+        let prompt = slot(utf8: promptId)
         if messages[at].isResponse {
             let answered = Int(messages[at].promptSlot)
             if answered != prompt { changeLong { $0.groups.remove(at, prompt: answered) } }
@@ -419,14 +441,26 @@ struct PairConversationState: Sendable {
     }
 
     mutating func setRating(_ rating: Rating, of id: String) -> Int {
-        let at = slot(id)
+        var id = id
+        return id.withUTF8 { setRating(rating, of: $0) }
+    }
+
+    /// `setRating(_:of:)` with the id's UTF-8.
+    mutating func setRating(_ rating: Rating, of id: UnsafeBufferPointer<UInt8>) -> Int {
+        let at = slot(utf8: id)
         messages[at].rating = rating
         regroup(at)
         return at
     }
 
     mutating func markRegenerated(_ id: String) -> Int {
-        let at = slot(id)
+        var id = id
+        return id.withUTF8 { markRegenerated($0) }
+    }
+
+    /// `markRegenerated(_:)` with the id's UTF-8.
+    mutating func markRegenerated(_ id: UnsafeBufferPointer<UInt8>) -> Int {
+        let at = slot(utf8: id)
         messages[at].regenerated = true
         regroup(at)
         return at

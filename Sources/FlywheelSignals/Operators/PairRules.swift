@@ -20,34 +20,41 @@ struct CompletedPair {
 struct PairRules {
     /// The event's fields, not a copy of the event (which would retain and release it): rules live only while
     /// their event is applied.
-    unowned(unsafe) let event: ChatEvent.Storage
+    let storage: Unmanaged<ChatEvent.Storage>
     let sequence: Int64
     var completed: [CompletedPair] = []
     var newWaits: [RuleEvent] = []
 
     /// `event` must outlive the rules.
     init(event: borrowing ChatEvent, sequence: Int64) {
-        self.event = event.fields
+        storage = event.unmanagedFields
         self.sequence = sequence
     }
 
+    /// The event's fields, read without counting a reference (see `ChatEvent.unmanagedFields`).
+    private func withEvent<R>(_ body: (ChatEvent.Storage) -> R) -> R { storage._withUnsafeGuaranteedRef(body) }
+
     /// Applies the event to `state` in place.
     mutating func apply(to state: inout PairConversationState) {
+        storage._withUnsafeGuaranteedRef { apply($0, to: &state) }
+    }
+
+    private mutating func apply(_ event: ChatEvent.Storage, to state: inout PairConversationState) {
         state.lastTime = Swift.max(state.lastTime, event.time)
+        // Ids and text read in place, as bytes: the rules hold the event's storage while they apply.
         switch event.type {
         case .prompt:
-            let at = event.withTextUTF8 { state.recordPrompt(id: event.messageId!, text: $0) }
+            let at = state.recordPrompt(id: event.unsafeId(.messageId)!, text: event.unsafeText)
             completeWaiting(&state, watching: at)
         case .response:
-            let at = event.withTextUTF8 {
-                state.recordResponse(
-                    id: event.messageId!, text: $0, model: event.model ?? "", promptId: event.parentId!)
-            }
+            let at = state.recordResponse(
+                id: event.unsafeId(.messageId)!, text: event.unsafeText, model: event.model ?? "",
+                promptId: event.unsafeId(.parentId)!)
             onResponse(&state, at)
             completeWaiting(&state, watching: at)
         case .feedback:
             let rating = event.rating!
-            let at = state.setRating(rating, of: event.parentId!)
+            let at = state.setRating(rating, of: event.unsafeId(.parentId)!)
             if rating == .up {
                 for other in state.siblings(of: at, .downOrRegenerated) {
                     claim(
@@ -60,11 +67,11 @@ struct PairRules {
                 }
             }
         case .regenerate:
-            let at = state.markRegenerated(event.parentId!)
+            let at = state.markRegenerated(event.unsafeId(.parentId)!)
             for other in state.siblings(of: at, .up) { claim(&state, chosen: other, rejected: at, source: .regenerate) }
         case .choice:
-            let chosen = state.slot(event.parentId!)
-            claim(&state, chosen: chosen, rejected: state.slot(event.rejectedId!), source: .choice)
+            let chosen = state.slot(utf8: event.unsafeId(.parentId)!)
+            claim(&state, chosen: chosen, rejected: state.slot(utf8: event.unsafeId(.rejectedId)!), source: .choice)
         case .copy, .error:
             break
         }
@@ -113,8 +120,9 @@ struct PairRules {
             complete(chosen: chosen, rejected: rejected, source: source, prompt: prompt, in: state)
             return
         }
-        let rule = RuleEvent(
-            eventId: event.eventId, time: event.time, type: event.type, origin: event.origin, sequence: sequence)
+        let rule = withEvent {
+            RuleEvent(eventId: $0.id(.eventId)!, time: $0.time, type: $0.type, origin: $0.origin, sequence: sequence)
+        }
         let pair = WaitingPair(
             chosen: state.id(at: chosen), rejected: state.id(at: rejected), source: source, rule: rule)
         let entry = PairWaitList.Entry(

@@ -42,13 +42,12 @@ public struct PreferencePairOperator: Sendable {
     /// An event at or behind the watermark (accepted thanks to allowed lateness) waits too: it is
     /// released by the next `advance`, in event-time order with what that advance releases
     /// (CONTRACT 2, as a Flink event-time timer set in the past fires on the next watermark).
-    public mutating func add(_ event: ChatEvent, sequence: Int64 = 0, conversationHash: UInt64? = nil) {
+    public mutating func add(_ event: borrowing ChatEvent, sequence: Int64 = 0, conversationHash: UInt64? = nil) {
         switch event.type {
         case .prompt, .response, .feedback, .regenerate, .choice:
-            let hash = conversationHash ?? StableHash.hash(event.conversationId)
+            let hash = conversationHash ?? event.conversationHash
             buffer.insert(
-                SequencedEvent(event: event, sequence: sequence, conversationHash: hash), time: event.time,
-                tieBreak: event.eventId)
+                SequencedEvent(event: copy event, sequence: sequence, conversationHash: hash), time: event.time)
         case .copy, .error:
             break
         }
@@ -107,10 +106,21 @@ public struct PreferencePairOperator: Sendable {
         Swift.max(arrival, trail.firstSequence(reaching: previous.adding(1)) ?? arrival)
     }
 
-    private mutating func process(_ event: ChatEvent, sequence: Int64, hash: UInt64, into out: inout [SignalRecord]) {
-        let id = event.conversationId
-        let (slot, inserted) = conversations.findOrInsert(ExactKey(id), hash: hash) { PairConversationState() }
-        if inserted { insertExpiry(PairExpiry(time: event.time.adding(retentionMs), conversationId: id)) }
+    private mutating func process(
+        _ event: borrowing ChatEvent, sequence: Int64, hash: UInt64, into out: inout [SignalRecord]
+    ) {
+        // Found by the id's bytes: a String is made only for a conversation not held yet.
+        let (slot, inserted) = event.withId(.conversationId) { id in
+            conversations.findOrInsert(
+                hash: hash, matching: { $0.matches(utf8: id!) }, makeKey: { ExactKey(utf8: id!) }
+            ) {
+                PairConversationState()
+            }
+        }
+        if inserted {
+            insertExpiry(
+                PairExpiry(time: event.time.adding(retentionMs), conversationId: conversations.key(at: slot).value))
+        }
         var rules = PairRules(event: event, sequence: sequence)
         rules.apply(to: &conversations[slot])
         if emitPairs && !rules.completed.isEmpty {
@@ -123,7 +133,8 @@ public struct PreferencePairOperator: Sendable {
         for rule in rules.newWaits {
             insertDeadline(
                 PairDeadline(
-                    time: rule.time.adding(joinTTLMs), conversationId: id, eventId: rule.eventId, ruleTime: rule.time))
+                    time: rule.time.adding(joinTTLMs), conversationId: conversations.key(at: slot).value,
+                    eventId: rule.eventId, ruleTime: rule.time))
         }
     }
 
@@ -186,7 +197,7 @@ public struct PreferencePairOperator: Sendable {
         var writer = JSONWriter(capacity: 512)
         writer.field("signal", "preference_pair")
         writer.field("pair_id", pairId)
-        writer.field("conversation_id", event.conversationId)
+        event.withId(.conversationId) { writer.field("conversation_id", utf8: $0!) }
         writer.field("source", pair.source.rawValue)
         state.withText(at: pair.prompt) { writer.field("prompt", utf8: $0) }
         state.withText(at: pair.chosen) { writer.field("chosen", utf8: $0) }
@@ -224,9 +235,14 @@ struct PairExpiry: Comparable, Sendable {
 }
 
 /// An event waiting for the watermark, with its arrival number.
-struct SequencedEvent: Sendable {
+struct SequencedEvent: Sendable, EventTimeTieBreaking {
     var event: ChatEvent
     var sequence: Int64
     /// `StableHash.hash(event.conversationId)`.
     var conversationHash: UInt64
+
+    /// Events of the same time are released in event-id order.
+    func withTieBreakUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        event.withId(.eventId) { body($0!) }
+    }
 }
