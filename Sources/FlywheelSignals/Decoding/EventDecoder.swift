@@ -61,15 +61,9 @@ public struct EventDecoder: Sendable {
                     line: bytes, lineCount: line.count, spans: spans, recentStrings: recentStrings,
                     countsPII: countsPII)
                 do throws(ValidationFailure) {
-                    var event = try fields.validatedEvent(origin: origin, reusing: reused.take())
+                    let event = try fields.validatedEvent(origin: origin, reusing: reused.take())
                     eventIdHash = spans[ChatField.eventId.rawValue].withUTF8(in: bytes) {
                         StableHash.hash(bytes: $0.assumingMemoryBound(to: UInt8.self))
-                    }
-                    // A response is a rule event too when ratings or a regeneration of its siblings came first.
-                    if event.type == .choice || event.type == .feedback || event.type == .regenerate
-                        || event.type == .response
-                    {
-                        event.keepRawLine(line)
                     }
                     return .event(event)
                 } catch {

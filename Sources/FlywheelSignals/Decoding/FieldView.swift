@@ -70,12 +70,12 @@ struct FieldView {
         let rating = try rating()
         _ = try stringSpan(.comment)
         _ = try stringSpan(.errorCode)
-        let event = ChatEvent(
-            reusing: storage, type: type, time: time, model: model, variant: variant ?? "default",
+        // One owned reference, filled in place: the ids' and the text's bytes go straight into the storage
+        // (unescaped there when they need it), the text's PII is counted from them while they are in this core's
+        // cache, and the line's first bytes are kept for the events a later dead letter may quote.
+        let fields = ChatEvent.Storage.filled(
+            reusing: consume storage, type: type, time: time, model: model, variant: variant ?? "default",
             latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
-        // The ids' and the text's bytes go straight into the event's storage (unescaped there when they need it),
-        // and the text's PII is counted from them while they are in this core's cache.
-        let fields = event.fields
         func length(_ span: JSONFieldSpan?) -> Int { span.map { $0.end &- $0.start } ?? 0 }
         fields.beginIds(
             capacity: length(eventId) &+ length(conversationId) &+ length(userId) &+ length(messageId)
@@ -89,10 +89,14 @@ struct FieldView {
         if let text {
             fields.fillText(capacity: text.end &- text.start) { text.copyUTF8(in: line, to: $0) }
             if countsPII && (type == .prompt || type == .response) {
-                fields.textPIICount = fields.withTextUTF8 { $0.map { PIIRedactor.count(utf8: $0) } }
+                fields.textPIICount = fields.unsafeText.map { PIIRedactor.count(utf8: $0) }
             }
         }
-        return event
+        // A response is a rule event too when ratings or a regeneration of its siblings came first.
+        if type == .choice || type == .feedback || type == .regenerate || type == .response {
+            fields.origin.keepRawLine(UnsafeRawBufferPointer(start: line, count: lineCount))
+        }
+        return ChatEvent(filled: fields)
     }
 
     /// Copies the UTF-8 of a string span into the event's id `field` (nothing for nil: the event has none).

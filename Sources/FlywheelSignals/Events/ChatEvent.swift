@@ -102,6 +102,37 @@ public struct ChatEvent: Sendable, Equatable {
             body(unsafeId(field))
         }
 
+        /// `storage` when one is given (handed back by a shard through a `ChatEventPool`, and referenced by
+        /// nothing else), its fields all written anew, so that no allocation is made (the text's and ids' bytes go
+        /// where the last event's were) and the values it held are released on this thread; otherwise (nil) a new
+        /// storage. It has no text and no ids: `fillText`, `beginIds` and `appendId` write them, and
+        /// `ChatEvent(filled:)` makes the event. `textPIICount`: see the event's property.
+        static func filled(
+            reusing storage: __owned Storage?, type: ChatEventType, time: EventTime, model: String?,
+            variant: String, latencyMs: Double?, tokensIn: Int64, tokensOut: Int64, rating: Rating?,
+            origin: EventOrigin, textPIICount: Int? = nil
+        ) -> Storage {
+            guard let storage else {
+                let new = Storage(
+                    type: type, time: time, model: model, variant: variant, text: nil, latencyMs: latencyMs,
+                    tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
+                new.textPIICount = textPIICount
+                return new
+            }
+            storage.type = type
+            storage.time = time
+            storage.model = model
+            storage.variant = variant
+            storage.setText(utf8: nil)
+            storage.latencyMs = latencyMs
+            storage.tokensIn = tokensIn
+            storage.tokensOut = tokensOut
+            storage.rating = rating
+            storage.origin.reuse(for: origin)
+            storage.textPIICount = textPIICount
+            return storage
+        }
+
         /// The UTF-8 of the id `field`, nil when the event has none: valid only while this storage is alive and
         /// unchanged, for a reader that holds it for as long as it reads (an operator's input, `PairRules`), where
         /// nested `withId` closures would capture and retain what they read.
@@ -339,37 +370,11 @@ public struct ChatEvent: Sendable, Equatable {
         ])
     }
 
-    /// An event in `storage` when one is given (handed back by a shard through a `ChatEventPool`, and
-    /// referenced by nothing else): its fields are all written anew, so no allocation is made (the text's and
-    /// ids' bytes go where the last event's were) and the values it held are released on this thread. Otherwise
-    /// (nil) a new storage. The event has no text and no ids: `Storage.fillText`, `beginIds` and `appendId`
-    /// write them. `textPIICount`: see the property.
-    init(
-        reusing storage: Storage?, type: ChatEventType, time: EventTime, model: String?, variant: String,
-        latencyMs: Double?, tokensIn: Int64, tokensOut: Int64, rating: Rating?, origin: EventOrigin,
-        textPIICount: Int? = nil
-    ) {
-        guard let storage else {
-            self.storage = Storage(
-                type: type, time: time, model: model, variant: variant, text: nil, latencyMs: latencyMs,
-                tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
-            self.storage.textPIICount = textPIICount
-            return
-        }
-        storage.type = type
-        storage.time = time
-        storage.model = model
-        storage.variant = variant
-        storage.setText(utf8: nil)
-        storage.latencyMs = latencyMs
-        storage.tokensIn = tokensIn
-        storage.tokensOut = tokensOut
-        storage.rating = rating
-        storage.origin.reuse(for: origin)
-        storage.textPIICount = textPIICount
+    /// The event whose storage `filled` made and the decoder filled (ids, text, raw line): it takes the one
+    /// reference.
+    init(filled storage: __owned Storage) {
         self.storage = storage
     }
-
     /// Moves this event's storage to the end of `spare` when nothing else references it, leaving the
     /// event holding `empty` (a storage its owner keeps a reference to, so it is never written). For a
     /// shard done with an event: see `ChatEventPool`.
@@ -388,11 +393,6 @@ public struct ChatEvent: Sendable, Equatable {
 
     /// The longest text a pooled storage keeps until it is filled again (bytes).
     static let longestPooledText = 2048
-
-    /// Keeps the input line for `origin.raw` (see `EventOrigin.keepRawLine`).
-    mutating func keepRawLine(_ line: UnsafeRawBufferPointer) {
-        mutableStorage().origin.keepRawLine(line)
-    }
 
     /// Starts loading the fields of the event at `event` for reading (see `Prefetch`), touching no reference
     /// count: the storage's address is read as a raw pointer.
