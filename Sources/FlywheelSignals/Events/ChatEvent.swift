@@ -412,7 +412,8 @@ public struct ChatEvent: Sendable, Equatable {
 
     /// The storage, not retained: for a reader that holds the event while it reads (see
     /// `ConversationAccumulator.Input`), through `_withUnsafeGuaranteedRef`, in which method calls on the storage
-    /// count no reference (an `unowned(unsafe)` reference counts one per call: measured, 3 % of a replay).
+    /// count no reference. An `unowned(unsafe)` reference counts one per call: the shard's reference counting
+    /// fell from 15 % to 10 % of a replay's samples without it.
     var unmanagedFields: Unmanaged<Storage> { Unmanaged.passUnretained(storage) }
 
     /// The storage itself, for a reader of fields that does not outlive the event (see
