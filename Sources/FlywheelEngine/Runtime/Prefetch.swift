@@ -7,24 +7,22 @@ import CPrefetch
 public enum Prefetch {
     /// Starts bringing the `bytes` bytes at `address` into this core's cache, to be written.
     @inlinable @inline(__always)
-    public static func forWriting(_ address: UnsafeRawPointer, bytes: Int) {
-        var offset = 0
-        while offset < bytes {
-            flywheel_prefetch(address + offset, 1)
-            offset &+= 64
-        }
-        flywheel_prefetch(address + (bytes &- 1), 1)
-    }
+    public static func forWriting(_ address: UnsafeRawPointer, bytes: Int) { lines(address, bytes: bytes, write: 1) }
 
     /// Starts bringing the `bytes` bytes at `address` into this core's cache, to be read.
     @inlinable @inline(__always)
-    public static func forReading(_ address: UnsafeRawPointer, bytes: Int) {
+    public static func forReading(_ address: UnsafeRawPointer, bytes: Int) { lines(address, bytes: bytes, write: 0) }
+
+    /// One hint per 64-byte line from `address` on, and one for the last byte (the bytes may straddle one
+    /// more line than their count suggests).
+    @usableFromInline @inline(__always)
+    static func lines(_ address: UnsafeRawPointer, bytes: Int, write: Int32) {
         var offset = 0
         while offset < bytes {
-            flywheel_prefetch(address + offset, 0)
+            flywheel_prefetch(address + offset, write)
             offset &+= 64
         }
-        flywheel_prefetch(address + (bytes &- 1), 0)
+        flywheel_prefetch(address + (bytes &- 1), write)
     }
 
     /// Starts bringing an object's first `bytes` bytes into this core's cache, to be written; touches no

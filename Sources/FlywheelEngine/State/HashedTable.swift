@@ -81,12 +81,7 @@ public struct HashedTable<Key: Equatable, Value> {
 
     /// The position of `key`, whose `StableHash` is `hash`.
     public func find(_ key: Key, hash: UInt64) -> Int? {
-        var place = Self.home(tag: Self.tag(hash), mask)
-        while let position = nextCandidate(hash, from: &place) {
-            let (page, offset) = position.quotientAndRemainder(dividingBy: Self.perPage)
-            if pages[page][offset].hash == hash && pages[page][offset].key == key { return position }
-        }
-        return nil
+        find(hash: hash, matching: { $0 == key })
     }
 
     /// The position of the key with `hash` that `matches` accepts: for callers that hold a key's bytes, not
