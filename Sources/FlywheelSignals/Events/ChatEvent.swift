@@ -254,10 +254,7 @@ public struct ChatEvent: Sendable, Equatable {
         }
 
         /// Calls `body` with the text's UTF-8, or with nil when there is none.
-        func withTextUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
-            guard hasText else { return body(nil) }
-            return body(UnsafeBufferPointer(start: textBase, count: textCount))
-        }
+        func withTextUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R { body(unsafeText) }
     }
 
     private var storage: Storage

@@ -154,7 +154,10 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         counts.add(other.counts)
         first = Swift.min(first, other.first)
         last = Swift.max(last, other.last)
-        if let theirs = other.user, Self.isEarlier(theirs.time, theirs.eventId, than: user) { user = theirs }
+        if let theirs = other.user {
+            var eventId = theirs.eventId
+            if eventId.withUTF8({ isEarlierThanUser(theirs.time, $0) }) { user = theirs }
+        }
         for place in 0..<other.modelList.count { addModel(other.modelList[place]) }
         if cannotBeExample {
             log.removeAll()
@@ -163,17 +166,9 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
         }
     }
 
-    /// Event-time order, ties by event id in code-point order; reads the id only on a time tie.
-    private static func isEarlier(
-        _ time: EventTime, _ eventId: String, than current: (time: EventTime, eventId: String, userId: String)?
-    ) -> Bool {
-        guard let current else { return true }
-        if time != current.time { return time < current.time }
-        return utf8Precedes(eventId, current.eventId)
-    }
-
-    /// `isEarlier` than `user`, for an event id's UTF-8; reads `user`'s fields in place (passing it would copy its
-    /// Strings, a retain each).
+    /// Whether an event at `time` whose id's UTF-8 is `eventId` comes before `user`'s: event-time order, ties by
+    /// event id in code-point order (the id is read only on a time tie). Reads `user`'s fields in place (passing
+    /// it would copy its Strings, a retain each).
     private func isEarlierThanUser(_ time: EventTime, _ eventId: UnsafeBufferPointer<UInt8>) -> Bool {
         guard user != nil else { return true }
         if time != user!.time { return time < user!.time }
