@@ -128,6 +128,50 @@ struct EventTimeOrderedBufferTests {
         #expect(released == expected.map(\.arrival))
     }
 
+    /// A mostly ordered stream with late records, equal times and tie-breaks out of order among them, released
+    /// while records still arrive: each release is the earliest pending record by (time, tie-break bytes,
+    /// arrival), as a plain search over the pending ones finds.
+    @Test func aMostlyOrderedStreamWithLateRecordsComesOutInOrder() {
+        var generator = SeededGenerator(seed: 23)
+        var buffer = EventTimeOrderedBuffer<Tied>()
+        var pending: [(time: Int64, tie: [UInt8], arrival: Int)] = []
+        func precedes(_ a: (time: Int64, tie: [UInt8], arrival: Int), _ b: (time: Int64, tie: [UInt8], arrival: Int))
+            -> Bool
+        {
+            if a.time != b.time { return a.time < b.time }
+            if a.tie != b.tie { return a.tie.lexicographicallyPrecedes(b.tie) }
+            return a.arrival < b.arrival
+        }
+        func expectedRelease(notAfter limit: Int64) -> [Int] {
+            var out: [Int] = []
+            while let best = pending.indices.filter({ pending[$0].time <= limit }).min(by: {
+                precedes(pending[$0], pending[$1])
+            }) {
+                out.append(pending.remove(at: best).arrival)
+            }
+            return out
+        }
+        var clock: Int64 = 0
+        for arrival in 0..<3_000 {
+            clock += Int64.random(in: 0...3, using: &generator)
+            let late = Int.random(in: 0..<10, using: &generator) == 0
+            let time = late ? clock - Int64.random(in: 1...40, using: &generator) : clock
+            let tie = ["a", "b", "c", "\u{E9}", "e\u{301}"].randomElement(using: &generator)!
+            pending.append((time, Array(tie.utf8), arrival))
+            buffer.insert("\(arrival)", time: at(time), tieBreak: tie)
+            #expect(buffer.count == pending.count)
+            if arrival % 50 == 49 {
+                var released: [Int] = []
+                while let next = buffer.popFirst(notAfter: at(clock - 30)) { released.append(Int(next.name)!) }
+                #expect(released == expectedRelease(notAfter: clock - 30), "at arrival \(arrival)")
+            }
+        }
+        var rest: [Int] = []
+        while let next = buffer.popFirst(notAfter: .max) { rest.append(Int(next.name)!) }
+        #expect(rest == expectedRelease(notAfter: .max))
+        #expect(buffer.isEmpty && buffer.nextTime == nil)
+    }
+
     @Test func releasedRecordIsNotKeptAlive() {
         final class Record: EventTimeTieBreaking {
             func withTieBreakUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
