@@ -9,14 +9,7 @@ extension Array {
     /// ingest thread wrote.) `body` must not touch the array.
     @inlinable
     public mutating func forEachMovedOut(_ body: (borrowing Element) -> Void) {
-        withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            for index in 0..<buffer.count {
-                let element = (base + index).move()
-                body(element)
-                (base + index).initialize(to: consume element)
-            }
-        }
+        forEachMovedOut(prefetching: { _, _ in }, body)
     }
 
     /// `forEachMovedOut(_:)`, first calling `prefetch` with the elements and the index of the one `body` is

@@ -7,35 +7,26 @@ import CPrefetch
 public enum Prefetch {
     /// Starts bringing the `bytes` bytes at `address` into this core's cache, to be written.
     @inlinable @inline(__always)
-    public static func forWriting(_ address: UnsafeRawPointer, bytes: Int) { lines(address, bytes: bytes, write: 1) }
+    public static func forWriting(_ address: UnsafeRawPointer, bytes: Int) {
+        self.bytes(address, count: bytes, forWriting: true)
+    }
 
     /// Starts bringing the `bytes` bytes at `address` into this core's cache, to be read.
     @inlinable @inline(__always)
-    public static func forReading(_ address: UnsafeRawPointer, bytes: Int) { lines(address, bytes: bytes, write: 0) }
+    public static func forReading(_ address: UnsafeRawPointer, bytes: Int) {
+        self.bytes(address, count: bytes, forWriting: false)
+    }
 
     /// One hint per 64-byte line from `address` on, and one for the last byte (the bytes may straddle one
     /// more line than their count suggests).
-    @usableFromInline @inline(__always)
-    static func lines(_ address: UnsafeRawPointer, bytes: Int, write: Int32) {
+    @inlinable @inline(__always)
+    public static func bytes(_ address: UnsafeRawPointer, count: Int, forWriting: Bool) {
+        let write: Int32 = forWriting ? 1 : 0
         var offset = 0
-        while offset < bytes {
+        while offset < count {
             flywheel_prefetch(address + offset, write)
             offset &+= 64
         }
-        flywheel_prefetch(address + (bytes &- 1), write)
-    }
-
-    /// Starts bringing an object's first `bytes` bytes into this core's cache, to be written; touches no
-    /// reference count.
-    @inlinable @inline(__always)
-    public static func forWriting(_ object: AnyObject, bytes: Int) {
-        forWriting(UnsafeRawPointer(Unmanaged.passUnretained(object).toOpaque()), bytes: bytes)
-    }
-
-    /// Starts bringing an object's first `bytes` bytes into this core's cache, to be read; touches no
-    /// reference count.
-    @inlinable @inline(__always)
-    public static func forReading(_ object: AnyObject, bytes: Int) {
-        forReading(UnsafeRawPointer(Unmanaged.passUnretained(object).toOpaque()), bytes: bytes)
+        flywheel_prefetch(address + (count &- 1), write)
     }
 }

@@ -130,8 +130,7 @@ public struct HashedTable<Key: Equatable, Value> {
     public mutating func findOrInsert(
         _ key: Key, hash: UInt64, _ make: () -> Value
     ) -> (slot: Int, inserted: Bool) {
-        if let found = find(key, hash: hash) { return (found, false) }
-        return (insert(key, hash: hash, value: make()), true)
+        findOrInsert(hash: hash, matching: { $0 == key }, makeKey: { key }, make)
     }
 
     /// Adds `key` (which must not be present) with `value`; returns its position.

@@ -62,9 +62,8 @@ public struct EventDecoder: Sendable {
                     countsPII: countsPII)
                 do throws(ValidationFailure) {
                     let event = try fields.validatedEvent(origin: origin, reusing: reused.take())
-                    eventIdHash = spans[ChatField.eventId.rawValue].withUTF8(in: bytes) {
-                        StableHash.hash(bytes: $0.assumingMemoryBound(to: UInt8.self))
-                    }
+                    // From the bytes the event keeps (unescaped once, by the decoder, and in this core's cache).
+                    eventIdHash = event.withId(.eventId) { StableHash.hash(bytes: $0!) }
                     return .event(event)
                 } catch {
                     return .invalid(error, time: fields.validTimestamp ?? .min)

@@ -76,15 +76,8 @@ public struct ChatEvent: Sendable, Equatable {
             copy.textPIICount = textPIICount
             withTextUTF8 { copy.setText(utf8: $0) }
             copy.beginIds(capacity: idCount)
-            for field in EventIdField.allCases {
-                withId(field) { id in
-                    guard let id else { return }
-                    copy.appendId(field, capacity: id.count) {
-                        $0.initialize(from: id.baseAddress!, count: id.count)
-                        return id.count
-                    }
-                }
-            }
+            if idCount > 0 { copy.idBase!.initialize(from: idBase!, count: idCount) }
+            (copy.idSpans, copy.idCount) = (idSpans, idCount)
             return copy
         }
 
@@ -158,11 +151,18 @@ public struct ChatEvent: Sendable, Equatable {
         func beginIds(capacity: Int) {
             idSpans = EventIdSpans()
             idCount = 0
-            guard capacity > idCapacity else { return }
-            idBase?.deallocate()
-            // Rounded up, so that a pooled storage seldom grows again.
-            idCapacity = Swift.max(64, (capacity + 31) & ~31)
-            idBase = .allocate(capacity: idCapacity)
+            Self.makeRoom(&idBase, &idCapacity, for: capacity)
+        }
+
+        /// Room for `count` bytes at `base` (`capacity` of them now), in place when it has them: a pooled storage
+        /// keeps its rooms across refills, rounded up to 64 bytes so that they seldom grow again. The bytes held
+        /// are not kept.
+        private static func makeRoom(_ base: inout UnsafeMutablePointer<UInt8>?, _ capacity: inout Int, for count: Int)
+        {
+            guard count > capacity else { return }
+            base?.deallocate()
+            capacity = Swift.max(64, (count + 63) & ~63)
+            base = .allocate(capacity: capacity)
         }
 
         /// Sets the id `field` to the `count` bytes `write` writes and returns, given room for `capacity` (well-
@@ -222,13 +222,7 @@ public struct ChatEvent: Sendable, Equatable {
             hasText = true
         }
 
-        private func reserveText(_ count: Int) {
-            guard count > textCapacity else { return }
-            textBase?.deallocate()
-            // Rounded up, so that a pooled storage seldom grows again.
-            textCapacity = Swift.max(64, (count + 63) & ~63)
-            textBase = .allocate(capacity: textCapacity)
-        }
+        private func reserveText(_ count: Int) { Self.makeRoom(&textBase, &textCapacity, for: count) }
 
         /// Lets the text's memory go (a long text's, so that a full pool holds a few megabytes at most).
         func releaseText() {
@@ -245,12 +239,7 @@ public struct ChatEvent: Sendable, Equatable {
         func prefetchText(forWriting: Bool) {
             guard let textBase else { return }
             let count = Swift.min(forWriting ? textCapacity : textCount, 256)
-            guard count > 0 else { return }
-            if forWriting {
-                Prefetch.forWriting(textBase, bytes: count)
-            } else {
-                Prefetch.forReading(textBase, bytes: count)
-            }
+            if count > 0 { Prefetch.bytes(textBase, count: count, forWriting: forWriting) }
         }
 
         /// Calls `body` with the text's UTF-8, or with nil when there is none.
