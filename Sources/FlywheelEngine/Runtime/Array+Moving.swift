@@ -20,13 +20,22 @@ extension Array {
     public mutating func forEachMovedOut(
         prefetching prefetch: (UnsafeBufferPointer<Element>, Int) -> Void, _ body: (borrowing Element) -> Void
     ) {
+        forEachMovedOut(prefetching: prefetch) { (element: inout Element) in body(element) }
+    }
+
+    /// `forEachMovedOut(prefetching:_:)` with each element handed to `body` to change (or to take parts of, leaving
+    /// others in their place); what `body` leaves goes back into the array.
+    @inlinable
+    public mutating func forEachMovedOut(
+        prefetching prefetch: (UnsafeBufferPointer<Element>, Int) -> Void, _ body: (inout Element) -> Void
+    ) {
         withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             let elements = UnsafeBufferPointer(buffer)
             for index in 0..<buffer.count {
                 prefetch(elements, index)
-                let element = (base + index).move()
-                body(element)
+                var element = (base + index).move()
+                body(&element)
                 (base + index).initialize(to: consume element)
             }
         }

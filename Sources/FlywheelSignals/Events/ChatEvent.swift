@@ -373,8 +373,10 @@ public struct ChatEvent: Sendable, Equatable {
     mutating func recycle(into spare: inout [Storage], leaving empty: Storage) {
         guard isKnownUniquelyReferenced(&storage) else { return }
         if storage.textCapacity > Self.longestPooledText { storage.releaseText() }
-        spare.append(storage)
-        storage = empty
+        // Swapped out, then moved in: appending a copy and assigning `empty` retained and released the storage.
+        var taken = empty
+        swap(&taken, &storage)
+        spare.append(consume taken)
     }
 
     /// The longest text a pooled storage keeps until it is filled again (bytes).

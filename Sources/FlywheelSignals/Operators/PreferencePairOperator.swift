@@ -28,6 +28,9 @@ public struct PreferencePairOperator: Sendable {
     var watermark = EventTime.min
     /// Where released events go back to their decoder (nil: they are dropped here).
     var returns: ChatEventReturns?
+    /// What `add(taking:)` leaves in place of the events it takes: this operator's own, so that no other core
+    /// touches its reference count.
+    private let placeholder = ChatEvent.emptyStorage()
 
     public init(config: PipelineConfig, sourceNames: [String]) {
         joinTTLMs = config.signals.joinTTLMs
@@ -43,11 +46,22 @@ public struct PreferencePairOperator: Sendable {
     /// released by the next `advance`, in event-time order with what that advance releases
     /// (CONTRACT 2, as a Flink event-time timer set in the past fires on the next watermark).
     public mutating func add(_ event: borrowing ChatEvent, sequence: Int64 = 0, conversationHash: UInt64? = nil) {
+        var copied = copy event
+        add(taking: &copied, sequence: sequence, conversationHash: conversationHash)
+    }
+
+    /// `add(_:sequence:conversationHash:)` that moves an event it keeps out of `event`, leaving an empty
+    /// event of this operator's in its place: a shard's batch is done with its events once they are added, and
+    /// copying one counted a reference on memory the decoder's core wrote (a retain now, a release when the
+    /// batch went).
+    mutating func add(taking event: inout ChatEvent, sequence: Int64 = 0, conversationHash: UInt64? = nil) {
         switch event.type {
         case .prompt, .response, .feedback, .regenerate, .choice:
             let hash = conversationHash ?? event.conversationHash
-            buffer.insert(
-                SequencedEvent(event: copy event, sequence: sequence, conversationHash: hash), time: event.time)
+            let time = event.time
+            var taken = ChatEvent(filled: placeholder)
+            swap(&taken, &event)
+            buffer.insert(SequencedEvent(event: consume taken, sequence: sequence, conversationHash: hash), time: time)
         case .copy, .error:
             break
         }
@@ -71,11 +85,10 @@ public struct PreferencePairOperator: Sendable {
             let deadline = !deadlines.isEmpty && nextDeadline <= watermark ? nextDeadline : .max
             let expiry = !expiries.isEmpty && nextExpiry <= watermark ? nextExpiry : .max
             if eventTime != .max && eventTime <= deadline && eventTime <= expiry {
-                var next = buffer.popFirst(notAfter: eventTime)!
+                let next = buffer.popFirst(notAfter: eventTime)!
                 let released =
                     eventTime <= previous ? releaseSequence(next.sequence, after: previous, trail) : next.sequence
-                process(next.event, sequence: released, hash: next.conversationHash, into: &out)
-                returns?.recycle(&next.event)
+                process(consume next, sequence: released, into: &out)
             } else if deadline != .max && deadline <= expiry {
                 let due = deadlines.removeMin()
                 nextDeadline = deadlines.min?.time ?? .max
@@ -104,6 +117,13 @@ public struct PreferencePairOperator: Sendable {
     /// letters, if any, are dated by that element, never before.
     private func releaseSequence(_ arrival: Int64, after previous: EventTime, _ trail: WatermarkTrail) -> Int64 {
         Swift.max(arrival, trail.firstSequence(reaching: previous.adding(1)) ?? arrival)
+    }
+
+    /// Applies the rules to a released event, then hands the event back to its decoder.
+    private mutating func process(_ released: consuming SequencedEvent, sequence: Int64, into out: inout [SignalRecord])
+    {
+        process(released.event, sequence: sequence, hash: released.conversationHash, into: &out)
+        returns?.recycle(&released.event)
     }
 
     private mutating func process(

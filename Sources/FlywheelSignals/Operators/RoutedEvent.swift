@@ -140,16 +140,17 @@ public struct SignalShardOperator: ShardOperator {
         // buffer, would retain and release each event.
         // The events' storages were written on the decoder's core: loading a few events ahead overlaps the misses.
         let trail = batch.trail
-        batch.records.forEachMovedOut(prefetching: RoutedEvent.prefetch) {
-            process($0, trail: trail, into: &output)
+        batch.records.forEachMovedOut(prefetching: RoutedEvent.prefetch) { (routed: inout RoutedEvent) in
+            process(&routed, trail: trail, into: &output)
         }
         if batch.watermark > watermark { advance(to: batch.watermark, trail: batch.trail, into: &output) }
         // Events the pair operator still buffers are handed back when it releases them.
         pairs.recycle(&batch.records)
     }
 
+    /// The pair operator takes the event out of `routed` when it keeps it (see `PreferencePairOperator.add(taking:)`).
     private mutating func process(
-        _ routed: borrowing RoutedEvent, trail: WatermarkTrail, into output: inout [SignalRecord]
+        _ routed: inout RoutedEvent, trail: WatermarkTrail, into output: inout [SignalRecord]
     ) {
         if routed.watermarkBefore > watermark { advance(to: routed.watermarkBefore, trail: trail, into: &output) }
         if routed.forModel && runQuality { quality.add(routed.event, keyHash: routed.modelHash, into: &output) }
@@ -157,7 +158,7 @@ public struct SignalShardOperator: ShardOperator {
             if runConversations { conversations.add(routed.event, hash: routed.conversationHash, into: &output) }
             // An event accepted at or behind the watermark (allowed lateness) waits for the next advance.
             if runPairs {
-                pairs.add(routed.event, sequence: routed.sequence, conversationHash: routed.conversationHash)
+                pairs.add(taking: &routed.event, sequence: routed.sequence, conversationHash: routed.conversationHash)
             }
         }
     }
