@@ -246,20 +246,44 @@ struct EventDecoderFuzzTests {
     }
 }
 
-struct RecentStringsTests {
-    /// Values that share a prefix or differ only in length, more of them than there are entries, in turns.
-    @Test func everyLookupGivesBackTheBytesItWasGiven() {
-        let values = [
-            "", "a", "ab", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmno", "abcdefghijklmnp", "é", "x",
+struct ModelBytesTests {
+    /// Model and variant names of every length (around a small String's 15 bytes, and long), escaped and non-ASCII,
+    /// and absent, empty or present variants, decode to their values, one decoder reusing its storages line after
+    /// line, and route by the same hash as the Strings.
+    @Test func modelAndVariantDecodeToTheirValuesInReusedStorages() throws {
+        let pool = ChatEventPool()
+        var decoder = EventDecoder(maxEventBytes: 1 << 20, pool: pool)
+        var returns = ChatEventReturns(pool: pool)
+        let cases: [(model: String, variant: String?)] = [
+            ("m", nil), ("abcdefghijklmno", "control"), ("abcdefghijklmnop", ""),
+            ("claude-3-5-sonnet-20241022", "treatment-with-a-long-name"), (#"mod\u00e8le-\"q\""#, #"v\u0301"#),
+            ("gpt-4o", "default"), (String(repeating: "x", count: 300), nil),
         ]
-        var recent = RecentStrings()
         for round in 0..<3 {
-            for value in values + values.reversed() {
-                // Padded so that 16 bytes are readable after the value, as the decoder guarantees.
-                let line = Array((value + "\"} " + String(repeating: " ", count: 16)).utf8)
-                let count = value.utf8.count
-                let string = line.withUnsafeBufferPointer { recent.string($0.baseAddress!, count: count) }
-                #expect(Array(string.utf8) == Array(value.utf8), "round \(round)")
+            for (index, item) in cases.enumerated() {
+                var fields = [
+                    #""event_id":"e\#(index)""#, #""type":"error""#, #""model":"\#(item.model)""#,
+                    #""timestamp":"2026-11-18T11:06:42.236Z""#, #""conversation_id":"c""#,
+                ]
+                if let variant = item.variant { fields.append(#""variant":"\#(variant)""#) }
+                let line = "{" + fields.joined(separator: ",") + "}"
+                let plain = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                guard case .event(var event) = decoder.decode(line) else {
+                    Issue.record("not an event: \(line)")
+                    return
+                }
+                let model = try #require(plain["model"] as? String)
+                let variant = (plain["variant"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+                #expect(event.model.map { Array($0.utf8) } == Array(model.utf8), "round \(round) line \(index)")
+                #expect(Array(event.variant.utf8) == Array(variant.utf8), "round \(round) line \(index)")
+                #expect(RoutedEvent.modelHash(of: event) == StableHash.hash(model, variant))
+                #expect(
+                    event
+                        == ChatEvent(
+                            eventId: "e\(index)", type: .error, time: event.time, conversationId: "c", model: model,
+                            variant: variant))
+                returns.recycle(&event)
+                returns.flush()
             }
         }
     }

@@ -78,9 +78,18 @@ public enum StableHash {
     /// A stable hash of a two-part key, without building the joined string.
     @inlinable
     public static func hash(_ first: String, _ second: String) -> UInt64 {
-        let a = hash(first)
-        let b = hash(second)
-        return a ^ (b &* 0x9e37_79b9_7f4a_7c15 &+ (a << 6) &+ (a >> 2))
+        combine(hash(first), hash(second))
+    }
+
+    /// `hash(_:_:)` of two strings' UTF-8 bytes.
+    @inlinable
+    public static func hash(bytes first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        combine(hash(bytes: first), hash(bytes: second))
+    }
+
+    @inlinable
+    static func combine(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        a ^ (b &* 0x9e37_79b9_7f4a_7c15 &+ (a << 6) &+ (a >> 2))
     }
 
     /// The shard (0..<count) that owns `key`.

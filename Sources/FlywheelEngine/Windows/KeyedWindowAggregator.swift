@@ -34,7 +34,16 @@ public struct KeyedWindowAggregator<Key: Equatable & KeyGroupHashable, Accumulat
         _ input: Accumulator.Input, key: Key, keyHash: UInt64? = nil, at t: EventTime,
         emit: (Window, Key, Accumulator) -> Void
     ) {
-        let hash = keyHash ?? key.stableHash
+        add(input, hash: keyHash ?? key.stableHash, matching: { $0 == key }, makeKey: { key }, at: t, emit: emit)
+    }
+
+    /// `add(_:key:keyHash:at:emit:)` for a caller that holds the key's bytes rather than a key (an event's model
+    /// and variant): `matches` tells the key, `makeKey` makes it only for a key a window does not hold yet.
+    @inline(__always)
+    public mutating func add(
+        _ input: Accumulator.Input, hash: UInt64, matching matches: (borrowing Key) -> Bool, makeKey: () -> Key,
+        at t: EventTime, emit: (Window, Key, Accumulator) -> Void
+    ) {
         assigner.forEachWindow(containing: t) { window in
             guard window.maxTimestamp.adding(allowedLatenessMs) > watermark else { return }
             let pane: Dictionary<Window, HashedTable<Key, Accumulator>>.Index
@@ -50,12 +59,14 @@ public struct KeyedWindowAggregator<Key: Equatable & KeyGroupHashable, Accumulat
                 }
             }
             lastPane = (window, pane)
-            let slot = panes.values[pane].findOrInsert(key, hash: hash) { Accumulator() }.slot
+            let slot = panes.values[pane].findOrInsert(hash: hash, matching: matches, makeKey: makeKey) {
+                Accumulator()
+            }.slot
             panes.values[pane].update(at: slot) { $0.add(input) }
             // A window whose end - 1 the watermark has passed (possible only with allowed lateness)
             // fires at once, as Flink's EventTimeTrigger.onElement does.
             guard window.maxTimestamp <= watermark else { return }
-            emit(window, key, panes.values[pane][slot])
+            emit(window, panes.values[pane].key(at: slot), panes.values[pane][slot])
             if !fired.contains(window) {
                 fired.insert(window)
                 let cleanup = window.maxTimestamp.adding(allowedLatenessMs)

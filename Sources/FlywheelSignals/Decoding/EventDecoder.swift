@@ -24,7 +24,6 @@ public enum DecodedLine: Sendable, Equatable {
 public struct EventDecoder: Sendable {
     public let maxEventBytes: Int
     var scanner = JSONFieldScanner(keys: ChatField.allCases.map(\.key))
-    var recentStrings = RecentStrings()
     /// `StableHash.hash` of the event id of the last line decoded into an event (`IngestState.idHash(of:)`).
     public private(set) var eventIdHash: UInt64 = 0
     /// Storages of events the shards are done with (see `ChatEventPool`).
@@ -55,19 +54,15 @@ public struct EventDecoder: Sendable {
         // An object has at least its braces, so the line has a base address.
         let bytes = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var reused = spares.next()
-        return withUnsafeMutablePointer(to: &recentStrings) { recentStrings in
-            scanner.spans.withUnsafeBufferPointer { spans -> DecodedLine in
-                let fields = FieldView(
-                    line: bytes, lineCount: line.count, spans: spans, recentStrings: recentStrings,
-                    countsPII: countsPII)
-                do throws(ValidationFailure) {
-                    let event = try fields.validatedEvent(origin: origin, reusing: reused.take())
-                    // From the bytes the event keeps (unescaped once, by the decoder, and in this core's cache).
-                    eventIdHash = event.withId(.eventId) { StableHash.hash(bytes: $0!) }
-                    return .event(event)
-                } catch {
-                    return .invalid(error, time: fields.validTimestamp ?? .min)
-                }
+        return scanner.spans.withUnsafeBufferPointer { spans -> DecodedLine in
+            let fields = FieldView(line: bytes, lineCount: line.count, spans: spans, countsPII: countsPII)
+            do throws(ValidationFailure) {
+                let event = try fields.validatedEvent(origin: origin, reusing: reused.take())
+                // From the bytes the event keeps (unescaped once, by the decoder, and in this core's cache).
+                eventIdHash = event.withId(.eventId) { StableHash.hash(bytes: $0!) }
+                return .event(event)
+            } catch {
+                return .invalid(error, time: fields.validTimestamp ?? .min)
             }
         }
     }

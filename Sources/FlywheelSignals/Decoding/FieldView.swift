@@ -3,14 +3,14 @@ import FlywheelEngine
 /// The scanned fields of one line, checked field by field in the contract's order.
 ///
 /// Fields stay spans of the line until a check or the event needs them: the timestamp, `type` and `rating`
-/// are read from the bytes, `comment` and `error_code` are only type-checked, the ids and the text are copied
-/// into the event's storage as bytes, and the only Strings are the model's and the variant's (recurring ones). Valid only while the line's bytes and the scanner's spans are. The field helpers are
-/// inlined: their optional, typed-throwing results cost more through a call than their bodies do.
+/// are read from the bytes, `comment` and `error_code` are only type-checked, and the ids, the model's and the
+/// variant's names and the text are copied into the event's storage as bytes: no String is made. Valid only while
+/// the line's bytes and the scanner's spans are. The field helpers are inlined: their optional, typed-throwing
+/// results cost more through a call than their bodies do.
 struct FieldView {
     let line: UnsafePointer<UInt8>
     let lineCount: Int
     let spans: UnsafeBufferPointer<JSONFieldSpan>
-    let recentStrings: UnsafeMutablePointer<RecentStrings>
     /// Whether prompts and responses get their `textPIICount` (see `EventDecoder.countsPII`).
     let countsPII: Bool
 
@@ -61,8 +61,8 @@ struct FieldView {
         if type == .choice, let rejectedId, let parentId, hasSameUTF8(rejectedId, parentId) {
             throw ValidationFailure(.invalidField, "rejected_id")
         }
-        let model = try idSpan(.model).map(recurringString)
-        let variant = try stringSpan(.variant).flatMap { $0.isEmptyString ? nil : recurringString($0) }
+        let model = try idSpan(.model)
+        let variant = try stringSpan(.variant).flatMap { $0.isEmptyString ? nil : $0 }
         let text = try stringSpan(.text)
         let latencyMs = try nonNegativeNumber(.latencyMs)
         let tokensIn = try integer(.tokensIn) ?? 0
@@ -74,18 +74,29 @@ struct FieldView {
         // (unescaped there when they need it), the text's PII is counted from them while they are in this core's
         // cache, and the line's first bytes are kept for the events a later dead letter may quote.
         let fields = ChatEvent.Storage.filled(
-            reusing: consume storage, type: type, time: time, model: model, variant: variant ?? "default",
-            latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
+            reusing: consume storage, type: type, time: time, latencyMs: latencyMs, tokensIn: tokensIn,
+            tokensOut: tokensOut, rating: rating, origin: origin)
         func length(_ span: JSONFieldSpan?) -> Int { span.map { $0.end &- $0.start } ?? 0 }
+        let defaultVariant: StaticString = "default"
         fields.beginIds(
             capacity: length(eventId) &+ length(conversationId) &+ length(userId) &+ length(messageId)
-                &+ length(parentId) &+ length(rejectedId))
+                &+ length(parentId) &+ length(rejectedId) &+ length(model)
+                &+ (variant == nil ? defaultVariant.utf8CodeUnitCount : length(variant)))
         appendId(eventId, .eventId, to: fields)
         appendId(conversationId, .conversationId, to: fields)
         appendId(userId, .userId, to: fields)
         appendId(messageId, .messageId, to: fields)
         appendId(parentId, .parentId, to: fields)
         appendId(rejectedId, .rejectedId, to: fields)
+        appendId(model, .model, to: fields)
+        if let variant {
+            appendId(variant, .variant, to: fields)
+        } else {
+            fields.appendId(.variant, capacity: defaultVariant.utf8CodeUnitCount) { room in
+                room.initialize(from: defaultVariant.utf8Start, count: defaultVariant.utf8CodeUnitCount)
+                return defaultVariant.utf8CodeUnitCount
+            }
+        }
         if let text {
             fields.fillText(capacity: text.end &- text.start) { text.copyUTF8(in: line, to: $0) }
             if countsPII && (type == .prompt || type == .response) {
@@ -121,16 +132,6 @@ struct FieldView {
         guard let span = self[field] else { return nil }
         guard span.kind == .string else { throw ValidationFailure(.invalidField, field.key) }
         return span
-    }
-
-    /// The String of a field that takes a handful of values (model, variant): found among the recent ones when
-    /// it is short and has no escapes.
-    private func recurringString(_ span: JSONFieldSpan) -> String {
-        let count = span.end &- span.start
-        guard !span.hasEscapes, count <= RecentStrings.maximumCount, lineCount &- span.start >= 16 else {
-            return span.string(in: line)
-        }
-        return recentStrings.pointee.string(line + span.start, count: count)
     }
 
     /// A non-empty string of at most `maxScalars` code points; nil when absent.

@@ -27,7 +27,7 @@ public struct ChatEvent: Sendable, Equatable {
     final class Storage: @unchecked Sendable {
         var type: ChatEventType
         var time: EventTime
-        /// The six ids' UTF-8 (well-formed), one after another in memory this storage owns, as the text's: a
+        /// The six ids' UTF-8 (well-formed), and the model's and the variant's, one after another in memory this storage owns, as the text's: a
         /// decoder copies them from the line (no String, no allocation once the storage has room), a shard reads
         /// them in place (`withId`), and a String is made only where one is kept (a new key of a table).
         private var idBase: UnsafeMutablePointer<UInt8>?
@@ -35,8 +35,12 @@ public struct ChatEvent: Sendable, Equatable {
         private var idCount = 0
         /// Where each id's bytes are (`EventIdField`).
         private var idSpans = EventIdSpans()
-        var model: String?
-        var variant: String
+        /// The model's and the variant's names are kept as the ids are (`EventIdField.model`, `.variant`): a
+        /// name longer than a small String's 15 bytes was a String allocated per event, which the shard then
+        /// counted references to on another core.
+        var model: String? { id(.model) }
+        /// "default" when the event was made without one (the decoder writes "default" for an absent or empty one).
+        var variant: String { id(.variant) ?? "default" }
         /// The text's UTF-8 (well-formed), `textCount` bytes at `textBase`, when `hasText`. Memory this storage
         /// owns, not an array: a shard reading the bytes touches no reference count that the decoder filling
         /// the storage again would then find on another core's cache line. A pooled storage filled again keeps
@@ -54,13 +58,11 @@ public struct ChatEvent: Sendable, Equatable {
         var textPIICount: Int?
 
         init(
-            type: ChatEventType, time: EventTime, model: String?, variant: String, text: String?,
-            latencyMs: Double?, tokensIn: Int64, tokensOut: Int64, rating: Rating?, origin: EventOrigin
+            type: ChatEventType, time: EventTime, text: String?, latencyMs: Double?, tokensIn: Int64,
+            tokensOut: Int64, rating: Rating?, origin: EventOrigin
         ) {
             self.type = type
             self.time = time
-            self.model = model
-            self.variant = variant
             self.latencyMs = latencyMs
             self.tokensIn = tokensIn
             self.tokensOut = tokensOut
@@ -71,8 +73,8 @@ public struct ChatEvent: Sendable, Equatable {
 
         func copy() -> Storage {
             let copy = Storage(
-                type: type, time: time, model: model, variant: variant, text: nil, latencyMs: latencyMs,
-                tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
+                type: type, time: time, text: nil, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut,
+                rating: rating, origin: origin)
             copy.textPIICount = textPIICount
             withTextUTF8 { copy.setText(utf8: $0) }
             copy.beginIds(capacity: idCount)
@@ -101,21 +103,18 @@ public struct ChatEvent: Sendable, Equatable {
         /// storage. It has no text and no ids: `fillText`, `beginIds` and `appendId` write them, and
         /// `ChatEvent(filled:)` makes the event. `textPIICount`: see the event's property.
         static func filled(
-            reusing storage: __owned Storage?, type: ChatEventType, time: EventTime, model: String?,
-            variant: String, latencyMs: Double?, tokensIn: Int64, tokensOut: Int64, rating: Rating?,
-            origin: EventOrigin, textPIICount: Int? = nil
+            reusing storage: __owned Storage?, type: ChatEventType, time: EventTime, latencyMs: Double?,
+            tokensIn: Int64, tokensOut: Int64, rating: Rating?, origin: EventOrigin, textPIICount: Int? = nil
         ) -> Storage {
             guard let storage else {
                 let new = Storage(
-                    type: type, time: time, model: model, variant: variant, text: nil, latencyMs: latencyMs,
-                    tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
+                    type: type, time: time, text: nil, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut,
+                    rating: rating, origin: origin)
                 new.textPIICount = textPIICount
                 return new
             }
             storage.type = type
             storage.time = time
-            storage.model = model
-            storage.variant = variant
             storage.setText(utf8: nil)
             storage.latencyMs = latencyMs
             storage.tokensIn = tokensIn
@@ -295,14 +294,16 @@ public struct ChatEvent: Sendable, Equatable {
     public func withId<R>(_ field: EventIdField, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
         storage.withId(field, body)
     }
+    /// Made from the bytes the event keeps, each time it is read: the operators read them in place
+    /// (`withId(.model)`).
     public var model: String? {
         get { storage.model }
-        set { mutableStorage().model = newValue }
+        set { mutableStorage().setIds([.model: newValue]) }
     }
     /// The experiment arm; "default" when absent or empty.
     public var variant: String {
         get { storage.variant }
-        set { mutableStorage().variant = newValue }
+        set { mutableStorage().setIds([.variant: newValue]) }
     }
     public var text: String? {
         get { storage.text }
@@ -348,11 +349,11 @@ public struct ChatEvent: Sendable, Equatable {
         tokensOut: Int64 = 0, rating: Rating? = nil, origin: EventOrigin = EventOrigin()
     ) {
         storage = Storage(
-            type: type, time: time, model: model, variant: variant, text: text, latencyMs: latencyMs,
-            tokensIn: tokensIn, tokensOut: tokensOut, rating: rating, origin: origin)
+            type: type, time: time, text: text, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut,
+            rating: rating, origin: origin)
         storage.setIds([
             .eventId: eventId, .conversationId: conversationId, .userId: userId, .messageId: messageId,
-            .parentId: parentId, .rejectedId: rejectedId,
+            .parentId: parentId, .rejectedId: rejectedId, .model: model, .variant: variant,
         ])
     }
 
@@ -440,8 +441,6 @@ public struct ChatEvent: Sendable, Equatable {
         return sameIds
             && lhs.type == rhs.type
             && lhs.time == rhs.time
-            && same(lhs.model, rhs.model)
-            && lhs.variant.isExactly(rhs.variant)
             && same(lhs.text, rhs.text)
             && lhs.latencyMs == rhs.latencyMs
             && lhs.tokensIn == rhs.tokensIn
@@ -451,13 +450,13 @@ public struct ChatEvent: Sendable, Equatable {
     }
 }
 
-/// Which of an event's ids: they are kept as bytes (see `ChatEvent.withId`).
+/// Which of an event's ids, or the model's or variant's name: they are kept as bytes (see `ChatEvent.withId`).
 public enum EventIdField: Int, Sendable, CaseIterable {
-    case eventId, conversationId, userId, messageId, parentId, rejectedId
+    case eventId, conversationId, userId, messageId, parentId, rejectedId, model, variant
 }
 
 /// Where each of an event's ids lies in its storage's id bytes: the offset in the high half, the byte count in
-/// the low half, `absent` when the event has none. Six words in place, no array.
+/// the low half, `absent` when the event has none. Eight words in place, no array.
 struct EventIdSpans {
     static let absent = UInt64.max
     private var eventId = absent
@@ -466,6 +465,8 @@ struct EventIdSpans {
     private var messageId = absent
     private var parentId = absent
     private var rejectedId = absent
+    private var model = absent
+    private var variant = absent
 
     @inline(__always)
     subscript(field: EventIdField) -> UInt64 {
@@ -477,6 +478,8 @@ struct EventIdSpans {
             case .messageId: return messageId
             case .parentId: return parentId
             case .rejectedId: return rejectedId
+            case .model: return model
+            case .variant: return variant
             }
         }
         set {
@@ -487,6 +490,8 @@ struct EventIdSpans {
             case .messageId: messageId = newValue
             case .parentId: parentId = newValue
             case .rejectedId: rejectedId = newValue
+            case .model: model = newValue
+            case .variant: variant = newValue
             }
         }
     }

@@ -122,7 +122,7 @@ public struct ConversationAccumulator: MergeableAccumulator, Sendable {
                 user = (event.time, String(decoding: eventId, as: UTF8.self), String(decoding: userId, as: UTF8.self))
             }
         }
-        if event.type.countsForModelQuality, let model = event.model { addModel(model) }
+        if event.type.countsForModelQuality, let model = event.unsafeId(.model) { _ = modelList.place(utf8: model) }
         if input.piiCount > 0 { counts.add(Int64(input.piiCount), to: .piiFound) }
         if cannotBeExample {
             if !log.isEmpty { log.removeAll() }

@@ -56,6 +56,16 @@ struct FirstSeenStrings: Sendable {
     /// The string at `place` (`0..<count`).
     subscript(place: Int) -> String { place == 0 ? first! : others!.strings[place - 1] }
 
+    /// `place(of:)` of the string whose UTF-8 is `utf8`: a String is made only when it is new, or to look it up
+    /// among more than `indexThreshold`.
+    mutating func place(utf8: UnsafeBufferPointer<UInt8>) -> Int {
+        if let first, first.hasUTF8(utf8) { return 0 }
+        if case .few(let strings) = others, let found = strings.firstIndex(where: { $0.hasUTF8(utf8) }) {
+            return found + 1
+        }
+        return place(of: String(decoding: utf8, as: UTF8.self))
+    }
+
     /// The place of `string`, added at the end when new. Strings compare by code points.
     mutating func place(of string: String) -> Int {
         guard let first else {

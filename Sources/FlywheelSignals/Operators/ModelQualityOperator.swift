@@ -42,15 +42,36 @@ public struct ModelQualityOperator: Sendable {
     }
 
     /// `keyHash` is `StableHash.hash(model, variant)`, computed when not given.
+    ///
+    /// The (model, variant) state is found by the names' bytes: a `ModelKey` is made only for a key a window does
+    /// not hold yet.
     public mutating func add(_ event: borrowing ChatEvent, keyHash: UInt64? = nil, into out: inout [SignalRecord]) {
-        guard let model = event.model else { return }
+        event.withId(.model) { model in
+            guard let model else { return }
+            // Every event has a variant's bytes ("default" when it came without one).
+            event.withId(.variant) { add(event, model: model, variant: $0!, keyHash: keyHash, into: &out) }
+        }
+    }
+
+    private mutating func add(
+        _ event: borrowing ChatEvent, model: UnsafeBufferPointer<UInt8>, variant: UnsafeBufferPointer<UInt8>,
+        keyHash: UInt64?, into out: inout [SignalRecord]
+    ) {
         var input = ModelQualityInput(
             type: event.type, rating: event.rating, latencyMs: event.latencyMs ?? 0, tokensIn: event.tokensIn,
             tokensOut: event.tokensOut, price: nil)
-        if event.type == .response, let catalog { input.price = catalog.info(for: model) }
-        let key = ModelKey(model: model, variant: event.variant)
+        if event.type == .response, let catalog {
+            input.price = catalog.info(for: String(decoding: model, as: UTF8.self))
+        }
         let records = records
-        windows.add(input, key: key, keyHash: keyHash, at: event.time) { window, key, acc in
+        windows.add(
+            input, hash: keyHash ?? StableHash.hash(bytes: model, variant),
+            matching: { $0.model.hasUTF8(model) && $0.variant.hasUTF8(variant) },
+            makeKey: {
+                ModelKey(
+                    model: String(decoding: model, as: UTF8.self), variant: String(decoding: variant, as: UTF8.self))
+            }, at: event.time
+        ) { window, key, acc in
             records.emit(window, key, acc, into: &out)
         }
     }

@@ -407,17 +407,20 @@ struct PairConversationState: Sendable {
 
     /// Records a response; its prompt id gets a slot if it has none yet.
     mutating func recordResponse(id: String, text: String, model: String, promptId: String) -> Int {
-        var (id, text, promptId) = (id, text, promptId)
+        var (id, text, model, promptId) = (id, text, model, promptId)
         return id.withUTF8 { id in
             promptId.withUTF8 { promptId in
-                text.withUTF8 { recordResponse(id: id, text: $0, model: model, promptId: promptId) }
+                model.withUTF8 { model in
+                    text.withUTF8 { recordResponse(id: id, text: $0, model: model, promptId: promptId) }
+                }
             }
         }
     }
 
-    /// `recordResponse(id:text:model:promptId:)` with the ids' and the text's UTF-8 (nil: none, read as "").
+    /// `recordResponse(id:text:model:promptId:)` with the ids', the text's (nil: none, read as "") and the
+    /// model's UTF-8.
     mutating func recordResponse(
-        id: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>?, model: String,
+        id: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>?, model: UnsafeBufferPointer<UInt8>,
         promptId: UnsafeBufferPointer<UInt8>
     ) -> Int {
         reserveArena(id.count + promptId.count + (text?.count ?? 0))
@@ -430,7 +433,7 @@ struct PairConversationState: Sendable {
             responsesSeen = responsesSeen == .max ? .max : responsesSeen + 1
             messages[at].responseOrder = Int(responsesSeen)
         }
-        let model = models.place(of: model)
+        let model = models.place(utf8: model)
         dropText(of: at)
         let stored = store(utf8: text)
         // And no longer a prompt.

@@ -48,7 +48,8 @@ struct PairRules {
             completeWaiting(&state, watching: at)
         case .response:
             let at = state.recordResponse(
-                id: event.unsafeId(.messageId)!, text: event.unsafeText, model: event.model ?? "",
+                id: event.unsafeId(.messageId)!, text: event.unsafeText,
+                model: event.unsafeId(.model) ?? UnsafeBufferPointer(start: nil, count: 0),
                 promptId: event.unsafeId(.parentId)!)
             onResponse(&state, at)
             completeWaiting(&state, watching: at)

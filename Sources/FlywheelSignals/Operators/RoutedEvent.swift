@@ -46,11 +46,14 @@ public struct RoutedEvent: Sendable {
         }
     }
 
-    /// `StableHash.hash(model, variant)`; nil when the event has no model.
+    /// `StableHash.hash(model, variant)`, from the names' bytes; nil when the event has no model.
     @inline(__always)
-    public static func modelHash(of event: ChatEvent) -> UInt64? {
-        guard let model = event.model else { return nil }
-        return StableHash.hash(model, event.variant)
+    public static func modelHash(of event: borrowing ChatEvent) -> UInt64? {
+        event.withId(.model) { model in
+            guard let model else { return nil }
+            // Every event has a variant's bytes ("default" when it came without one).
+            return event.withId(.variant) { StableHash.hash(bytes: model, $0!) }
+        }
     }
 
     /// Appends an accepted event to the batch of each shard that needs it, out of `batches.count`:
