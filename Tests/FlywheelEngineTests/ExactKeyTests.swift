@@ -43,4 +43,30 @@ struct ExactKeyTests {
             #expect(slot.map { table[$0] } == index)
         }
     }
+
+    /// Byte views of every length up to 40 (the two-load compares up to 16, `memcmp` past them) are equal exactly
+    /// when every byte is: a change at each position is seen, in buffers that sit at odd offsets.
+    @Test func byteViewsCompareEveryPositionAtEveryLength() {
+        for count in 0...40 {
+            let base = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            let storage = [0xEE] + base + [0xEE]
+            storage.withUnsafeBufferPointer { whole in
+                let mine = UnsafeBufferPointer(rebasing: whole[1..<(1 + count)])
+                let same = [0x55, 0x55, 0x55] + base
+                same.withUnsafeBufferPointer { #expect(mine.hasSameBytes(as: UnsafeBufferPointer(rebasing: $0[3...]))) }
+                for position in 0..<count {
+                    var changed = [0x55, 0x55, 0x55] + base
+                    changed[3 + position] ^= 0x80
+                    changed.withUnsafeBufferPointer { theirs in
+                        #expect(
+                            !mine.hasSameBytes(as: UnsafeBufferPointer(rebasing: theirs[3...])),
+                            "length \(count), byte \(position)")
+                    }
+                }
+                if count > 0 {
+                    #expect(!mine.hasSameBytes(as: UnsafeBufferPointer(rebasing: whole[1..<count])))
+                }
+            }
+        }
+    }
 }
