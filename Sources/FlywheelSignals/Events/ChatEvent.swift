@@ -27,9 +27,10 @@ public struct ChatEvent: Sendable, Equatable {
     final class Storage: @unchecked Sendable {
         var type: ChatEventType
         var time: EventTime
-        /// The six ids' UTF-8 (well-formed), and the model's and the variant's, one after another in memory this storage owns, as the text's: a
-        /// decoder copies them from the line (no String, no allocation once the storage has room), a shard reads
-        /// them in place (`withId`), and a String is made only where one is kept (a new key of a table).
+        /// The six ids' UTF-8 (well-formed), and the model's and the variant's names', one after another in
+        /// memory this storage owns, as the text's: a decoder copies them from the line (no String, no allocation
+        /// once the storage has room), a shard reads them in place (`withId`), and a String is made only where one
+        /// is kept (a new key of a table).
         private var idBase: UnsafeMutablePointer<UInt8>?
         private var idCapacity = 0
         private var idCount = 0
