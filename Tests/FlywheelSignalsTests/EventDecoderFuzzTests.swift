@@ -266,10 +266,7 @@ struct ModelBytesTests {
                     #""timestamp":"2026-11-18T11:06:42.236Z""#, #""conversation_id":"c""#,
                 ]
                 if let variant = item.variant { fields.append(#""variant":"\#(variant)""#) }
-                let line = "{" + fields.joined(separator: ",") + "}"
-                let plain = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-                guard case .event(var event) = decoder.decode(line) else {
-                    Issue.record("not an event: \(line)")
+                guard case (var event, let plain)? = try decodedWithJSONSerialization(fields, by: &decoder) else {
                     return
                 }
                 let model = try #require(plain["model"] as? String)
@@ -313,10 +310,7 @@ struct EventIdBytesTests {
                 if let user = id.user { fields.append(#""user_id":"\#(user)""#) }
                 if let message = id.message { fields.append(#""message_id":"\#(message)""#) }
                 if let parent = id.parent { fields.append(#""parent_id":"\#(parent)""#) }
-                let line = "{" + fields.joined(separator: ",") + "}"
-                let plain = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-                guard case .event(var event) = decoder.decode(line) else {
-                    Issue.record("not an event: \(line)")
+                guard case (var event, let plain)? = try decodedWithJSONSerialization(fields, by: &decoder) else {
                     return
                 }
                 #expect(event.eventId == plain["event_id"] as? String, "round \(round) line \(index)")
@@ -384,4 +378,18 @@ extension DecodedLine {
         case .invalid(let failure, _): return failure.reason.rawValue
         }
     }
+}
+
+/// The event `decoder` makes of a line of `fields` (JSON members), and the line as Foundation's parser reads it;
+/// nil (an issue recorded) when the decoder rejects the line.
+private func decodedWithJSONSerialization(_ fields: [String], by decoder: inout EventDecoder) throws -> (
+    ChatEvent, [String: Any]
+)? {
+    let line = "{" + fields.joined(separator: ",") + "}"
+    let plain = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    guard case .event(let event) = decoder.decode(line) else {
+        Issue.record("not an event: \(line)")
+        return nil
+    }
+    return (event, plain)
 }
