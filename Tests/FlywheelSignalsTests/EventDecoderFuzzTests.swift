@@ -283,6 +283,7 @@ struct ModelBytesTests {
                 returns.flush()
             }
         }
+        #expect(pool.taken > 0)
     }
 }
 

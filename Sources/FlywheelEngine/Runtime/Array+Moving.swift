@@ -9,22 +9,14 @@ extension Array {
     /// ingest thread wrote.) `body` must not touch the array.
     @inlinable
     public mutating func forEachMovedOut(_ body: (borrowing Element) -> Void) {
-        forEachMovedOut(prefetching: { _, _ in }, body)
+        forEachMovedOut(prefetching: { _, _ in }) { (element: inout Element) in body(element) }
     }
 
-    /// `forEachMovedOut(_:)`, first calling `prefetch` with the elements and the index of the one `body` is
-    /// about to get: to start loading the memory that elements further on point to (see `Prefetch`) while
-    /// `body` works on this one. `prefetch` must only read the bytes of elements after that index (no
-    /// reference count).
-    @inlinable
-    public mutating func forEachMovedOut(
-        prefetching prefetch: (UnsafeBufferPointer<Element>, Int) -> Void, _ body: (borrowing Element) -> Void
-    ) {
-        forEachMovedOut(prefetching: prefetch) { (element: inout Element) in body(element) }
-    }
-
-    /// `forEachMovedOut(prefetching:_:)` with each element handed to `body` to change (or to take parts of, leaving
-    /// others in their place); what `body` leaves goes back into the array.
+    /// `forEachMovedOut(_:)` with each element handed to `body` to change (or to take parts of, leaving others in
+    /// their place; what `body` leaves goes back into the array), first calling `prefetch` with the elements and
+    /// the index of the one `body` is about to get: to start loading the memory that elements further on point to
+    /// (see `Prefetch`) while `body` works on this one. `prefetch` must only read the bytes of elements after that
+    /// index (no reference count).
     @inlinable
     public mutating func forEachMovedOut(
         prefetching prefetch: (UnsafeBufferPointer<Element>, Int) -> Void, _ body: (inout Element) -> Void

@@ -101,18 +101,16 @@ public struct ChatEvent: Sendable, Equatable {
         /// `storage` when one is given (handed back by a shard through a `ChatEventPool`, and referenced by
         /// nothing else), its fields all written anew, so that no allocation is made (the text's and ids' bytes go
         /// where the last event's were) and the values it held are released on this thread; otherwise (nil) a new
-        /// storage. It has no text and no ids: `fillText`, `beginIds` and `appendId` write them, and
-        /// `ChatEvent(filled:)` makes the event. `textPIICount`: see the event's property.
+        /// storage. It has no text, no ids and no PII count: `fillText`, `beginIds` and `appendId` write them, and
+        /// `ChatEvent(filled:)` makes the event.
         static func filled(
             reusing storage: __owned Storage?, type: ChatEventType, time: EventTime, latencyMs: Double?,
-            tokensIn: Int64, tokensOut: Int64, rating: Rating?, origin: EventOrigin, textPIICount: Int? = nil
+            tokensIn: Int64, tokensOut: Int64, rating: Rating?, origin: EventOrigin
         ) -> Storage {
             guard let storage else {
-                let new = Storage(
+                return Storage(
                     type: type, time: time, text: nil, latencyMs: latencyMs, tokensIn: tokensIn, tokensOut: tokensOut,
                     rating: rating, origin: origin)
-                new.textPIICount = textPIICount
-                return new
             }
             storage.type = type
             storage.time = time
@@ -122,7 +120,7 @@ public struct ChatEvent: Sendable, Equatable {
             storage.tokensOut = tokensOut
             storage.rating = rating
             storage.origin.reuse(for: origin)
-            storage.textPIICount = textPIICount
+            storage.textPIICount = nil
             return storage
         }
 

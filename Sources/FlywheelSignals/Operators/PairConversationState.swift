@@ -327,11 +327,6 @@ struct PairConversationState: Sendable {
         messages[slot].isResponse ? id(at: Int(messages[slot].promptSlot)) : nil
     }
 
-    func find(_ id: String) -> Int? {
-        var id = id
-        return id.withUTF8 { find(utf8: $0) }
-    }
-
     /// The message whose id's UTF-8 is `id`, nil when unknown.
     func find(utf8 id: UnsafeBufferPointer<UInt8>) -> Int? {
         if let long { return long.index[ExactKey(utf8: id)] }
@@ -346,7 +341,7 @@ struct PairConversationState: Sendable {
         }
     }
 
-    /// The message with `id`, created empty when unknown.
+    /// The message with `id`, created empty when unknown (restoring a checkpoint's waiting pairs).
     mutating func slot(_ id: String) -> Int {
         var id = id
         return id.withUTF8 { slot(utf8: $0) }
@@ -381,15 +376,9 @@ struct PairConversationState: Sendable {
         changeLong { $0.groups.place(slot, prompt: prompt, up: up, downOrRegenerated: down) }
     }
 
-    /// A message id names one message, the latest event with it (CONTRACT 3.2): a prompt that reuses a
-    /// response's id ends that response, and a response that reuses a prompt's id ends that prompt.
-    @discardableResult
-    mutating func recordPrompt(id: String, text: String) -> Int {
-        var (id, text) = (id, text)
-        return id.withUTF8 { id in text.withUTF8 { recordPrompt(id: id, text: $0) } }
-    }
-
-    /// `recordPrompt(id:text:)` with the id's and the text's UTF-8 (nil: none, read as "").
+    /// Records a prompt from the UTF-8 of its id and text (nil: none, read as ""). A message id names one message,
+    /// the latest event with it (CONTRACT 3.2): a prompt that reuses a response's id ends that response, and a
+    /// response that reuses a prompt's id ends that prompt.
     @discardableResult
     mutating func recordPrompt(id: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>?) -> Int {
         reserveArena(id.count + (text?.count ?? 0))
@@ -405,20 +394,8 @@ struct PairConversationState: Sendable {
         return at
     }
 
-    /// Records a response; its prompt id gets a slot if it has none yet.
-    mutating func recordResponse(id: String, text: String, model: String, promptId: String) -> Int {
-        var (id, text, model, promptId) = (id, text, model, promptId)
-        return id.withUTF8 { id in
-            promptId.withUTF8 { promptId in
-                model.withUTF8 { model in
-                    text.withUTF8 { recordResponse(id: id, text: $0, model: model, promptId: promptId) }
-                }
-            }
-        }
-    }
-
-    /// `recordResponse(id:text:model:promptId:)` with the ids', the text's (nil: none, read as "") and the
-    /// model's UTF-8.
+    /// Records a response from the UTF-8 of its id, text (nil: none, read as ""), model and prompt id; the prompt id
+    /// gets a slot if it has none yet.
     mutating func recordResponse(
         id: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>?, model: UnsafeBufferPointer<UInt8>,
         promptId: UnsafeBufferPointer<UInt8>
@@ -443,12 +420,7 @@ struct PairConversationState: Sendable {
         return at
     }
 
-    mutating func setRating(_ rating: Rating, of id: String) -> Int {
-        var id = id
-        return id.withUTF8 { setRating(rating, of: $0) }
-    }
-
-    /// `setRating(_:of:)` with the id's UTF-8.
+    /// Records the rating of the message whose id's UTF-8 is `id`.
     mutating func setRating(_ rating: Rating, of id: UnsafeBufferPointer<UInt8>) -> Int {
         let at = slot(utf8: id)
         messages[at].rating = rating
@@ -456,12 +428,7 @@ struct PairConversationState: Sendable {
         return at
     }
 
-    mutating func markRegenerated(_ id: String) -> Int {
-        var id = id
-        return id.withUTF8 { markRegenerated($0) }
-    }
-
-    /// `markRegenerated(_:)` with the id's UTF-8.
+    /// Marks the message whose id's UTF-8 is `id` regenerated.
     mutating func markRegenerated(_ id: UnsafeBufferPointer<UInt8>) -> Int {
         let at = slot(utf8: id)
         messages[at].regenerated = true
