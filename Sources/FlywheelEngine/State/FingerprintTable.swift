@@ -102,30 +102,34 @@ public struct FingerprintTable: Sendable {
         }
         var size = old.count
         while (kept + 1) * 25 > size * 16 { size += Swift.max(1, size / 8) }
-        slots = Self.emptySlots(size)
-        count = 0
-        old.withUnsafeBufferPointer { old in
-            // Entries that wrapped round the end of the old table sit at its front; take them last so
-            // that the rest arrive in home order and fill the new table front to back.
-            var start = 0
-            while start < old.count && old[start].mark != 0 && Self.home(old[start].mark, old.count) > start {
-                start += 1
+        var slots = Self.emptySlots(size)
+        // One mutable view for the whole pass: placing through `self.slots` checked the array's uniqueness
+        // (a runtime call) for every entry, about four per id inserted.
+        slots.withUnsafeMutableBufferPointer { slots in
+            old.withUnsafeBufferPointer { old in
+                // Entries that wrapped round the end of the old table sit at its front; take them last so
+                // that the rest arrive in home order and fill the new table front to back.
+                var start = 0
+                while start < old.count && old[start].mark != 0 && Self.home(old[start].mark, old.count) > start {
+                    start += 1
+                }
+                for index in start..<old.count where old[index].mark != 0 && !drop(old[index].time) {
+                    Self.place(old[index], in: slots)
+                }
+                for index in 0..<start where !drop(old[index].time) { Self.place(old[index], in: slots) }
             }
-            for index in start..<old.count where old[index].mark != 0 && !drop(old[index].time) { place(old[index]) }
-            for index in 0..<start where !drop(old[index].time) { place(old[index]) }
         }
+        self.slots = slots
+        count = kept
     }
 
     @inline(__always)
-    private mutating func place(_ entry: Entry) {
-        count += 1
-        slots.withUnsafeMutableBufferPointer { slots in
-            var slot = Self.home(entry.mark, slots.count)
-            while slots[slot].mark != 0 {
-                slot += 1
-                if slot == slots.count { slot = 0 }
-            }
-            slots[slot] = entry
+    private static func place(_ entry: Entry, in slots: UnsafeMutableBufferPointer<Entry>) {
+        var slot = home(entry.mark, slots.count)
+        while slots[slot].mark != 0 {
+            slot += 1
+            if slot == slots.count { slot = 0 }
         }
+        slots[slot] = entry
     }
 }

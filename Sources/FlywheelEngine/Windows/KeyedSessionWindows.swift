@@ -148,7 +148,7 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
         let (position, inserted) = states.findOrInsert(hash: hash, matching: matches, makeKey: makeKey) {
             var fresh = Accumulator()
             fresh.add(input)
-            return KeyState(sessions: Sessions(Session(window: window, accumulator: fresh, hasFired: false)))
+            return KeyState(sessions: Sessions(Session(window: window, accumulator: consume fresh, hasFired: false)))
         }
         // A new key's one session is made with the input already added.
         let merged =
@@ -234,7 +234,7 @@ public struct KeyedSessionWindows<Key: Equatable & KeyGroupHashable, Accumulator
         guard let found = target else {
             var fresh = Accumulator()
             fresh.add(input)
-            list.append(Session(window: window, accumulator: fresh, hasFired: false))
+            list.append(Session(window: window, accumulator: consume fresh, hasFired: false))
             return list.count - 1
         }
         list.update(at: found) {

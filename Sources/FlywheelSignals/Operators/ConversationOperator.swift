@@ -120,7 +120,18 @@ enum SFTExample {
     /// exactly one response. Ids compare by code points (CONTRACT 1): a parent id canonically
     /// equivalent to a prompt's message id, but spelled differently, does not answer it.
     static func answersPairUp(_ messages: UnsafeBufferPointer<MessageLog.Message>) -> Bool {
-        let links = messages.indices.sorted { messages[$0].link.utf8Precedes(messages[$1].link) }
+        // Sorted in temporary memory (the stack, for a session's few): a sorted array was an allocation per session.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: messages.count) { buffer in
+            var links = buffer
+            for index in messages.indices { (links.baseAddress! + index).initialize(to: index) }
+            links.sort { messages[$0].link.utf8Precedes(messages[$1].link) }
+            return answersPairUp(messages, sortedByLink: UnsafeBufferPointer(links))
+        }
+    }
+
+    private static func answersPairUp(
+        _ messages: UnsafeBufferPointer<MessageLog.Message>, sortedByLink links: UnsafeBufferPointer<Int>
+    ) -> Bool {
         var start = 0
         while start < links.count {
             var prompts = 0

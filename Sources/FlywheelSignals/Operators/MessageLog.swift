@@ -59,25 +59,46 @@ public struct MessageLog: Sendable {
         text: UnsafeBufferPointer<UInt8>
     ) {
         reserve(Self.maximumHeaderSize + eventId.count + link.count + text.count)
-        withUnsafeBytes(of: stamp.raw.littleEndian) { storage.append(contentsOf: $0) }
-        Self.appendVarint(eventId.count, to: &storage)
-        Self.appendVarint(link.count, to: &storage)
-        Self.appendVarint(text.count, to: &storage)
-        storage.append(contentsOf: eventId)
-        storage.append(contentsOf: link)
+        // The header and the two ids are put together first (on the stack) and appended in one go, then the text:
+        // each append checks the array's uniqueness and room (a runtime call), seven of them a message before.
+        let headed = Self.maximumHeaderSize + eventId.count + link.count
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: headed) { buffer in
+            let base = buffer.baseAddress!
+            UnsafeMutableRawPointer(base).storeBytes(of: stamp.raw.littleEndian, as: Int64.self)
+            var written = 8
+            written = Self.writeVarint(eventId.count, to: base, at: written)
+            written = Self.writeVarint(link.count, to: base, at: written)
+            written = Self.writeVarint(text.count, to: base, at: written)
+            written = Self.write(eventId, to: base, at: written)
+            written = Self.write(link, to: base, at: written)
+            storage.append(contentsOf: UnsafeBufferPointer(start: base, count: written))
+        }
         storage.append(contentsOf: text)
         count += 1
     }
 
-    /// `value` (at most 2^35 - 1: a text is at most `max_event_bytes`, 64 MiB) in LEB128: seven bits a byte, low
-    /// bits first, the high bit set on every byte but the last.
-    private static func appendVarint(_ value: Int, to storage: inout [UInt8]) {
+    /// Copies `bytes` to `offset` of `output`; returns the offset after them.
+    private static func write(
+        _ bytes: UnsafeBufferPointer<UInt8>, to output: UnsafeMutablePointer<UInt8>, at offset: Int
+    ) -> Int {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return offset }
+        (output + offset).initialize(from: source, count: bytes.count)
+        return offset + bytes.count
+    }
+
+    /// Writes `value` (at most 2^35 - 1: a text is at most `max_event_bytes`, 64 MiB) at `offset` of `bytes` in
+    /// LEB128 (seven bits a byte, low bits first, the high bit set on every byte but the last); returns the offset
+    /// after it.
+    private static func writeVarint(_ value: Int, to bytes: UnsafeMutablePointer<UInt8>, at offset: Int) -> Int {
         var rest = UInt64(truncatingIfNeeded: value)
+        var offset = offset
         while rest >= 0x80 {
-            storage.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            bytes[offset] = UInt8(truncatingIfNeeded: rest) | 0x80
+            offset += 1
             rest >>= 7
         }
-        storage.append(UInt8(truncatingIfNeeded: rest))
+        bytes[offset] = UInt8(truncatingIfNeeded: rest)
+        return offset + 1
     }
 
     /// The varint at `offset` of `bytes`; moves `offset` past it.

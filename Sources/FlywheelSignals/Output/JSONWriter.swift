@@ -110,6 +110,8 @@ public struct JSONWriter: ~Copyable {
     /// Appends `value` as a JSON string literal. Runs of bytes that need no escaping are copied
     /// at once, and found eight bytes at a time.
     public mutating func appendString(_ value: String) {
+        // Read in place: `withUTF8` is mutating, and the copy it needs retained and released the string.
+        if value.utf8.withContiguousStorageIfAvailable({ appendString(utf8: $0) }) != nil { return }
         var value = value
         value.withUTF8 { appendString(utf8: $0) }
     }
