@@ -68,6 +68,52 @@ struct PairConversationStateTests {
         #expect(snapshot?.response(at: response)?.text == String(repeating: "3", count: 700))
     }
 
+    /// The search hash only filters byte comparisons: ids of every length from 1 to 40 bytes, each in variants
+    /// that differ in a single byte (at the front, in the middle, at the end), and ids whose 16-bit hashes are
+    /// equal, each keep a slot of their own and are found by exactly their bytes, in conversations searched
+    /// linearly (at most `indexThreshold` messages) and in one that is indexed.
+    @Test func everyIdIsFoundByItsBytesWhateverItsLengthAndHash() {
+        // Ids whose search hashes collide: found among the first few thousand of a simple pattern.
+        var byHash: [UInt16: String] = [:]
+        var collided: [String] = []
+        for number in 0..<5000 where collided.count < 6 {
+            let id = "m-\(number)"
+            let hash = id.utf8.withContiguousStorageIfAvailable { PairConversationState.Message.hash($0) }!
+            if let earlier = byHash[hash] { collided += [earlier, id] } else { byHash[hash] = id }
+        }
+        #expect(collided.count >= 2)
+        var groups = [collided]
+        for length in 1...40 {
+            let base = Array(repeating: UInt8(ascii: "a"), count: length)
+            var group = [String(decoding: base, as: UTF8.self)]
+            for position in Set([0, length / 2, length - 1]) {
+                for byte in [UInt8(ascii: "b"), UInt8(ascii: "c")] {
+                    var bytes = base
+                    bytes[position] = byte
+                    group.append(String(decoding: bytes, as: UTF8.self))
+                }
+            }
+            groups.append(group)
+        }
+        var indexed = PairConversationState()
+        var indexedSlots: [String: Int] = [:]
+        for group in groups {
+            #expect(group.count <= PairConversationState.indexThreshold)
+            var state = PairConversationState()
+            var slots: [String: Int] = [:]
+            for id in group {
+                slots[id] = state.setRating(.up, of: id)
+                indexedSlots[id] = indexed.setRating(.up, of: id)
+            }
+            #expect(Set(slots.values).count == slots.count)
+            for (id, slot) in slots { #expect(state.find(id) == slot && state.id(at: slot) == id) }
+            #expect(state.find(group[0] + "a") == nil)
+        }
+        #expect(Set(indexedSlots.values).count == indexedSlots.count)
+        for (id, slot) in indexedSlots { #expect(indexed.find(id) == slot && indexed.id(at: slot) == id) }
+        #expect(indexed.find(String(repeating: "a", count: 41)) == nil && indexed.find("m-5000") == nil)
+    }
+
     /// A pair message is 40 bytes: offsets and counts into the arena instead of two Strings (it was 48).
     @Test func aPairMessageIs40Bytes() {
         #expect(MemoryLayout<PairConversationState.Message>.stride == 40)

@@ -75,8 +75,32 @@ struct PairConversationState: Sendable {
             self.idHash = idHash
         }
 
+        /// The 16-bit search hash of an id: every byte mixed in, eight at a time (a multiply per word). It only
+        /// filters the byte comparisons and lives in memory only (a restored state computes it again), so it
+        /// need not be `StableHash`, whose FNV-1a takes a multiply per byte: 36-byte ids cost 36 in a row.
         static func hash(_ id: UnsafeBufferPointer<UInt8>) -> UInt16 {
-            UInt16(truncatingIfNeeded: StableHash.hash(bytes: id))
+            guard let base = id.baseAddress, !id.isEmpty else { return 0 }
+            let raw = UnsafeRawPointer(base)
+            let count = id.count
+            let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+            var h = UInt64(truncatingIfNeeded: count) &* multiplier
+            var offset = 0
+            while count - offset > 8 {
+                h = (h ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* multiplier
+                h ^= h >> 29
+                offset += 8
+            }
+            // The last one to eight bytes: the last eight of the id when it has them (overlapping the words
+            // above), else its bytes one by one.
+            var tail: UInt64 = 0
+            if count >= 8 {
+                tail = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            } else {
+                for index in 0..<count { tail |= UInt64(id[index]) << (8 * UInt64(index)) }
+            }
+            h = (h ^ tail) &* multiplier
+            h ^= h >> 32
+            return UInt16(truncatingIfNeeded: h)
         }
 
         private var kind: Kind {
@@ -315,10 +339,10 @@ struct PairConversationState: Sendable {
     }
 
     /// Appends a message for the id whose UTF-8 is `id` (no index update); returns its slot.
-    private mutating func append(id: UnsafeBufferPointer<UInt8>) -> Int {
+    private mutating func append(id: UnsafeBufferPointer<UInt8>, hash: UInt16? = nil) -> Int {
         let stored = store(utf8: id)
         messages.appendGrowingByHalf(
-            Message(idOffset: stored.offset, idCount: stored.count, idHash: Message.hash(id)), minimum: 4)
+            Message(idOffset: stored.offset, idCount: stored.count, idHash: hash ?? Message.hash(id)), minimum: 4)
         return messages.count - 1
     }
 
@@ -330,8 +354,12 @@ struct PairConversationState: Sendable {
     /// The message whose id's UTF-8 is `id`, nil when unknown.
     func find(utf8 id: UnsafeBufferPointer<UInt8>) -> Int? {
         if let long { return long.index[ExactKey(utf8: id)] }
-        let hash = Message.hash(id)
-        return arena.withUnsafeBufferPointer { arena in
+        return find(utf8: id, hash: Message.hash(id))
+    }
+
+    /// `find(utf8:)` in the messages searched linearly, given the id's `Message.hash`.
+    private func find(utf8 id: UnsafeBufferPointer<UInt8>, hash: UInt16) -> Int? {
+        arena.withUnsafeBufferPointer { arena in
             var index = 0
             while index < messages.count {
                 if messages[index].idHash == hash && hasId(index, id, in: arena) { return index }
@@ -349,8 +377,11 @@ struct PairConversationState: Sendable {
 
     /// The message whose id's UTF-8 is `id`, created empty when unknown.
     mutating func slot(utf8 id: UnsafeBufferPointer<UInt8>) -> Int {
-        if let existing = find(utf8: id) { return existing }
-        let slot = append(id: id)
+        // Hashed once, for the search and for a new message.
+        let hash = Message.hash(id)
+        let existing = if let long { long.index[ExactKey(utf8: id)] } else { find(utf8: id, hash: hash) }
+        if let existing { return existing }
+        let slot = append(id: id, hash: hash)
         if isIndexed {
             changeLong { $0.index[ExactKey(utf8: id)] = slot }
         } else if messages.count > Self.indexThreshold {
