@@ -135,6 +135,9 @@ final class LineReader {
         return UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
     }
 
+    /// Inlined: called out of line, it had the caller retain and release the objects `body` captures around
+    /// every line (two atomic pairs per line).
+    @inline(__always)
     private func deliver(upTo index: Int, _ body: (Int64, Int64, LineContent) -> Void) {
         lineNumber += 1
         let bytes = UnsafeRawBufferPointer(rebasing: buffer[start..<index])

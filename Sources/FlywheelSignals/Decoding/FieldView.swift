@@ -16,6 +16,17 @@ struct FieldView {
 
     /// The field's span; nil when absent or null.
     @inline(__always)
+    /// The first field in table order, of the set `fields` (bits `1 << rawValue`), that the line lacks.
+    private func firstMissing(of fields: UInt32) -> ChatField? {
+        var rest = fields
+        while rest != 0 {
+            let raw = rest.trailingZeroBitCount
+            if !spans[raw].isPresent { return ChatField(rawValue: raw) }
+            rest &= rest - 1
+        }
+        return nil
+    }
+
     subscript(_ field: ChatField) -> JSONFieldSpan? {
         let span = spans[field.rawValue]
         return span.isPresent ? span : nil
@@ -32,7 +43,7 @@ struct FieldView {
         throws(ValidationFailure)
         -> ChatEvent
     {
-        for field in ChatField.alwaysRequired where self[field] == nil {
+        if let field = firstMissing(of: ChatField.alwaysRequiredBits) {
             throw ValidationFailure(.missingField, field.key)
         }
         guard let span = self[.type], span.kind == .string,
@@ -40,7 +51,7 @@ struct FieldView {
         else {
             throw ValidationFailure(.invalidField, "type")
         }
-        for field in ChatField.required(by: type) where self[field] == nil {
+        if let field = firstMissing(of: ChatField.requiredBits(by: type)) {
             throw ValidationFailure(.missingField, field.key)
         }
         return try buildEvent(type: type, origin: origin, reusing: storage)

@@ -123,8 +123,9 @@ struct ChatEventSpares {
     /// A storage no one else references, or nil (the event gets a new one).
     @inline(__always)
     mutating func next() -> ChatEvent.Storage? {
-        guard let pool else { return nil }
-        if spare.isEmpty { pool.take(ChatEventReturns.batchSize, into: &spare) }
+        // Not bound to a local: `guard let pool` retained and released the pool for every event.
+        guard pool != nil else { return nil }
+        if spare.isEmpty { pool!.take(ChatEventReturns.batchSize, into: &spare) }
         // A storage is only pooled when its event held the one reference; checked again, as reusing a
         // shared one would change another event.
         while !spare.isEmpty {

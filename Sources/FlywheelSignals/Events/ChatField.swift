@@ -36,6 +36,28 @@ public enum ChatField: Int, CaseIterable, Sendable {
     private static let forChoice: [ChatField] = [.parentId, .rejectedId]
     private static let forError: [ChatField] = [.model]
 
+    /// `alwaysRequired` as a set of bits (`bit`): for the decoder, which reads a static array only by retaining and
+    /// releasing it, once per line.
+    static var alwaysRequiredBits: UInt32 {
+        bit(.eventId) | bit(.type) | bit(.timestamp) | bit(.conversationId)
+    }
+
+    /// `required(by:)` as a set of bits (`bit`); a set's lowest missing bit is its first missing field in table order.
+    static func requiredBits(by type: ChatEventType) -> UInt32 {
+        switch type {
+        case .prompt: return bit(.messageId) | bit(.text)
+        case .response: return bit(.messageId) | bit(.parentId) | bit(.model) | bit(.text) | bit(.latencyMs)
+        case .feedback: return bit(.parentId) | bit(.model) | bit(.rating)
+        case .regenerate, .copy: return bit(.parentId) | bit(.model)
+        case .choice: return bit(.parentId) | bit(.rejectedId)
+        case .error: return bit(.model)
+        }
+    }
+
+    /// The field's bit in a set of fields: `1 << rawValue`.
+    @inline(__always)
+    static func bit(_ field: ChatField) -> UInt32 { 1 << UInt32(field.rawValue) }
+
     /// Fields each type requires, in table order.
     public static func required(by type: ChatEventType) -> [ChatField] {
         switch type {
