@@ -116,28 +116,15 @@ struct IngestLoop {
     private mutating func runFused() async throws {
         let reader = partitions[0]
         defer { reader.close() }
-        var run: [InputLine] = []
-        run.reserveCapacity(Self.runLines)
-        var idHashes: [UInt64] = []
-        idHashes.reserveCapacity(Self.runLines)
+        var run = LineRun(capacity: Self.runLines)
         var status = ReadStatus.more
         while status != .ended {
             // Never more lines than the batch has room for, so batches end where they would with a pump.
             let room = Swift.min(Self.runLines, options.batchLines - driver.linesInBatch)
             status = try reader.read(maxLines: room) { run.append($0) }
             // The de-dup table outgrows the caches: load the run's slots together, then ingest.
-            for index in run.indices {
-                let hash = run[index].idHash ?? IngestState.idHash(of: run[index].decoded)
-                idHashes.append(hash)
-                touched ^= driver.state.touch(idHash: hash)
-            }
-            for index in run.indices {
-                var line = InputLine.moved
-                swap(&line, &run[index])
-                driver.ingest(consume line, partition: 0, idHash: idHashes[index])
-            }
-            run.removeAll(keepingCapacity: true)
-            idHashes.removeAll(keepingCapacity: true)
+            run.hashAll { touched ^= driver.state.touch(idHash: $0) }
+            run.takeAll { line, idHash in driver.ingest(line, partition: 0, idHash: idHash) }
             if driver.linesInBatch >= options.batchLines { try await flush(isFinal: false) }
         }
         driver.finish(partition: 0)
