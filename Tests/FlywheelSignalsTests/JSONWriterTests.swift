@@ -181,35 +181,4 @@ struct JSONWriterTests {
         #expect(json.string("type") == "prompt" && json.string("timestamp") == signalsStamp(1_000))
         #expect(json.string("watermark") == signalsStamp(4_999) && json.int("position") == 9)
     }
-
-    /// Writers that borrow a scratch buffer write the same lines as writers with their own, one after the other
-    /// (the buffer reused, grown for a long line and let go past 64 KiB) and when one is made while another holds
-    /// the buffer (it allocates its own).
-    @Test func writersBorrowingAScratchWriteWhatOwnBuffersWrite() {
-        func line(_ texts: [String], scratch: JSONScratch?) -> [UInt8] {
-            var writer = scratch.map { JSONWriter(capacity: 32, scratch: $0) } ?? JSONWriter(capacity: 32)
-            for (index, text) in texts.enumerated() { writer.field(index.isMultiple(of: 2) ? "a" : "b", text) }
-            return writer.finishLine()
-        }
-        let scratch = JSONScratch(capacity: 64)
-        let shapes: [[String]] = [
-            ["x"], [String(repeating: "long \"quoted\" text ", count: 40)], ["\u{E9}", "tab\t", ""],
-            [String(repeating: "y", count: 70_000)], ["after the long one"], [],
-        ]
-        for texts in shapes + shapes.reversed() {
-            #expect(line(texts, scratch: scratch) == line(texts, scratch: nil))
-        }
-        // Nested: the inner writer finds the buffer taken and uses its own; both lines come out whole.
-        var outer = JSONWriter(capacity: 16, scratch: scratch)
-        outer.field("outer", String(repeating: "o", count: 100))
-        let inner = line(["inner", String(repeating: "i", count: 300)], scratch: scratch)
-        outer.field("more", "m")
-        let outerLine = outer.finishLine()
-        #expect(inner == line(["inner", String(repeating: "i", count: 300)], scratch: nil))
-        var expected = JSONWriter()
-        expected.field("outer", String(repeating: "o", count: 100))
-        expected.field("more", "m")
-        let expectedLine = expected.finishLine()
-        #expect(outerLine == expectedLine)
-    }
 }

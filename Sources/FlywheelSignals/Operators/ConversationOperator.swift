@@ -44,21 +44,19 @@ public struct ConversationOperator: Sendable {
 struct ConversationRecords: Sendable {
     let emitSummaries: Bool
     let emitExamples: Bool
-    /// The buffer the records are written in, one after the other.
-    let scratch = JSONScratch()
 
     func emit(_ id: String, _ window: Window, _ acc: ConversationAccumulator, into out: inout [SignalRecord]) {
         let key = OutputSortKey(window.end.millis, 0, id)
         if emitSummaries {
             out.append(SignalRecord(kind: .conversationSummary, key: key, line: summaryLine(id, window, acc)))
         }
-        if emitExamples, let line = SFTExample.line(conversationId: id, acc, scratch: scratch) {
+        if emitExamples, let line = SFTExample.line(conversationId: id, acc) {
             out.append(SignalRecord(kind: .sftExample, key: key, line: line))
         }
     }
 
     private func summaryLine(_ id: String, _ window: Window, _ acc: ConversationAccumulator) -> [UInt8] {
-        var writer = JSONWriter(capacity: 512, scratch: scratch)
+        var writer = JSONWriter(capacity: 512)
         writer.field("signal", "conversation_summary")
         writer.field("conversation_id", id)
         writer.field("user_id", acc.user?.userId)
@@ -86,11 +84,11 @@ struct ConversationRecords: Sendable {
 /// The `sft_example` rule of CONTRACT 3.4.
 enum SFTExample {
     /// The example line for a session, or nil when the session does not qualify.
-    static func line(conversationId: String, _ acc: ConversationAccumulator, scratch: JSONScratch? = nil) -> [UInt8]? {
+    static func line(conversationId: String, _ acc: ConversationAccumulator) -> [UInt8]? {
         guard acc.outcome == "positive", acc.counts[.regenerations] == 0, acc.counts[.prompts] > 0 else { return nil }
         return acc.log.withMessages { messages -> [UInt8]? in
             guard answersPairUp(messages) else { return nil }
-            var writer = scratch.map { JSONWriter(capacity: 1024, scratch: $0) } ?? JSONWriter(capacity: 1024)
+            var writer = JSONWriter(capacity: 1024)
             writer.field("signal", "sft_example")
             writer.field("conversation_id", conversationId)
             writer.key("messages")

@@ -88,8 +88,6 @@ public struct ModelQualityOperator: Sendable {
 /// Encodes model_quality and quality_alert records.
 struct ModelQualityRecords: Sendable {
     var catalog: ModelCatalog?
-    /// The buffer the records are written in, one after the other.
-    let scratch = JSONScratch()
     let emitQuality: Bool
     let emitAlerts: Bool
     let minFeedback: Int64
@@ -104,7 +102,7 @@ struct ModelQualityRecords: Sendable {
         guard emitAlerts, feedback > 0, feedback >= minFeedback else { return }
         let downRate = Double(acc.feedbackDown) / Double(feedback)
         guard downRate >= maxDownRate else { return }
-        var writer = JSONWriter(scratch: scratch)
+        var writer = JSONWriter()
         writer.field("signal", "quality_alert")
         writer.field("window_start", time: window.start)
         writer.field("window_end", time: window.end)
@@ -116,7 +114,7 @@ struct ModelQualityRecords: Sendable {
     }
 
     private func qualityLine(_ window: Window, _ key: ModelKey, _ acc: ModelQualityAccumulator) -> [UInt8] {
-        var writer = JSONWriter(capacity: 640, scratch: scratch)
+        var writer = JSONWriter(capacity: 640)
         writer.field("signal", "model_quality")
         writer.field("window_start", time: window.start)
         writer.field("window_end", time: window.end)

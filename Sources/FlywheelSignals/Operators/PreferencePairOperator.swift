@@ -31,8 +31,6 @@ public struct PreferencePairOperator: Sendable {
     /// What `add(taking:)` leaves in place of the events it takes: this operator's own, so that no other core
     /// touches its reference count.
     private let placeholder = ChatEvent.emptyStorage()
-    /// The buffer pair records are written in, one after the other.
-    private let scratch = JSONScratch()
 
     public init(config: PipelineConfig, sourceNames: [String]) {
         joinTTLMs = config.signals.joinTTLMs
@@ -151,9 +149,7 @@ public struct PreferencePairOperator: Sendable {
             // Texts read in place: a copy of the state would retain its arrays.
             let completed = rules.completed
             conversations.update(at: slot) { state in
-                for pair in completed {
-                    out.append(Self.pairRecord(pair, event: event, state: state, scratch: scratch))
-                }
+                for pair in completed { out.append(Self.pairRecord(pair, event: event, state: state)) }
             }
         }
         for rule in rules.newWaits {
@@ -216,11 +212,11 @@ public struct PreferencePairOperator: Sendable {
         partition < sourceNames.count ? sourceNames[partition] : "partition-\(partition)"
     }
 
-    private static func pairRecord(
-        _ pair: CompletedPair, event: ChatEvent, state: borrowing PairConversationState, scratch: JSONScratch
-    ) -> SignalRecord {
+    private static func pairRecord(_ pair: CompletedPair, event: ChatEvent, state: borrowing PairConversationState)
+        -> SignalRecord
+    {
         let pairId = "\(pair.chosenId):\(pair.rejectedId)"
-        var writer = JSONWriter(capacity: 512, scratch: scratch)
+        var writer = JSONWriter(capacity: 512)
         writer.field("signal", "preference_pair")
         writer.field("pair_id", pairId)
         event.withId(.conversationId) { writer.field("conversation_id", utf8: $0!) }

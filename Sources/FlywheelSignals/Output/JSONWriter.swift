@@ -11,40 +11,18 @@ public struct JSONWriter: ~Copyable {
     // Invariant: buffer[..<count] is initialized, and count <= buffer.count.
     private var count = 0
     private var needsComma = false
-    /// Where the buffer came from and goes back to, when the writer borrowed one.
-    private let scratch: JSONScratch?
 
     public init(capacity: Int = 256) {
         self.init(bareCapacity: capacity)
         appendByte(UInt8(ascii: "{"))
     }
 
-    /// A writer that writes in `scratch`'s buffer (and leaves it there, grown if the line needed more) instead of
-    /// allocating its own: for an operator that writes its records one at a time, an allocation and a free less
-    /// per line. A writer made while another holds the buffer allocates its own.
-    public init(capacity: Int = 256, scratch: JSONScratch) {
-        let borrowed = scratch.buffer
-        scratch.buffer = UnsafeMutableBufferPointer(start: nil, count: 0)
-        buffer = borrowed.count >= capacity ? borrowed : .allocate(capacity: Swift.max(capacity, 16))
-        if borrowed.count < capacity { borrowed.deallocate() }
-        self.scratch = scratch
-        appendByte(UInt8(ascii: "{"))
-    }
-
     /// A writer that has not opened an object (for a lone string literal).
     private init(bareCapacity: Int) {
         buffer = .allocate(capacity: Swift.max(bareCapacity, 16))
-        scratch = nil
     }
 
-    deinit {
-        // A buffer grown past 64 KiB for a long line is let go, so that a scratch stays small.
-        if let scratch, scratch.buffer.baseAddress == nil, buffer.count <= 64 << 10 {
-            scratch.buffer = buffer
-        } else {
-            buffer.deallocate()
-        }
-    }
+    deinit { buffer.deallocate() }
 
     /// Closes the object, appends "\n" and returns the line.
     public consuming func finishLine() -> [UInt8] {
@@ -256,16 +234,4 @@ public struct JSONWriter: ~Copyable {
         (buffer.baseAddress! + count).initialize(from: source, count: bytes.count)
         count += bytes.count
     }
-}
-
-/// A line buffer that an operator's `JSONWriter`s borrow in turn (`JSONWriter.init(capacity:scratch:)`). Used by
-/// one shard at a time, as the operator that holds it.
-public final class JSONScratch: @unchecked Sendable {
-    fileprivate var buffer: UnsafeMutableBufferPointer<UInt8>
-
-    public init(capacity: Int = 1024) {
-        buffer = .allocate(capacity: capacity)
-    }
-
-    deinit { buffer.deallocate() }
 }
