@@ -2,19 +2,22 @@ import Testing
 
 @testable import FlywheelSignals
 
-/// The decoder checks required fields through bit sets; they must name exactly the fields of the lists, so that
-/// the first missing field (the lowest bit) is the one the table order reports.
+/// The required fields of CONTRACT section 1's table, per event type, in table order: the decoder checks them as
+/// bit sets (the lowest missing bit is the first missing field), and the lists are read from those sets.
 struct ChatFieldTests {
-    static func bits(_ fields: [ChatField]) -> UInt32 { fields.reduce(0) { $0 | 1 << UInt32($1.rawValue) } }
-
-    @Test func requiredBitSetsAreTheRequiredLists() {
-        #expect(ChatField.alwaysRequiredBits == Self.bits(ChatField.alwaysRequired))
+    @Test func requiredFieldsAreTheContractTable() {
+        #expect(ChatField.alwaysRequired == [.eventId, .type, .timestamp, .conversationId])
+        let table: [ChatEventType: [ChatField]] = [
+            .prompt: [.messageId, .text],
+            .response: [.messageId, .parentId, .model, .text, .latencyMs],
+            .feedback: [.parentId, .model, .rating],
+            .regenerate: [.parentId, .model],
+            .copy: [.parentId, .model],
+            .choice: [.parentId, .rejectedId],
+            .error: [.model],
+        ]
         for type in ChatEventType.allCases {
-            #expect(ChatField.requiredBits(by: type) == Self.bits(ChatField.required(by: type)), "\(type)")
-            // Listed in table order, so the lowest missing bit is the first missing field.
-            #expect(
-                ChatField.required(by: type).map(\.rawValue) == ChatField.required(by: type).map(\.rawValue).sorted())
+            #expect(ChatField.required(by: type) == table[type], "\(type)")
         }
-        #expect(ChatField.alwaysRequired.map(\.rawValue) == ChatField.alwaysRequired.map(\.rawValue).sorted())
     }
 }

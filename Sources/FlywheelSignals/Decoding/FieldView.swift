@@ -14,9 +14,7 @@ struct FieldView {
     /// Whether prompts and responses get their `textPIICount` (see `EventDecoder.countsPII`).
     let countsPII: Bool
 
-    /// The field's span; nil when absent or null.
-    @inline(__always)
-    /// The first field in table order, of the set `fields` (bits `1 << rawValue`), that the line lacks.
+    /// The first field in table order, of the set `fields` (`ChatField.bit`), that the line lacks.
     private func firstMissing(of fields: UInt32) -> ChatField? {
         var rest = fields
         while rest != 0 {
@@ -27,6 +25,8 @@ struct FieldView {
         return nil
     }
 
+    /// The field's span; nil when absent or null.
+    @inline(__always)
     subscript(_ field: ChatField) -> JSONFieldSpan? {
         let span = spans[field.rawValue]
         return span.isPresent ? span : nil

@@ -27,17 +27,13 @@ public enum ChatField: Int, CaseIterable, Sendable {
     }
 
     /// Fields every event requires, in the order validation checks them.
-    public static let alwaysRequired: [ChatField] = [.eventId, .type, .timestamp, .conversationId]
+    public static let alwaysRequired: [ChatField] = fields(in: alwaysRequiredBits)
 
-    private static let forPrompt: [ChatField] = [.messageId, .text]
-    private static let forResponse: [ChatField] = [.messageId, .parentId, .model, .text, .latencyMs]
-    private static let forFeedback: [ChatField] = [.parentId, .model, .rating]
-    private static let forReaction: [ChatField] = [.parentId, .model]
-    private static let forChoice: [ChatField] = [.parentId, .rejectedId]
-    private static let forError: [ChatField] = [.model]
+    /// Fields each type requires besides `alwaysRequired`, in table order.
+    public static func required(by type: ChatEventType) -> [ChatField] { fields(in: requiredBits(by: type)) }
 
-    /// `alwaysRequired` as a set of bits (`bit`): for the decoder, which reads a static array only by retaining and
-    /// releasing it, once per line.
+    /// `alwaysRequired` as a set of bits (`bit`), what the decoder checks: it reads a static array only by
+    /// retaining and releasing it, once per line.
     static var alwaysRequiredBits: UInt32 {
         bit(.eventId) | bit(.type) | bit(.timestamp) | bit(.conversationId)
     }
@@ -58,15 +54,6 @@ public enum ChatField: Int, CaseIterable, Sendable {
     @inline(__always)
     static func bit(_ field: ChatField) -> UInt32 { 1 << UInt32(field.rawValue) }
 
-    /// Fields each type requires, in table order.
-    public static func required(by type: ChatEventType) -> [ChatField] {
-        switch type {
-        case .prompt: return forPrompt
-        case .response: return forResponse
-        case .feedback: return forFeedback
-        case .regenerate, .copy: return forReaction
-        case .choice: return forChoice
-        case .error: return forError
-        }
-    }
+    /// The fields of a set of bits, in table order.
+    static func fields(in bits: UInt32) -> [ChatField] { allCases.filter { bits & bit($0) != 0 } }
 }
