@@ -114,9 +114,82 @@ struct PairConversationStateTests {
         #expect(indexed.find(String(repeating: "a", count: 41)) == nil && indexed.find("m-5000") == nil)
     }
 
-    /// A pair message is 40 bytes: offsets and counts into the arena instead of two Strings (it was 48).
-    @Test func aPairMessageIs40Bytes() {
-        #expect(MemoryLayout<PairConversationState.Message>.stride == 40)
+    /// Every message's text follows its id in the arena: a text comes in place of the old one when the message's
+    /// bytes are the arena's last, else after a new copy of the id (the id came earlier by a rating or as a
+    /// prompt id, or other messages came since), and the old bytes are let go once they outweigh the live ones.
+    /// Random operations on a few ids (texts of every length up to 1,500 bytes, empty and non-ASCII ones
+    /// included) against a plain model of what each id holds: after every step each id is found with its kind,
+    /// text, model and prompt; copies taken on the way keep what they had; the arena stays within twice the live
+    /// bytes plus the compaction threshold.
+    @Test func textsFollowTheirIdsThroughEveryWayOfStoringThem() {
+        struct Expected {
+            var isPrompt = false
+            var isResponse = false
+            var text = ""
+            var model = ""
+            var promptId = ""
+        }
+        var generator = SplitMix64(seed: 13)
+        func random(_ bound: Int) -> Int { Int(generator.next() % UInt64(bound)) }
+        let ids = ["p0", "p1", "r0", "r1", "r2", "x-\u{E9}", "long-id-\(String(repeating: "z", count: 40))"]
+        let models = ["m", "", "model-\u{1F600}"]
+        func text() -> String {
+            switch random(4) {
+            case 0: ""
+            case 1: "\u{E9}\u{1F600}" + String(repeating: "t", count: random(20))
+            case 2: String(repeating: "\(random(10))", count: random(1_500))
+            default: "text \(random(1000))"
+            }
+        }
+        func check(_ state: PairConversationState, _ model: [String: Expected]) {
+            for id in ids {
+                guard let slot = state.find(id) else {
+                    #expect(model[id] == nil, "\(id) lost")
+                    continue
+                }
+                #expect(state.id(at: slot) == id)
+                let expected = model[id] ?? Expected()
+                #expect(state.promptText(at: slot) == (expected.isPrompt ? expected.text : nil), "\(id)")
+                let response = state.response(at: slot)
+                #expect(response?.text == (expected.isResponse ? expected.text : nil), "\(id)")
+                #expect(response?.model == (expected.isResponse ? expected.model : nil), "\(id)")
+                #expect(state.promptId(ofResponse: slot) == (expected.isResponse ? expected.promptId : nil), "\(id)")
+            }
+        }
+        var state = PairConversationState()
+        var model: [String: Expected] = [:]
+        var copies: [(PairConversationState, [String: Expected])] = []
+        for step in 0..<4_000 {
+            let id = ids[random(ids.count)]
+            switch random(5) {
+            case 0:
+                let body = text()
+                state.recordPrompt(id: id, text: body)
+                model[id] = Expected(isPrompt: true, text: body)
+            case 1, 2:
+                let (body, name, prompt) = (text(), models[random(models.count)], ids[random(2)])
+                _ = state.recordResponse(id: id, text: body, model: name, promptId: prompt)
+                model[id] = Expected(isResponse: true, text: body, model: name, promptId: prompt)
+                if model[prompt] == nil { model[prompt] = Expected() }
+            case 3:
+                _ = state.setRating(random(2) == 0 ? .up : .down, of: id)
+                if model[id] == nil { model[id] = Expected() }
+            default:
+                _ = state.markRegenerated(id)
+                if model[id] == nil { model[id] = Expected() }
+            }
+            check(state, model)
+            let live = ids.reduce(0) { $0 + $1.utf8.count + (model[$1].map { $0.text.utf8.count } ?? 0) }
+            #expect(state.arenaByteCount <= 2 * live + 1024 + 3_200, "step \(step)")
+            if step % 500 == 0 { copies.append((state, model)) }
+        }
+        for (copy, expected) in copies { check(copy, expected) }
+    }
+
+    /// A pair message is 32 bytes: one offset (the text follows the id in the arena) and counts instead of two
+    /// Strings (it was 48, then 40 with an offset each).
+    @Test func aPairMessageIs32Bytes() {
+        #expect(MemoryLayout<PairConversationState.Message>.stride == 32)
     }
 
     @Test func aCopyOfALongConversationIsUnchangedByTheOriginal() {

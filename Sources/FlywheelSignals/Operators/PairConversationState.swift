@@ -44,17 +44,15 @@ struct PairConversationState: Sendable {
     }
 
     /// A message is a prompt, a response, or neither yet (an id that only a rating, a regeneration or a
-    /// choice named so far). Its id and text (one for either kind) are bytes in the arena; a response names
-    /// the prompt it answers by that prompt's slot (its id is there) and its model by its place in the
-    /// conversation's models, and the hash searches compare first sits in the message: 40 bytes a message,
-    /// in one array per conversation.
+    /// choice named so far). Its id and text (one for either kind) are bytes in the arena, the text right
+    /// after the id, so that one offset finds both; a response names the prompt it answers by that prompt's
+    /// slot (its id is there) and its model by its place in the conversation's models, and the hash searches
+    /// compare first sits in the message: 32 bytes a message, in one array per conversation.
     struct Message: Sendable {
         private enum Kind: UInt8, Sendable { case unknown, prompt, response }
 
-        /// Where the id's bytes start in the arena.
+        /// Where the id's bytes start in the arena; the text's follow them.
         fileprivate(set) var idOffset: Int
-        /// Where the text's bytes start in the arena (its count is 0 while neither prompt nor response).
-        fileprivate(set) var textOffset = 0
         fileprivate(set) var idCount: UInt32
         fileprivate(set) var textCount: UInt32 = 0
         /// The slot of the prompt a response answers (-1 unless a response). A slot stands for one id for
@@ -68,6 +66,10 @@ struct PairConversationState: Sendable {
         /// The kind (bits 0-1), the latest rating (bits 2-3: none, up, down) and whether regenerated (bit 4),
         /// in one byte.
         private var flags: UInt8 = 0
+
+        /// Where the text's bytes start in the arena: right after the id's (its count is 0 while neither prompt
+        /// nor response).
+        var textOffset: Int { idOffset + Int(idCount) }
 
         fileprivate init(idOffset: Int, idCount: Int, idHash: UInt16) {
             self.idOffset = idOffset
@@ -131,16 +133,16 @@ struct PairConversationState: Sendable {
         /// Latest rating down, or regenerated: can be rejected.
         var isDownOrRegenerated: Bool { flags >> 2 & 0b11 == 2 || regenerated }
 
-        /// Makes the message a prompt with the text at `offset` (and no longer a response).
-        fileprivate mutating func setPrompt(textOffset offset: Int, count: Int) {
-            (textOffset, textCount, model, promptSlot) = (offset, UInt32(truncatingIfNeeded: count), 0, -1)
+        /// Makes the message a prompt whose text is the `count` bytes after its id (and no longer a response).
+        fileprivate mutating func setPrompt(textCount count: Int) {
+            (textCount, model, promptSlot) = (UInt32(truncatingIfNeeded: count), 0, -1)
             kind = .prompt
         }
 
         /// Makes the message a response (and no longer a prompt) to the prompt in `promptSlot`, by the model
-        /// in place `model` of the conversation's models, with the text at `offset`.
-        fileprivate mutating func setResponse(textOffset offset: Int, count: Int, model: Int, promptSlot: Int) {
-            (textOffset, textCount) = (offset, UInt32(truncatingIfNeeded: count))
+        /// in place `model` of the conversation's models, whose text is the `count` bytes after its id.
+        fileprivate mutating func setResponse(textCount count: Int, model: Int, promptSlot: Int) {
+            textCount = UInt32(truncatingIfNeeded: count)
             self.model = UInt32(truncatingIfNeeded: model)
             self.promptSlot = Int32(truncatingIfNeeded: promptSlot)
             kind = .response
@@ -153,8 +155,10 @@ struct PairConversationState: Sendable {
         }
     }
 
-    /// The messages' ids and texts. A text replaced (a message id sent again) leaves its old bytes behind
-    /// until they outweigh the live ones (`garbage`); then the arena is rebuilt with the live bytes only.
+    /// The messages' ids and texts, each text right after its id. A text stored for a message whose id is not
+    /// the arena's last bytes (its id came earlier, by a rating or as a prompt id, or the message is sent again)
+    /// comes after a new copy of the id, and the old bytes stay behind until they outweigh the live ones
+    /// (`garbage`); then the arena is rebuilt with the live bytes only.
     private var arena: [UInt8] = []
     private var garbage = 0
 
@@ -231,12 +235,6 @@ struct PairConversationState: Sendable {
 
     // MARK: The arena
 
-    /// Copies `string`'s bytes to the end of the arena; returns where they start and how many there are.
-    private mutating func store(_ string: String) -> (offset: Int, count: Int) {
-        var string = string
-        return string.withUTF8 { store(utf8: $0) }
-    }
-
     /// Copies `bytes` to the end of the arena (none for nil); returns where they start and how many there are.
     private mutating func store(utf8 bytes: UnsafeBufferPointer<UInt8>?) -> (offset: Int, count: Int) {
         let offset = arena.count
@@ -252,27 +250,45 @@ struct PairConversationState: Sendable {
         arena.reserveGrowingByHalf(toHold: arena.count + extra)
     }
 
-    /// Counts the text of `slot` as garbage (it is about to be replaced or forgotten).
-    private mutating func dropText(of slot: Int) {
-        garbage += Int(messages[slot].textCount)
+    /// Stores `text` (nil: none) as the text of the message in `slot`, whose id's UTF-8 is `id`, right after its
+    /// id; returns the text's byte count. When the message's id and text are the arena's last bytes, the text
+    /// replaces the old one in place; else the id is copied again to the arena's end, followed by the text, and the
+    /// old id and text count as garbage.
+    private mutating func storeText(_ text: UnsafeBufferPointer<UInt8>?, of slot: Int, id: UnsafeBufferPointer<UInt8>)
+        -> Int
+    {
+        let (offset, idCount, oldCount) = (
+            messages[slot].idOffset, Int(messages[slot].idCount), Int(messages[slot].textCount)
+        )
+        let count = text?.count ?? 0
+        if offset + idCount + oldCount == arena.count {
+            if oldCount > 0 { arena.removeLast(oldCount) }
+            reserveArena(count)
+        } else {
+            garbage += idCount + oldCount
+            reserveArena(idCount + count)
+            messages[slot].idOffset = arena.count
+            arena.append(contentsOf: id)
+        }
+        if let text, count > 0 { arena.append(contentsOf: text) }
+        return count
     }
 
     /// Bytes in the arena, live or replaced (tests).
     var arenaByteCount: Int { arena.count }
 
-    /// Rebuilds the arena with the live ids and texts once replaced texts outweigh them.
+    /// Rebuilds the arena with the live ids and texts once replaced ones outweigh them.
     private mutating func compactIfWasteful() {
         guard garbage >= 1024 && garbage * 2 > arena.count else { return }
         var kept: [UInt8] = []
         kept.reserveCapacity(arena.count - garbage)
         arena.withUnsafeBufferPointer { old in
             for slot in messages.indices {
-                let (id, idCount) = (messages[slot].idOffset, Int(messages[slot].idCount))
+                let (start, count) = (
+                    messages[slot].idOffset, Int(messages[slot].idCount) + Int(messages[slot].textCount)
+                )
                 messages[slot].idOffset = kept.count
-                kept.append(contentsOf: old[id..<id + idCount])
-                let (text, textCount) = (messages[slot].textOffset, Int(messages[slot].textCount))
-                messages[slot].textOffset = kept.count
-                kept.append(contentsOf: old[text..<text + textCount])
+                kept.append(contentsOf: old[start..<start + count])
             }
         }
         arena = kept
@@ -307,8 +323,7 @@ struct PairConversationState: Sendable {
             let slot = append(id: message.id)
             if slots[ExactKey(message.id)] == nil { slots[ExactKey(message.id)] = slot }
             if let text = message.promptText {
-                let stored = store(text)
-                messages[slot].setPrompt(textOffset: stored.offset, count: stored.count)
+                messages[slot].setPrompt(textCount: storeText(text, of: slot))
             }
             messages[slot].rating = message.rating
             messages[slot].regenerated = message.regenerated
@@ -323,13 +338,17 @@ struct PairConversationState: Sendable {
                     return slot
                 }()
             let model = models.place(of: response.model)
-            if messages[response.slot].textCount > 0 { dropText(of: response.slot) }
-            let stored = store(response.text)
             messages[response.slot].setResponse(
-                textOffset: stored.offset, count: stored.count, model: model, promptSlot: prompt)
+                textCount: storeText(response.text, of: response.slot), model: model, promptSlot: prompt)
         }
         responsesSeen = Int32(clamping: messages.map(\.responseOrder).max() ?? 0)
         if messages.count > Self.indexThreshold { buildIndex() }
+    }
+
+    /// `storeText(_:of:id:)` from Strings (checkpoint restore).
+    private mutating func storeText(_ text: String, of slot: Int) -> Int {
+        var (text, id) = (text, self.id(at: slot))
+        return text.withUTF8 { text in id.withUTF8 { storeText(text, of: slot, id: $0) } }
     }
 
     /// Appends a message for `id` (no index update); returns its slot.
@@ -418,9 +437,7 @@ struct PairConversationState: Sendable {
             let prompt = Int(messages[at].promptSlot)
             changeLong { $0.groups.remove(at, prompt: prompt) }
         }
-        dropText(of: at)
-        let stored = store(utf8: text)
-        messages[at].setPrompt(textOffset: stored.offset, count: stored.count)  // and no longer a response
+        messages[at].setPrompt(textCount: storeText(text, of: at, id: id))  // and no longer a response
         compactIfWasteful()
         return at
     }
@@ -442,10 +459,8 @@ struct PairConversationState: Sendable {
             messages[at].responseOrder = Int(responsesSeen)
         }
         let model = models.place(utf8: model)
-        dropText(of: at)
-        let stored = store(utf8: text)
         // And no longer a prompt.
-        messages[at].setResponse(textOffset: stored.offset, count: stored.count, model: model, promptSlot: prompt)
+        messages[at].setResponse(textCount: storeText(text, of: at, id: id), model: model, promptSlot: prompt)
         compactIfWasteful()
         regroup(at)
         return at
