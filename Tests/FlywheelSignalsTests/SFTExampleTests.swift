@@ -117,6 +117,69 @@ struct SFTExampleTests {
         #expect(qualified > 1_000)
     }
 
+    /// Appends `message` as a session does (`MessageLog.append(time:...)`, which cuts a log that can no longer
+    /// pair up down to two responses).
+    private static func add(_ message: ConversationMessage, to log: inout MessageLog) {
+        var (eventId, link, text) = (message.eventId, message.link, message.text)
+        eventId.withUTF8 { eventId in
+            link.withUTF8 { link in
+                text.withUTF8 {
+                    log.append(
+                        time: message.time, eventId: eventId, isPrompt: message.isPrompt, link: link, text: $0,
+                        hasPII: message.hasPII)
+                }
+            }
+        }
+    }
+
+    /// A session's log keeps nothing more once two of its responses share a link, a state no later message or
+    /// merge undoes: it is cut down to two responses without texts. Seeded sessions appended message by message,
+    /// in parts merged in either order, some written to a checkpoint's values and read back on the way, some of
+    /// them longer than the scan limit: the rule says the same of every log as of all its messages kept, and
+    /// gives the same messages when it says yes; a log with such a pair among its first messages holds two.
+    @Test func aLogThatCanNoLongerPairUpKeepsTwoResponsesAndTheSameAnswer() {
+        var generator = SplitMix64(seed: 8)
+        var settled = 0
+        for round in 0..<20_000 {
+            var messages = Self.randomMessages(&generator)
+            if round % 100 == 0 { messages += (0..<70).flatMap { _ in Self.randomMessages(&generator) } }
+            let cut = Int.random(in: 0...messages.count, using: &generator)
+            var (first, second) = (MessageLog(), MessageLog())
+            for message in messages[..<cut] { Self.add(message, to: &first) }
+            for message in messages[cut...] { Self.add(message, to: &second) }
+            if round % 3 == 0 { second = MessageLog(second.messages) }
+            var merged = first
+            merged.append(contentsOf: second)
+            var reversed = second
+            reversed.append(contentsOf: first)
+            let expected = MessageLog(messages).withMessages { SFTExample.answersPairUp($0) }
+            let inOrder = [(merged, messages), (reversed, Array(messages[cut...] + messages[..<cut]))]
+            for (log, kept) in inOrder {
+                #expect(log.withMessages { SFTExample.answersPairUp($0) } == expected)
+                if expected {
+                    let read = log.messages
+                    #expect(read.map(\.eventId) == kept.map(\.eventId) && read.map(\.text) == kept.map(\.text))
+                }
+            }
+            // Appended one by one: cut down as soon as two responses share a link.
+            var whole = MessageLog()
+            for message in messages { Self.add(message, to: &whole) }
+            let responses = messages.filter { !$0.isPrompt }
+            if messages.count <= MessageLog.pairUpScanLimit
+                && Set(responses.map { ExactKey($0.link) }).count < responses.count
+            {
+                #expect(
+                    whole.cannotPairUp && whole.count == 2
+                        && whole.messages.allSatisfy { !$0.isPrompt && $0.text.isEmpty })
+                #expect(MessageLog(whole.messages).cannotPairUp)
+                settled += 1
+            } else if messages.count <= MessageLog.pairUpScanLimit {
+                #expect(!whole.cannotPairUp && whole.count == messages.count)
+            }
+        }
+        #expect(settled > 2_000)
+    }
+
     @Test func orderMatchesAStableSortOnSeededSessions() {
         var generator = SplitMix64(seed: 6)
         for _ in 0..<5_000 {

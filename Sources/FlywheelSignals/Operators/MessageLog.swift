@@ -37,18 +37,73 @@ public struct MessageLog: Sendable {
     }
 
     /// Appends a message from the UTF-8 of its event id, link and text (see `ConversationMessage.init` for
-    /// `link`).
+    /// `link`), unless the log can no longer pair up (`cannotPairUp`): then nothing is kept. A response whose
+    /// link an earlier response of the log has makes it so for good (CONTRACT 3.4 wants exactly one response to
+    /// every prompt, and a session's messages are never taken back): the log is then cut down to those two
+    /// responses, without their texts, which is all the SFT rule needs to say no (`SFTExample.answersPairUp`),
+    /// in a checkpoint too, and what it kept is let go. Looked for in logs of up to `pairUpScanLimit` messages, so
+    /// that a long session's responses do not each read the whole log; a longer one keeps its texts (the rule
+    /// still says no).
     public mutating func append(
         time: EventTime, eventId: UnsafeBufferPointer<UInt8>, isPrompt: Bool, link: UnsafeBufferPointer<UInt8>,
         text: UnsafeBufferPointer<UInt8>, hasPII: Bool
     ) {
-        append(
-            stamp: MessageStamp(time: time, isPrompt: isPrompt, hasPII: hasPII), eventId: eventId, link: link,
-            text: text)
+        guard !cannotPairUp else { return }
+        let stamp = MessageStamp(time: time, isPrompt: isPrompt, hasPII: hasPII)
+        if !isPrompt && count <= Self.pairUpScanLimit, let earlier = response(linkedTo: link) {
+            let none = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+            var settled = MessageLog()
+            storage.withUnsafeBufferPointer { bytes in
+                settled.append(
+                    stamp: earlier.stamp, eventId: UnsafeBufferPointer(rebasing: bytes[earlier.eventId]), link: link,
+                    text: none)
+            }
+            settled.append(stamp: stamp, eventId: eventId, link: link, text: none)
+            self = settled
+            return
+        }
+        append(stamp: stamp, eventId: eventId, link: link, text: text)
     }
 
+    /// The longest log `append(time:...)` reads for a response with the same link.
+    static let pairUpScanLimit = 64
+
+    /// Whether the SFT rule can never pair this log's messages up, whatever is appended: its first two messages
+    /// are responses with the same link (what `append(time:...)` cuts such a log down to). Reads two headers.
+    public var cannotPairUp: Bool {
+        guard count >= 2 else { return false }
+        return storage.withUnsafeBufferPointer { bytes in
+            var offset = 0
+            let first = Self.header(in: bytes, at: &offset)
+            guard !first.stamp.isPrompt else { return false }
+            let second = Self.header(in: bytes, at: &offset)
+            return !second.stamp.isPrompt
+                && UnsafeBufferPointer(rebasing: bytes[first.link]).hasSameBytes(
+                    as: UnsafeBufferPointer(rebasing: bytes[second.link]))
+        }
+    }
+
+    /// The first response of the log whose link is `link`'s bytes, nil when none.
+    private func response(linkedTo link: UnsafeBufferPointer<UInt8>) -> Header? {
+        storage.withUnsafeBufferPointer { bytes in
+            var offset = 0
+            for _ in 0..<count {
+                let header = Self.header(in: bytes, at: &offset)
+                if !header.stamp.isPrompt && UnsafeBufferPointer(rebasing: bytes[header.link]).hasSameBytes(as: link) {
+                    return header
+                }
+            }
+            return nil
+        }
+    }
+
+    /// Appends `other`'s messages; when either log can no longer pair up, the result is that one alone.
     public mutating func append(contentsOf other: MessageLog) {
-        guard !other.isEmpty else { return }
+        guard !other.isEmpty, !cannotPairUp else { return }
+        if other.cannotPairUp {
+            self = other
+            return
+        }
         reserve(other.storage.count)
         storage.append(contentsOf: other.storage)
         count += other.count
@@ -119,6 +174,32 @@ public struct MessageLog: Sendable {
         storage.reserveGrowingByHalf(toHold: storage.count + extra)
     }
 
+    /// Where a message's parts are in the log's bytes.
+    private struct Header {
+        let stamp: MessageStamp
+        let eventId: Range<Int>
+        let link: Range<Int>
+        let text: Range<Int>
+    }
+
+    /// The header of the message at `offset` of `bytes`; moves `offset` past the message.
+    @inline(__always)
+    private static func header(in bytes: UnsafeBufferPointer<UInt8>, at offset: inout Int) -> Header {
+        let stamp = MessageStamp(
+            raw: Int64(
+                littleEndian: UnsafeRawPointer(bytes.baseAddress!).loadUnaligned(fromByteOffset: offset, as: Int64.self)
+            ))
+        offset += 8
+        let idCount = varint(in: bytes, at: &offset)
+        let linkCount = varint(in: bytes, at: &offset)
+        let textCount = varint(in: bytes, at: &offset)
+        let eventId = offset..<offset + idCount
+        let link = eventId.upperBound..<eventId.upperBound + linkCount
+        let text = link.upperBound..<link.upperBound + textCount
+        offset = text.upperBound
+        return Header(stamp: stamp, eventId: eventId, link: link, text: text)
+    }
+
     /// One message, read in place: its byte views are valid only inside `withMessages`.
     public struct Message {
         public let stamp: MessageStamp
@@ -132,27 +213,18 @@ public struct MessageLog: Sendable {
     public func withMessages<R>(_ body: (UnsafeBufferPointer<Message>) throws -> R) rethrows -> R {
         try storage.withUnsafeBufferPointer { bytes in
             try withUnsafeTemporaryAllocation(of: Message.self, capacity: count) { messages in
-                guard let base = bytes.baseAddress, let first = messages.baseAddress else {
+                guard bytes.baseAddress != nil, let first = messages.baseAddress else {
                     return try body(UnsafeBufferPointer(start: nil, count: 0))
                 }
                 var offset = 0
                 var index = 0
                 while offset < bytes.count && index < count {
-                    let stamp = MessageStamp(
-                        raw: Int64(
-                            littleEndian: UnsafeRawPointer(base).loadUnaligned(fromByteOffset: offset, as: Int64.self)))
-                    offset += 8
-                    let idCount = Self.varint(in: bytes, at: &offset)
-                    let linkCount = Self.varint(in: bytes, at: &offset)
-                    let textCount = Self.varint(in: bytes, at: &offset)
-                    let eventId = UnsafeBufferPointer(start: base + offset, count: idCount)
-                    offset += idCount
-                    let link = UnsafeBufferPointer(start: base + offset, count: linkCount)
-                    offset += linkCount
-                    let text = UnsafeBufferPointer(start: base + offset, count: textCount)
-                    offset += textCount
+                    let header = Self.header(in: bytes, at: &offset)
                     (first + index).initialize(
-                        to: Message(stamp: stamp, eventId: eventId, link: link, text: text))
+                        to: Message(
+                            stamp: header.stamp, eventId: UnsafeBufferPointer(rebasing: bytes[header.eventId]),
+                            link: UnsafeBufferPointer(rebasing: bytes[header.link]),
+                            text: UnsafeBufferPointer(rebasing: bytes[header.text])))
                     index += 1
                 }
                 defer { first.deinitialize(count: index) }
