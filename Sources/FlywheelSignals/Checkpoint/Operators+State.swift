@@ -23,7 +23,7 @@ extension PreferencePairOperator {
         let slots = conversations.slotsByGroup(count: writers.count) { KeyGroups.group(ofHash: $0.stableHash) }
         var events = Array(repeating: [SequencedEvent](), count: writers.count)
         for entry in buffer.elementsInOrder() {
-            events[KeyGroups.group(ofHash: StableHash.hash(entry.element.event.conversationId))].append(entry.element)
+            events[KeyGroups.group(ofHash: StableHash.hash(entry.element.event!.conversationId))].append(entry.element)
         }
         for group in writers.indices {
             writers[group].write(slots[group].count)
@@ -34,7 +34,7 @@ extension PreferencePairOperator {
                 }
             }
             writers[group].write(events[group]) { writer, pending in
-                writer.write(pending.event)
+                writer.write(pending.event!)
                 writer.write(pending.sequence)
             }
         }

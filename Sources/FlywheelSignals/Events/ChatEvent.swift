@@ -379,6 +379,13 @@ public struct ChatEvent: Sendable, Equatable {
         spare.append(consume taken)
     }
 
+    /// `recycle(into:leaving:)` for an event done with: nothing is left in its place.
+    consuming func recycle(into spare: inout [Storage]) {
+        guard isKnownUniquelyReferenced(&storage) else { return }
+        if storage.textCapacity > Self.longestPooledText { storage.releaseText() }
+        spare.append(storage)
+    }
+
     /// The longest text a pooled storage keeps until it is filled again (bytes).
     static let longestPooledText = 2048
 

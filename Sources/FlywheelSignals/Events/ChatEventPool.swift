@@ -100,6 +100,14 @@ public struct ChatEventReturns: Sendable {
         if pending.count >= Self.batchSize { give() }
     }
 
+    /// `recycle(_:)` for an event done with: its storage is taken when nothing else references it, and nothing is
+    /// left in its place (a placeholder would be retained, then released with the event).
+    @inline(__always)
+    public mutating func recycle(taking event: consuming ChatEvent) {
+        event.recycle(into: &pending)
+        if pending.count >= Self.batchSize { give() }
+    }
+
     /// Hands back what was collected.
     public mutating func flush() {
         if !pending.isEmpty { give() }

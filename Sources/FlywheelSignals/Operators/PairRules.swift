@@ -25,9 +25,9 @@ struct PairRules {
     var completed: [CompletedPair] = []
     var newWaits: [RuleEvent] = []
 
-    /// `event` must outlive the rules.
-    init(event: borrowing ChatEvent, sequence: Int64) {
-        storage = event.unmanagedFields
+    /// The event whose storage is `fields` must outlive the rules.
+    init(fields: Unmanaged<ChatEvent.Storage>, sequence: Int64) {
+        storage = fields
         self.sequence = sequence
     }
 
