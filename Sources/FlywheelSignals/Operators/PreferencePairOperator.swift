@@ -34,7 +34,8 @@ public struct PreferencePairOperator: Sendable {
     /// Events processed and done with, left by `add(taking:)` in place of the events it takes (the batch then
     /// hands them back to their decoder with its own): moved in and out, they count no reference, where the
     /// placeholder counted one when left and one when the batch went, and recycling a released event one more
-    /// pair. At most `stashLimit`; the others are recycled at once.
+    /// pair. At most `stashLimit`; the others are recycled at once, and what is left when a batch ends goes back
+    /// with it (so that no event's memory waits here between batches).
     private var stash: [ChatEvent] = []
     static let stashLimit = 1024
 
@@ -111,9 +112,13 @@ public struct PreferencePairOperator: Sendable {
     /// and what was collected since the last batch.
     mutating func recycle(_ records: inout [RoutedEvent]) {
         // Taken out while it works, so that no element's recycling copies it (a retain of its pool and array).
-        guard var taken = returns else { return }
+        guard var taken = returns else {
+            stash.removeAll(keepingCapacity: true)
+            return
+        }
         returns = nil
         for index in records.indices { taken.recycle(&records[index].event) }
+        while let event = stash.popLast() { taken.recycle(taking: event) }
         taken.flush()
         returns = taken
     }
