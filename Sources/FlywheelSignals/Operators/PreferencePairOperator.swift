@@ -57,10 +57,10 @@ public struct PreferencePairOperator: Sendable {
         add(taking: &copied, sequence: sequence, conversationHash: conversationHash)
     }
 
-    /// `add(_:sequence:conversationHash:)` that moves an event it keeps out of `event`, leaving an empty
-    /// event of this operator's in its place: a shard's batch is done with its events once they are added, and
-    /// copying one counted a reference on memory the decoder's core wrote (a retain now, a release when the
-    /// batch went).
+    /// `add(_:sequence:conversationHash:)` that moves an event it keeps out of `event`, leaving in its place an
+    /// event this operator has processed and is done with (`stash`), or its empty one: a shard's batch is done
+    /// with its events once they are added (the caller must not read `event` after), and copying one counted a
+    /// reference on memory the decoder's core wrote (a retain now, a release when the batch went).
     mutating func add(taking event: inout ChatEvent, sequence: Int64 = 0, conversationHash: UInt64? = nil) {
         switch event.type {
         case .prompt, .response, .feedback, .regenerate, .choice:
