@@ -65,6 +65,25 @@ struct ChatEventPoolTests {
         #expect(kept.eventId == "e1" && kept.text == "mail me at someone@example.com please")
     }
 
+    /// An event handed over whole (`recycle(taking:)`, for the pair operator's released events) gives its storage
+    /// to the pool when it was the one reference, and leaves a storage someone else holds alone.
+    @Test func anEventHandedOverWholeIsPooledOnlyWhenItHeldTheOneReference() throws {
+        let pool = ChatEventPool()
+        var decoder = EventDecoder(maxEventBytes: 1 << 20, pool: pool)
+        var returns = ChatEventReturns(pool: pool)
+        let alone = try event(decoder.decode(Self.prompt))
+        let storage = alone.storageIdentity
+        let shared = try event(decoder.decode(Self.feedback))
+        let kept = shared
+        returns.recycle(taking: consume alone)
+        returns.recycle(taking: consume shared)
+        returns.flush()
+        #expect(pool.count == 1)
+        #expect(kept.eventId == "e2" && kept.rating == .down)
+        let next = try event(decoder.decode(Self.feedback))
+        #expect(next.storageIdentity == storage && next.eventId == "e2")
+    }
+
     @Test func aStorageReferencedAgainAfterItWasPooledIsNotReused() throws {
         let pool = ChatEventPool()
         var decoder = EventDecoder(maxEventBytes: 1 << 20, pool: pool)

@@ -104,7 +104,9 @@ public struct ChatEventReturns: Sendable {
     /// left in its place (a placeholder would be retained, then released with the event).
     @inline(__always)
     public mutating func recycle(taking event: consuming ChatEvent) {
-        event.recycle(into: &pending)
+        // Consumed explicitly, as callers consume what they pass: a copy would hold a second reference, and the
+        // storage would never look unique.
+        (consume event).recycle(into: &pending)
         if pending.count >= Self.batchSize { give() }
     }
 

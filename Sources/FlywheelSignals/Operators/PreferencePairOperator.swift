@@ -118,7 +118,7 @@ public struct PreferencePairOperator: Sendable {
         }
         returns = nil
         for index in records.indices { taken.recycle(&records[index].event) }
-        while let event = stash.popLast() { taken.recycle(taking: event) }
+        while let event = stash.popLast() { taken.recycle(taking: consume event) }
         taken.flush()
         returns = taken
     }
@@ -146,7 +146,7 @@ public struct PreferencePairOperator: Sendable {
         if stash.count < Self.stashLimit {
             stash.append(consume event)
         } else {
-            returns?.recycle(taking: event)
+            returns?.recycle(taking: consume event)
         }
     }
 
