@@ -371,8 +371,7 @@ public struct ChatEvent: Sendable, Equatable {
     /// texts' sizes. Other strings stay until the storage is filled again.
     @inline(__always)
     mutating func recycle(into spare: inout [Storage], leaving empty: Storage) {
-        guard isKnownUniquelyReferenced(&storage) else { return }
-        if storage.textCapacity > Self.longestPooledText { storage.releaseText() }
+        guard readyForPool() else { return }
         // Swapped out, then moved in: appending a copy and assigning `empty` retained and released the storage.
         var taken = empty
         swap(&taken, &storage)
@@ -381,9 +380,16 @@ public struct ChatEvent: Sendable, Equatable {
 
     /// `recycle(into:leaving:)` for an event done with: nothing is left in its place.
     consuming func recycle(into spare: inout [Storage]) {
-        guard isKnownUniquelyReferenced(&storage) else { return }
-        if storage.textCapacity > Self.longestPooledText { storage.releaseText() }
+        guard readyForPool() else { return }
         spare.append(storage)
+    }
+
+    /// Whether the storage can go to the pool (the event holds the one reference); a long text is let go first.
+    @inline(__always)
+    private mutating func readyForPool() -> Bool {
+        guard isKnownUniquelyReferenced(&storage) else { return false }
+        if storage.textCapacity > Self.longestPooledText { storage.releaseText() }
+        return true
     }
 
     /// The longest text a pooled storage keeps until it is filled again (bytes).
