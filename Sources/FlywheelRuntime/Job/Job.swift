@@ -97,7 +97,8 @@ public enum Job {
             }
             defer { handles.forEach { $0.channel.finish() } }
             try await ShardedStage.run(
-                operators: operators, shardExecutors: shardThreads.isEmpty ? nil : shardThreads, sideType: JobSide.self
+                operators: operators, queueDepth: options.shardQueueDepth,
+                shardExecutors: shardThreads.isEmpty ? nil : shardThreads, sideType: JobSide.self
             ) { dispatcher in
                 var loop = IngestLoop(
                     options: options, sources: sources, partitions: opened, dispatcher: dispatcher, driver: driver,

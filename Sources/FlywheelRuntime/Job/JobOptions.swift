@@ -72,6 +72,13 @@ public struct JobOptions: Sendable {
     public var parallelism: Int
     /// Input lines per batch (the unit of every hand-off between tasks).
     public var batchLines: Int
+    /// Batches that may wait for each shard. A replay queues about `queuedLines` lines, at least two batches: the
+    /// depth was tuned in batches of 256 lines (16 beat 4 in 7 of 8 paired runs), and with 1,024-line batches 16
+    /// held 16,384 events and their storages (15 MiB of peak RSS on 1 M events) for the same replay time as 4
+    /// (alternating replays, 2026-12-07, eighth round). A live job keeps 16 batches, as measured for its latency
+    /// and throughput (`flywheel bench run`, `bench latency`).
+    var shardQueueDepth: Int { mode == .replay ? Swift.max(2, Self.queuedLines / batchLines) : 16 }
+    static let queuedLines = 4096
     public var checkpointInterval: CheckpointInterval?
     public var clock: JobClock
     /// Checked between batches: the signal number of a stop request, or nil.
