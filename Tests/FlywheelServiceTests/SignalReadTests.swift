@@ -51,9 +51,12 @@ struct SignalReadTests {
     /// loaded machine); the API shows such records once their checkpoint completes, the folder once its sink
     /// has handled the commit, a moment later. On a loaded CI machine the service was still committing SFT
     /// examples after two minutes, and the test then compared its answers with a stale snapshot: it waits up to
-    /// five, and says so when the service never settled.
+    /// five, and says so when the service never settled. Answers equal to the folder once are not enough: on a
+    /// slower machine they matched between two of those commits, and the records checked after had moved on. They
+    /// must stay equal, and the folder unchanged, for two seconds (about seven checkpoint intervals).
     static func settled(_ service: ServiceHarness, signals: String) async throws -> [RecordKind: [String]] {
         let deadline = ContinuousClock.now + .seconds(300)
+        var stable: (since: ContinuousClock.Instant, disk: [RecordKind: [String]])?
         while true {
             let disk = SignalRecordsOnDisk.committed(signals)
             var same = true
@@ -61,7 +64,8 @@ struct SignalReadTests {
                 let answer = try await service.get("/v1/signals/\(kind.name)?limit=100000")
                 same = answer.status == 200 && answer.body.split(separator: "\n").map(String.init) == disk[kind]!
             }
-            if same { return disk }
+            if !same || stable?.disk != disk { stable = same ? (ContinuousClock.now, disk) : nil }
+            if let stable, ContinuousClock.now - stable.since >= .seconds(2) { return disk }
             if ContinuousClock.now > deadline {
                 Issue.record("the service's answers still differed from the committed records after 300 s")
                 return disk
@@ -133,7 +137,9 @@ struct SignalReadTests {
         let folder = try TemporaryFolder("serve-read-pages")
         defer { folder.remove() }
         try await Self.served(folder, log: try Self.generatedLog(folder)) { service in
-            let disk = SignalRecordsOnDisk.committed(folder.file("data/signals"))[.conversationSummary]!
+            // After the restarted job has committed what it releases again (see `settled`): read at once, the folder
+            // was a record behind the API on a loaded machine.
+            let disk = try await Self.settled(service, signals: folder.file("data/signals"))[.conversationSummary]!
             var pages: [[String]] = []
             var before: String?
             repeat {
@@ -171,7 +177,8 @@ struct SignalReadTests {
         try await Self.served(folder, log: try Self.generatedLog(folder)) { service in
             let signals = folder.file("data/signals")
             let url = "http://127.0.0.1:\(service.port)"
-            let quality = SignalRecordsOnDisk.committed(signals)[.modelQuality]!.map(SignalRecordsOnDisk.object)
+            let quality = try await Self.settled(service, signals: signals)[.modelQuality]!.map(
+                SignalRecordsOnDisk.object)
             let model = try #require(quality.first?["model"] as? String)
             let compared = try await service.get("/v1/compare?a=control&b=treatment&model=\(model)")
             #expect(compared.status == 200, "\(compared.body)")
