@@ -33,6 +33,9 @@ public struct ShardDispatcher<Input: Sendable, Output: Sendable, Side: Sendable>
 /// Runs one keyed stage: a producer task, one task per shard operator, and the collector on the
 /// calling task. Channels are bounded, so the slowest part sets the pace.
 public enum ShardedStage {
+    /// Batches that may wait for each shard unless the caller says otherwise.
+    public static let defaultQueueDepth = 16
+
     /// Runs until the producer returns and every shard has drained, or until something throws: then
     /// the other tasks are cancelled, the channels are closed and the first error is rethrown.
     ///
@@ -44,7 +47,7 @@ public enum ShardedStage {
     /// snapshot never holds one of the cooperative pool's threads; nil: the caller's executor preference.
     public static func run<Op: ShardOperator, Side: Sendable>(
         operators: [Op],
-        queueDepth: Int = 16,
+        queueDepth: Int = defaultQueueDepth,
         shardExecutors: [any TaskExecutor]? = nil,
         sideType: Side.Type = Side.self,
         produce: @escaping @Sendable (ShardDispatcher<Op.Input, Op.Output, Side>) async throws -> Void,

@@ -77,7 +77,9 @@ public struct JobOptions: Sendable {
     /// held 16,384 events and their storages (15 MiB of peak RSS on 1 M events) for the same replay time as 4
     /// (alternating replays, 2026-12-07, eighth round). A live job keeps 16 batches, as measured for its latency
     /// and throughput (`flywheel bench run`, `bench latency`).
-    var shardQueueDepth: Int { mode == .replay ? Swift.max(2, Self.queuedLines / batchLines) : 16 }
+    var shardQueueDepth: Int {
+        mode == .replay ? Swift.max(2, Self.queuedLines / batchLines) : ShardedStage.defaultQueueDepth
+    }
     static let queuedLines = 4096
     public var checkpointInterval: CheckpointInterval?
     public var clock: JobClock
