@@ -9,11 +9,15 @@ import Testing
 /// shows what `inspect` of the folder shows.
 @Suite(.timeLimit(.minutes(10)))
 struct SignalReadTests {
-    /// No idle advance: W moves with event time only, so a restart without new events releases nothing and
-    /// the folder sink's final files (all of them, after a graceful stop) are exactly what was committed.
+    /// No idle advance and no idle partitions: W moves with event time only, so a restart without new events
+    /// releases nothing and the folder sink's final files (all of them, after a graceful stop) are exactly what
+    /// was committed. With the default `idle_timeout` (30 s) the first run stopped before its partitions went
+    /// idle, W was the minimum over the four partitions, and the restarted job raised W to their maximum 30 s
+    /// after it started reading: it committed more conversation summaries while a test paged through them (CI,
+    /// 2026-12-08: `Flywheel-Committed-End` 302, then 308). An hour is longer than any of these tests.
     /// Alerts at a low threshold, so that the small log has some.
     static let pipeline = """
-        time: { idle_advance: none }
+        time: { idle_advance: none, idle_timeout: 1h }
         checkpoint: { interval: 300ms }
         signals:
           model_quality: {}
