@@ -1,0 +1,32 @@
+import FlywheelTesting
+import Foundation
+import Testing
+
+/// The helper every CLI test waits with: it reports how a process ended (status or signal), kills one that
+/// outlives its timeout, and returns what it printed.
+struct ProcessWaitTests {
+    @Test func anExitStatusAndTheOutputComeBack() async throws {
+        let result = try await FlywheelCLI.run(
+            ["-c", "printf out; printf err >&2; exit 3"], executable: "/bin/sh", timeout: 30)
+        #expect(result.status == 3 && !result.signaled)
+        #expect(result.stdout == "out" && result.stderr == "err")
+    }
+
+    @Test func aSignalThatEndsTheProcessIsReportedAsOne() async throws {
+        let running = try FlywheelCLI.start(["-c", "printf started; exec sleep 30"], executable: "/bin/sh")
+        try await Task.sleep(for: .milliseconds(200))
+        // SIGKILL: a child of the test process may inherit a mask that blocks SIGTERM.
+        running.send(SIGKILL)
+        let result = await running.wait(timeout: 30)
+        #expect(result.signaled && result.status == SIGKILL, "\(result)")
+        #expect(result.stdout == "started")
+    }
+
+    @Test func aProcessPastItsTimeoutIsKilled() async throws {
+        let started = ContinuousClock.now
+        let result = try await FlywheelCLI.run(["-c", "exec sleep 30"], executable: "/bin/sh", timeout: 0.5)
+        // Killed at the timeout, not ended by itself 30 s later.
+        #expect(result.signaled && result.status == SIGKILL, "\(result)")
+        #expect(ContinuousClock.now - started < .seconds(20))
+    }
+}
