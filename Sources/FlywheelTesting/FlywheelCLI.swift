@@ -150,16 +150,14 @@ public enum FlywheelCLI {
         public func wait(timeout: Double = 120) -> Result {
             let deadline = Date().addingTimeInterval(timeout)
             var end = ended()
-            while end == nil && Date() < deadline {
+            var killed = false
+            while end == nil {
+                if !killed && Date() >= deadline {
+                    kill(process.processIdentifier, SIGKILL)
+                    killed = true
+                }
                 usleep(2_000)
                 end = ended()
-            }
-            if end == nil {
-                kill(process.processIdentifier, SIGKILL)
-                while end == nil {
-                    usleep(2_000)
-                    end = ended()
-                }
             }
             let drained = group.wait(timeout: .now() + 30) == .success
             lock.lock()
@@ -172,17 +170,17 @@ public enum FlywheelCLI {
 
         /// How the process ended (its exit status, or the signal that ended it), nil while it runs.
         private func ended() -> (status: Int32, signaled: Bool)? {
-            if !process.isRunning {
-                return (process.terminationStatus, process.terminationReason == .uncaughtSignal)
+            var recorded: (status: Int32, signaled: Bool)? {
+                process.isRunning ? nil : (process.terminationStatus, process.terminationReason == .uncaughtSignal)
             }
+            if let recorded { return recorded }
             let pid = process.processIdentifier
             var info = siginfo_t()
             guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT | WNOHANG) == 0,
                 info._sifields._sigchld.si_pid == pid
             else {
                 // Not ended, or Foundation reaped it between the two looks: it then has the status.
-                if process.isRunning { return nil }
-                return (process.terminationStatus, process.terminationReason == .uncaughtSignal)
+                return recorded
             }
             return (info._sifields._sigchld.si_status, info.si_code != Int32(CLD_EXITED))
         }

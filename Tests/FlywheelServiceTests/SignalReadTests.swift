@@ -57,11 +57,12 @@ struct SignalReadTests {
     /// loaded machine); the API shows such records once their checkpoint completes, the folder once its sink
     /// has handled the commit, a moment later. On a loaded CI machine the service was still committing SFT
     /// examples after two minutes, and the test then compared its answers with a stale snapshot: it waits up to
-    /// five, and says so when the service never settled. Answers equal to the folder are not enough by themselves: on
-    /// a slower machine they matched before the restarted job had re-read what it releases again, and the records
-    /// checked after had moved on. So it first waits until the job has read the whole topic and a checkpoint covers
-    /// it (`/v1/stats`: `lag.total` and `lag.committed_total` 0); from then on only the folder moves (a restarted
-    /// job's open files get their final names after `roll_age`), towards the answers.
+    /// five, and says so when the service never settled. Answers equal to the folder are not enough by themselves:
+    /// they can match before the restarted job has re-read what it releases again. So it first waits until the job
+    /// has read the whole topic and a checkpoint covers it (`/v1/stats`: `lag.total` and `lag.committed_total` 0);
+    /// from then on only the folder moves (a restarted job's open files get their final names after `roll_age`),
+    /// towards the answers, as long as W does not move by the wall clock (see `pipeline`: the records that kept
+    /// coming after this wait, on a slow machine, were released by idle partitions).
     static func settled(_ service: ServiceHarness, signals: String) async throws -> [RecordKind: [String]] {
         let deadline = ContinuousClock.now + .seconds(300)
         while true {
