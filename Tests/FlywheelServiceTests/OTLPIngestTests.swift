@@ -12,10 +12,13 @@ import Testing
 /// appended events, and the signals computed from them.
 @Suite(.timeLimit(.minutes(5)))
 struct OTLPIngestTests {
-    /// Wide out-of-orderness so that no event of a slow client is late; short idle timeout and windows so that
-    /// the idle advance releases the signals soon after the last event.
+    /// The Python client's pipeline: wide out-of-orderness, W by event time only (`idle_advance: none`), and an
+    /// end marker two hours later, posted once the client is done, releases the signals. With the idle advance,
+    /// W followed the wall clock one second after the spans and a loaded machine's exporter sent the rest more
+    /// than 10 s after their time: they were late, no pair formed and the test waited out its time limit
+    /// (2026-12-08; the folder showed `late_events` 2).
     static let pipeline = """
-        time: { max_out_of_orderness: 10s, idle_timeout: 1s }
+        time: { max_out_of_orderness: 10s, idle_timeout: 1s, idle_advance: none }
         checkpoint: { interval: 500ms }
         signals:
           model_quality: { window: 10s }
@@ -129,6 +132,11 @@ struct OTLPIngestTests {
                 try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
             try Self.checkAnswers(report, encoding: flags[1])
             try Self.checkEvents(service.eventsTopic().flatMap { $0 }, spans: report)
+            let format = ISO8601DateFormatter()
+            format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let later = format.string(from: Date().addingTimeInterval(2 * 3600))
+            let marker = try await service.post(Events.prompt("end-marker", conversation: "end-marker", at: later))
+            try #require(marker.status == 200, "\(marker.body)")
             try await Self.checkSignals(data: folder.path)
         }
     }
