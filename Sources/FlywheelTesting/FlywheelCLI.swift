@@ -143,10 +143,10 @@ public enum FlywheelCLI {
         ///
         /// The end is what Foundation recorded, or else what the kernel holds for the exited child (`waitid`
         /// with `WNOWAIT`, which leaves the child for Foundation to reap): the wait never depends on Foundation
-        /// noticing alone. On a loaded 2-core machine whole test runs hung, every thread idle, with processes
-        /// of this helper among the tests that never ended; the cause was not established, and a wait that
-        /// cannot hang rules this helper out. The output is awaited at most 30 s more (a descendant that
-        /// keeps the pipes open would otherwise hold the test forever).
+        /// noticing alone. It does not reap: this machine's pid_max (32,768) is wrapped by the suite, and
+        /// Foundation's later `waitpid` of a pid freed here could take another program's status (README, Tests).
+        /// The output is awaited at most 30 s more (a program another test starts at the same moment can
+        /// inherit the pipes' ends and hold them open).
         public func wait(timeout: Double = 120) -> Result {
             let deadline = Date().addingTimeInterval(timeout)
             var end = ended()

@@ -188,7 +188,10 @@ struct OTLPIngestTests {
 
     /// Waits until the signal topics hold what the events make: per (model, variant) over all windows, and the
     /// preference pair of the regeneration rated up and down.
+    /// Waits up to 120 s for the expected signals, then fails saying what the folder holds (an unbounded wait
+    /// ran into the suite's time limit, after which the cancelled service never finished its shutdown).
     static func checkSignals(data: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
         while true {
             let quality = (try? OutputTopic.recordsByKind(data: data, topic: "signals.model_quality"))?["model_quality"]
             let pairs = (try? OutputTopic.recordsByKind(data: data, topic: "signals.preference_pair"))?[
@@ -200,6 +203,12 @@ struct OTLPIngestTests {
                 #expect(record["prompt"] as? String == "What is 2+2?" && record["source"] as? String == "feedback")
                 #expect(record["chosen"] as? String == "4" && record["rejected"] as? String == "Four.")
                 #expect(record["pair_id"] as? String == "resp-1:resp-2" && pairs?.count == 1)
+                return
+            }
+            if ContinuousClock.now > deadline {
+                let counters = (try? String(contentsOfFile: data + "/counters.json", encoding: .utf8)) ?? "none"
+                Issue.record(
+                    "no expected signals after 120 s: totals \(totals), pairs \(pairs ?? []), counters \(counters)")
                 return
             }
             try await Task.sleep(for: .milliseconds(200))
